@@ -1,0 +1,181 @@
+//! The SQL of every aggregate, written once and expanded for both pool types.
+//!
+//! Queries go through `QueryBuilder::push_bind`, so placeholder syntax (`?` vs `$1`) never
+//! appears here; where the two dialects truly differ, the difference gets its own small function
+//! in `sqlite.rs`/`postgres.rs`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
+
+use crate::error::map_sqlx;
+use crate::model::{from_secs, to_secs};
+use crate::open::{Backend, PgStore, SqliteStore};
+use crate::{KeyStore, Result, SettingsStore, Store, StoreError, StoredKey};
+
+const KEY_COLUMNS: &str = "id, api, app_type, secret_hash, secret_hint, origins, owner, \
+                           rate_limit, created_at, expires_at, revoked_at";
+
+fn origins_to_json(origins: &[String]) -> String {
+    serde_json::to_string(origins).unwrap_or_else(|_| "[]".into())
+}
+
+fn origins_from_json(text: &str) -> Result<Vec<String>> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("api_keys.origins is not a JSON list: {e}")))
+}
+
+macro_rules! key_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let get = |e: sqlx::Error| map_sqlx(e);
+        StoredKey {
+            id: row.try_get("id").map_err(get)?,
+            api: row.try_get("api").map_err(get)?,
+            app_type: row.try_get("app_type").map_err(get)?,
+            secret_hash: row.try_get("secret_hash").map_err(get)?,
+            secret_hint: row.try_get("secret_hint").map_err(get)?,
+            origins: origins_from_json(&row.try_get::<String, _>("origins").map_err(get)?)?,
+            owner: row.try_get("owner").map_err(get)?,
+            rate_limit: row
+                .try_get::<Option<i64>, _>("rate_limit")
+                .map_err(get)?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            created_at: from_secs(row.try_get("created_at").map_err(get)?),
+            expires_at: row.try_get::<Option<i64>, _>("expires_at").map_err(get)?.map(from_secs),
+            revoked_at: row.try_get::<Option<i64>, _>("revoked_at").map_err(get)?.map(from_secs),
+        }
+    }};
+}
+
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $backend:expr) => {
+        impl $store {
+            async fn bump_revision(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                aggregate: &str,
+            ) -> Result<()> {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "UPDATE revisions SET revision = revision + 1 WHERE aggregate = ",
+                );
+                qb.push_bind(aggregate);
+                qb.build().execute(&mut **tx).await.map_err(map_sqlx)?;
+                Ok(())
+            }
+
+            async fn select_key(&self, id: &str) -> Result<StoredKey> {
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = "
+                ));
+                qb.push_bind(id);
+                let row = qb.build().fetch_optional(&self.pool).await.map_err(map_sqlx)?;
+                match row {
+                    Some(row) => Ok(key_from_row!(row)),
+                    None => Err(StoreError::NotFound { what: "API key", id: id.to_owned() }),
+                }
+            }
+        }
+
+        #[async_trait]
+        impl KeyStore for $store {
+            async fn insert_key(&self, key: &StoredKey) -> Result<()> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                let mut qb =
+                    QueryBuilder::<$db>::new(format!("INSERT INTO api_keys ({KEY_COLUMNS}) "));
+                qb.push_values(std::iter::once(key), |mut b, k| {
+                    b.push_bind(k.id.clone())
+                        .push_bind(k.api.clone())
+                        .push_bind(k.app_type.clone())
+                        .push_bind(k.secret_hash.clone())
+                        .push_bind(k.secret_hint.clone())
+                        .push_bind(origins_to_json(&k.origins))
+                        .push_bind(k.owner.clone())
+                        .push_bind(k.rate_limit.map(i64::from))
+                        .push_bind(to_secs(k.created_at))
+                        .push_bind(k.expires_at.map(to_secs))
+                        .push_bind(k.revoked_at.map(to_secs));
+                });
+                qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                Self::bump_revision(&mut tx, "keys").await?;
+                tx.commit().await.map_err(map_sqlx)
+            }
+
+            async fn list_keys(&self) -> Result<Vec<StoredKey>> {
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at, id"
+                ));
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+                rows.into_iter().map(|row| Ok(key_from_row!(row))).collect()
+            }
+
+            async fn get_key(&self, id: &str) -> Result<StoredKey> {
+                self.select_key(id).await
+            }
+
+            async fn revoke_key(&self, id: &str, at: DateTime<Utc>) -> Result<StoredKey> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                let mut qb = QueryBuilder::<$db>::new("UPDATE api_keys SET revoked_at = ");
+                qb.push_bind(to_secs(at));
+                qb.push(" WHERE revoked_at IS NULL AND id = ");
+                qb.push_bind(id);
+                let changed = qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                if changed.rows_affected() > 0 {
+                    Self::bump_revision(&mut tx, "keys").await?;
+                }
+                tx.commit().await.map_err(map_sqlx)?;
+                self.select_key(id).await
+            }
+
+            async fn keys_revision(&self) -> Result<i64> {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT revision FROM revisions WHERE aggregate = ",
+                );
+                qb.push_bind("keys");
+                let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
+                row.try_get::<i64, _>("revision").map_err(map_sqlx)
+            }
+        }
+
+        #[async_trait]
+        impl SettingsStore for $store {
+            async fn get_setting(&self, name: &str) -> Result<Option<String>> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT value FROM settings WHERE name = ");
+                qb.push_bind(name);
+                let row = qb.build().fetch_optional(&self.pool).await.map_err(map_sqlx)?;
+                row.map(|r| r.try_get::<String, _>("value").map_err(map_sqlx)).transpose()
+            }
+
+            async fn put_setting_if_absent(&self, name: &str, value: &str) -> Result<String> {
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO settings (name, value) ");
+                qb.push_values(std::iter::once((name, value)), |mut b, (n, v)| {
+                    b.push_bind(n.to_owned()).push_bind(v.to_owned());
+                });
+                qb.push(" ON CONFLICT (name) DO NOTHING");
+                qb.build().execute(&self.pool).await.map_err(map_sqlx)?;
+                self.get_setting(name).await?.ok_or_else(|| {
+                    StoreError::Internal(format!("setting {name} vanished after insert"))
+                })
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn ping(&self) -> Result<()> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT 1");
+                qb.build().execute(&self.pool).await.map_err(map_sqlx)?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+        }
+    };
+}
+
+impl_store!(SqliteStore, Sqlite, Backend::Sqlite);
+impl_store!(PgStore, Postgres, Backend::Postgres);

@@ -1,0 +1,52 @@
+//! Fjellport's persistence.
+//!
+//! One trait per aggregate ([`KeyStore`], [`SettingsStore`]), bundled as [`Store`]; SQLite (the
+//! embedded default) and PostgreSQL (several replicas) implement them with the same SQL text,
+//! written once in [`backend`], and the same versioned migrations applied at open.
+
+mod backend;
+mod error;
+mod migrate;
+mod model;
+mod open;
+pub mod testing;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use error::StoreError;
+pub use model::StoredKey;
+pub use open::{Backend, open};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// API keys. Every change bumps the `keys` revision in the same transaction.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    async fn insert_key(&self, key: &StoredKey) -> Result<()>;
+    async fn list_keys(&self) -> Result<Vec<StoredKey>>;
+    async fn get_key(&self, id: &str) -> Result<StoredKey>;
+    /// Revokes a key; revoking twice keeps the first instant.
+    async fn revoke_key(&self, id: &str, at: DateTime<Utc>) -> Result<StoredKey>;
+    /// Grows with every change to any key: a cheap "did anything change?" for caches.
+    async fn keys_revision(&self) -> Result<i64>;
+}
+
+/// Small named values the server keeps across restarts (e.g. the admin token's hash).
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn get_setting(&self, name: &str) -> Result<Option<String>>;
+    /// Stores `value` unless `name` is set already; returns the value in force afterwards, so
+    /// two replicas starting at once agree on one value.
+    async fn put_setting_if_absent(&self, name: &str, value: &str) -> Result<String>;
+}
+
+/// Everything the product stores.
+#[async_trait]
+pub trait Store: KeyStore + SettingsStore + std::fmt::Debug {
+    fn backend(&self) -> Backend;
+    /// A round trip to the database, for `/readyz`.
+    async fn ping(&self) -> Result<()>;
+    /// Waits for in-flight statements and closes the pool.
+    async fn close(&self);
+}

@@ -1,0 +1,35 @@
+//! Versioned migrations, embedded in the binary (no files are read at run time).
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AssertSqlSafe, SqlSafeStr};
+
+/// (version, description, SQLite text, PostgreSQL text)
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "keys",
+    include_str!("../migrations/sqlite/0001_keys.sql"),
+    include_str!("../migrations/postgres/0001_keys.sql"),
+)];
+
+/// The newest schema version this binary knows.
+pub(crate) fn latest_version() -> i64 {
+    MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0)
+}
+
+pub(crate) fn migrator(postgres: bool) -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sqlite, pg)| {
+                let sql = if postgres { pg } else { sqlite };
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    AssertSqlSafe(sql).into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}

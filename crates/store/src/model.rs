@@ -1,0 +1,35 @@
+//! Plain records as the store keeps them. Typed validation (APIs, origins) lives in `auth`.
+
+use chrono::{DateTime, Utc};
+
+/// One API key. `secret_hash` is the only trace of the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    pub id: String,
+    pub api: String,
+    pub app_type: String,
+    pub secret_hash: String,
+    /// The secret's first characters, so an owner can tell keys apart without the secret.
+    pub secret_hint: String,
+    pub origins: Vec<String>,
+    pub owner: String,
+    pub rate_limit: Option<u32>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl StoredKey {
+    /// Active = neither revoked nor expired at `now`.
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|exp| now < exp)
+    }
+}
+
+pub(crate) fn to_secs(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_secs(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(s, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}

@@ -1,0 +1,123 @@
+//! Opening a database from a URL: connect, tune, migrate.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::{map_migrate, map_sqlx};
+use crate::migrate::{latest_version, migrator};
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug)]
+pub(crate) struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+#[derive(Debug)]
+pub(crate) struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+/// Opens (creating if needed) and migrates the database named by `url`:
+/// `sqlite:PATH`, `sqlite://PATH`, `sqlite::memory:`, a bare file path, or `postgres://…`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(open_postgres(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(open_sqlite(url).await?))
+    } else if url.contains("://") {
+        Err(StoreError::BadUrl(format!(
+            "unsupported database URL {:?}: use sqlite:PATH, sqlite::memory: or postgres://…",
+            redact(url)
+        )))
+    } else if url.is_empty() {
+        Err(StoreError::BadUrl("the database URL is empty".into()))
+    } else {
+        Ok(Arc::new(open_sqlite(&format!("sqlite:{url}")).await?))
+    }
+}
+
+async fn open_sqlite(url: &str) -> Result<SqliteStore> {
+    let memory = url.contains(":memory:") || url.contains("mode=memory");
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::BadUrl(format!("{url}: {e}")))?
+        .create_if_missing(true)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let options = if memory {
+        options
+    } else {
+        options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+    };
+    // An in-memory database lives as long as its one connection: keep exactly one, forever.
+    let pool_options = if memory {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        SqlitePoolOptions::new().max_connections(8)
+    };
+    let pool = pool_options
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| match map_sqlx(e) {
+            StoreError::Internal(m) | StoreError::Unavailable(m) => {
+                StoreError::Unavailable(format!("cannot open SQLite database {url}: {m}"))
+            }
+            other => other,
+        })?;
+    migrator(false)
+        .run(&pool)
+        .await
+        .map_err(|e| map_migrate(e, latest_version()))?;
+    Ok(SqliteStore { pool })
+}
+
+async fn open_postgres(url: &str) -> Result<PgStore> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact(url))))?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .map_err(|e| match map_sqlx(e) {
+            StoreError::Internal(m) | StoreError::Unavailable(m) => StoreError::Unavailable(
+                format!("cannot reach PostgreSQL at {}: {m}", redact(url)),
+            ),
+            other => other,
+        })?;
+    migrator(true)
+        .run(&pool)
+        .await
+        .map_err(|e| map_migrate(e, latest_version()))?;
+    Ok(PgStore { pool })
+}
+
+/// The URL without its password, for messages and logs.
+pub(crate) fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("[redacted]"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,41 @@
+//! Helpers for tests that must run against every backend: SQLite always, PostgreSQL when
+//! `FJELLPORT_TEST_DATABASE_URL` is set. Each PostgreSQL test gets a schema of its own, so
+//! parallel tests never share state.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The environment variable that switches the PostgreSQL tests on.
+pub const PG_ENV: &str = "FJELLPORT_TEST_DATABASE_URL";
+
+/// A fresh, empty PostgreSQL schema and a URL whose connections use it, or `None` when the
+/// PostgreSQL tests are off.
+pub async fn fresh_postgres_url() -> Option<String> {
+    let base = std::env::var(PG_ENV).ok().filter(|s| !s.is_empty())?;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let schema = format!(
+        "fjp_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos_now()
+    );
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("{PG_ENV} is set but PostgreSQL is unreachable: {e}"));
+    let create = format!("CREATE SCHEMA {schema}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+        .execute(&mut conn)
+        .await
+        .expect("create test schema");
+    let _ = conn.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+fn nanos_now() -> u32 {
+    #[allow(clippy::disallowed_methods)] // only to make schema names unique across runs
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}

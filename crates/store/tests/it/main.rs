@@ -1,0 +1,169 @@
+//! The store's behaviour, asserted identically on every backend available.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use fjellport_store::{Backend, Store, StoreError, StoredKey, open, testing};
+
+/// Every backend this machine can run: SQLite file and memory, and PostgreSQL when configured.
+async fn backends() -> Vec<(String, Arc<dyn Store>, Option<tempfile::TempDir>)> {
+    let mut out = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.db");
+    out.push((
+        "sqlite-file".into(),
+        open(file.to_str().unwrap()).await.unwrap(),
+        Some(dir),
+    ));
+    out.push(("sqlite-memory".into(), open("sqlite::memory:").await.unwrap(), None));
+    if let Some(url) = testing::fresh_postgres_url().await {
+        out.push(("postgres".into(), open(&url).await.unwrap(), None));
+    }
+    out
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).unwrap()
+}
+
+fn key(id: &str, hash: &str) -> StoredKey {
+    StoredKey {
+        id: id.into(),
+        api: "syntpop".into(),
+        app_type: "browser".into(),
+        secret_hash: hash.into(),
+        secret_hint: "fjp_abcd".into(),
+        origins: vec!["https://app.example.test".into(), "http://localhost:3000".into()],
+        owner: "team-a".into(),
+        rate_limit: Some(50),
+        created_at: at(1_800_000_000),
+        expires_at: Some(at(1_900_000_000)),
+        revoked_at: None,
+    }
+}
+
+#[tokio::test]
+async fn keys_round_trip_and_bump_the_revision() {
+    for (name, store, _dir) in backends().await {
+        let r0 = store.keys_revision().await.unwrap();
+        let k = key("key_1", "hash1");
+        store.insert_key(&k).await.unwrap();
+        assert_eq!(store.get_key("key_1").await.unwrap(), k, "{name}");
+        let r1 = store.keys_revision().await.unwrap();
+        assert!(r1 > r0, "{name}: revision must grow on insert");
+
+        let mut other = key("key_2", "hash2");
+        other.app_type = "other".into();
+        other.origins.clear();
+        other.rate_limit = None;
+        other.expires_at = None;
+        other.created_at = at(1_800_000_001);
+        store.insert_key(&other).await.unwrap();
+        let all = store.list_keys().await.unwrap();
+        assert_eq!(all, vec![k.clone(), other], "{name}: list in creation order");
+    }
+}
+
+#[tokio::test]
+async fn revoking_is_recorded_once_and_bumps_the_revision() {
+    for (name, store, _dir) in backends().await {
+        store.insert_key(&key("key_r", "hash_r")).await.unwrap();
+        let before = store.keys_revision().await.unwrap();
+        let revoked = store.revoke_key("key_r", at(1_850_000_000)).await.unwrap();
+        assert_eq!(revoked.revoked_at, Some(at(1_850_000_000)), "{name}");
+        assert!(!revoked.is_active(at(1_850_000_001)));
+        assert!(store.keys_revision().await.unwrap() > before, "{name}");
+        let again = store.revoke_key("key_r", at(1_860_000_000)).await.unwrap();
+        assert_eq!(again.revoked_at, Some(at(1_850_000_000)), "{name}: first instant kept");
+    }
+}
+
+#[tokio::test]
+async fn missing_and_duplicate_keys_are_reported_as_such() {
+    for (name, store, _dir) in backends().await {
+        assert!(
+            matches!(store.get_key("nope").await, Err(StoreError::NotFound { .. })),
+            "{name}"
+        );
+        assert!(
+            matches!(store.revoke_key("nope", at(0)).await, Err(StoreError::NotFound { .. })),
+            "{name}"
+        );
+        store.insert_key(&key("key_d", "hash_d")).await.unwrap();
+        let before = store.keys_revision().await.unwrap();
+        let dup = store.insert_key(&key("key_e", "hash_d")).await;
+        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{name}: {dup:?}");
+        assert_eq!(store.keys_revision().await.unwrap(), before, "{name}: no partial write");
+        assert_eq!(store.list_keys().await.unwrap().len(), 1, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn settings_keep_the_first_value() {
+    for (name, store, _dir) in backends().await {
+        assert_eq!(store.get_setting("admin").await.unwrap(), None, "{name}");
+        assert_eq!(store.put_setting_if_absent("admin", "a").await.unwrap(), "a");
+        assert_eq!(store.put_setting_if_absent("admin", "b").await.unwrap(), "a");
+        assert_eq!(store.get_setting("admin").await.unwrap().as_deref(), Some("a"));
+        store.ping().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_sqlite_file_keeps_its_data_across_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keep.db");
+    let url = format!("sqlite:{}", path.display());
+    {
+        let store = open(&url).await.unwrap();
+        assert_eq!(store.backend(), Backend::Sqlite);
+        store.insert_key(&key("key_k", "hash_k")).await.unwrap();
+        store.close().await;
+    }
+    let store = open(&url).await.unwrap();
+    assert_eq!(store.get_key("key_k").await.unwrap().owner, "team-a");
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_database_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junk.db");
+    std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
+    let err = open(path.to_str().unwrap()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_database_newer_than_the_binary_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let url = format!("sqlite:{}", path.display());
+    open(&url).await.unwrap().close().await;
+    // Pretend a newer fjellport applied migration 999.
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (999, 'future', 1, x'00', 0)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+    let err = open(&url).await.unwrap_err();
+    assert!(matches!(err, StoreError::SchemaTooNew { found: 999, .. }), "{err:?}");
+    assert!(err.to_string().contains("newer than this fjellport binary"));
+}
+
+#[tokio::test]
+async fn unusable_urls_fail_with_a_reason() {
+    let err = open("mysql://localhost/db").await.unwrap_err();
+    assert!(err.is_usage(), "{err:?}");
+    let err = open("postgres://nobody:secret@127.0.0.1:1/none").await.unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(!err.to_string().contains("secret"), "password leaked: {err}");
+    let err = open("/nonexistent-dir/sub/x.db").await.unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+}
