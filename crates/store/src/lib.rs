@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 
 pub use error::StoreError;
 pub use model::StoredKey;
-pub use open::{Backend, open};
+pub use open::{Backend, open, redact};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -45,7 +45,7 @@ pub trait SettingsStore: Send + Sync {
 #[async_trait]
 pub trait Store: KeyStore + SettingsStore + std::fmt::Debug {
     fn backend(&self) -> Backend;
-    /// A round trip to the database, for `/readyz`.
+    /// A round trip to the database that reads our schema, for `/readyz`.
     async fn ping(&self) -> Result<()>;
     /// Waits for in-flight statements and closes the pool.
     async fn close(&self);

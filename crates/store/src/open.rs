@@ -99,9 +99,9 @@ async fn open_postgres(url: &str) -> Result<PgStore> {
         .connect_with(options)
         .await
         .map_err(|e| match map_sqlx(e) {
-            StoreError::Internal(m) | StoreError::Unavailable(m) => StoreError::Unavailable(
-                format!("cannot reach PostgreSQL at {}: {m}", redact(url)),
-            ),
+            StoreError::Internal(m) | StoreError::Unavailable(m) => {
+                StoreError::Unavailable(format!("cannot reach PostgreSQL at {}: {m}", redact(url)))
+            }
             other => other,
         })?;
     migrator(true)
@@ -112,7 +112,7 @@ async fn open_postgres(url: &str) -> Result<PgStore> {
 }
 
 /// The URL without its password, for messages and logs.
-pub(crate) fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("[redacted]"));

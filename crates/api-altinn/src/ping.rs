@@ -1,0 +1,38 @@
+//! GET /altinn/api/ping and /altinn/api/serviceowner/ping — who called (key, API, version).
+
+use axum::Json;
+use fjellport_gateway::Caller;
+
+/// Echoes the caller the gateway admitted.
+#[utoipa::path(
+    get,
+    path = "/ping",
+    tag = "altinn",
+    params(("ApiKey" = String, Header, description = "API key issued for the altinn API")),
+    responses(
+        (status = 200, description = "The caller", body = Caller),
+        (status = 401, description = "Missing, unknown, expired or revoked key", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Key of another API, or origin not allowed", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_ping(caller: Caller) -> Json<Caller> {
+    Json(caller)
+}
+
+/// Echoes the caller the gateway admitted.
+#[utoipa::path(
+    get,
+    path = "/ping",
+    tag = "altinn-serviceowner",
+    params(("ApiKey" = String, Header, description = "API key issued for the altinn-serviceowner API")),
+    responses(
+        (status = 200, description = "The caller", body = Caller),
+        (status = 401, description = "Missing, unknown, expired or revoked key", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Key of another API, or origin not allowed", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_serviceowner_ping(caller: Caller) -> Json<Caller> {
+    Json(caller)
+}

@@ -1,0 +1,9 @@
+//! Credentials: API keys (the Altinn model) today; the HelseID-style issuer and DPoP verification
+//! join them here. No HTTP types: the gateway turns these errors into responses.
+
+pub mod apikey;
+mod environment;
+pub mod origin;
+pub mod secret;
+
+pub use environment::Environment;

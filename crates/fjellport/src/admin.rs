@@ -1,0 +1,169 @@
+//! The admin API (`/admin/api/…`): keys today; clients and population join it. Protected by the
+//! admin token (`Authorization: Bearer …`).
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use fjellport_auth::apikey::{KeyRequest, KeyView};
+use fjellport_auth::secret::hash_secret;
+use fjellport_gateway::extract::{Json, Path};
+use fjellport_gateway::{KeyCache, Problem};
+use http::header::{AUTHORIZATION, LOCATION, WWW_AUTHENTICATE};
+use http::{HeaderValue, StatusCode};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::server::AppState;
+
+/// The hash of the admin token in force.
+#[derive(Debug, Clone)]
+pub(crate) struct AdminToken {
+    pub(crate) hash: String,
+}
+
+pub(crate) fn router(state: Arc<AppState>) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(create_key, list_keys))
+        .routes(routes!(get_key, revoke_key))
+        .layer(from_fn_with_state(state.clone(), require_admin))
+        .with_state(state)
+}
+
+async fn require_admin(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    match presented {
+        Some(token) if constant_time_eq(&hash_secret(token), &state.admin.hash) => {
+            next.run(req).await
+        }
+        _ => Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "admin-token-required",
+            "Admin token required",
+        )
+        .detail(
+            "Send Authorization: Bearer <admin token> (printed at first start, or admin_token \
+                 in the config).",
+        )
+        .header(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"fjellport-admin\""),
+        )
+        .into_response(),
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A key to create; the same rules as `fjellport keys create`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct CreateKey {
+    /// `syntpop`, `altinn` or `altinn-serviceowner`.
+    api: String,
+    /// `browser` or `other`.
+    #[serde(rename = "type")]
+    app_type: String,
+    #[serde(default)]
+    origins: Vec<String>,
+    owner: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+    rate_limit: Option<u32>,
+}
+
+/// Creates a key; the answer holds its secret, shown this once.
+#[utoipa::path(post, path = "/keys", tag = "admin", request_body = CreateKey, responses(
+    (status = 201, description = "Created; `secret` is shown only now", body = KeyView),
+    (status = 400, description = "A rule is broken", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+    (status = 401, description = "No or wrong admin token", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+async fn create_key(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<CreateKey>,
+) -> Result<Response, Problem> {
+    let now = state.clock.now();
+    let request = KeyRequest {
+        api: body.api,
+        app_type: body.app_type,
+        origins: body.origins,
+        owner: body.owner,
+        expires_at: body.expires_at,
+        rate_limit: body.rate_limit,
+    };
+    let (key, secret) = request
+        .issue(state.config.environment, now)
+        .map_err(|e| Problem::bad_request("invalid-key-request", e.to_string()))?;
+    state.store.insert_key(&key).await?;
+    refresh(&state.keys).await;
+    let location = HeaderValue::from_str(&format!("/admin/api/keys/{}", key.id))
+        .map_err(|_| Problem::internal("unrepresentable key id"))?;
+    let view = KeyView::new(&key, now).with_secret(&secret);
+    Ok((
+        StatusCode::CREATED,
+        [(LOCATION, location)],
+        axum::Json(view),
+    )
+        .into_response())
+}
+
+/// Lists every key (never their secrets).
+#[utoipa::path(get, path = "/keys", tag = "admin", responses(
+    (status = 200, description = "All keys", body = Vec<KeyView>)))]
+async fn list_keys(
+    State(state): State<Arc<AppState>>,
+) -> Result<axum::Json<Vec<KeyView>>, Problem> {
+    let now = state.clock.now();
+    let keys = state.store.list_keys().await?;
+    Ok(axum::Json(
+        keys.iter().map(|k| KeyView::new(k, now)).collect(),
+    ))
+}
+
+/// One key.
+#[utoipa::path(get, path = "/keys/{id}", tag = "admin", params(("id" = String, Path)), responses(
+    (status = 200, description = "The key", body = KeyView),
+    (status = 404, description = "No such key", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+async fn get_key(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<KeyView>, Problem> {
+    let key = state.store.get_key(&id).await?;
+    Ok(axum::Json(KeyView::new(&key, state.clock.now())))
+}
+
+/// Revokes a key, effective on the next request.
+#[utoipa::path(delete, path = "/keys/{id}", tag = "admin", params(("id" = String, Path)), responses(
+    (status = 200, description = "The revoked key", body = KeyView),
+    (status = 404, description = "No such key", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+async fn revoke_key(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<KeyView>, Problem> {
+    let now = state.clock.now();
+    let key = state.store.revoke_key(&id, now).await?;
+    refresh(&state.keys).await;
+    Ok(axum::Json(KeyView::new(&key, now)))
+}
+
+/// After a change made here, the hot path sees it before the answer leaves.
+async fn refresh(keys: &KeyCache) {
+    if let Err(err) = keys.reload().await {
+        tracing::warn!(error = %err, "key cache reload failed; the poller will retry");
+    }
+}

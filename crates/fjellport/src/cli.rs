@@ -1,0 +1,234 @@
+//! The command line (DESIGN.md's CLI contract: extend, don't break).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+use fjellport_auth::Environment;
+use fjellport_auth::apikey::{KeyRequest, KeyView};
+use serde_json::{Map, Value, json};
+
+use crate::config::Config;
+use crate::output;
+use crate::server;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fjellport",
+    version,
+    about = "A stateful local stand-in for SyntPop, HelseID (DPoP) and Altinn 2 — for tests and CI.",
+    long_about = "A stateful local stand-in for SyntPop, HelseID (DPoP) and Altinn 2 — for tests \
+                  and CI. It is a TEST STAND-IN: all data is synthetic, and nothing it says comes \
+                  from Norsk helsenett or Altinn.\n\nConfiguration: fjellport.toml (or --config) < \
+                  FJELLPORT_* environment < flags."
+)]
+pub struct Cli {
+    /// Database URL: sqlite:PATH (default sqlite:fjellport.db), sqlite::memory:, or postgres://…
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// Configuration file (default: ./fjellport.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Freeze the clock at this instant for every time rule (e.g. 2026-09-01T00:00:00Z).
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub clock: Option<DateTime<Utc>>,
+    /// Print JSON even on a terminal.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (all APIs, the issuer, the admin API) on one listener.
+    Serve(ServeArgs),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// External base URL, when clients reach the server through a proxy.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// test (default: allows localhost origins and test-token services) or production.
+    #[arg(long, value_name = "ENV")]
+    pub environment: Option<Environment>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; prints it as JSON with its secret, which is shown only this once.
+    Create(CreateKeyArgs),
+    /// List every key (never the secrets).
+    List,
+    /// Revoke a key; a running server refuses it within about a second.
+    Revoke {
+        /// The key's id (key_…).
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateKeyArgs {
+    /// The API the key is for.
+    #[arg(long, value_parser = ["syntpop", "altinn", "altinn-serviceowner"])]
+    pub api: String,
+    /// browser (used from web pages on --origin) or other (backends, desktop, mobile).
+    #[arg(long = "type", value_parser = ["browser", "other"])]
+    pub app_type: String,
+    /// An allowed origin for a browser key (scheme://host[:port]); repeat for several.
+    #[arg(long = "origin", value_name = "URL")]
+    pub origins: Vec<String>,
+    /// Who the key belongs to (reserved persons are owned by it).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// When the key stops working.
+    #[arg(long, value_name = "RFC3339")]
+    pub expires: Option<DateTime<Utc>>,
+    /// Requests per second for this key (default: the API's configured default, else none).
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate_limit: Option<u32>,
+}
+
+/// A command's failure: bad input (exit 2) or a runtime failure (exit 1).
+#[derive(Debug)]
+pub enum CliError {
+    Usage(String),
+    Runtime(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Runtime(_) => 1,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            CliError::Usage(m) | CliError::Runtime(m) => m,
+        }
+    }
+}
+
+impl From<fjellport_store::StoreError> for CliError {
+    fn from(e: fjellport_store::StoreError) -> Self {
+        if e.is_usage() {
+            CliError::Usage(e.to_string())
+        } else {
+            CliError::Runtime(e.to_string())
+        }
+    }
+}
+
+fn io(e: std::io::Error) -> CliError {
+    CliError::Runtime(format!("cannot write output: {e}"))
+}
+
+impl Cli {
+    /// The configuration this invocation runs with (all layers merged).
+    pub fn config(&self) -> Result<Config, CliError> {
+        let mut flags = Map::new();
+        if let Some(db) = &self.database {
+            flags.insert("database".into(), json!(db));
+        }
+        if let Some(clock) = &self.clock {
+            flags.insert("clock".into(), json!(clock));
+        }
+        if let Command::Serve(args) = &self.command {
+            if let Some(listen) = &args.listen {
+                flags.insert("listen".into(), json!(listen));
+            }
+            if let Some(url) = &args.public_url {
+                flags.insert("public_url".into(), json!(url));
+            }
+            if let Some(env) = &args.environment {
+                flags.insert("environment".into(), json!(env));
+            }
+        }
+        Config::load(self.config.as_deref(), Value::Object(flags)).map_err(CliError::Usage)
+    }
+
+    pub async fn run(self) -> Result<(), CliError> {
+        let config = self.config()?;
+        let clock = fjellport_clock::from_option(config.clock);
+        match self.command {
+            Command::Serve(_) => serve(config, clock).await,
+            Command::Keys(cmd) => keys(cmd, config, clock, self.json).await,
+        }
+    }
+}
+
+async fn serve(config: Config, clock: fjellport_clock::SharedClock) -> Result<(), CliError> {
+    let database = fjellport_store::redact(&config.database);
+    let environment = config.environment;
+    let running = server::start(config, clock, true)
+        .await
+        .map_err(|e| match e {
+            server::ServeError::Store(s) => CliError::from(s),
+            other => CliError::Runtime(other.to_string()),
+        })?;
+    if let Some(token) = &running.new_admin_token {
+        eprintln!("fjellport: admin token (shown once; keep it for /admin/api): {token}");
+    }
+    eprintln!(
+        "fjellport: listening on http://{} (database {database}, environment {environment}) — a \
+         test stand-in; docs at /docs",
+        running.addr
+    );
+    running
+        .wait()
+        .await
+        .map_err(|e| CliError::Runtime(e.to_string()))
+}
+
+async fn keys(
+    cmd: KeysCommand,
+    config: Config,
+    clock: fjellport_clock::SharedClock,
+    json: bool,
+) -> Result<(), CliError> {
+    let store = fjellport_store::open(&config.database).await?;
+    let now = clock.now();
+    let result = match cmd {
+        KeysCommand::Create(args) => {
+            let request = KeyRequest {
+                api: args.api,
+                app_type: args.app_type,
+                origins: args.origins,
+                owner: args.owner,
+                expires_at: args.expires,
+                rate_limit: args.rate_limit,
+            };
+            let (key, secret) = request
+                .issue(config.environment, now)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            store.insert_key(&key).await?;
+            output::print(&KeyView::new(&key, now).with_secret(&secret), json).map_err(io)
+        }
+        KeysCommand::List => {
+            let keys = store.list_keys().await?;
+            let views: Vec<KeyView> = keys.iter().map(|k| KeyView::new(k, now)).collect();
+            output::print(&views, json).map_err(io)
+        }
+        KeysCommand::Revoke { id } => {
+            let key = store.revoke_key(&id, now).await.map_err(|e| match e {
+                fjellport_store::StoreError::NotFound { .. } => {
+                    CliError::Usage(format!("no API key with id {id}"))
+                }
+                other => other.into(),
+            })?;
+            output::print(&KeyView::new(&key, now), json).map_err(io)
+        }
+    };
+    store.close().await;
+    result
+}

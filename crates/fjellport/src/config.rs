@@ -1,0 +1,161 @@
+//! Configuration: built-in defaults < `fjellport.toml` (or `--config FILE`) < `FJELLPORT_*`
+//! environment < command-line flags, merged by figment.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use fjellport_auth::Environment;
+use serde::{Deserialize, Serialize};
+
+/// The default database: a SQLite file in the working directory, so state is kept.
+pub const DEFAULT_DATABASE: &str = "sqlite:fjellport.db";
+pub const DEFAULT_CONFIG_FILE: &str = "fjellport.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// External base URL (issuer URLs, DPoP `htu`); default `http://<listen>`.
+    pub public_url: Option<String>,
+    pub database: String,
+    pub environment: Environment,
+    /// Frozen instant for every time rule (like `--clock`).
+    pub clock: Option<DateTime<Utc>>,
+    /// Admin API token; when unset one is generated at first start and printed once.
+    pub admin_token: Option<String>,
+    pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    /// How often a server checks the database for key changes made elsewhere.
+    pub key_poll_millis: u64,
+    pub apis: Apis,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Apis {
+    pub syntpop: ApiConfig,
+    pub altinn: ApiConfig,
+    #[serde(rename = "altinn-serviceowner", alias = "altinn_serviceowner")]
+    pub altinn_serviceowner: ApiConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Requests per second for keys that set none; unset = unlimited.
+    pub rate_limit: Option<u32>,
+    /// Whether deprecated versions answer 410 from their sunset on.
+    pub enforce_sunset: bool,
+    /// Overrides the deprecated versions' sunset instant.
+    pub sunset: Option<DateTime<Utc>>,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            rate_limit: None,
+            enforce_sunset: true,
+            sunset: None,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            database: DEFAULT_DATABASE.to_owned(),
+            environment: Environment::Test,
+            clock: None,
+            admin_token: None,
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            key_poll_millis: 1000,
+            apis: Apis::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Merges the layers. `file` is `--config`; without it `fjellport.toml` is read if present.
+    /// `flags` are the command-line values that were given, as a JSON object.
+    pub fn load(file: Option<&Path>, flags: serde_json::Value) -> Result<Config, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.is_file() => {
+                return Err(format!("config file {} does not exist", path.display()));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        let config: Config = figment
+            .merge(
+                Env::prefixed("FJELLPORT_")
+                    .ignore(&["test_database_url"])
+                    .split("__")
+                    .map(|k| {
+                        k.as_str()
+                            .replace("altinn_serviceowner", "altinn-serviceowner")
+                            .into()
+                    }),
+            )
+            .merge(Serialized::globals(flags))
+            .extract()
+            .map_err(|e| one_line(&format!("bad configuration: {e}")))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.body_limit_bytes == 0 {
+            return Err("body_limit_bytes must be at least 1".into());
+        }
+        if self.request_timeout_secs == 0 {
+            return Err("request_timeout_secs must be at least 1".into());
+        }
+        if !(50..=60_000).contains(&self.key_poll_millis) {
+            return Err("key_poll_millis must be between 50 and 60000".into());
+        }
+        if let Some(url) = &self.public_url {
+            let ok = url::Url::parse(url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                return Err(format!("public_url {url:?} is not an http(s) URL"));
+            }
+        }
+        for (name, api) in [
+            ("syntpop", &self.apis.syntpop),
+            ("altinn", &self.apis.altinn),
+            ("altinn-serviceowner", &self.apis.altinn_serviceowner),
+        ] {
+            if api.rate_limit == Some(0) {
+                return Err(format!("apis.{name}.rate_limit must be at least 1"));
+            }
+        }
+        if self.admin_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err("admin_token must be at least 16 characters".into());
+        }
+        Ok(())
+    }
+
+    /// The external base URL without a trailing slash.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}
+
+/// Errors are one stderr line (DESIGN.md's CLI contract).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,10 @@
+//! Fjellport: the binary's wiring — config, the `serve` composition, the CLI commands — as a
+//! library so tests drive exactly what users run.
+
+mod admin;
+pub mod apis;
+pub mod cli;
+pub mod config;
+mod ops;
+mod output;
+pub mod server;

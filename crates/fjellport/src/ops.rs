@@ -1,0 +1,69 @@
+//! Operations: `/healthz`, `/readyz`, `/metrics`.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use fjellport_gateway::Problem;
+use fjellport_store::Store;
+use http::header::CONTENT_TYPE;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Status {
+    status: &'static str,
+}
+
+pub(crate) fn router(store: Arc<dyn Store>) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .with_state(store)
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Alive", body = Status)))]
+async fn healthz() -> Json<Status> {
+    Json(Status { status: "ok" })
+}
+
+/// The process can serve: its store answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "Ready", body = Status),
+    (status = 503, description = "The database does not answer", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+async fn readyz(State(store): State<Arc<dyn Store>>) -> Result<Json<Status>, Problem> {
+    store
+        .ping()
+        .await
+        .map_err(|e| Problem::unavailable(e.to_string()))?;
+    Ok(Json(Status { status: "ready" }))
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus metrics", body = String, content_type = "text/plain")))]
+async fn metrics() -> Response {
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+        prometheus().render(),
+    )
+        .into_response()
+}
+
+/// The process-wide recorder, installed on first use (the `metrics` macros need a global one).
+pub(crate) fn prometheus() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        // Fails only if another recorder is installed already; metrics then go there.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}

@@ -1,0 +1,270 @@
+//! `serve`: open the store, build every router behind its layers, listen, shut down gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware::from_fn;
+use fjellport_auth::secret::{Secret, hash_secret};
+use fjellport_clock::SharedClock;
+use fjellport_gateway::{Gateway, KeyCache, Problem};
+use fjellport_store::{Store, StoreError};
+use http::{HeaderName, Request, StatusCode};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::admin::{self, AdminToken};
+use crate::config::Config;
+use crate::{apis, ops};
+
+/// What handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub keys: KeyCache,
+    pub clock: SharedClock,
+    pub(crate) admin: AdminToken,
+}
+
+const ADMIN_TOKEN_SETTING: &str = "admin_token_sha256";
+
+/// Why `serve` could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running server (tests start one in-process; `serve` runs one until a signal).
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    /// A freshly generated admin token, when this start created it.
+    pub new_admin_token: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), ServeError>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, closes the store.
+    pub async fn stop(mut self) -> Result<(), ServeError> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task.await.unwrap_or(Ok(()))
+    }
+
+    /// Waits until the server stops by itself (after a signal).
+    pub async fn wait(self) -> Result<(), ServeError> {
+        self.task.await.unwrap_or(Ok(()))
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Fjellport",
+        description = "A local TEST STAND-IN for Norwegian public-sector integration APIs \
+                       (SyntPop, HelseID with DPoP, Altinn 2). It is not operated by, and does \
+                       not speak for, Norsk helsenett or Digdir/Altinn. All data is synthetic.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    tags(
+        (name = "syntpop", description = "SyntPop API (client base URL http://host:port/syntpop)"),
+        (name = "altinn", description = "Altinn-style end-user REST API"),
+        (name = "altinn-serviceowner", description = "Altinn-style service-owner REST API"),
+        (name = "admin", description = "Keys and clients (admin token)"),
+        (name = "operations", description = "Health, readiness, metrics"),
+    )
+)]
+struct ApiDoc;
+
+/// Opens the store, then listens; returns once the server is accepting.
+pub async fn start(
+    config: Config,
+    clock: SharedClock,
+    signals: bool,
+) -> Result<Running, ServeError> {
+    ops::prometheus(); // record from the first request on
+    let store = fjellport_store::open(&config.database).await?;
+    let (admin, new_admin_token) = admin_token(&config, store.as_ref()).await?;
+    let keys = KeyCache::load(
+        store.clone(),
+        config.environment,
+        apis::rate_defaults(&config),
+    )
+    .await?;
+    let watcher = keys.watch(Duration::from_millis(config.key_poll_millis));
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(AppState {
+        config,
+        store: store.clone(),
+        keys,
+        clock,
+        admin,
+    });
+    let app = app(state);
+
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async move {
+            tokio::select! {
+                _ = rx => {},
+                _ = wait_for_signal(), if signals => {},
+            }
+            tracing::info!("shutting down: finishing in-flight requests");
+        };
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        watcher.abort();
+        store.close().await;
+        served.map_err(ServeError::Io)
+    });
+    Ok(Running {
+        addr,
+        new_admin_token,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// The admin token in force: from config, or the stored one, or a new one (returned to print).
+async fn admin_token(
+    config: &Config,
+    store: &dyn Store,
+) -> Result<(AdminToken, Option<String>), StoreError> {
+    if let Some(token) = &config.admin_token {
+        return Ok((
+            AdminToken {
+                hash: hash_secret(token),
+            },
+            None,
+        ));
+    }
+    if let Some(hash) = store.get_setting(ADMIN_TOKEN_SETTING).await? {
+        return Ok((AdminToken { hash }, None));
+    }
+    let fresh = Secret::generate("fja_");
+    let in_force = store
+        .put_setting_if_absent(ADMIN_TOKEN_SETTING, &fresh.hash())
+        .await?;
+    // Another replica may have won the race; then its token is the one.
+    let printed = (in_force == fresh.hash()).then(|| fresh.expose().to_owned());
+    Ok((AdminToken { hash: in_force }, printed))
+}
+
+/// Every route, behind its layers. The order, outermost first:
+/// request id → trace span → metrics → problem+json finalizer → timeout → body limit → routes;
+/// each API's router adds its gateway (preflight → version → key/CORS → rate limit) inside.
+pub fn app(state: Arc<AppState>) -> Router {
+    let (router, doc) = routes(state.clone()).split_for_parts();
+    let mut doc = doc;
+    doc.servers = Some(vec![
+        utoipa::openapi::ServerBuilder::new()
+            .url(state.config.public_url())
+            .description(Some("Fjellport test stand-in (synthetic data only)"))
+            .build(),
+    ]);
+    let router = router.merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let timeout = Duration::from_secs(state.config.request_timeout_secs);
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        request_id = %id,
+                        api = tracing::field::Empty,
+                        version = tracing::field::Empty,
+                        key_id = tracing::field::Empty,
+                        client_id = tracing::field::Empty,
+                    )
+                }),
+            )
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(from_fn(fjellport_gateway::metrics::record))
+            .layer(from_fn(fjellport_gateway::problem::finalize_problems))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                timeout,
+            ))
+            .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes)),
+    )
+}
+
+/// The routes with their OpenAPI description (the document is generated from these).
+pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
+    let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(ops::router(state.store.clone()))
+        .nest("/admin/api", admin::router(state.clone()));
+    for (spec, prefix) in apis::all(&state.config) {
+        let api_routes = match spec.api {
+            fjellport_auth::apikey::ApiName::Syntpop => fjellport_api_syntpop::router(),
+            fjellport_auth::apikey::ApiName::Altinn => fjellport_api_altinn::router(),
+            fjellport_auth::apikey::ApiName::AltinnServiceowner => {
+                fjellport_api_altinn::serviceowner_router()
+            }
+        };
+        let title = spec.title;
+        let api_routes = api_routes.fallback(move || async move {
+            Problem::not_found(format!("The {title} has no resource at this path."))
+        });
+        let gateway = Gateway::new(spec, state.keys.clone(), state.clock.clone());
+        router = router.nest(prefix, gateway.wrap_api(api_routes));
+    }
+    router.fallback(|| async { Problem::not_found("No resource at this path.") })
+}

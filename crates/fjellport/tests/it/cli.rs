@@ -1,0 +1,298 @@
+//! The binary's contract: JSON on stdout when piped, one stderr line and exit 2 for bad input,
+//! exit 1 for runtime failures, config layering, graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+/// Runs the real binary with a clean `FJELLPORT_*` environment in a scratch directory.
+pub fn fjellport(args: &[&str]) -> Output {
+    fjellport_in(&std::env::temp_dir(), args, &[])
+}
+
+pub fn fjellport_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fjellport"));
+    cmd.args(args).current_dir(dir).stdin(Stdio::null());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FJELLPORT_") {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run fjellport")
+}
+
+fn first_stderr_line(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn keys_create_prints_json_with_the_secret_once_and_list_never_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("k.db").display());
+    let out = fjellport(&[
+        "keys",
+        "create",
+        "--api",
+        "altinn",
+        "--type",
+        "browser",
+        "--origin",
+        "https://app.example.test",
+        "--origin",
+        "http://localhost:3000",
+        "--owner",
+        "team-q",
+        "--expires",
+        "2030-01-01T00:00:00Z",
+        "--rate-limit",
+        "10",
+        "--database",
+        &db,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let secret = created["secret"].as_str().unwrap();
+    assert!(secret.starts_with("fjp_"));
+    assert_eq!(created["origins"].as_array().unwrap().len(), 2);
+    assert_eq!(created["rateLimit"], 10);
+    let list = fjellport(&["keys", "list", "--database", &db]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        !text.contains(secret),
+        "the secret is shown only at creation"
+    );
+    let keys: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(keys[0]["owner"], "team-q");
+}
+
+#[test]
+fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("bad.db").display());
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["keys", "create", "--api", "nope", "--type", "other"],
+            "--api",
+        ),
+        (
+            &["keys", "create", "--api", "syntpop", "--type", "web"],
+            "--type",
+        ),
+        (
+            &[
+                "keys",
+                "create",
+                "--api",
+                "syntpop",
+                "--type",
+                "browser",
+                "--origin",
+                "https://a.test/x",
+            ],
+            "origin",
+        ),
+        (
+            &["keys", "create", "--api", "syntpop", "--type", "browser"],
+            "origin",
+        ),
+        (
+            &[
+                "keys",
+                "create",
+                "--api",
+                "syntpop",
+                "--type",
+                "other",
+                "--rate-limit",
+                "0",
+            ],
+            "rate limit",
+        ),
+        (
+            &[
+                "keys",
+                "create",
+                "--api",
+                "syntpop",
+                "--type",
+                "other",
+                "--expires",
+                "tomorrow",
+            ],
+            "--expires",
+        ),
+        (&["keys", "revoke", "key_doesnotexist"], "no API key"),
+        (&["keys", "list", "--frobnicate"], "--frobnicate"),
+        (
+            &["keys", "list", "--database", "mysql://x/y"],
+            "database URL",
+        ),
+        (
+            &["keys", "list", "--config", "/nonexistent/fjellport.toml"],
+            "does not exist",
+        ),
+        (&["serve", "--listen", "not-an-address"], "--listen"),
+    ];
+    for (args, needle) in cases {
+        let mut full: Vec<&str> = args.to_vec();
+        if !args.contains(&"--database") {
+            full.extend(["--database", &db]);
+        }
+        let out = fjellport(&full);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = first_stderr_line(&out);
+        assert!(line.starts_with("error:"), "{args:?}: {line}");
+        assert!(
+            line.contains(needle),
+            "{args:?}: {line:?} should name {needle:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+    let keys = fjellport(&["keys", "list", "--database", &db]);
+    assert_eq!(
+        String::from_utf8_lossy(&keys.stdout).trim(),
+        "[]",
+        "nothing was written"
+    );
+}
+
+#[test]
+fn runtime_failures_are_one_line_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![7u8; 4096]).unwrap();
+    let pg = "postgres://nobody:hunter2@127.0.0.1:1/none";
+    for (db, needle) in [
+        (junk.to_str().unwrap(), "corrupt"),
+        (pg, "cannot reach PostgreSQL"),
+    ] {
+        let out = fjellport(&["keys", "list", "--database", db]);
+        assert_eq!(out.status.code(), Some(1), "{db}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "password leaked: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn config_layers_file_then_environment_then_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_file = dir.path().join("file.db");
+    let from_env = dir.path().join("env.db");
+    let from_flag = dir.path().join("flag.db");
+    std::fs::write(
+        dir.path().join("fjellport.toml"),
+        format!("database = \"sqlite:{}\"\n", from_file.display()),
+    )
+    .unwrap();
+    let create = ["keys", "create", "--api", "syntpop", "--type", "other"];
+    assert!(fjellport_in(dir.path(), &create, &[]).status.success());
+    assert!(
+        from_file.exists(),
+        "fjellport.toml in the working directory is read"
+    );
+    let env_db = format!("sqlite:{}", from_env.display());
+    let env = [("FJELLPORT_DATABASE", env_db.as_str())];
+    assert!(fjellport_in(dir.path(), &create, &env).status.success());
+    assert!(from_env.exists(), "FJELLPORT_DATABASE beats the file");
+    let flag_db = format!("sqlite:{}", from_flag.display());
+    let mut with_flag = create.to_vec();
+    with_flag.extend(["--database", &flag_db]);
+    assert!(fjellport_in(dir.path(), &with_flag, &env).status.success());
+    assert!(from_flag.exists(), "--database beats the environment");
+
+    std::fs::write(dir.path().join("fjellport.toml"), "databse = \"typo\"\n").unwrap();
+    let out = fjellport_in(dir.path(), &["keys", "list"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        first_stderr_line(&out).contains("databse"),
+        "{}",
+        first_stderr_line(&out)
+    );
+}
+
+#[test]
+fn serve_answers_then_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("serve.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fjellport"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut addr = None;
+    let mut saw_token = false;
+    for _ in 0..20 {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        saw_token |= line.contains("admin token");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = rest.split_whitespace().next().map(str::to_owned);
+            break;
+        }
+    }
+    let addr = addr.expect("the listening line");
+    assert!(saw_token, "a fresh database prints the admin token once");
+    let ready = reqwest::blocking_get(&format!("http://{addr}/readyz"));
+    assert_eq!(ready, 200);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    // The database is whole afterwards.
+    let out = fjellport(&["keys", "list", "--database", &db]);
+    assert!(out.status.success());
+}
+
+/// A tiny blocking GET for the one test that runs outside tokio.
+mod reqwest {
+    pub fn blocking_get(url: &str) -> u16 {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            ::reqwest::get(url)
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        })
+    }
+}

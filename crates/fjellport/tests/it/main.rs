@@ -1,0 +1,12 @@
+//! Fjellport end to end: real listeners on 127.0.0.1:0, real databases, real HTTP clients, and
+//! the real binary for the CLI. One test binary, so linking stays fast.
+
+#![allow(unreachable_pub)] // helpers shared between test modules
+
+mod admin;
+mod cli;
+mod cors;
+mod gateway;
+mod ops;
+mod replicas;
+mod support;

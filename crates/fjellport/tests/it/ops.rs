@@ -1,0 +1,130 @@
+//! Operations endpoints and the generated OpenAPI document.
+
+use serde_json::Value;
+
+use crate::support::{BEFORE_SUNSET, TestServer, problem};
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let h: Value = s
+        .get("/healthz")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["status"], "ok");
+    let r: Value = s.get("/readyz").send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["status"], "ready");
+    let (_, key) = s.other_key("syntpop").await;
+    s.get("/syntpop/api/ping")
+        .header("X-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    s.get("/syntpop/api/ping")
+        .header("X-api-version", "9.9")
+        .send()
+        .await
+        .unwrap();
+    let text = s
+        .get("/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let has = |api: &str, version: &str, status: &str| {
+        text.lines().any(|l| {
+            l.starts_with("fjellport_http_requests_total{")
+                && l.contains(&format!("api=\"{api}\""))
+                && l.contains(&format!("version=\"{version}\""))
+                && l.contains(&format!("status=\"{status}\""))
+        })
+    };
+    assert!(has("syntpop", "0.1", "200"), "{text}");
+    assert!(has("syntpop", "-", "400"), "{text}");
+    assert!(
+        text.contains("fjellport_http_request_duration_seconds"),
+        "{text}"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn readiness_fails_with_a_problem_when_the_database_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ready.db").display());
+    let s = TestServer::start(crate::support::config(&db, BEFORE_SUNSET)).await;
+    assert_eq!(s.get("/readyz").send().await.unwrap().status(), 200);
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        sqlx::raw_sql("ALTER TABLE revisions RENAME TO revisions_gone")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    problem(s.get("/readyz").send().await.unwrap(), 503).await;
+    assert_eq!(
+        s.get("/healthz").send().await.unwrap().status(),
+        200,
+        "alive all the same"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_matches_the_committed_one() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let mut live: Value = s
+        .get("/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(live["openapi"], "3.1.0");
+    assert!(
+        live["info"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("TEST STAND-IN")
+    );
+    for path in [
+        "/syntpop/api/ping",
+        "/altinn/api/ping",
+        "/admin/api/keys",
+        "/readyz",
+    ] {
+        assert!(
+            live["paths"].get(path).is_some(),
+            "{path} missing from the document"
+        );
+    }
+    let docs = s.get("/docs/").send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(
+        docs.text().await.unwrap().contains("swagger"),
+        "Swagger UI served from the binary"
+    );
+
+    // The server URL depends on the port; everything else is the contract.
+    live.as_object_mut().unwrap().remove("servers");
+    let committed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+    let rendered = serde_json::to_string_pretty(&live).unwrap() + "\n";
+    if std::env::var_os("FJELLPORT_BLESS").is_some() {
+        std::fs::write(committed_path, &rendered).unwrap();
+    }
+    let committed = std::fs::read_to_string(committed_path).unwrap_or_default();
+    assert!(
+        committed == rendered,
+        "the API changed: review it and regenerate with FJELLPORT_BLESS=1 cargo test -p fjellport openapi"
+    );
+    s.stop().await;
+}

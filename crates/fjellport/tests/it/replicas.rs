@@ -1,0 +1,105 @@
+//! Key changes made elsewhere — by the CLI on the same SQLite file, by another replica on
+//! PostgreSQL — take effect on a running server within 2 s.
+
+use std::time::{Duration, Instant};
+
+use crate::cli::fjellport;
+use crate::support::{BEFORE_SUNSET, TestServer, config};
+
+/// Polls until `ping` with `key` answers `want`, failing after 2 s.
+async fn within_two_seconds(s: &TestServer, key: &str, want: u16) -> Duration {
+    let started = Instant::now();
+    loop {
+        let res = s
+            .get("/syntpop/api/ping")
+            .header("X-api-key", key)
+            .send()
+            .await
+            .unwrap();
+        if res.status().as_u16() == want {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "still {} after 2 s (wanted {want})",
+            res.status()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn created_secret_and_id(stdout: &str) -> (String, String) {
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON on stdout");
+    (
+        v["secret"].as_str().unwrap().to_owned(),
+        v["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn cli_changes_reach_a_running_server(database: &str) {
+    let mut cfg = config(database, BEFORE_SUNSET);
+    cfg.key_poll_millis = 1000; // the shipped default
+    let s = TestServer::start(cfg).await;
+    let out = fjellport(&[
+        "keys",
+        "create",
+        "--api",
+        "syntpop",
+        "--type",
+        "other",
+        "--database",
+        database,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (secret, id) = created_secret_and_id(&String::from_utf8_lossy(&out.stdout));
+    within_two_seconds(&s, &secret, 200).await;
+    let out = fjellport(&["keys", "revoke", &id, "--database", database]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    within_two_seconds(&s, &secret, 401).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn cli_changes_reach_a_running_server_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("shared.db").display());
+    cli_changes_reach_a_running_server(&db).await;
+}
+
+#[tokio::test]
+async fn cli_changes_reach_a_running_server_on_postgres() {
+    let Some(url) = crate::support::postgres().await else {
+        return;
+    };
+    cli_changes_reach_a_running_server(&url).await;
+}
+
+#[tokio::test]
+async fn a_key_made_on_one_replica_works_on_another_and_revocation_follows() {
+    let Some(url) = crate::support::postgres().await else {
+        return;
+    };
+    let mut cfg = config(&url, BEFORE_SUNSET);
+    cfg.key_poll_millis = 1000;
+    let a = TestServer::start(cfg.clone()).await;
+    let b = TestServer::start(cfg).await;
+    let (id, secret) = a.other_key("syntpop").await;
+    within_two_seconds(&b, &secret, 200).await;
+    let res = a
+        .admin(reqwest::Method::DELETE, &format!("/keys/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    within_two_seconds(&b, &secret, 401).await;
+    a.stop().await;
+    b.stop().await;
+}

@@ -1,0 +1,120 @@
+//! Starting servers and making keys for the tests.
+
+use chrono::{DateTime, Utc};
+use fjellport::config::Config;
+use fjellport::server::{self, Running};
+use serde_json::{Value, json};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// Before SyntPop's sunset, so 0.1/0.2 answer.
+pub const BEFORE_SUNSET: &str = "2026-09-01T00:00:00Z";
+pub const AFTER_SUNSET: &str = "2026-10-01T00:00:00Z";
+
+pub fn instant(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+pub fn config(database: &str, clock: &str) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: database.to_owned(),
+        admin_token: Some(ADMIN_TOKEN.to_owned()),
+        clock: Some(instant(clock)),
+        key_poll_millis: 200,
+        ..Config::default()
+    }
+}
+
+/// A server on its own in-memory database, with its clock frozen at `clock`.
+pub struct TestServer {
+    pub running: Option<Running>,
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    pub async fn start(config: Config) -> TestServer {
+        let clock = fjellport_clock::from_option(config.clock);
+        let running = server::start(config, clock, false)
+            .await
+            .expect("server starts");
+        let base = format!("http://{}", running.addr);
+        TestServer {
+            running: Some(running),
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn memory(clock: &str) -> TestServer {
+        TestServer::start(config("sqlite::memory:", clock)).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.url(path))
+    }
+
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(&format!("/admin/api{path}")))
+            .bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// Creates a key through the admin API; returns (id, secret).
+    pub async fn key(&self, body: Value) -> (String, String) {
+        let res = self
+            .admin(reqwest::Method::POST, "/keys")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{:?}", res.text().await);
+        let v: Value = res.json().await.unwrap();
+        (
+            v["id"].as_str().unwrap().to_owned(),
+            v["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn other_key(&self, api: &str) -> (String, String) {
+        self.key(json!({"api": api, "type": "other", "owner": "team-test"}))
+            .await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+    }
+}
+
+/// Reads a problem+json answer, checking the RFC 9457 members every problem must have.
+pub async fn problem(res: reqwest::Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status of {}", res.url());
+    let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(ct, "application/problem+json", "content type");
+    let path = res.url().path().to_owned();
+    let v: Value = res.json().await.unwrap();
+    assert!(
+        v["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:fjellport:problem:"),
+        "{v}"
+    );
+    assert!(!v["title"].as_str().unwrap().is_empty(), "{v}");
+    assert_eq!(v["status"], status, "{v}");
+    assert!(!v["detail"].as_str().unwrap().is_empty(), "{v}");
+    assert_eq!(v["instance"], path, "{v}");
+    v
+}
+
+/// The PostgreSQL URL for a fresh schema, when the PostgreSQL tests are on.
+pub async fn postgres() -> Option<String> {
+    fjellport_store::testing::fresh_postgres_url().await
+}

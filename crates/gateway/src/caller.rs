@@ -1,0 +1,32 @@
+//! Who called: what the gateway established, for handlers and logs.
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use serde::Serialize;
+
+use crate::problem::Problem;
+
+/// Set by the gateway on every request it lets through.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Caller {
+    pub api: &'static str,
+    pub version: String,
+    /// How the caller authenticated: `apiKey` or `dpop`.
+    pub auth: &'static str,
+    pub key_id: Option<String>,
+    #[serde(rename = "type")]
+    pub app_type: Option<&'static str>,
+    pub owner: Option<String>,
+    pub client_id: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Caller>().cloned().ok_or_else(|| {
+            Problem::internal("route is not behind the API gateway (no caller established)")
+        })
+    }
+}

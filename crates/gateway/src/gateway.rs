@@ -1,0 +1,463 @@
+//! The gateway middleware for one API. Steps, in order:
+//!
+//! 1. CORS preflight — answered here from the union of the API's browser-key origins;
+//! 2. version — `X-api-version` against the API's table (400 unknown, 410 after sunset);
+//! 3. authentication — the version's mode: API key (401 unknown/inactive, 403 other API) or DPoP;
+//! 4. origin — a browser key only from its own origins (403);
+//! 5. rate limit — the key's GCRA limiter (429 + `Retry-After`);
+//!
+//! then the handler. Every answer, success or problem, gets the version report headers,
+//! `Vary: Origin`, and the deprecation, CORS and rate-limit headers that apply.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use fjellport_auth::apikey::{ApiName, AppType};
+use fjellport_auth::origin::Origin;
+use fjellport_clock::SharedClock;
+use http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::caller::Caller;
+use crate::cors::{self, RequestOrigin};
+use crate::keys::{CachedKey, KeyCache};
+use crate::metrics::{MetricLabels, leak_label};
+use crate::problem::Problem;
+use crate::ratelimit::Decision;
+use crate::version::{AuthMode, VersionSpec, VersionTable};
+
+/// Longest key header value we look at; anything longer is not a key of ours.
+const MAX_KEY_LEN: usize = 256;
+/// Algorithms a DPoP proof may use (RFC 9449 §4.3 step 5; HelseID's list).
+pub const DPOP_ALGS: &str = "ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512";
+
+/// What an API declares to the gateway.
+#[derive(Debug, Clone)]
+pub struct ApiSpec {
+    pub api: ApiName,
+    /// Human name used in problem details, e.g. "SyntPop API".
+    pub title: &'static str,
+    /// Headers that may carry the API key, in order of preference.
+    pub key_headers: Vec<HeaderName>,
+    /// The first key header as its documentation spells it (e.g. `X-api-key`, `ApiKey`).
+    pub key_header_label: &'static str,
+    pub versions: VersionTable,
+}
+
+/// One API's gateway; [`Gateway::wrap`] puts it in front of the API's router.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    spec: ApiSpec,
+    keys: KeyCache,
+    clock: SharedClock,
+    /// Version names as `'static` metric labels, parallel to `spec.versions.versions`.
+    version_labels: Vec<&'static str>,
+}
+
+impl Gateway {
+    pub fn new(spec: ApiSpec, keys: KeyCache, clock: SharedClock) -> Gateway {
+        let version_labels = spec
+            .versions
+            .versions
+            .iter()
+            .map(|v| leak_label(&v.name))
+            .collect();
+        Gateway {
+            inner: Arc::new(Inner {
+                spec,
+                keys,
+                clock,
+                version_labels,
+            }),
+        }
+    }
+
+    pub fn spec(&self) -> &ApiSpec {
+        &self.inner.spec
+    }
+
+    /// Puts the gateway in front of every route of `router`, and of its fallback.
+    pub fn wrap<S: Clone + Send + Sync + 'static>(self, router: Router<S>) -> Router<S> {
+        router.layer(from_fn_with_state(self, run))
+    }
+
+    /// The same for a router that carries its OpenAPI description.
+    pub fn wrap_api<S: Clone + Send + Sync + 'static>(
+        self,
+        router: OpenApiRouter<S>,
+    ) -> OpenApiRouter<S> {
+        router.layer(from_fn_with_state(self, run))
+    }
+}
+
+/// Headers and facts gathered while admitting a request, applied to whatever answer results.
+struct Decoration {
+    headers: HeaderMap,
+    /// Origin to grant `Access-Control-Allow-Origin` on success (the key's own).
+    grant_on_success: Option<Origin>,
+    /// Origin to grant on an error answer (registered by some browser key of this API).
+    grant_on_error: Option<Origin>,
+    labels: MetricLabels,
+}
+
+async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Response {
+    let g = &gw.inner;
+    let now = g.clock.now();
+    let origin = RequestOrigin::of(req.headers());
+    let registered = origin
+        .web()
+        .filter(|o| g.keys.origin_registered(g.spec.api, o, now))
+        .cloned();
+    let mut deco = Decoration {
+        headers: HeaderMap::new(),
+        grant_on_success: None,
+        grant_on_error: registered.clone(),
+        labels: MetricLabels {
+            api: g.spec.api.as_str(),
+            version: "-",
+        },
+    };
+    for (name, value) in g.spec.versions.report_headers() {
+        deco.headers.insert(name, value);
+    }
+    cors::vary_origin(&mut deco.headers);
+
+    let mut res = match admit(g, &mut req, &origin, registered, now, &mut deco) {
+        Ok(()) => next.run(req).await,
+        Err(answer) => answer,
+    };
+    let ok = res.status().is_success() || res.status().is_redirection();
+    let grant = if ok {
+        deco.grant_on_success.take()
+    } else {
+        deco.grant_on_error.take()
+    };
+    if let Some(origin) = grant {
+        cors::allow_origin(&origin, &mut deco.headers);
+    }
+    let headers = res.headers_mut();
+    for (name, value) in deco.headers.iter() {
+        if name == http::header::VARY {
+            headers.append(name.clone(), value.clone());
+        } else if !headers.contains_key(name) {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+    res.extensions_mut().insert(deco.labels);
+    res
+}
+
+/// Steps 1–5; `Err` is the answer to send instead of calling the handler.
+fn admit(
+    g: &Inner,
+    req: &mut Request,
+    origin: &RequestOrigin,
+    registered: Option<Origin>,
+    now: DateTime<Utc>,
+    deco: &mut Decoration,
+) -> Result<(), Response> {
+    let spec = &g.spec;
+
+    // 1. Preflight.
+    if cors::is_preflight(req.method(), req.headers()) {
+        return Err(match registered {
+            Some(o) => {
+                let mut res = StatusCode::NO_CONTENT.into_response();
+                cors::preflight_headers(&o, req.headers(), res.headers_mut());
+                res
+            }
+            None => Problem::new(
+                StatusCode::FORBIDDEN,
+                "origin-not-allowed",
+                "Origin not allowed",
+            )
+            .detail(format!(
+                "No active browser key of the {} registers this origin; register it on a \
+                     browser key (keys create --type browser --origin …).",
+                spec.title
+            ))
+            .into_response(),
+        });
+    }
+
+    // 2. Version.
+    let version_index = {
+        let mut values = req.headers().get_all(&spec.versions.header).iter();
+        let chosen = spec
+            .versions
+            .select(&mut values, now)
+            .map_err(IntoResponse::into_response)?;
+        spec.versions
+            .versions
+            .iter()
+            .position(|v| std::ptr::eq(v, chosen))
+            .unwrap_or(0)
+    };
+    let version: &VersionSpec = &spec.versions.versions[version_index];
+    deco.labels.version = g.version_labels[version_index];
+    tracing::Span::current().record("api", spec.api.as_str());
+    tracing::Span::current().record("version", version.name.as_str());
+    for (name, value) in version.deprecation_headers() {
+        deco.headers.insert(name.clone(), value.clone());
+    }
+
+    // 3–5 by the version's authentication mode.
+    let caller = match &version.auth {
+        AuthMode::ApiKey => admit_key(g, req.headers(), origin, version, now, deco)?,
+        AuthMode::Dpop { .. } => return Err(admit_dpop(spec, req.headers(), version)),
+    };
+    req.extensions_mut().insert(caller);
+    Ok(())
+}
+
+fn admit_key(
+    g: &Inner,
+    headers: &HeaderMap,
+    origin: &RequestOrigin,
+    version: &VersionSpec,
+    now: DateTime<Utc>,
+    deco: &mut Decoration,
+) -> Result<Caller, Response> {
+    let spec = &g.spec;
+    let presented = presented_key(spec, headers).map_err(IntoResponse::into_response)?;
+    let Some(presented) = presented else {
+        return Err(key_challenge(
+            spec,
+            format!(
+                "This call needs an API key in the {} header.",
+                spec.key_header_label
+            ),
+        ));
+    };
+    let key: Arc<CachedKey> = match g.keys.lookup(presented) {
+        Some(k) if k.is_active(now) => k,
+        // One answer for unknown, expired and revoked: a wrong secret learns nothing.
+        _ => {
+            return Err(key_challenge(
+                spec,
+                "The API key is not valid: it is unknown, expired or revoked.".to_owned(),
+            ));
+        }
+    };
+    tracing::Span::current().record("key_id", key.stored.id.as_str());
+    if key.api != spec.api {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "key-wrong-api",
+            "Key not for this API",
+        )
+        .detail(format!(
+            "This API key belongs to the {} API; the {} needs a key issued for it.",
+            key.api, spec.title
+        ))
+        .with("keyApi", key.api.as_str())
+        .into_response());
+    }
+
+    // 4. A browser key only from its own origins.
+    if key.app_type == AppType::Browser {
+        match origin.web() {
+            Some(o) if key.allows_origin(o, g.keys.environment()) => {
+                deco.grant_on_success = Some(o.clone());
+            }
+            Some(o) => {
+                return Err(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "origin-not-allowed",
+                    "Origin not allowed for this key",
+                )
+                .detail(format!(
+                    "This browser key is registered for {}; the request came from {o}.",
+                    key.origins
+                        .iter()
+                        .map(Origin::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .into_response());
+            }
+            None => {
+                return Err(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "origin-required",
+                    "Browser key used without an Origin",
+                )
+                .detail(
+                    "A browser key is used only from a browser on one of its registered origins; \
+                     use a key of type 'other' from backends and scripts.",
+                )
+                .into_response());
+            }
+        }
+    }
+
+    // 5. Rate limit.
+    if let Some(limiter) = &key.limiter {
+        match limiter.check() {
+            Decision::Allowed { limit, remaining } => {
+                rate_headers(&mut deco.headers, limit, remaining, 1);
+            }
+            Decision::Limited { limit, retry_after } => {
+                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                let mut res = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too many requests",
+                )
+                .detail(format!(
+                    "This key may make {limit} requests per second; retry after {secs} s."
+                ))
+                .with("limit", limit)
+                .into_response();
+                res.headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(secs));
+                rate_headers(res.headers_mut(), limit, 0, secs);
+                return Err(res);
+            }
+        }
+    }
+
+    Ok(Caller {
+        api: spec.api.as_str(),
+        version: version.name.clone(),
+        auth: "apiKey",
+        key_id: Some(key.stored.id.clone()),
+        app_type: Some(key.app_type.as_str()),
+        owner: Some(key.stored.owner.clone()),
+        client_id: None,
+    })
+}
+
+/// `RateLimit-Limit`, `-Remaining` and `-Reset` (draft-ietf-httpapi-ratelimit-headers).
+fn rate_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset_secs: u64) {
+    headers.insert("ratelimit-limit", HeaderValue::from(limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(reset_secs));
+}
+
+/// The key the request presents, if any; several different ones, or a malformed one, is 400.
+fn presented_key<'a>(spec: &ApiSpec, headers: &'a HeaderMap) -> Result<Option<&'a str>, Problem> {
+    let mut found: Option<&str> = None;
+    for name in &spec.key_headers {
+        for value in headers.get_all(name) {
+            let text = value
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && s.len() <= MAX_KEY_LEN)
+                .ok_or_else(|| {
+                    Problem::bad_request(
+                        "malformed-header",
+                        format!(
+                            "The {} header must be 1–{MAX_KEY_LEN} visible ASCII characters.",
+                            name.as_str()
+                        ),
+                    )
+                })?;
+            match found {
+                Some(prev) if prev != text => {
+                    return Err(Problem::bad_request(
+                        "ambiguous-key",
+                        "The request carries more than one different API key; send one.",
+                    ));
+                }
+                _ => found = Some(text),
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn key_challenge(spec: &ApiSpec, detail: String) -> Response {
+    let challenge = format!(
+        "ApiKey realm=\"{}\", header=\"{}\"",
+        spec.api.as_str(),
+        spec.key_header_label
+    );
+    Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid-api-key",
+        "API key required",
+    )
+    .detail(detail)
+    .header(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("ApiKey")),
+    )
+    .into_response()
+}
+
+/// Version modes that take `Authorization: DPoP`. The checks that need no token verifier are
+/// made here (RFC 9449 §7.2 downgrade, duplicate headers, no API key as authentication); token
+/// and proof verification arrive with the embedded issuer.
+fn admit_dpop(spec: &ApiSpec, headers: &HeaderMap, version: &VersionSpec) -> Response {
+    let challenge = |error: Option<&str>, description: &str| {
+        let mut value = String::from("DPoP ");
+        if let Some(error) = error {
+            value.push_str(&format!(
+                "error=\"{error}\", error_description=\"{description}\", "
+            ));
+        }
+        value.push_str(&format!("algs=\"{DPOP_ALGS}\""));
+        HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("DPoP"))
+    };
+    let unauthorized = |kind: &'static str, error: Option<&str>, detail: &str| {
+        Problem::new(StatusCode::UNAUTHORIZED, kind, "Access token required")
+            .detail(detail.to_owned())
+            .header(WWW_AUTHENTICATE, challenge(error, detail))
+            .into_response()
+    };
+    let mut auth = headers.get_all(AUTHORIZATION).iter();
+    let first = auth.next();
+    if auth.next().is_some() {
+        return Problem::bad_request(
+            "invalid_request",
+            "Send one Authorization header, not several (RFC 9449 §7.2).",
+        )
+        .with("error", "invalid_request")
+        .into_response();
+    }
+    let Some(value) = first else {
+        let has_key = spec.key_headers.iter().any(|h| headers.contains_key(h));
+        let detail = if has_key {
+            format!(
+                "Version {} takes no API key: send Authorization: DPoP <HelseID access token> \
+                 and a DPoP proof.",
+                version.name
+            )
+        } else {
+            format!(
+                "Version {} needs Authorization: DPoP <HelseID access token> and a DPoP proof.",
+                version.name
+            )
+        };
+        return unauthorized("token-required", None, &detail);
+    };
+    let scheme = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' ').map(|(s, _)| s.to_ascii_lowercase()))
+        .unwrap_or_default();
+    if scheme != "dpop" {
+        return unauthorized(
+            "invalid_token",
+            Some("invalid_token"),
+            "This API accepts only DPoP-bound access tokens: use the DPoP scheme, not Bearer.",
+        );
+    }
+    unauthorized(
+        "invalid_token",
+        Some("invalid_token"),
+        "No trusted token issuer is configured on this server, so no access token can be verified.",
+    )
+}
