@@ -41,11 +41,40 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Hex SHA-256 of a presented secret: what the store keeps and what lookups compare.
+/// Hex SHA-256 of a presented secret: what the store keeps.
 pub fn hash_secret(presented: &str) -> String {
+    to_hex(&digest_secret(presented))
+}
+
+/// The raw SHA-256 of a presented secret: what the hot path looks keys up by (no allocation).
+pub fn digest_secret(presented: &str) -> [u8; 32] {
     let d = digest::digest(&digest::SHA256, presented.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in d.as_ref() {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+/// The bytes a hex digest (as stored) stands for; `None` if it is not 64 hex digits.
+pub fn digest_from_hex(hex: &str) -> Option<[u8; 32]> {
+    let b = hex.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| {
+        char::from(c)
+            .to_digit(16)
+            .and_then(|v| u8::try_from(v).ok())
+    };
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = nibble(b[2 * i])? << 4 | nibble(b[2 * i + 1])?;
+    }
+    Some(out)
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         out.push(char::from(HEX[usize::from(b >> 4)]));
         out.push(char::from(HEX[usize::from(b & 0xf)]));
     }
@@ -95,5 +124,7 @@ mod tests {
         assert_eq!(format!("{a:?}"), "Secret([redacted])");
         assert_eq!(a.hash(), hash_secret(a.expose()));
         assert_eq!(random_id("key_").len(), 24);
+        assert_eq!(digest_from_hex(&a.hash()), Some(digest_secret(a.expose())));
+        assert_eq!(digest_from_hex("xyz"), None);
     }
 }

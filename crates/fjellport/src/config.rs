@@ -10,6 +10,27 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use fjellport_auth::Environment;
 use serde::{Deserialize, Serialize};
 
+/// A secret from configuration: read like a string, never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+    pub fn new(s: impl Into<String>) -> SecretString {
+        SecretString(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
 /// The default database: a SQLite file in the working directory, so state is kept.
 pub const DEFAULT_DATABASE: &str = "sqlite:fjellport.db";
 pub const DEFAULT_CONFIG_FILE: &str = "fjellport.toml";
@@ -25,7 +46,7 @@ pub struct Config {
     /// Frozen instant for every time rule (like `--clock`).
     pub clock: Option<DateTime<Utc>>,
     /// Admin API token; when unset one is generated at first start and printed once.
-    pub admin_token: Option<String>,
+    pub admin_token: Option<SecretString>,
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
     /// How often a server checks the database for key changes made elsewhere.
@@ -98,7 +119,7 @@ impl Config {
         let config: Config = figment
             .merge(
                 Env::prefixed("FJELLPORT_")
-                    .ignore(&["test_database_url"])
+                    .ignore(&["test_database_url", "log"])
                     .split("__")
                     .map(|k| {
                         k.as_str()
@@ -139,7 +160,11 @@ impl Config {
                 return Err(format!("apis.{name}.rate_limit must be at least 1"));
             }
         }
-        if self.admin_token.as_ref().is_some_and(|t| t.len() < 16) {
+        if self
+            .admin_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
             return Err("admin_token must be at least 16 characters".into());
         }
         Ok(())

@@ -100,15 +100,22 @@ impl Gateway {
     }
 }
 
-/// Headers and facts gathered while admitting a request, applied to whatever answer results.
-struct Decoration {
-    headers: HeaderMap,
+/// Facts gathered while admitting a request, written onto whatever answer results. Kept as
+/// references and numbers, not a header map, so the happy path builds no intermediate map.
+struct Decoration<'a> {
+    version: Option<&'a VersionSpec>,
+    /// `(limit, remaining)` after an allowed request on a limited key.
+    rate: Option<(u32, u32)>,
     /// Origin to grant `Access-Control-Allow-Origin` on success (the key's own).
     grant_on_success: Option<Origin>,
     /// Origin to grant on an error answer (registered by some browser key of this API).
     grant_on_error: Option<Origin>,
     labels: MetricLabels,
 }
+
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
 
 async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Response {
     let g = &gw.inner;
@@ -119,7 +126,8 @@ async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Respons
         .filter(|o| g.keys.origin_registered(g.spec.api, o, now))
         .cloned();
     let mut deco = Decoration {
-        headers: HeaderMap::new(),
+        version: None,
+        rate: None,
         grant_on_success: None,
         grant_on_error: registered.clone(),
         labels: MetricLabels {
@@ -127,11 +135,6 @@ async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Respons
             version: "-",
         },
     };
-    for (name, value) in g.spec.versions.report_headers() {
-        deco.headers.insert(name, value);
-    }
-    cors::vary_origin(&mut deco.headers);
-
     let mut res = match admit(g, &mut req, &origin, registered, now, &mut deco) {
         Ok(()) => next.run(req).await,
         Err(answer) => answer,
@@ -142,29 +145,34 @@ async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Respons
     } else {
         deco.grant_on_error.take()
     };
-    if let Some(origin) = grant {
-        cors::allow_origin(&origin, &mut deco.headers);
-    }
     let headers = res.headers_mut();
-    for (name, value) in deco.headers.iter() {
-        if name == http::header::VARY {
-            headers.append(name.clone(), value.clone());
-        } else if !headers.contains_key(name) {
+    for (name, value) in g.spec.versions.report_headers() {
+        headers.insert(name.clone(), value.clone());
+    }
+    cors::vary_origin(headers);
+    if let Some(version) = deco.version {
+        for (name, value) in version.deprecation_headers() {
             headers.insert(name.clone(), value.clone());
         }
+    }
+    if let Some((limit, remaining)) = deco.rate {
+        rate_headers(headers, limit, remaining, 1);
+    }
+    if let Some(origin) = grant {
+        cors::allow_origin(&origin, headers);
     }
     res.extensions_mut().insert(deco.labels);
     res
 }
 
 /// Steps 1–5; `Err` is the answer to send instead of calling the handler.
-fn admit(
-    g: &Inner,
+fn admit<'a>(
+    g: &'a Inner,
     req: &mut Request,
     origin: &RequestOrigin,
     registered: Option<Origin>,
     now: DateTime<Utc>,
-    deco: &mut Decoration,
+    deco: &mut Decoration<'a>,
 ) -> Result<(), Response> {
     let spec = &g.spec;
 
@@ -207,9 +215,7 @@ fn admit(
     deco.labels.version = g.version_labels[version_index];
     tracing::Span::current().record("api", spec.api.as_str());
     tracing::Span::current().record("version", version.name.as_str());
-    for (name, value) in version.deprecation_headers() {
-        deco.headers.insert(name.clone(), value.clone());
-    }
+    deco.version = Some(version);
 
     // 3–5 by the version's authentication mode.
     let caller = match &version.auth {
@@ -226,7 +232,7 @@ fn admit_key(
     origin: &RequestOrigin,
     version: &VersionSpec,
     now: DateTime<Utc>,
-    deco: &mut Decoration,
+    deco: &mut Decoration<'_>,
 ) -> Result<Caller, Response> {
     let spec = &g.spec;
     let presented = presented_key(spec, headers).map_err(IntoResponse::into_response)?;
@@ -304,9 +310,7 @@ fn admit_key(
     // 5. Rate limit.
     if let Some(limiter) = &key.limiter {
         match limiter.check() {
-            Decision::Allowed { limit, remaining } => {
-                rate_headers(&mut deco.headers, limit, remaining, 1);
-            }
+            Decision::Allowed { limit, remaining } => deco.rate = Some((limit, remaining)),
             Decision::Limited { limit, retry_after } => {
                 let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
                 let mut res = Problem::new(
@@ -340,9 +344,9 @@ fn admit_key(
 
 /// `RateLimit-Limit`, `-Remaining` and `-Reset` (draft-ietf-httpapi-ratelimit-headers).
 fn rate_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset_secs: u64) {
-    headers.insert("ratelimit-limit", HeaderValue::from(limit));
-    headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
-    headers.insert("ratelimit-reset", HeaderValue::from(reset_secs));
+    headers.insert(RATELIMIT_LIMIT, HeaderValue::from(limit));
+    headers.insert(RATELIMIT_REMAINING, HeaderValue::from(remaining));
+    headers.insert(RATELIMIT_RESET, HeaderValue::from(reset_secs));
 }
 
 /// The key the request presents, if any; several different ones, or a malformed one, is 400.

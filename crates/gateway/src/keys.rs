@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use fjellport_auth::Environment;
 use fjellport_auth::apikey::{ApiName, AppType};
 use fjellport_auth::origin::Origin;
-use fjellport_auth::secret::hash_secret;
+use fjellport_auth::secret::{digest_from_hex, digest_secret};
 use fjellport_store::{Store, StoreError, StoredKey};
 
 use crate::ratelimit::Limiter;
@@ -48,7 +48,7 @@ fn origin_usable(origin: &Origin, env: Environment) -> bool {
 #[derive(Debug, Default)]
 struct Snapshot {
     revision: i64,
-    by_hash: HashMap<String, Arc<CachedKey>>,
+    by_digest: HashMap<[u8; 32], Arc<CachedKey>>,
     /// Per API: origin → the browser keys that register it (activity is judged per request).
     browser_origins: HashMap<ApiName, HashMap<Origin, Vec<Arc<CachedKey>>>>,
 }
@@ -107,8 +107,8 @@ impl KeyCache {
     /// The key whose secret is `presented`, active or not.
     pub fn lookup(&self, presented: &str) -> Option<Arc<CachedKey>> {
         self.snapshot()
-            .by_hash
-            .get(&hash_secret(presented))
+            .by_digest
+            .get(&digest_secret(presented))
             .cloned()
     }
 
@@ -134,8 +134,12 @@ impl KeyCache {
             ..Snapshot::default()
         };
         for stored in keys {
-            let (Ok(api), Ok(app_type)) = (stored.api.parse(), stored.app_type.parse()) else {
-                tracing::warn!(key_id = %stored.id, "skipping a key with an unknown API or type");
+            let (Ok(api), Ok(app_type), Some(digest)) = (
+                stored.api.parse(),
+                stored.app_type.parse(),
+                digest_from_hex(&stored.secret_hash),
+            ) else {
+                tracing::warn!(key_id = %stored.id, "skipping a key with an unknown API, type or hash");
                 continue;
             };
             let origins: Vec<Origin> = stored
@@ -149,8 +153,8 @@ impl KeyCache {
                 .or_else(|| self.inner.default_rate.get(&api).copied());
             // Keep a key's limiter (and so its spent budget) across reloads.
             let limiter = rate.map(|rate| {
-                old.by_hash
-                    .get(&stored.secret_hash)
+                old.by_digest
+                    .get(&digest)
                     .and_then(|k| k.limiter.clone())
                     .filter(|l| l.per_second() == rate.get())
                     .unwrap_or_else(|| Arc::new(Limiter::new(rate)))
@@ -168,7 +172,7 @@ impl KeyCache {
                     per_api.entry(origin.clone()).or_default().push(key.clone());
                 }
             }
-            next.by_hash.insert(key.stored.secret_hash.clone(), key);
+            next.by_digest.insert(digest, key);
         }
         *self
             .inner

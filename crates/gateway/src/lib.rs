@@ -1,7 +1,8 @@
 //! API management as layers: what SyntPop and Altinn *configure*, never re-implement.
 //!
 //! [`gateway::Gateway`] wraps one API's router with key, CORS, version and rate-limit rules;
-//! [`problem`] is the single exit for errors; [`metrics::record`] counts every response.
+//! [`problem`] is the single exit for errors; [`metrics::finish`] finalizes and counts every
+//! response.
 
 pub mod caller;
 pub mod cors;

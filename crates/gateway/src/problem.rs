@@ -1,14 +1,12 @@
 //! RFC 9457 problem details: the one shape of every 4xx/5xx body.
 //!
 //! Handlers and layers return [`Problem`]; its `IntoResponse` renders the body and leaves the
-//! problem in the response's extensions, so [`finalize_problems`] — the outermost layer — can add
+//! problem in the response's extensions, so [`finalize`] — run by the outermost layer — can add
 //! `instance` (the request path), and can turn any error that is *not* yet problem+json (a 405
 //! from the router, a 413 from the body limit, a 408 from the timeout) into one. Errors reach
 //! the wire in this one place.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -152,14 +150,12 @@ impl From<fjellport_store::StoreError> for Problem {
 /// Largest non-problem error body kept as the `detail` of the problem that replaces it.
 const MAX_DETAIL_BODY: usize = 2048;
 
-/// Outermost layer: every error response leaves as problem+json with `instance` set.
-pub async fn finalize_problems(req: Request, next: Next) -> Response {
-    let instance = req.uri().path().to_owned();
-    let res = next.run(req).await;
+/// Makes every error response leave as problem+json with `instance` (the request path) set.
+pub async fn finalize(res: Response, instance: &str) -> Response {
     if let Some(problem) = res.extensions().get::<Problem>().cloned() {
         let (mut parts, _) = res.into_parts();
         parts.headers.remove(CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::from(problem.body(Some(&instance))));
+        return Response::from_parts(parts, Body::from(problem.body(Some(instance))));
     }
     let status = res.status();
     let is_problem = res
@@ -180,7 +176,7 @@ pub async fn finalize_problems(req: Request, next: Next) -> Response {
         .headers
         .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     parts.headers.remove(CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(problem.body(Some(&instance))))
+    Response::from_parts(parts, Body::from(problem.body(Some(instance))))
 }
 
 /// A problem for an error some inner part produced as plain text.

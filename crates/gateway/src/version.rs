@@ -87,8 +87,8 @@ pub struct VersionTable {
     pub versions: Vec<VersionSpec>,
     /// Chosen when the header is absent; `None` makes the header mandatory.
     pub default: Option<String>,
-    supported: HeaderValue,
-    deprecated: HeaderValue,
+    /// `api-supported-versions` and `api-deprecated-versions`, rendered once.
+    report: [(HeaderName, HeaderValue); 2],
 }
 
 impl VersionTable {
@@ -105,30 +105,28 @@ impl VersionTable {
                 .collect();
             HeaderValue::from_str(&names.join(", ")).unwrap_or(HeaderValue::from_static(""))
         };
-        let supported = list(&|_| true);
-        let deprecated = list(&|v| v.deprecation.is_some());
+        let report = [
+            (
+                HeaderName::from_static("api-supported-versions"),
+                list(&|_| true),
+            ),
+            (
+                HeaderName::from_static("api-deprecated-versions"),
+                list(&|v| v.deprecation.is_some()),
+            ),
+        ];
         VersionTable {
             header,
             header_label,
             versions,
             default: default.map(str::to_owned),
-            supported,
-            deprecated,
+            report,
         }
     }
 
     /// `api-supported-versions` and `api-deprecated-versions` (ASP.NET API Versioning's names).
-    pub fn report_headers(&self) -> [(HeaderName, HeaderValue); 2] {
-        [
-            (
-                HeaderName::from_static("api-supported-versions"),
-                self.supported.clone(),
-            ),
-            (
-                HeaderName::from_static("api-deprecated-versions"),
-                self.deprecated.clone(),
-            ),
-        ]
+    pub fn report_headers(&self) -> &[(HeaderName, HeaderValue); 2] {
+        &self.report
     }
 
     fn names(&self) -> Vec<String> {

@@ -210,7 +210,11 @@ fn config_layers_file_then_environment_then_flags() {
         "fjellport.toml in the working directory is read"
     );
     let env_db = format!("sqlite:{}", from_env.display());
-    let env = [("FJELLPORT_DATABASE", env_db.as_str())];
+    // FJELLPORT_LOG is the log filter, not a config key: it must not upset the config.
+    let env = [
+        ("FJELLPORT_DATABASE", env_db.as_str()),
+        ("FJELLPORT_LOG", "warn"),
+    ];
     assert!(fjellport_in(dir.path(), &create, &env).status.success());
     assert!(from_env.exists(), "FJELLPORT_DATABASE beats the file");
     let flag_db = format!("sqlite:{}", from_flag.display());
