@@ -47,6 +47,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Norwegian identity numbers: check and generate.
+    #[command(subcommand)]
+    Nin(crate::nin_cmd::NinCommand),
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +166,7 @@ impl Cli {
         match self.command {
             Command::Serve(_) => serve(config, clock).await,
             Command::Keys(cmd) => keys(cmd, config, clock, self.json).await,
+            Command::Nin(cmd) => crate::nin_cmd::run(cmd, clock.now(), self.json),
         }
     }
 }

@@ -5,6 +5,7 @@ mod admin;
 pub mod apis;
 pub mod cli;
 pub mod config;
+mod nin_cmd;
 mod ops;
 mod output;
 pub mod server;

@@ -300,3 +300,110 @@ mod reqwest {
         })
     }
 }
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn nin_check_reports_each_number_with_its_reason() {
+    // 28894698995: Test-Norge example (FHIDev/Fhi.NINCheck); 30108299939: Skatteetaten's 2032
+    // example; 12345678901: wrong K1.
+    let out = fjellport(&[
+        "nin",
+        "check",
+        "28894698995",
+        "30108299939",
+        "12345678901",
+        "0111",
+    ]);
+    assert!(out.status.success());
+    let reports = json_lines(&out);
+    assert_eq!(reports.len(), 4);
+    assert_eq!(reports[0]["valid"], true);
+    assert_eq!(reports[0]["syntheticGroup"], "testnorge");
+    assert_eq!(reports[0]["birthDate"], "1946-09-28");
+    assert_eq!(reports[0]["sex"], "male");
+    assert_eq!(reports[1]["rule"], "2032");
+    assert_eq!(reports[1]["sexCertain"], false);
+    assert_eq!(reports[2]["valid"], false);
+    assert_eq!(reports[2]["reasonCode"], "check-digit-1");
+    assert_eq!(reports[3]["reasonCode"], "length");
+    let out = fjellport(&["nin", "check"]);
+    assert_eq!(out.status.code(), Some(2), "no number is a usage error");
+}
+
+#[test]
+fn nin_generate_gives_unique_valid_reproducible_numbers() {
+    let args = [
+        "nin",
+        "generate",
+        "-n",
+        "200",
+        "--seed",
+        "42",
+        "--kind",
+        "dnr",
+        "--synthetic",
+        "reserved",
+    ];
+    let first = json_lines(&fjellport(&args));
+    let again = json_lines(&fjellport(&args));
+    assert_eq!(first, again, "the same seed gives the same numbers");
+    let mut seen = std::collections::HashSet::new();
+    for r in &first {
+        let nin = r["nin"].as_str().unwrap();
+        assert!(seen.insert(nin.to_owned()), "duplicate {nin}");
+        assert_eq!(r["kind"], "dnr");
+        assert_eq!(r["syntheticGroup"], "reserved");
+        let check = json_lines(&fjellport(&["nin", "check", nin]));
+        assert_eq!(check[0]["valid"], true, "{nin}");
+    }
+    let born = json_lines(&fjellport(&[
+        "nin",
+        "generate",
+        "--born",
+        "2000-02-29",
+        "--sex",
+        "f",
+        "-n",
+        "5",
+    ]));
+    for r in born {
+        assert_eq!(
+            (r["birthDate"].as_str(), r["sex"].as_str()),
+            (Some("2000-02-29"), Some("female"))
+        );
+    }
+    // From 2032 (by the clock) numbers follow the new rule: Skatteetaten's two examples.
+    let out = fjellport(&[
+        "--clock",
+        "2032-02-01T00:00:00Z",
+        "nin",
+        "generate",
+        "--born",
+        "1982-10-30",
+        "--synthetic",
+        "none",
+        "-n",
+        "2",
+    ]);
+    let nins: Vec<String> = json_lines(&out)
+        .iter()
+        .map(|r| r["nin"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(nins, ["30108299920", "30108299939"]);
+    for bad in [
+        vec!["nin", "generate", "--kind", "hnr"],
+        vec!["nin", "generate", "--born", "2023-02-29"],
+        vec!["nin", "generate", "-n", "0"],
+        vec!["nin", "generate", "--born", "1800-01-01"],
+    ] {
+        let out = fjellport(&bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(first_stderr_line(&out).starts_with("error:"), "{bad:?}");
+    }
+}
