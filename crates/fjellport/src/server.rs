@@ -5,21 +5,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::middleware::from_fn;
+use axum::middleware::from_fn_with_state;
 use fjellport_auth::secret::{Secret, hash_secret};
 use fjellport_clock::SharedClock;
+use fjellport_gateway::observe::RequestIds;
 use fjellport_gateway::{Gateway, KeyCache, Problem};
 use fjellport_store::{Store, StoreError};
-use http::{HeaderName, Request, StatusCode};
+use http::StatusCode;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -200,7 +197,7 @@ async fn admin_token(
 }
 
 /// Every route, behind its layers. The order, outermost first:
-/// request id → trace span → problem+json finalizer and metrics → timeout → body limit → routes;
+/// observe (request id, span, problem+json finalizer, metrics) → timeout → body limit → routes;
 /// each API's router adds its gateway (preflight → version → key/CORS → rate limit) inside.
 pub fn app(state: Arc<AppState>) -> Router {
     let (router, doc) = routes(state.clone()).split_for_parts();
@@ -213,35 +210,11 @@ pub fn app(state: Arc<AppState>) -> Router {
     ]);
     let router = router.merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
 
-    let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
+    let ids = RequestIds::new(&fjellport_auth::secret::random_id("")[..12]);
     router.layer(
         ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(
-                request_id.clone(),
-                SequentialRequestId::new(),
-            ))
-            .layer(
-                TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                    let id = req
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!(
-                        "request",
-                        method = %req.method(),
-                        path = %req.uri().path(),
-                        request_id = %id,
-                        api = tracing::field::Empty,
-                        version = tracing::field::Empty,
-                        key_id = tracing::field::Empty,
-                        client_id = tracing::field::Empty,
-                    )
-                }),
-            )
-            .layer(PropagateRequestIdLayer::new(request_id))
-            .layer(from_fn(fjellport_gateway::metrics::finish))
+            .layer(from_fn_with_state(ids, fjellport_gateway::observe::finish))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 timeout,
@@ -271,35 +244,4 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
         router = router.nest(prefix, gateway.wrap_api(api_routes));
     }
     router.fallback(|| async { Problem::not_found("No resource at this path.") })
-}
-
-/// Request ids as `<process prefix>-<counter>`: unique per process and across replicas (the
-/// prefix is random), and far cheaper than a random UUID per request (no syscall).
-#[derive(Debug, Clone)]
-struct SequentialRequestId {
-    prefix: Arc<str>,
-    counter: Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl SequentialRequestId {
-    fn new() -> SequentialRequestId {
-        let prefix = fjellport_auth::secret::random_id("");
-        SequentialRequestId {
-            prefix: prefix[..12].into(),
-            counter: Arc::new(std::sync::atomic::AtomicU64::new(1)),
-        }
-    }
-}
-
-impl MakeRequestId for SequentialRequestId {
-    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        let n = self
-            .counter
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut id = String::with_capacity(self.prefix.len() + 17);
-        id.push_str(&self.prefix);
-        id.push('-');
-        let _ = std::fmt::Write::write_fmt(&mut id, format_args!("{n:x}"));
-        http::HeaderValue::try_from(id).ok().map(RequestId::new)
-    }
 }

@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::caller::Caller;
 use crate::cors::{self, RequestOrigin};
 use crate::keys::{CachedKey, KeyCache};
-use crate::metrics::{MetricLabels, leak_label};
+use crate::observe::{MetricLabels, leak_label};
 use crate::problem::Problem;
 use crate::ratelimit::Decision;
 use crate::version::{AuthMode, VersionSpec, VersionTable};

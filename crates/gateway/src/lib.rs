@@ -1,15 +1,15 @@
 //! API management as layers: what SyntPop and Altinn *configure*, never re-implement.
 //!
 //! [`gateway::Gateway`] wraps one API's router with key, CORS, version and rate-limit rules;
-//! [`problem`] is the single exit for errors; [`metrics::finish`] finalizes and counts every
-//! response.
+//! [`problem`] is the single exit for errors; [`observe::finish`] ids, traces, finalizes and
+//! counts every response.
 
 pub mod caller;
 pub mod cors;
 pub mod extract;
 pub mod gateway;
 pub mod keys;
-pub mod metrics;
+pub mod observe;
 pub mod problem;
 pub mod ratelimit;
 pub mod version;

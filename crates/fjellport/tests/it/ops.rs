@@ -128,3 +128,31 @@ async fn the_openapi_document_is_served_and_matches_the_committed_one() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn request_ids_are_kept_from_the_client_or_assigned_uniquely() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let mine = s
+        .get("/healthz")
+        .header("X-Request-Id", "trace-abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.headers()["x-request-id"], "trace-abc-123");
+    let a = s.get("/healthz").send().await.unwrap().headers()["x-request-id"].clone();
+    let b = s.get("/nowhere").send().await.unwrap().headers()["x-request-id"].clone();
+    assert_ne!(a, b, "every request gets its own id, errors too");
+    let absurd = "x".repeat(500);
+    let res = s
+        .get("/healthz")
+        .header("X-Request-Id", &absurd)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        res.headers()["x-request-id"],
+        absurd.as_str(),
+        "an absurd id is replaced"
+    );
+    s.stop().await;
+}
