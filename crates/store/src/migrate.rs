@@ -3,12 +3,14 @@
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AssertSqlSafe, SqlSafeStr};
 
-/// (version, description, SQLite text, PostgreSQL text)
+/// (version, description, SQLite text, PostgreSQL text). A migration whose SQL is the same in
+/// both dialects lives once in `migrations/`; one that differs gets a file in
+/// `migrations/sqlite/` and one in `migrations/postgres/`.
 const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
     1,
     "keys",
-    include_str!("../migrations/sqlite/0001_keys.sql"),
-    include_str!("../migrations/postgres/0001_keys.sql"),
+    include_str!("../migrations/0001_keys.sql"),
+    include_str!("../migrations/0001_keys.sql"),
 )];
 
 /// The newest schema version this binary knows.

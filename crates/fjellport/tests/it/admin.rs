@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{BEFORE_SUNSET, TestServer, problem};
+use crate::support::{BEFORE_SUNSET, TestServer, json, problem};
 
 #[tokio::test]
 async fn keys_are_created_listed_read_and_revoked_with_immediate_effect() {
@@ -28,26 +28,12 @@ async fn keys_are_created_listed_read_and_revoked_with_immediate_effect() {
     );
     let secret = created["secret"].as_str().unwrap().to_owned();
 
-    let list: Value = s
-        .admin(reqwest::Method::GET, "/keys")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json(s.admin(reqwest::Method::GET, "/keys")).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(list[0].get("secret").is_none(), "secrets are shown once");
     assert!(!list.to_string().contains(&secret));
 
-    let one: Value = s
-        .admin(reqwest::Method::GET, &location["/admin/api".len()..])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let one: Value = json(s.admin(reqwest::Method::GET, &location["/admin/api".len()..])).await;
     assert_eq!(one["owner"], "team-x");
     assert_eq!(one["active"], true);
 
@@ -59,14 +45,7 @@ async fn keys_are_created_listed_read_and_revoked_with_immediate_effect() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
-    let revoked: Value = s
-        .admin(reqwest::Method::DELETE, &format!("/keys/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let revoked: Value = json(s.admin(reqwest::Method::DELETE, &format!("/keys/{id}"))).await;
     assert_eq!(revoked["active"], false);
     assert_eq!(revoked["revokedAt"], BEFORE_SUNSET);
     let res = s
@@ -159,14 +138,7 @@ async fn the_admin_api_refuses_without_the_token_and_reports_bad_requests() {
         404,
     )
     .await;
-    let list: Value = s
-        .admin(reqwest::Method::GET, "/keys")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json(s.admin(reqwest::Method::GET, "/keys")).await;
     assert_eq!(list, json!([]), "nothing written by the bad requests");
     s.stop().await;
 }

@@ -2,21 +2,14 @@
 
 use serde_json::Value;
 
-use crate::support::{BEFORE_SUNSET, TestServer, problem};
+use crate::support::{BEFORE_SUNSET, TestServer, json, problem};
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
-    let h: Value = s
-        .get("/healthz")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = json(s.get("/healthz")).await;
     assert_eq!(h["status"], "ok");
-    let r: Value = s.get("/readyz").send().await.unwrap().json().await.unwrap();
+    let r: Value = json(s.get("/readyz")).await;
     assert_eq!(r["status"], "ready");
     let (_, key) = s.other_key("syntpop").await;
     s.get("/syntpop/api/ping")
@@ -155,4 +148,65 @@ async fn request_ids_are_kept_from_the_client_or_assigned_uniquely() {
         "an absurd id is replaced"
     );
     s.stop().await;
+}
+
+/// Sends the head of a POST with a 2-byte JSON body but holds the body back; returns the stream.
+async fn start_slow_post(addr: &str, path: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n",
+        crate::support::ADMIN_TOKEN
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+async fn read_all(mut stream: tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut buf),
+    )
+    .await;
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[tokio::test]
+async fn a_request_slower_than_the_timeout_gets_408_problem() {
+    let mut config = crate::support::config("sqlite::memory:", BEFORE_SUNSET);
+    config.request_timeout_secs = 1;
+    let s = TestServer::start(config).await;
+    let stream = start_slow_post(&s.base["http://".len()..], "/admin/api/keys").await;
+    let answer = read_all(stream).await; // the body never comes
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_lets_an_in_flight_request_finish() {
+    use tokio::io::AsyncWriteExt;
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let addr = s.base["http://".len()..].to_owned();
+    let mut stream = start_slow_post(&addr, "/admin/api/keys").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await; // the request is in flight
+    let mut s = s;
+    let running = s.running.take().unwrap();
+    let stopping = tokio::spawn(running.stop());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // New connections are refused while the old request is still being served.
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "still accepting"
+    );
+    stream.write_all(b"{}").await.unwrap(); // finish the body: an invalid key request
+    let answer = read_all(stream).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 400"),
+        "the request was answered: {answer}"
+    );
+    stopping.await.unwrap().unwrap();
 }

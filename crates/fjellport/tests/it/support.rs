@@ -118,3 +118,8 @@ pub async fn problem(res: reqwest::Response, status: u16) -> Value {
 pub async fn postgres() -> Option<String> {
     fjellport_store::testing::fresh_postgres_url().await
 }
+
+/// Sends and decodes a JSON answer.
+pub async fn json(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
