@@ -2,7 +2,10 @@
 //! join them here. No HTTP types: the gateway turns these errors into responses.
 
 pub mod apikey;
+pub mod dpop;
 mod environment;
+pub mod forge;
+pub mod jose;
 pub mod origin;
 pub mod secret;
 
