@@ -21,11 +21,7 @@ pub enum ApiName {
 }
 
 impl ApiName {
-    pub const ALL: [ApiName; 3] = [
-        ApiName::Syntpop,
-        ApiName::Altinn,
-        ApiName::AltinnServiceowner,
-    ];
+    pub const ALL: [ApiName; 3] = [ApiName::Syntpop, ApiName::Altinn, ApiName::AltinnServiceowner];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -243,13 +239,9 @@ mod tests {
 
     #[test]
     fn a_browser_key_keeps_normalised_unique_origins_and_only_a_hash() {
-        let (key, secret) = req(
-            "syntpop",
-            "browser",
-            &["https://A.test/", "https://a.test:443"],
-        )
-        .issue(Environment::Test, now())
-        .unwrap();
+        let (key, secret) = req("syntpop", "browser", &["https://A.test/", "https://a.test:443"])
+            .issue(Environment::Test, now())
+            .unwrap();
         assert_eq!(key.origins, vec!["https://a.test"]);
         assert_eq!(key.secret_hash, crate::secret::hash_secret(secret.expose()));
         assert!(!key.secret_hash.contains(secret.expose()));
@@ -260,18 +252,9 @@ mod tests {
     fn each_broken_rule_has_its_error() {
         let e = |r: KeyRequest, env| r.issue(env, now()).unwrap_err();
         use Environment::*;
-        assert!(matches!(
-            e(req("nope", "other", &[]), Test),
-            KeyRequestError::UnknownApi(_)
-        ));
-        assert!(matches!(
-            e(req("altinn", "web", &[]), Test),
-            KeyRequestError::UnknownType(_)
-        ));
-        assert_eq!(
-            e(req("altinn", "browser", &[]), Test),
-            KeyRequestError::BrowserNeedsOrigin
-        );
+        assert!(matches!(e(req("nope", "other", &[]), Test), KeyRequestError::UnknownApi(_)));
+        assert!(matches!(e(req("altinn", "web", &[]), Test), KeyRequestError::UnknownType(_)));
+        assert_eq!(e(req("altinn", "browser", &[]), Test), KeyRequestError::BrowserNeedsOrigin);
         assert_eq!(
             e(req("altinn", "other", &["https://a.test"]), Test),
             KeyRequestError::OriginsOnlyForBrowser
@@ -281,23 +264,13 @@ mod tests {
             KeyRequestError::BadOrigin(_)
         ));
         assert!(matches!(
-            e(
-                req("altinn", "browser", &["http://localhost:3000"]),
-                Production
-            ),
+            e(req("altinn", "browser", &["http://localhost:3000"]), Production),
             KeyRequestError::LocalhostInProduction(_)
         ));
-        assert!(
-            req("altinn", "browser", &["http://localhost:3000"])
-                .issue(Test, now())
-                .is_ok()
-        );
+        assert!(req("altinn", "browser", &["http://localhost:3000"]).issue(Test, now()).is_ok());
         let mut expired = req("syntpop", "other", &[]);
         expired.expires_at = Some(now());
-        assert!(matches!(
-            e(expired, Test),
-            KeyRequestError::ExpiryNotInFuture(_)
-        ));
+        assert!(matches!(e(expired, Test), KeyRequestError::ExpiryNotInFuture(_)));
         let mut zero = req("syntpop", "other", &[]);
         zero.rate_limit = Some(0);
         assert_eq!(e(zero, Test), KeyRequestError::ZeroRateLimit);

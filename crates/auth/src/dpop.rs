@@ -38,21 +38,13 @@ pub struct ProofPolicy {
 
 impl Default for ProofPolicy {
     fn default() -> Self {
-        ProofPolicy {
-            algs: Alg::ALL.to_vec(),
-            max_age_secs: 60,
-            max_future_secs: 5,
-        }
+        ProofPolicy { algs: Alg::ALL.to_vec(), max_age_secs: 60, max_future_secs: 5 }
     }
 }
 
 impl ProofPolicy {
     pub fn algs_header(&self) -> String {
-        self.algs
-            .iter()
-            .map(|a| a.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.algs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -159,25 +151,13 @@ pub fn verify_proof(
 
     // 3. Required claims.
     let claim = |name: &'static str| jws.payload.get(name).ok_or(ProofError::MissingClaim(name));
-    let jti = claim("jti")?
-        .as_str()
-        .filter(|s| !s.is_empty() && s.len() <= 256);
+    let jti = claim("jti")?.as_str().filter(|s| !s.is_empty() && s.len() <= 256);
     let jti = jti.ok_or(ProofError::MissingClaim("jti"))?.to_owned();
-    let htm = claim("htm")?
-        .as_str()
-        .ok_or(ProofError::MissingClaim("htm"))?;
-    let htu = claim("htu")?
-        .as_str()
-        .ok_or(ProofError::MissingClaim("htu"))?;
-    let iat = claim("iat")?
-        .as_i64()
-        .ok_or(ProofError::MissingClaim("iat"))?;
+    let htm = claim("htm")?.as_str().ok_or(ProofError::MissingClaim("htm"))?;
+    let htu = claim("htu")?.as_str().ok_or(ProofError::MissingClaim("htu"))?;
+    let iat = claim("iat")?.as_i64().ok_or(ProofError::MissingClaim("iat"))?;
     let ath = match target.access_token {
-        Some(_) => Some(
-            claim("ath")?
-                .as_str()
-                .ok_or(ProofError::MissingClaim("ath"))?,
-        ),
+        Some(_) => Some(claim("ath")?.as_str().ok_or(ProofError::MissingClaim("ath"))?),
         None => None,
     };
 
@@ -194,10 +174,7 @@ pub fn verify_proof(
         return Err(ProofError::BadAlg(alg.to_string()));
     }
     // 7. (before 6: a key must be public before we use it) no private members in jwk.
-    let jwk_value = jws
-        .header
-        .get("jwk")
-        .ok_or(ProofError::MissingClaim("jwk"))?;
+    let jwk_value = jws.header.get("jwk").ok_or(ProofError::MissingClaim("jwk"))?;
     let jwk = PublicJwk::from_value(jwk_value).map_err(|e| match e {
         JoseError::PrivateKeyMembers => ProofError::PrivateKeyInJwk,
         other => ProofError::BadJwk(other),
@@ -238,11 +215,7 @@ pub fn verify_proof(
     if !replay.first_use(htu, &jti, target.now, expires) {
         return Err(ProofError::Replayed);
     }
-    Ok(VerifiedProof {
-        jkt: jwk.thumbprint(),
-        jti,
-        iat,
-    })
+    Ok(VerifiedProof { jkt: jwk.thumbprint(), jti, iat })
 }
 
 /// RFC 3986 §6.2.2/§6.2.3 normalisation (case of scheme and host, default port, dot-segments,
@@ -268,10 +241,7 @@ pub struct ReplayCache {
 
 impl ReplayCache {
     pub fn new(capacity: usize) -> ReplayCache {
-        ReplayCache {
-            seen: Mutex::new(HashMap::new()),
-            capacity,
-        }
+        ReplayCache { seen: Mutex::new(HashMap::new()), capacity }
     }
 
     /// True the first time (`htu`, `jti`) is seen before `expires`.
@@ -310,33 +280,17 @@ mod tests {
     const TOKEN: &str = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU";
 
     fn target(token: Option<&'static str>) -> ProofTarget<'static> {
-        ProofTarget {
-            method: "GET",
-            uri: URI,
-            access_token: token,
-            nonce: None,
-            now: NOW,
-        }
+        ProofTarget { method: "GET", uri: URI, access_token: token, nonce: None, now: NOW }
     }
 
     fn make(key: &EcSigningKey, broken: Option<Broken>) -> String {
-        let spec = ProofFor {
-            method: "GET",
-            uri: URI,
-            access_token: Some(TOKEN),
-            nonce: None,
-            now: NOW,
-        };
+        let spec =
+            ProofFor { method: "GET", uri: URI, access_token: Some(TOKEN), nonce: None, now: NOW };
         proof(key, &spec, broken).unwrap()
     }
 
     fn check(p: &str, t: &ProofTarget<'_>) -> Result<VerifiedProof, ProofError> {
-        verify_proof(
-            &[p.as_bytes()],
-            t,
-            &ProofPolicy::default(),
-            &ReplayCache::new(1000),
-        )
+        verify_proof(&[p.as_bytes()], t, &ProofPolicy::default(), &ReplayCache::new(1000))
     }
 
     #[test]
@@ -370,11 +324,7 @@ mod tests {
             (Broken::IatInTheFuture, ProofError::IatOutOfWindow),
         ];
         for (broken, want) in cases {
-            assert_eq!(
-                check(&make(&key, Some(broken)), &t).map(|_| ()),
-                Err(want),
-                "{broken}"
-            );
+            assert_eq!(check(&make(&key, Some(broken)), &t).map(|_| ()), Err(want), "{broken}");
         }
         // wrong-jkt passes the proof checks; its thumbprint is not the token's key's.
         let other = check(&make(&key, Some(Broken::WrongJkt)), &t).unwrap();
@@ -385,32 +335,16 @@ mod tests {
     fn method_uri_ath_header_count_and_replay_are_checked() {
         let key = EcSigningKey::generate().unwrap();
         let p = make(&key, None);
-        let post = ProofTarget {
-            method: "POST",
-            ..target(Some(TOKEN))
-        };
+        let post = ProofTarget { method: "POST", ..target(Some(TOKEN)) };
         assert_eq!(check(&p, &post).map(|_| ()), Err(ProofError::HtmMismatch));
-        let elsewhere = ProofTarget {
-            uri: "https://fjellport.test/syntpop/api/other",
-            ..target(Some(TOKEN))
-        };
-        assert_eq!(
-            check(&p, &elsewhere).map(|_| ()),
-            Err(ProofError::HtuMismatch)
-        );
-        let http = ProofTarget {
-            uri: "http://fjellport.test/syntpop/api/ping",
-            ..target(Some(TOKEN))
-        };
+        let elsewhere =
+            ProofTarget { uri: "https://fjellport.test/syntpop/api/other", ..target(Some(TOKEN)) };
+        assert_eq!(check(&p, &elsewhere).map(|_| ()), Err(ProofError::HtuMismatch));
+        let http =
+            ProofTarget { uri: "http://fjellport.test/syntpop/api/ping", ..target(Some(TOKEN)) };
         assert_eq!(check(&p, &http).map(|_| ()), Err(ProofError::HtuMismatch));
-        let other_token = ProofTarget {
-            access_token: Some("another.token.value"),
-            ..target(None)
-        };
-        assert_eq!(
-            check(&p, &other_token).map(|_| ()),
-            Err(ProofError::AthMismatch)
-        );
+        let other_token = ProofTarget { access_token: Some("another.token.value"), ..target(None) };
+        assert_eq!(check(&p, &other_token).map(|_| ()), Err(ProofError::AthMismatch));
 
         let policy = ProofPolicy::default();
         let replay = ReplayCache::new(1000);
@@ -429,14 +363,8 @@ mod tests {
     fn a_demanded_nonce_must_be_present_and_accepted() {
         let key = EcSigningKey::generate().unwrap();
         let accepts = |n: &str| n == "n-123";
-        let t = ProofTarget {
-            nonce: Some(&accepts),
-            ..target(Some(TOKEN))
-        };
-        assert_eq!(
-            check(&make(&key, None), &t).map(|_| ()),
-            Err(ProofError::UseNonce)
-        );
+        let t = ProofTarget { nonce: Some(&accepts), ..target(Some(TOKEN)) };
+        assert_eq!(check(&make(&key, None), &t).map(|_| ()), Err(ProofError::UseNonce));
         let spec = ProofFor {
             method: "GET",
             uri: URI,
@@ -445,10 +373,7 @@ mod tests {
             now: NOW,
         };
         check(&proof(&key, &spec, None).unwrap(), &t).unwrap();
-        let stale = ProofFor {
-            nonce: Some("n-000"),
-            ..spec
-        };
+        let stale = ProofFor { nonce: Some("n-000"), ..spec };
         assert_eq!(
             check(&proof(&key, &stale, None).unwrap(), &t).map(|_| ()),
             Err(ProofError::UseNonce)
@@ -460,14 +385,8 @@ mod tests {
         let cache = ReplayCache::new(2);
         assert!(cache.first_use("u", "a", 100, 160));
         assert!(cache.first_use("u", "b", 100, 160));
-        assert!(
-            !cache.first_use("u", "c", 100, 160),
-            "full of live entries: refuse"
-        );
-        assert!(
-            cache.first_use("u", "c", 200, 260),
-            "expired ones make room"
-        );
+        assert!(!cache.first_use("u", "c", 100, 160), "full of live entries: refuse");
+        assert!(cache.first_use("u", "c", 200, 260), "expired ones make room");
         assert!(!cache.first_use("u", "c", 201, 260));
         assert!(cache.first_use("v", "c", 201, 260), "jti is per URI");
     }

@@ -19,9 +19,7 @@ impl FromStr for Environment {
         match s {
             "test" => Ok(Environment::Test),
             "production" => Ok(Environment::Production),
-            other => Err(format!(
-                "unknown environment {other:?}: use test or production"
-            )),
+            other => Err(format!("unknown environment {other:?}: use test or production")),
         }
     }
 }

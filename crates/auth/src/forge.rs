@@ -64,13 +64,10 @@ impl Broken {
 impl FromStr for Broken {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Broken::ALL
-            .into_iter()
-            .find(|b| b.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Broken::ALL.iter().map(|b| b.as_str()).collect();
-                format!("unknown brokenProof {s:?}; one of: {}", names.join(", "))
-            })
+        Broken::ALL.into_iter().find(|b| b.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Broken::ALL.iter().map(|b| b.as_str()).collect();
+            format!("unknown brokenProof {s:?}; one of: {}", names.join(", "))
+        })
     }
 }
 

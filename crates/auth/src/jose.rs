@@ -135,9 +135,7 @@ impl<'a> Jws<'a> {
         let (Some(h), Some(p), Some(s), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(JoseError::Malformed(
-                "a compact JWS has exactly three parts",
-            ));
+            return Err(JoseError::Malformed("a compact JWS has exactly three parts"));
         };
         let object = |part: &str, what| -> Result<Map<String, Value>, JoseError> {
             let bytes = b64d(part).ok_or(JoseError::Malformed(what))?;
@@ -150,12 +148,7 @@ impl<'a> Jws<'a> {
         let payload = object(p, "the payload is not base64url JSON")?;
         let signature = b64d(s).ok_or(JoseError::Malformed("the signature is not base64url"))?;
         let signing_input = &compact[..h.len() + 1 + p.len()];
-        Ok(Jws {
-            header,
-            payload,
-            signing_input,
-            signature,
-        })
+        Ok(Jws { header, payload, signing_input, signature })
     }
 
     /// The header's `alg`, refusing `none` and symmetric algorithms.
@@ -206,9 +199,7 @@ impl PublicJwk {
             return Err(JoseError::PrivateKeyMembers);
         }
         let text = |name: &'static str| -> Result<&str, JoseError> {
-            map.get(name)
-                .and_then(Value::as_str)
-                .ok_or(JoseError::BadJwk(name))
+            map.get(name).and_then(Value::as_str).ok_or(JoseError::BadJwk(name))
         };
         let bytes = |name: &'static str| -> Result<Vec<u8>, JoseError> {
             b64d(text(name)?).ok_or(JoseError::BadJwk("a member is not base64url"))
@@ -223,9 +214,7 @@ impl PublicJwk {
                 };
                 let (x, y) = (bytes("x")?, bytes("y")?);
                 if x.len() != len || y.len() != len {
-                    return Err(JoseError::BadJwk(
-                        "x or y has the wrong length for the curve",
-                    ));
+                    return Err(JoseError::BadJwk("x or y has the wrong length for the curve"));
                 }
                 let mut point = Vec::with_capacity(1 + 2 * len);
                 point.push(4);
@@ -244,11 +233,8 @@ impl PublicJwk {
                 if n.len() < 256 {
                     return Err(JoseError::BadJwk("RSA keys must have at least 2048 bits"));
                 }
-                let canonical = format!(
-                    r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
-                    text("e")?,
-                    text("n")?
-                );
+                let canonical =
+                    format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, text("e")?, text("n")?);
                 (KeyKind::Rsa { n, e }, canonical)
             }
             "OKP" => {
@@ -264,11 +250,7 @@ impl PublicJwk {
             }
             _ => return Err(JoseError::BadJwk("unsupported kty")),
         };
-        Ok(PublicJwk {
-            kind,
-            canonical,
-            members: map.clone(),
-        })
+        Ok(PublicJwk { kind, canonical, members: map.clone() })
     }
 
     /// The RFC 7638 SHA-256 thumbprint, base64url: what `cnf.jkt` holds.
@@ -286,9 +268,7 @@ impl PublicJwk {
                     (Curve::P521, Alg::ES512) => &s::ECDSA_P521_SHA512_FIXED,
                     _ => return Err(JoseError::AlgKeyMismatch),
                 };
-                UnparsedPublicKey::new(algorithm, point)
-                    .verify(message, sig)
-                    .is_ok()
+                UnparsedPublicKey::new(algorithm, point).verify(message, sig).is_ok()
             }
             (KeyKind::Rsa { n, e }, _) => {
                 let params: &s::RsaParameters = match alg {
@@ -300,20 +280,14 @@ impl PublicJwk {
                     Alg::PS512 => &s::RSA_PSS_2048_8192_SHA512,
                     _ => return Err(JoseError::AlgKeyMismatch),
                 };
-                s::RsaPublicKeyComponents { n, e }
-                    .verify(params, message, sig)
-                    .is_ok()
+                s::RsaPublicKeyComponents { n, e }.verify(params, message, sig).is_ok()
             }
-            (KeyKind::Ed25519 { x }, Alg::EdDSA) => UnparsedPublicKey::new(&s::ED25519, x)
-                .verify(message, sig)
-                .is_ok(),
+            (KeyKind::Ed25519 { x }, Alg::EdDSA) => {
+                UnparsedPublicKey::new(&s::ED25519, x).verify(message, sig).is_ok()
+            }
             _ => return Err(JoseError::AlgKeyMismatch),
         };
-        if ok {
-            Ok(())
-        } else {
-            Err(JoseError::BadSignature)
-        }
+        if ok { Ok(()) } else { Err(JoseError::BadSignature) }
     }
 }
 
@@ -345,11 +319,7 @@ impl EcSigningKey {
         let pair =
             signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8)
                 .map_err(|_| JoseError::BadJwk("not a P-256 PKCS#8 key"))?;
-        let mut key = EcSigningKey {
-            pair,
-            pkcs8: pkcs8.to_vec(),
-            kid: String::new(),
-        };
+        let mut key = EcSigningKey { pair, pkcs8: pkcs8.to_vec(), kid: String::new() };
         key.kid = key.public_jwk().thumbprint();
         Ok(key)
     }
@@ -375,10 +345,7 @@ impl EcSigningKey {
     pub fn sign(&self, header: &Value, payload: &Value) -> Result<String, JoseError> {
         sign_with(header, payload, |input| {
             let rng = lc_rand::SystemRandom::new();
-            self.pair
-                .sign(&rng, input)
-                .map(|s| s.as_ref().to_vec())
-                .ok()
+            self.pair.sign(&rng, input).map(|s| s.as_ref().to_vec()).ok()
         })
     }
 }
@@ -389,16 +356,10 @@ pub fn sign_with(
     payload: &Value,
     signer: impl FnOnce(&[u8]) -> Option<Vec<u8>>,
 ) -> Result<String, JoseError> {
-    let h = b64e(
-        serde_json::to_vec(header)
-            .map_err(|_| JoseError::Malformed("header"))?
-            .as_slice(),
-    );
-    let p = b64e(
-        serde_json::to_vec(payload)
-            .map_err(|_| JoseError::Malformed("payload"))?
-            .as_slice(),
-    );
+    let h =
+        b64e(serde_json::to_vec(header).map_err(|_| JoseError::Malformed("header"))?.as_slice());
+    let p =
+        b64e(serde_json::to_vec(payload).map_err(|_| JoseError::Malformed("payload"))?.as_slice());
     let input = format!("{h}.{p}");
     let sig = signer(input.as_bytes()).ok_or(JoseError::BadSignature)?;
     Ok(format!("{input}.{}", b64e(&sig)))
@@ -423,10 +384,7 @@ mod tests {
     #[test]
     fn rfc_vectors() {
         let jwk = PublicJwk::from_value(&rfc_key()).unwrap();
-        assert_eq!(
-            jwk.thumbprint(),
-            "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
-        );
+        assert_eq!(jwk.thumbprint(), "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I");
         // RFC 9449 §7.1: ath of the example access token.
         assert_eq!(
             sha256_b64(b"Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
@@ -438,16 +396,10 @@ mod tests {
     fn private_members_and_bad_keys_are_refused() {
         let mut with_d = rfc_key();
         with_d["d"] = json!("AAAA");
-        assert_eq!(
-            PublicJwk::from_value(&with_d),
-            Err(JoseError::PrivateKeyMembers)
-        );
+        assert_eq!(PublicJwk::from_value(&with_d), Err(JoseError::PrivateKeyMembers));
         let mut short = rfc_key();
         short["x"] = json!("AAAA");
-        assert!(matches!(
-            PublicJwk::from_value(&short),
-            Err(JoseError::BadJwk(_))
-        ));
+        assert!(matches!(PublicJwk::from_value(&short), Err(JoseError::BadJwk(_))));
         assert!(matches!(
             PublicJwk::from_value(&json!({"kty":"oct","k":"AAAA"})),
             Err(JoseError::PrivateKeyMembers)
@@ -460,38 +412,24 @@ mod tests {
     #[test]
     fn sign_then_verify_and_tampering_fails() {
         let key = EcSigningKey::generate().unwrap();
-        let token = key
-            .sign(&json!({"alg":"ES256","typ":"JWT"}), &json!({"sub":"x"}))
-            .unwrap();
+        let token = key.sign(&json!({"alg":"ES256","typ":"JWT"}), &json!({"sub":"x"})).unwrap();
         let jws = Jws::parse(&token).unwrap();
         assert_eq!(jws.alg().unwrap(), Alg::ES256);
         jws.verify(Alg::ES256, &key.public_jwk()).unwrap();
-        assert_eq!(
-            jws.verify(Alg::ES384, &key.public_jwk()),
-            Err(JoseError::AlgKeyMismatch)
-        );
+        assert_eq!(jws.verify(Alg::ES384, &key.public_jwk()), Err(JoseError::AlgKeyMismatch));
         let other = EcSigningKey::generate().unwrap();
-        assert_eq!(
-            jws.verify(Alg::ES256, &other.public_jwk()),
-            Err(JoseError::BadSignature)
-        );
+        assert_eq!(jws.verify(Alg::ES256, &other.public_jwk()), Err(JoseError::BadSignature));
         let mut parts: Vec<&str> = token.split('.').collect();
         let tampered_payload = b64e(br#"{"sub":"y"}"#);
         parts[1] = &tampered_payload;
         let tampered = parts.join(".");
         let jws = Jws::parse(&tampered).unwrap();
-        assert_eq!(
-            jws.verify(Alg::ES256, &key.public_jwk()),
-            Err(JoseError::BadSignature)
-        );
+        assert_eq!(jws.verify(Alg::ES256, &key.public_jwk()), Err(JoseError::BadSignature));
         // A key survives a PKCS#8 round trip with the same kid.
         let again = EcSigningKey::from_pkcs8(key.pkcs8()).unwrap();
         assert_eq!(again.kid(), key.kid());
         for bad in ["a.b", "a.b.c.d", "!!.e30.AA", "e30.!!.AA"] {
-            assert!(
-                matches!(Jws::parse(bad), Err(JoseError::Malformed(_))),
-                "{bad}"
-            );
+            assert!(matches!(Jws::parse(bad), Err(JoseError::Malformed(_))), "{bad}");
         }
     }
 }

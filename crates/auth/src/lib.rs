@@ -5,8 +5,11 @@ pub mod apikey;
 pub mod dpop;
 mod environment;
 pub mod forge;
+pub mod issuer;
 pub mod jose;
 pub mod origin;
+pub mod resource;
 pub mod secret;
+pub mod token;
 
 pub use environment::Environment;

@@ -89,10 +89,7 @@ mod tests {
             ("https://App.Example.test", "https://app.example.test"),
             ("https://app.example.test/", "https://app.example.test"),
             ("https://app.example.test:443", "https://app.example.test"),
-            (
-                "http://app.example.test:8080",
-                "http://app.example.test:8080",
-            ),
+            ("http://app.example.test:8080", "http://app.example.test:8080"),
             ("http://localhost:3000", "http://localhost:3000"),
             ("http://[::1]:3000", "http://[::1]:3000"),
         ] {
@@ -109,15 +106,9 @@ mod tests {
             ("ftp://app.example.test", |e| matches!(e, BadScheme(_))),
             ("https://app.example.test/path", |e| matches!(e, HasPath(_))),
             ("https://app.example.test//", |e| matches!(e, HasPath(_))),
-            ("https://app.example.test/?q=1", |e| {
-                matches!(e, HasQueryOrFragment(_))
-            }),
-            ("https://app.example.test#x", |e| {
-                matches!(e, HasQueryOrFragment(_))
-            }),
-            ("https://user:pw@app.example.test", |e| {
-                matches!(e, HasUserinfo(_))
-            }),
+            ("https://app.example.test/?q=1", |e| matches!(e, HasQueryOrFragment(_))),
+            ("https://app.example.test#x", |e| matches!(e, HasQueryOrFragment(_))),
+            ("https://user:pw@app.example.test", |e| matches!(e, HasUserinfo(_))),
             ("*", |e| matches!(e, NotAUrl(_))),
         ];
         for (input, check) in cases {
@@ -136,11 +127,6 @@ mod tests {
         ] {
             assert!(o.parse::<Origin>().unwrap().is_localhost(), "{o}");
         }
-        assert!(
-            !"https://localhost.example.test"
-                .parse::<Origin>()
-                .unwrap()
-                .is_localhost()
-        );
+        assert!(!"https://localhost.example.test".parse::<Origin>().unwrap().is_localhost());
     }
 }

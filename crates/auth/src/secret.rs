@@ -15,10 +15,7 @@ impl Secret {
     /// `prefix` + 32 random bytes, base64url: 256 bits, so a plain SHA-256 is a sound hash
     /// (no password stretching needed) and lookups can go by hash.
     pub fn generate(prefix: &str) -> Secret {
-        Secret(format!(
-            "{prefix}{}",
-            URL_SAFE_NO_PAD.encode(random_bytes::<32>())
-        ))
+        Secret(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>())))
     }
 
     pub fn expose(&self) -> &str {
@@ -60,11 +57,7 @@ pub fn digest_from_hex(hex: &str) -> Option<[u8; 32]> {
     if b.len() != 64 {
         return None;
     }
-    let nibble = |c: u8| {
-        char::from(c)
-            .to_digit(16)
-            .and_then(|v| u8::try_from(v).ok())
-    };
+    let nibble = |c: u8| char::from(c).to_digit(16).and_then(|v| u8::try_from(v).ok());
     let mut out = [0u8; 32];
     for (i, o) in out.iter_mut().enumerate() {
         *o = nibble(b[2 * i])? << 4 | nibble(b[2 * i + 1])?;

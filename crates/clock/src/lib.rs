@@ -52,9 +52,7 @@ mod tests {
 
     #[test]
     fn fixed_clock_does_not_move() {
-        let at = DateTime::parse_from_rfc3339("2026-09-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-09-01T00:00:00Z").unwrap().with_timezone(&Utc);
         let clock = from_option(Some(at));
         assert_eq!(clock.now(), at);
         assert_eq!(clock.now(), at);

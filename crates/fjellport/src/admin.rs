@@ -38,38 +38,24 @@ async fn require_admin(State(state): State<Arc<AppState>>, req: Request, next: N
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim);
     match presented {
         Some(token) if constant_time_eq(&hash_secret(token), &state.admin.hash) => {
             next.run(req).await
         }
-        _ => Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "admin-token-required",
-            "Admin token required",
-        )
-        .detail(
-            "Send Authorization: Bearer <admin token> (printed at first start, or admin_token \
+        _ => Problem::new(StatusCode::UNAUTHORIZED, "admin-token-required", "Admin token required")
+            .detail(
+                "Send Authorization: Bearer <admin token> (printed at first start, or admin_token \
                  in the config).",
-        )
-        .header(
-            WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"fjellport-admin\""),
-        )
-        .into_response(),
+            )
+            .header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"fjellport-admin\""))
+            .into_response(),
     }
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A key to create; the same rules as `fjellport keys create`.
@@ -114,12 +100,7 @@ async fn create_key(
     let location = HeaderValue::from_str(&format!("/admin/api/keys/{}", key.id))
         .map_err(|_| Problem::internal("unrepresentable key id"))?;
     let view = KeyView::new(&key, now).with_secret(&secret);
-    Ok((
-        StatusCode::CREATED,
-        [(LOCATION, location)],
-        axum::Json(view),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, [(LOCATION, location)], axum::Json(view)).into_response())
 }
 
 /// Lists every key (never their secrets).
@@ -130,9 +111,7 @@ async fn list_keys(
 ) -> Result<axum::Json<Vec<KeyView>>, Problem> {
     let now = state.clock.now();
     let keys = state.store.list_keys().await?;
-    Ok(axum::Json(
-        keys.iter().map(|k| KeyView::new(k, now)).collect(),
-    ))
+    Ok(axum::Json(keys.iter().map(|k| KeyView::new(k, now)).collect()))
 }
 
 /// One key.

@@ -12,16 +12,12 @@ pub const VERSION_HEADER: &str = "X-api-version";
 
 /// NHN published the 1.0 migration on 2026-04-08 and gave no other deprecation date.
 fn syntpop_deprecated_at() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 4, 8, 0, 0, 0)
-        .single()
-        .unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 4, 8, 0, 0, 0).single().unwrap_or_default()
 }
 
 /// "Available until 30 September" 2026 (SyntPop changelog).
 fn syntpop_sunset() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 9, 30, 23, 59, 59)
-        .single()
-        .unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 9, 30, 23, 59, 59).single().unwrap_or_default()
 }
 
 const SYNTPOP_DOCS: &str = "https://utviklerportal.nhn.no/informasjonstjenester/syntpop/syntetiske-data-api/dokumentasjonmd";
@@ -95,10 +91,7 @@ pub fn rate_defaults(config: &Config) -> std::collections::BTreeMap<ApiName, std
     [
         (ApiName::Syntpop, config.apis.syntpop.rate_limit),
         (ApiName::Altinn, config.apis.altinn.rate_limit),
-        (
-            ApiName::AltinnServiceowner,
-            config.apis.altinn_serviceowner.rate_limit,
-        ),
+        (ApiName::AltinnServiceowner, config.apis.altinn_serviceowner.rate_limit),
     ]
     .into_iter()
     .filter_map(|(api, rate)| Some((api, std::num::NonZeroU32::new(rate?)?)))

@@ -124,11 +124,7 @@ impl CliError {
 
 impl From<fjellport_store::StoreError> for CliError {
     fn from(e: fjellport_store::StoreError) -> Self {
-        if e.is_usage() {
-            CliError::Usage(e.to_string())
-        } else {
-            CliError::Runtime(e.to_string())
-        }
+        if e.is_usage() { CliError::Usage(e.to_string()) } else { CliError::Runtime(e.to_string()) }
     }
 }
 
@@ -174,12 +170,10 @@ impl Cli {
 async fn serve(config: Config, clock: fjellport_clock::SharedClock) -> Result<(), CliError> {
     let database = fjellport_store::redact(&config.database);
     let environment = config.environment;
-    let running = server::start(config, clock, true)
-        .await
-        .map_err(|e| match e {
-            server::ServeError::Store(s) => CliError::from(s),
-            other => CliError::Runtime(other.to_string()),
-        })?;
+    let running = server::start(config, clock, true).await.map_err(|e| match e {
+        server::ServeError::Store(s) => CliError::from(s),
+        other => CliError::Runtime(other.to_string()),
+    })?;
     if let Some(token) = &running.new_admin_token {
         eprintln!("fjellport: admin token (shown once; keep it for /admin/api): {token}");
     }
@@ -188,10 +182,7 @@ async fn serve(config: Config, clock: fjellport_clock::SharedClock) -> Result<()
          test stand-in; docs at /docs",
         running.addr
     );
-    running
-        .wait()
-        .await
-        .map_err(|e| CliError::Runtime(e.to_string()))
+    running.wait().await.map_err(|e| CliError::Runtime(e.to_string()))
 }
 
 async fn keys(

@@ -76,11 +76,7 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig {
-            rate_limit: None,
-            enforce_sunset: true,
-            sunset: None,
-        }
+        ApiConfig { rate_limit: None, enforce_sunset: true, sunset: None }
     }
 }
 
@@ -119,12 +115,10 @@ impl Config {
         let config: Config = figment
             .merge(
                 Env::prefixed("FJELLPORT_")
-                    .ignore(&["test_database_url", "log"])
+                    .ignore(&["test_database_url", "log", "bless"])
                     .split("__")
                     .map(|k| {
-                        k.as_str()
-                            .replace("altinn_serviceowner", "altinn-serviceowner")
-                            .into()
+                        k.as_str().replace("altinn_serviceowner", "altinn-serviceowner").into()
                     }),
             )
             .merge(Serialized::globals(flags))
@@ -160,11 +154,7 @@ impl Config {
                 return Err(format!("apis.{name}.rate_limit must be at least 1"));
             }
         }
-        if self
-            .admin_token
-            .as_ref()
-            .is_some_and(|t| t.expose().len() < 16)
-        {
+        if self.admin_token.as_ref().is_some_and(|t| t.expose().len() < 16) {
             return Err("admin_token must be at least 16 characters".into());
         }
         Ok(())

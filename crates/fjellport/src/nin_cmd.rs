@@ -148,11 +148,7 @@ fn generate(args: &GenerateArgs, now: DateTime<Utc>) -> Result<Vec<Report>, CliE
         })?),
         None => None,
     };
-    let rule = if now.year() >= 2032 {
-        Rule::From2032
-    } else {
-        Rule::Classic
-    };
+    let rule = if now.year() >= 2032 { Rule::From2032 } else { Rule::Classic };
     let mut rng = match args.seed {
         Some(seed) => rand_chacha::ChaCha8Rng::seed_from_u64(seed),
         None => rand_chacha::ChaCha8Rng::from_rng(&mut rand::rng()),
@@ -167,11 +163,7 @@ fn generate(args: &GenerateArgs, now: DateTime<Utc>) -> Result<Vec<Report>, CliE
                 let year = rng.random_range(today_year.saturating_sub(100)..=today_year.min(2039));
                 let month = rng.random_range(1..=12u8);
                 let day = rng.random_range(1..=days_in_month(year, month));
-                Date::new(year, month, day).unwrap_or(Date {
-                    year: 1990,
-                    month: 1,
-                    day: 1,
-                })
+                Date::new(year, month, day).unwrap_or(Date { year: 1990, month: 1, day: 1 })
             }
         };
         let sex = match args.sex.as_deref() {
@@ -181,13 +173,7 @@ fn generate(args: &GenerateArgs, now: DateTime<Utc>) -> Result<Vec<Report>, CliE
             None => Sex::Male,
         };
         let nin = alloc
-            .allocate(Request {
-                birth_date,
-                sex,
-                kind,
-                synthetic,
-                rule,
-            })
+            .allocate(Request { birth_date, sex, kind, synthetic, rule })
             .map_err(|e| CliError::Usage(format!("cannot generate for {birth_date}: {e}")))?;
         out.push(Report::valid(&nin.to_string(), &nin.info()));
     }

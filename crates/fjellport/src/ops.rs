@@ -38,10 +38,7 @@ async fn healthz() -> Json<Status> {
     (status = 200, description = "Ready", body = Status),
     (status = 503, description = "The database does not answer", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 async fn readyz(State(store): State<Arc<dyn Store>>) -> Result<Json<Status>, Problem> {
-    store
-        .ping()
-        .await
-        .map_err(|e| Problem::unavailable(e.to_string()))?;
+    store.ping().await.map_err(|e| Problem::unavailable(e.to_string()))?;
     Ok(Json(Status { status: "ready" }))
 }
 
@@ -49,11 +46,7 @@ async fn readyz(State(store): State<Arc<dyn Store>>) -> Result<Json<Status>, Pro
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus metrics", body = String, content_type = "text/plain")))]
 async fn metrics() -> Response {
-    (
-        [(CONTENT_TYPE, "text/plain; version=0.0.4")],
-        prometheus().render(),
-    )
-        .into_response()
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], prometheus().render()).into_response()
 }
 
 /// The process-wide recorder, installed on first use (the `metrics` macros need a global one).

@@ -6,6 +6,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
+use fjellport_auth::dpop::ProofPolicy;
+use fjellport_auth::issuer::Issuer;
+use fjellport_auth::jose::Alg;
+use fjellport_auth::resource::DpopGuard;
 use fjellport_auth::secret::{Secret, hash_secret};
 use fjellport_clock::SharedClock;
 use fjellport_gateway::observe::RequestIds;
@@ -33,7 +37,12 @@ pub struct AppState {
     pub keys: KeyCache,
     pub clock: SharedClock,
     pub(crate) admin: AdminToken,
+    pub helseid: Arc<Issuer>,
+    pub dpop: Arc<DpopGuard>,
 }
+
+/// Proof ids remembered for replay detection (bounded; ~40 MB at most).
+const REPLAY_CAPACITY: usize = 1_000_000;
 
 const ADMIN_TOKEN_SETTING: &str = "admin_token_sha256";
 
@@ -43,10 +52,7 @@ pub enum ServeError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Listen { addr: SocketAddr, source: std::io::Error },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -89,6 +95,7 @@ impl Running {
         (name = "syntpop", description = "SyntPop API (client base URL http://host:port/syntpop)"),
         (name = "altinn", description = "Altinn-style end-user REST API"),
         (name = "altinn-serviceowner", description = "Altinn-style service-owner REST API"),
+        (name = "helseid", description = "Embedded HelseID-like issuer (test stand-in)"),
         (name = "admin", description = "Keys and clients (admin token)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -104,27 +111,23 @@ pub async fn start(
     ops::prometheus(); // record from the first request on
     let store = fjellport_store::open(&config.database).await?;
     let (admin, new_admin_token) = admin_token(&config, store.as_ref()).await?;
-    let keys = KeyCache::load(
-        store.clone(),
-        config.environment,
-        apis::rate_defaults(&config),
-    )
-    .await?;
+    let keys =
+        KeyCache::load(store.clone(), config.environment, apis::rate_defaults(&config)).await?;
     let watcher = keys.watch(Duration::from_millis(config.key_poll_millis));
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| ServeError::Listen {
-            addr: config.listen,
-            source,
-        })?;
+        .map_err(|source| ServeError::Listen { addr: config.listen, source })?;
     let addr = listener.local_addr()?;
-    let state = Arc::new(AppState {
-        config,
-        store: store.clone(),
-        keys,
-        clock,
-        admin,
-    });
+    let mut config = config;
+    // Without a configured public URL, the external address is the one actually bound (with
+    // `--listen 127.0.0.1:0` the port is only known now): issuer URLs and DPoP `htu` use it.
+    config.public_url.get_or_insert_with(|| format!("http://{addr}"));
+    let helseid = Arc::new(
+        Issuer::open(store.as_ref(), "helseid", format!("{}/helseid", config.public_url())).await?,
+    );
+    let dpop = Arc::new(DpopGuard::new(helseid.clone(), ProofPolicy::default(), REPLAY_CAPACITY));
+    let state =
+        Arc::new(AppState { config, store: store.clone(), keys, clock, admin, helseid, dpop });
     let app = app(state);
 
     let (tx, rx) = oneshot::channel::<()>();
@@ -136,19 +139,12 @@ pub async fn start(
             }
             tracing::info!("shutting down: finishing in-flight requests");
         };
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
         watcher.abort();
         store.close().await;
         served.map_err(ServeError::Io)
     });
-    Ok(Running {
-        addr,
-        new_admin_token,
-        shutdown: Some(tx),
-        task,
-    })
+    Ok(Running { addr, new_admin_token, shutdown: Some(tx), task })
 }
 
 async fn wait_for_signal() {
@@ -177,20 +173,13 @@ async fn admin_token(
     store: &dyn Store,
 ) -> Result<(AdminToken, Option<String>), StoreError> {
     if let Some(token) = &config.admin_token {
-        return Ok((
-            AdminToken {
-                hash: hash_secret(token.expose()),
-            },
-            None,
-        ));
+        return Ok((AdminToken { hash: hash_secret(token.expose()) }, None));
     }
     if let Some(hash) = store.get_setting(ADMIN_TOKEN_SETTING).await? {
         return Ok((AdminToken { hash }, None));
     }
     let fresh = Secret::generate("fja_");
-    let in_force = store
-        .put_setting_if_absent(ADMIN_TOKEN_SETTING, &fresh.hash())
-        .await?;
+    let in_force = store.put_setting_if_absent(ADMIN_TOKEN_SETTING, &fresh.hash()).await?;
     // Another replica may have won the race; then its token is the one.
     let printed = (in_force == fresh.hash()).then(|| fresh.expose().to_owned());
     Ok((AdminToken { hash: in_force }, printed))
@@ -215,10 +204,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     router.layer(
         ServiceBuilder::new()
             .layer(from_fn_with_state(ids, fjellport_gateway::observe::finish))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                timeout,
-            ))
+            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
             .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes)),
     )
 }
@@ -227,7 +213,8 @@ pub fn app(state: Arc<AppState>) -> Router {
 pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
     let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::router(state.store.clone()))
-        .nest("/admin/api", admin::router(state.clone()));
+        .nest("/admin/api", admin::router(state.clone()))
+        .nest("/helseid", fjellport_api_issuer::router(issuer_state(&state)));
     for (spec, prefix) in apis::all(&state.config) {
         let api_routes = match spec.api {
             fjellport_auth::apikey::ApiName::Syntpop => fjellport_api_syntpop::router(),
@@ -240,8 +227,25 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
         let api_routes = api_routes.fallback(move || async move {
             Problem::not_found(format!("The {title} has no resource at this path."))
         });
-        let gateway = Gateway::new(spec, state.keys.clone(), state.clock.clone());
+        let gateway = Gateway::new(
+            spec,
+            state.keys.clone(),
+            state.clock.clone(),
+            Some(state.dpop.clone()),
+            &state.config.public_url(),
+        );
         router = router.nest(prefix, gateway.wrap_api(api_routes));
     }
     router.fallback(|| async { Problem::not_found("No resource at this path.") })
+}
+
+fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
+    fjellport_api_issuer::IssuerState {
+        issuer: state.helseid.clone(),
+        clock: state.clock.clone(),
+        environment: state.config.environment,
+        scopes: vec![apis::SYNTPOP_SCOPE],
+        dpop_algs: Alg::ALL.iter().map(|a| a.as_str()).collect(),
+        default_proof_uri: format!("{}/syntpop/api/ping", state.config.public_url()),
+    }
 }

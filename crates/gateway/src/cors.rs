@@ -58,10 +58,7 @@ pub fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
 /// Headers of a successful preflight for `origin`.
 pub fn preflight_headers(origin: &Origin, request: &HeaderMap, out: &mut HeaderMap) {
     allow_origin(origin, out);
-    out.insert(
-        ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(METHODS),
-    );
+    out.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(METHODS));
     // Echo what the browser asks to send (a token list); fall back to the headers we read.
     let asked = request
         .get(ACCESS_CONTROL_REQUEST_HEADERS)
@@ -69,10 +66,7 @@ pub fn preflight_headers(origin: &Origin, request: &HeaderMap, out: &mut HeaderM
         .cloned()
         .unwrap_or(HeaderValue::from_static(DEFAULT_ALLOWED_HEADERS));
     out.insert(ACCESS_CONTROL_ALLOW_HEADERS, asked);
-    out.insert(
-        ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static(MAX_AGE_SECS),
-    );
+    out.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE_SECS));
     out.append(
         VARY,
         HeaderValue::from_static("Access-Control-Request-Method, Access-Control-Request-Headers"),
@@ -83,10 +77,7 @@ pub fn preflight_headers(origin: &Origin, request: &HeaderMap, out: &mut HeaderM
 pub fn allow_origin(origin: &Origin, out: &mut HeaderMap) {
     if let Ok(v) = HeaderValue::from_str(origin.as_str()) {
         out.insert(ACCESS_CONTROL_ALLOW_ORIGIN, v);
-        out.insert(
-            ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static(EXPOSED),
-        );
+        out.insert(ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSED));
     }
 }
 
@@ -98,8 +89,6 @@ pub fn vary_origin(out: &mut HeaderMap) {
 fn is_token_list(s: &str) -> bool {
     s.len() <= 1024
         && s.split(',').map(str::trim).all(|t| {
-            !t.is_empty()
-                && t.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+            !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
         })
 }

@@ -31,12 +31,10 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
             "Unsupported media type",
         )
         .detail("Send the body as JSON with Content-Type: application/json."),
-        JsonRejection::BytesRejection(_) => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body-too-large",
-            "Request body too large",
-        )
-        .detail(rejection.body_text()),
+        JsonRejection::BytesRejection(_) => {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "Request body too large")
+                .detail(rejection.body_text())
+        }
         _ => Problem::bad_request("invalid-body", rejection.body_text()),
     }
 }

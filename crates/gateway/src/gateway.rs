@@ -12,12 +12,13 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use fjellport_auth::apikey::{ApiName, AppType};
 use fjellport_auth::origin::Origin;
+use fjellport_auth::resource::{DpopGuard, Presented};
 use fjellport_clock::SharedClock;
 use http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -60,26 +61,25 @@ struct Inner {
     spec: ApiSpec,
     keys: KeyCache,
     clock: SharedClock,
+    /// Verifies DPoP-bound tokens for versions that take them; `None` when no issuer is set up.
+    dpop: Option<Arc<DpopGuard>>,
+    /// The external base URL: DPoP's `htu` is checked against it, never the bind address.
+    public_url: String,
     /// Version names as `'static` metric labels, parallel to `spec.versions.versions`.
     version_labels: Vec<&'static str>,
 }
 
 impl Gateway {
-    pub fn new(spec: ApiSpec, keys: KeyCache, clock: SharedClock) -> Gateway {
-        let version_labels = spec
-            .versions
-            .versions
-            .iter()
-            .map(|v| leak_label(&v.name))
-            .collect();
-        Gateway {
-            inner: Arc::new(Inner {
-                spec,
-                keys,
-                clock,
-                version_labels,
-            }),
-        }
+    pub fn new(
+        spec: ApiSpec,
+        keys: KeyCache,
+        clock: SharedClock,
+        dpop: Option<Arc<DpopGuard>>,
+        public_url: &str,
+    ) -> Gateway {
+        let version_labels = spec.versions.versions.iter().map(|v| leak_label(&v.name)).collect();
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        Gateway { inner: Arc::new(Inner { spec, keys, clock, dpop, public_url, version_labels }) }
     }
 
     pub fn spec(&self) -> &ApiSpec {
@@ -121,30 +121,20 @@ async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Respons
     let g = &gw.inner;
     let now = g.clock.now();
     let origin = RequestOrigin::of(req.headers());
-    let registered = origin
-        .web()
-        .filter(|o| g.keys.origin_registered(g.spec.api, o, now))
-        .cloned();
+    let registered = origin.web().filter(|o| g.keys.origin_registered(g.spec.api, o, now)).cloned();
     let mut deco = Decoration {
         version: None,
         rate: None,
         grant_on_success: None,
         grant_on_error: registered.clone(),
-        labels: MetricLabels {
-            api: g.spec.api.as_str(),
-            version: "-",
-        },
+        labels: MetricLabels { api: g.spec.api.as_str(), version: "-" },
     };
     let mut res = match admit(g, &mut req, &origin, registered, now, &mut deco) {
         Ok(()) => next.run(req).await,
         Err(answer) => answer,
     };
     let ok = res.status().is_success() || res.status().is_redirection();
-    let grant = if ok {
-        deco.grant_on_success.take()
-    } else {
-        deco.grant_on_error.take()
-    };
+    let grant = if ok { deco.grant_on_success.take() } else { deco.grant_on_error.take() };
     let headers = res.headers_mut();
     for (name, value) in g.spec.versions.report_headers() {
         headers.insert(name.clone(), value.clone());
@@ -184,32 +174,21 @@ fn admit<'a>(
                 cors::preflight_headers(&o, req.headers(), res.headers_mut());
                 res
             }
-            None => Problem::new(
-                StatusCode::FORBIDDEN,
-                "origin-not-allowed",
-                "Origin not allowed",
-            )
-            .detail(format!(
-                "No active browser key of the {} registers this origin; register it on a \
+            None => Problem::new(StatusCode::FORBIDDEN, "origin-not-allowed", "Origin not allowed")
+                .detail(format!(
+                    "No active browser key of the {} registers this origin; register it on a \
                      browser key (keys create --type browser --origin …).",
-                spec.title
-            ))
-            .into_response(),
+                    spec.title
+                ))
+                .into_response(),
         });
     }
 
     // 2. Version.
     let version_index = {
         let mut values = req.headers().get_all(&spec.versions.header).iter();
-        let chosen = spec
-            .versions
-            .select(&mut values, now)
-            .map_err(IntoResponse::into_response)?;
-        spec.versions
-            .versions
-            .iter()
-            .position(|v| std::ptr::eq(v, chosen))
-            .unwrap_or(0)
+        let chosen = spec.versions.select(&mut values, now).map_err(IntoResponse::into_response)?;
+        spec.versions.versions.iter().position(|v| std::ptr::eq(v, chosen)).unwrap_or(0)
     };
     let version: &VersionSpec = &spec.versions.versions[version_index];
     deco.labels.version = g.version_labels[version_index];
@@ -220,7 +199,7 @@ fn admit<'a>(
     // 3–5 by the version's authentication mode.
     let caller = match &version.auth {
         AuthMode::ApiKey => admit_key(g, req.headers(), origin, version, now, deco)?,
-        AuthMode::Dpop { .. } => return Err(admit_dpop(spec, req.headers(), version)),
+        AuthMode::Dpop { audience, scope } => admit_dpop(g, req, version, audience, scope, now)?,
     };
     req.extensions_mut().insert(caller);
     Ok(())
@@ -239,10 +218,7 @@ fn admit_key(
     let Some(presented) = presented else {
         return Err(key_challenge(
             spec,
-            format!(
-                "This call needs an API key in the {} header.",
-                spec.key_header_label
-            ),
+            format!("This call needs an API key in the {} header.", spec.key_header_label),
         ));
     };
     let key: Arc<CachedKey> = match g.keys.lookup(presented) {
@@ -257,17 +233,13 @@ fn admit_key(
     };
     tracing::Span::current().record("key_id", key.stored.id.as_str());
     if key.api != spec.api {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "key-wrong-api",
-            "Key not for this API",
-        )
-        .detail(format!(
-            "This API key belongs to the {} API; the {} needs a key issued for it.",
-            key.api, spec.title
-        ))
-        .with("keyApi", key.api.as_str())
-        .into_response());
+        return Err(Problem::new(StatusCode::FORBIDDEN, "key-wrong-api", "Key not for this API")
+            .detail(format!(
+                "This API key belongs to the {} API; the {} needs a key issued for it.",
+                key.api, spec.title
+            ))
+            .with("keyApi", key.api.as_str())
+            .into_response());
     }
 
     // 4. A browser key only from its own origins.
@@ -284,11 +256,7 @@ fn admit_key(
                 )
                 .detail(format!(
                     "This browser key is registered for {}; the request came from {o}.",
-                    key.origins
-                        .iter()
-                        .map(Origin::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    key.origins.iter().map(Origin::as_str).collect::<Vec<_>>().join(", ")
                 ))
                 .into_response());
             }
@@ -323,8 +291,7 @@ fn admit_key(
                 ))
                 .with("limit", limit)
                 .into_response();
-                res.headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from(secs));
+                res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
                 rate_headers(res.headers_mut(), limit, 0, secs);
                 return Err(res);
             }
@@ -383,53 +350,65 @@ fn presented_key<'a>(spec: &ApiSpec, headers: &'a HeaderMap) -> Result<Option<&'
 }
 
 fn key_challenge(spec: &ApiSpec, detail: String) -> Response {
-    let challenge = format!(
-        "ApiKey realm=\"{}\", header=\"{}\"",
-        spec.api.as_str(),
-        spec.key_header_label
-    );
-    Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid-api-key",
-        "API key required",
-    )
-    .detail(detail)
-    .header(
-        WWW_AUTHENTICATE,
-        HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("ApiKey")),
-    )
-    .into_response()
+    let challenge =
+        format!("ApiKey realm=\"{}\", header=\"{}\"", spec.api.as_str(), spec.key_header_label);
+    Problem::new(StatusCode::UNAUTHORIZED, "invalid-api-key", "API key required")
+        .detail(detail)
+        .header(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("ApiKey")),
+        )
+        .into_response()
 }
 
-/// Version modes that take `Authorization: DPoP`. The checks that need no token verifier are
-/// made here (RFC 9449 §7.2 downgrade, duplicate headers, no API key as authentication); token
-/// and proof verification arrive with the embedded issuer.
-fn admit_dpop(spec: &ApiSpec, headers: &HeaderMap, version: &VersionSpec) -> Response {
-    let challenge = |error: Option<&str>, description: &str| {
+/// `Authorization: DPoP <token>` plus a `DPoP` proof (RFC 9449): refuses duplicate
+/// `Authorization` headers (400), Bearer (a DPoP-bound token must not be downgraded, §7.2) and
+/// API keys, then lets the [`DpopGuard`] check token and proof.
+fn admit_dpop(
+    g: &Inner,
+    req: &Request,
+    version: &VersionSpec,
+    audience: &str,
+    scope: &str,
+    now: DateTime<Utc>,
+) -> Result<Caller, Response> {
+    let spec = &g.spec;
+    let headers = req.headers();
+    let algs =
+        g.dpop.as_ref().map_or_else(|| DPOP_ALGS.to_owned(), |d| d.proof_policy.algs_header());
+    let challenge = |error: Option<(&str, &str)>| {
         let mut value = String::from("DPoP ");
-        if let Some(error) = error {
-            value.push_str(&format!(
-                "error=\"{error}\", error_description=\"{description}\", "
-            ));
+        if let Some((error, description)) = error {
+            let description = description.replace(['"', '\\'], "'");
+            value.push_str(&format!("error=\"{error}\", error_description=\"{description}\", "));
         }
-        value.push_str(&format!("algs=\"{DPOP_ALGS}\""));
+        value.push_str(&format!("algs=\"{algs}\""));
         HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("DPoP"))
     };
-    let unauthorized = |kind: &'static str, error: Option<&str>, detail: &str| {
-        Problem::new(StatusCode::UNAUTHORIZED, kind, "Access token required")
+    let refuse = |status: StatusCode, error: Option<&str>, detail: &str| {
+        let kind = error.unwrap_or("token-required");
+        let title = if status == StatusCode::FORBIDDEN {
+            "Insufficient scope"
+        } else {
+            "Access token required"
+        };
+        let mut p = Problem::new(status, kind_slug(kind), title)
             .detail(detail.to_owned())
-            .header(WWW_AUTHENTICATE, challenge(error, detail))
-            .into_response()
+            .header(WWW_AUTHENTICATE, challenge(error.map(|e| (e, detail))));
+        if let Some(error) = error {
+            p = p.with("error", error);
+        }
+        p.into_response()
     };
     let mut auth = headers.get_all(AUTHORIZATION).iter();
     let first = auth.next();
     if auth.next().is_some() {
-        return Problem::bad_request(
+        return Err(Problem::bad_request(
             "invalid_request",
             "Send one Authorization header, not several (RFC 9449 §7.2).",
         )
         .with("error", "invalid_request")
-        .into_response();
+        .into_response());
     }
     let Some(value) = first else {
         let has_key = spec.key_headers.iter().any(|h| headers.contains_key(h));
@@ -445,23 +424,65 @@ fn admit_dpop(spec: &ApiSpec, headers: &HeaderMap, version: &VersionSpec) -> Res
                 version.name
             )
         };
-        return unauthorized("token-required", None, &detail);
+        return Err(refuse(StatusCode::UNAUTHORIZED, None, &detail));
     };
-    let scheme = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' ').map(|(s, _)| s.to_ascii_lowercase()))
-        .unwrap_or_default();
-    if scheme != "dpop" {
-        return unauthorized(
-            "invalid_token",
+    let text = value.to_str().unwrap_or_default();
+    let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("dpop") || token.is_empty() {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
             Some("invalid_token"),
             "This API accepts only DPoP-bound access tokens: use the DPoP scheme, not Bearer.",
-        );
+        ));
     }
-    unauthorized(
-        "invalid_token",
-        Some("invalid_token"),
-        "No trusted token issuer is configured on this server, so no access token can be verified.",
-    )
+    let Some(guard) = &g.dpop else {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_token"),
+            "No trusted token issuer is configured on this server.",
+        ));
+    };
+    let path =
+        req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().path(), |o| o.0.path());
+    let uri = format!("{}{path}", g.public_url);
+    let proofs: Vec<&[u8]> = headers.get_all("dpop").iter().map(HeaderValue::as_bytes).collect();
+    let presented = Presented {
+        token,
+        proofs: &proofs,
+        method: req.method().as_str(),
+        uri: &uri,
+        now: now.timestamp(),
+    };
+    let identity = guard.authenticate(&presented, audience, scope).map_err(|e| {
+        let status = if e.code() == "insufficient_scope" {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        refuse(status, Some(e.code()), &e.description())
+    })?;
+    if let Some(client) = &identity.client_id {
+        tracing::Span::current().record("client_id", client.as_str());
+    }
+    Ok(Caller {
+        api: spec.api.as_str(),
+        version: version.name.clone(),
+        auth: "dpop",
+        key_id: None,
+        app_type: None,
+        owner: identity.owner,
+        client_id: identity.client_id,
+    })
+}
+
+/// Problem `type` slugs for the OAuth error codes.
+fn kind_slug(error: &str) -> &'static str {
+    match error {
+        "invalid_token" => "invalid-token",
+        "invalid_dpop_proof" => "invalid-dpop-proof",
+        "insufficient_scope" => "insufficient-scope",
+        "use_dpop_nonce" => "use-dpop-nonce",
+        _ => "token-required",
+    }
 }

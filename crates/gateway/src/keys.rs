@@ -80,10 +80,7 @@ impl KeyCache {
                 store,
                 environment,
                 default_rate,
-                snapshot: RwLock::new(Arc::new(Snapshot {
-                    revision: -1,
-                    ..Snapshot::default()
-                })),
+                snapshot: RwLock::new(Arc::new(Snapshot { revision: -1, ..Snapshot::default() })),
                 reload_lock: tokio::sync::Mutex::new(()),
             }),
         };
@@ -97,19 +94,12 @@ impl KeyCache {
 
     fn snapshot(&self) -> Arc<Snapshot> {
         // A poisoned lock only means a panic mid-swap of an Arc; the value is still whole.
-        self.inner
-            .snapshot
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.inner.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The key whose secret is `presented`, active or not.
     pub fn lookup(&self, presented: &str) -> Option<Arc<CachedKey>> {
-        self.snapshot()
-            .by_digest
-            .get(&digest_secret(presented))
-            .cloned()
+        self.snapshot().by_digest.get(&digest_secret(presented)).cloned()
     }
 
     /// Whether any active browser key of `api` registers `origin` (the preflight rule).
@@ -129,24 +119,16 @@ impl KeyCache {
         let revision = self.inner.store.keys_revision().await?;
         let keys = self.inner.store.list_keys().await?;
         let old = self.snapshot();
-        let mut next = Snapshot {
-            revision,
-            ..Snapshot::default()
-        };
+        let mut next = Snapshot { revision, ..Snapshot::default() };
         for stored in keys {
-            let (Ok(api), Ok(app_type), Some(digest)) = (
-                stored.api.parse(),
-                stored.app_type.parse(),
-                digest_from_hex(&stored.secret_hash),
-            ) else {
+            let (Ok(api), Ok(app_type), Some(digest)) =
+                (stored.api.parse(), stored.app_type.parse(), digest_from_hex(&stored.secret_hash))
+            else {
                 tracing::warn!(key_id = %stored.id, "skipping a key with an unknown API, type or hash");
                 continue;
             };
-            let origins: Vec<Origin> = stored
-                .origins
-                .iter()
-                .filter_map(|o| o.parse().ok())
-                .collect();
+            let origins: Vec<Origin> =
+                stored.origins.iter().filter_map(|o| o.parse().ok()).collect();
             let rate = stored
                 .rate_limit
                 .and_then(NonZeroU32::new)
@@ -159,13 +141,7 @@ impl KeyCache {
                     .filter(|l| l.per_second() == rate.get())
                     .unwrap_or_else(|| Arc::new(Limiter::new(rate)))
             });
-            let key = Arc::new(CachedKey {
-                stored,
-                api,
-                app_type,
-                origins,
-                limiter,
-            });
+            let key = Arc::new(CachedKey { stored, api, app_type, origins, limiter });
             if key.app_type == AppType::Browser {
                 let per_api = next.browser_origins.entry(api).or_default();
                 for origin in &key.origins {
@@ -174,11 +150,7 @@ impl KeyCache {
             }
             next.by_digest.insert(digest, key);
         }
-        *self
-            .inner
-            .snapshot
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        *self.inner.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         Ok(())
     }
 

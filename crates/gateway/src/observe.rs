@@ -33,10 +33,7 @@ pub struct RequestIds {
 
 impl RequestIds {
     pub fn new(prefix: &str) -> RequestIds {
-        RequestIds {
-            prefix: prefix.into(),
-            counter: Arc::new(AtomicU64::new(1)),
-        }
+        RequestIds { prefix: prefix.into(), counter: Arc::new(AtomicU64::new(1)) }
     }
 
     fn next(&self) -> Option<HeaderValue> {
@@ -96,10 +93,7 @@ pub async fn finish(State(ids): State<RequestIds>, mut req: Request, next: Next)
         .extensions()
         .get::<MetricLabels>()
         .copied()
-        .unwrap_or(MetricLabels {
-            api: "-",
-            version: "-",
-        });
+        .unwrap_or(MetricLabels { api: "-", version: "-" });
     let (count, duration) = handles(labels, res.status().as_u16());
     count.increment(1);
     duration.record(started.elapsed().as_secs_f64());
@@ -130,12 +124,7 @@ fn handles(labels: MetricLabels, status: u16) -> Handles {
             "api" => labels.api, "version" => labels.version
         ),
     );
-    CACHE
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(key)
-        .or_insert(made)
-        .clone()
+    CACHE.write().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert(made).clone()
 }
 
 /// Interns a version name for use as a `'static` label (versions are a small fixed set).

@@ -98,21 +98,12 @@ impl Problem {
     }
 
     pub fn internal(detail: impl Into<String>) -> Problem {
-        Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-        )
-        .detail(detail)
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error").detail(detail)
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Problem {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Service unavailable",
-        )
-        .detail(detail)
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
+            .detail(detail)
     }
 }
 
@@ -172,9 +163,7 @@ pub async fn finalize(res: Response, instance: &str) -> Response {
         .and_then(|b| String::from_utf8(b.to_vec()).ok())
         .unwrap_or_default();
     let problem = generic_problem(status, text.trim());
-    parts
-        .headers
-        .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     parts.headers.remove(CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(problem.body(Some(instance))))
 }
@@ -202,10 +191,6 @@ fn generic_problem(status: StatusCode, text: &str) -> Problem {
         _ if status.is_server_error() => ("internal", "The server failed; see its log.".to_owned()),
         _ => ("bad-request", text.to_owned()),
     };
-    let detail = if detail.is_empty() {
-        title.clone()
-    } else {
-        detail
-    };
+    let detail = if detail.is_empty() { title.clone() } else { detail };
     Problem::new(status, kind, title).detail(detail)
 }

@@ -41,10 +41,9 @@ impl Limiter {
     pub fn check(&self) -> Decision {
         let limit = self.per_second.get();
         match self.gcra.check() {
-            Ok(snapshot) => Decision::Allowed {
-                limit,
-                remaining: snapshot.remaining_burst_capacity(),
-            },
+            Ok(snapshot) => {
+                Decision::Allowed { limit, remaining: snapshot.remaining_burst_capacity() }
+            }
             Err(not_until) => Decision::Limited {
                 limit,
                 retry_after: not_until.wait_time_from(DefaultClock::default().now()),
@@ -61,19 +60,10 @@ mod tests {
     fn a_burst_past_the_limit_is_refused_with_a_wait() {
         let l = Limiter::new(NonZeroU32::new(3).unwrap());
         for expected_remaining in [2, 1, 0] {
-            assert_eq!(
-                l.check(),
-                Decision::Allowed {
-                    limit: 3,
-                    remaining: expected_remaining
-                }
-            );
+            assert_eq!(l.check(), Decision::Allowed { limit: 3, remaining: expected_remaining });
         }
         match l.check() {
-            Decision::Limited {
-                limit: 3,
-                retry_after,
-            } => {
+            Decision::Limited { limit: 3, retry_after } => {
                 assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_millis(334))
             }
             other => panic!("expected a refusal, got {other:?}"),

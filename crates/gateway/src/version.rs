@@ -40,12 +40,7 @@ pub struct VersionSpec {
 impl VersionSpec {
     pub fn new(name: &str, auth: AuthMode, deprecation: Option<Deprecation>) -> VersionSpec {
         let deprecation_headers = deprecation.as_ref().map(render_headers).unwrap_or_default();
-        VersionSpec {
-            name: name.to_owned(),
-            auth,
-            deprecation,
-            deprecation_headers,
-        }
+        VersionSpec { name: name.to_owned(), auth, deprecation, deprecation_headers }
     }
 
     pub fn deprecation_headers(&self) -> &[(HeaderName, HeaderValue)] {
@@ -98,30 +93,18 @@ impl VersionTable {
         let header = HeaderName::from_bytes(header.to_ascii_lowercase().as_bytes())
             .unwrap_or(HeaderName::from_static("x-api-version"));
         let list = |f: &dyn Fn(&VersionSpec) -> bool| {
-            let names: Vec<&str> = versions
-                .iter()
-                .filter(|v| f(v))
-                .map(|v| v.name.as_str())
-                .collect();
+            let names: Vec<&str> =
+                versions.iter().filter(|v| f(v)).map(|v| v.name.as_str()).collect();
             HeaderValue::from_str(&names.join(", ")).unwrap_or(HeaderValue::from_static(""))
         };
         let report = [
-            (
-                HeaderName::from_static("api-supported-versions"),
-                list(&|_| true),
-            ),
+            (HeaderName::from_static("api-supported-versions"), list(&|_| true)),
             (
                 HeaderName::from_static("api-deprecated-versions"),
                 list(&|v| v.deprecation.is_some()),
             ),
         ];
-        VersionTable {
-            header,
-            header_label,
-            versions,
-            default: default.map(str::to_owned),
-            report,
-        }
+        VersionTable { header, header_label, versions, default: default.map(str::to_owned), report }
     }
 
     /// `api-supported-versions` and `api-deprecated-versions` (ASP.NET API Versioning's names).
@@ -245,12 +228,7 @@ mod tests {
         let gone = pick(&tb, &[], "2026-09-30T23:59:59Z").unwrap_err();
         assert_eq!(gone.status, StatusCode::GONE);
         assert_eq!(gone.extensions["successorVersion"], "1.0");
-        assert_eq!(
-            pick(&table(false), &[], "2030-01-01T00:00:00Z")
-                .unwrap()
-                .name,
-            "0.1"
-        );
+        assert_eq!(pick(&table(false), &[], "2030-01-01T00:00:00Z").unwrap().name, "0.1");
     }
 
     #[test]
@@ -264,14 +242,8 @@ mod tests {
         let unknown = [HeaderValue::from_static("2.0")];
         let p = pick(&tb, &unknown, "2026-01-01T00:00:00Z").unwrap_err();
         assert!(p.detail.contains("not supported"));
-        assert_eq!(
-            p.extensions["supportedVersions"],
-            serde_json::json!(["0.1", "1.0"])
-        );
-        let twice = [
-            HeaderValue::from_static("1.0"),
-            HeaderValue::from_static("1.0"),
-        ];
+        assert_eq!(p.extensions["supportedVersions"], serde_json::json!(["0.1", "1.0"]));
+        let twice = [HeaderValue::from_static("1.0"), HeaderValue::from_static("1.0")];
         assert!(pick(&tb, &twice, "2026-01-01T00:00:00Z").is_err());
     }
 
@@ -281,12 +253,7 @@ mod tests {
         let h = tb.versions[0].deprecation_headers();
         assert_eq!(h[0].1, "@1775606400");
         assert_eq!(h[1].1, "Wed, 30 Sep 2026 23:59:59 GMT");
-        assert!(
-            h[2].1
-                .to_str()
-                .unwrap()
-                .contains("rel=\"successor-version\"")
-        );
+        assert!(h[2].1.to_str().unwrap().contains("rel=\"successor-version\""));
         assert_eq!(tb.report_headers()[0].1, "0.1, 1.0");
         assert_eq!(tb.report_headers()[1].1, "0.1");
     }

@@ -15,20 +15,13 @@ fn main() {
     while numbers.len() < 4096 {
         i += 1;
         let year = 1900 + u16::try_from(i % 120).unwrap_or(0);
-        let Some(date) = Date::new(
-            year,
-            u8::try_from(1 + i % 12).unwrap_or(1),
-            1 + (i % 28) as u8,
-        ) else {
+        let Some(date) = Date::new(year, u8::try_from(1 + i % 12).unwrap_or(1), 1 + (i % 28) as u8)
+        else {
             continue;
         };
         let req = Request {
             birth_date: date,
-            sex: if i.is_multiple_of(2) {
-                Sex::Female
-            } else {
-                Sex::Male
-            },
+            sex: if i.is_multiple_of(2) { Sex::Female } else { Sex::Male },
             kind: [Kind::Fnr, Kind::DNumber][(i % 2) as usize],
             synthetic: [None, Some(Synthetic::TestNorge), Some(Synthetic::Reserved)]
                 [(i % 3) as usize],

@@ -99,10 +99,7 @@ impl Allocator {
             Sex::Female => 0,
             Sex::Male => 1,
         };
-        let cursor = self
-            .cursors
-            .entry((prefix, Rule::Classic, Some(req.sex)))
-            .or_default();
+        let cursor = self.cursors.entry((prefix, Rule::Classic, Some(req.sex))).or_default();
         let total: u16 = series.iter().map(|(hi, lo)| hi - lo + 1).sum();
         while cursor.position < total {
             let individual = nth_in_series(series, cursor.position);
@@ -120,10 +117,7 @@ impl Allocator {
     }
 
     fn next_2032(&mut self, prefix: [u8; 6]) -> Result<Nin, AllocError> {
-        let cursor = self
-            .cursors
-            .entry((prefix, Rule::From2032, None))
-            .or_default();
+        let cursor = self.cursors.entry((prefix, Rule::From2032, None)).or_default();
         while cursor.position <= 999 {
             let individual = 999 - cursor.position;
             let remainder = cursor.remainder;
@@ -184,11 +178,7 @@ fn build(prefix: [u8; 6], individual: u16, remainder: u8) -> Option<Nin> {
     d[6] = u8::try_from(individual / 100).ok()?;
     d[7] = u8::try_from(individual / 10 % 10).ok()?;
     d[8] = u8::try_from(individual % 10).ok()?;
-    let sum: u32 = K1_WEIGHTS
-        .iter()
-        .zip(&d)
-        .map(|(w, &x)| w * u32::from(x))
-        .sum();
+    let sum: u32 = K1_WEIGHTS.iter().zip(&d).map(|(w, &x)| w * u32::from(x)).sum();
     // k1 ≡ remainder − sum (mod 11)
     let k1 = (u32::from(remainder) + 11 * 11 - sum % 11) % 11;
     if k1 == 10 {

@@ -24,15 +24,11 @@ impl Date {
             return None;
         }
         let num = |r: std::ops::Range<usize>| -> Option<u16> {
-            s.get(r)?.bytes().try_fold(0u16, |acc, c| {
-                c.is_ascii_digit().then(|| acc * 10 + u16::from(c - b'0'))
-            })
+            s.get(r)?
+                .bytes()
+                .try_fold(0u16, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u16::from(c - b'0')))
         };
-        Date::new(
-            num(0..4)?,
-            u8::try_from(num(5..7)?).ok()?,
-            u8::try_from(num(8..10)?).ok()?,
-        )
+        Date::new(num(0..4)?, u8::try_from(num(5..7)?).ok()?, u8::try_from(num(8..10)?).ok()?)
     }
 }
 
@@ -70,13 +66,7 @@ mod tests {
         assert!(Date::new(2023, 13, 1).is_none());
         assert_eq!(Date::parse("1982-10-30"), Date::new(1982, 10, 30));
         assert_eq!(Date::parse("1982-10-30").unwrap().to_string(), "1982-10-30");
-        for bad in [
-            "1982-1-30",
-            "1982/10/30",
-            "19821030",
-            "1982-02-30",
-            "abcd-10-30",
-        ] {
+        for bad in ["1982-1-30", "1982/10/30", "19821030", "1982-02-30", "abcd-10-30"] {
             assert!(Date::parse(bad).is_none(), "{bad}");
         }
     }

@@ -170,9 +170,7 @@ impl Nin {
     }
 
     pub fn as_u64(&self) -> u64 {
-        self.digits
-            .iter()
-            .fold(0u64, |acc, &d| acc * 10 + u64::from(d))
+        self.digits.iter().fold(0u64, |acc, &d| acc * 10 + u64::from(d))
     }
 
     pub fn digits(&self) -> [u8; 11] {
@@ -206,9 +204,7 @@ impl fmt::Debug for Nin {
 fn digits(s: &str) -> Result<[u8; 11], NinError> {
     let b = s.as_bytes();
     if b.len() != 11 {
-        return Err(NinError::Length {
-            found: s.chars().count(),
-        });
+        return Err(NinError::Length { found: s.chars().count() });
     }
     let mut out = [0u8; 11];
     for (o, &c) in out.iter_mut().zip(b) {
@@ -222,21 +218,13 @@ fn digits(s: &str) -> Result<[u8; 11], NinError> {
 
 /// `(Σ K1 weights · d1..d9 + k1) mod 11`: 0 under the classic rule, 0–3 under the 2032 rule.
 pub(crate) fn k1_remainder(d: &[u8; 11]) -> u32 {
-    let sum: u32 = K1_WEIGHTS
-        .iter()
-        .zip(d)
-        .map(|(w, &x)| w * u32::from(x))
-        .sum();
+    let sum: u32 = K1_WEIGHTS.iter().zip(d).map(|(w, &x)| w * u32::from(x)).sum();
     (sum + u32::from(d[9])) % 11
 }
 
 /// The K2 digit for d1..d9 and K1, or `None` when it would be 10.
 pub(crate) fn k2_for(d: &[u8; 11]) -> Option<u8> {
-    let sum: u32 = K2_WEIGHTS
-        .iter()
-        .zip(d)
-        .map(|(w, &x)| w * u32::from(x))
-        .sum();
+    let sum: u32 = K2_WEIGHTS.iter().zip(d).map(|(w, &x)| w * u32::from(x)).sum();
     match (11 - sum % 11) % 11 {
         10 => None,
         k => u8::try_from(k).ok(),
@@ -317,16 +305,10 @@ fn classify(d: &[u8; 11]) -> Result<NinInfo, NinError> {
     let yy = u16::from(two(d, 4));
     let individual = u16::from(d[6]) * 100 + u16::from(d[7]) * 10 + u16::from(d[8]);
     let classic_date = century(yy, individual).map(|c| Date::new(c + yy, month, day));
-    let sex = Some(if d[8].is_multiple_of(2) {
-        Sex::Female
-    } else {
-        Sex::Male
-    });
+    let sex = Some(if d[8].is_multiple_of(2) { Sex::Female } else { Sex::Male });
     match rule {
         Rule::Classic => {
-            let date = classic_date
-                .ok_or(NinError::NoCentury)?
-                .ok_or(NinError::InvalidDate)?;
+            let date = classic_date.ok_or(NinError::NoCentury)?.ok_or(NinError::InvalidDate)?;
             Ok(NinInfo {
                 kind,
                 synthetic,

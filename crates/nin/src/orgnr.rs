@@ -32,11 +32,7 @@ impl fmt::Display for OrgNumberError {
 impl std::error::Error for OrgNumberError {}
 
 fn check_digit(first8: &[u8]) -> Option<u8> {
-    let sum: u32 = WEIGHTS
-        .iter()
-        .zip(first8)
-        .map(|(w, &x)| w * u32::from(x))
-        .sum();
+    let sum: u32 = WEIGHTS.iter().zip(first8).map(|(w, &x)| w * u32::from(x)).sum();
     match (11 - sum % 11) % 11 {
         10 => None,
         k => u8::try_from(k).ok(),
@@ -66,9 +62,7 @@ impl FromStr for OrgNumber {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let b = s.as_bytes();
         if b.len() != 9 {
-            return Err(OrgNumberError::Length {
-                found: s.chars().count(),
-            });
+            return Err(OrgNumberError::Length { found: s.chars().count() });
         }
         let mut d = [0u8; 9];
         for (o, &c) in d.iter_mut().zip(b) {
@@ -104,21 +98,9 @@ mod tests {
         for good in ["974760673", "974761076", "994598759"] {
             assert!(good.parse::<OrgNumber>().is_ok(), "{good}");
         }
-        assert_eq!(
-            "974760674".parse::<OrgNumber>(),
-            Err(OrgNumberError::BadCheckDigit)
-        );
-        assert_eq!(
-            "97476067".parse::<OrgNumber>(),
-            Err(OrgNumberError::Length { found: 8 })
-        );
-        assert_eq!(
-            "97476067x".parse::<OrgNumber>(),
-            Err(OrgNumberError::NotDigits)
-        );
-        assert_eq!(
-            OrgNumber::from_base(97476067).unwrap().to_string(),
-            "974760673"
-        );
+        assert_eq!("974760674".parse::<OrgNumber>(), Err(OrgNumberError::BadCheckDigit));
+        assert_eq!("97476067".parse::<OrgNumber>(), Err(OrgNumberError::Length { found: 8 }));
+        assert_eq!("97476067x".parse::<OrgNumber>(), Err(OrgNumberError::NotDigits));
+        assert_eq!(OrgNumber::from_base(97476067).unwrap().to_string(), "974760673");
     }
 }

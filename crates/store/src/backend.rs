@@ -42,14 +42,8 @@ macro_rules! key_from_row {
                 .map_err(get)?
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
             created_at: from_secs(row.try_get("created_at").map_err(get)?),
-            expires_at: row
-                .try_get::<Option<i64>, _>("expires_at")
-                .map_err(get)?
-                .map(from_secs),
-            revoked_at: row
-                .try_get::<Option<i64>, _>("revoked_at")
-                .map_err(get)?
-                .map(from_secs),
+            expires_at: row.try_get::<Option<i64>, _>("expires_at").map_err(get)?.map(from_secs),
+            revoked_at: row.try_get::<Option<i64>, _>("revoked_at").map_err(get)?.map(from_secs),
         }
     }};
 }
@@ -74,17 +68,10 @@ macro_rules! impl_store {
                     "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = "
                 ));
                 qb.push_bind(id);
-                let row = qb
-                    .build()
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(map_sqlx)?;
+                let row = qb.build().fetch_optional(&self.pool).await.map_err(map_sqlx)?;
                 match row {
                     Some(row) => Ok(key_from_row!(row)),
-                    None => Err(StoreError::NotFound {
-                        what: "API key",
-                        id: id.to_owned(),
-                    }),
+                    None => Err(StoreError::NotFound { what: "API key", id: id.to_owned() }),
                 }
             }
         }
@@ -153,13 +140,8 @@ macro_rules! impl_store {
             async fn get_setting(&self, name: &str) -> Result<Option<String>> {
                 let mut qb = QueryBuilder::<$db>::new("SELECT value FROM settings WHERE name = ");
                 qb.push_bind(name);
-                let row = qb
-                    .build()
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(map_sqlx)?;
-                row.map(|r| r.try_get::<String, _>("value").map_err(map_sqlx))
-                    .transpose()
+                let row = qb.build().fetch_optional(&self.pool).await.map_err(map_sqlx)?;
+                row.map(|r| r.try_get::<String, _>("value").map_err(map_sqlx)).transpose()
             }
 
             async fn put_setting_if_absent(&self, name: &str, value: &str) -> Result<String> {

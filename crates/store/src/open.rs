@@ -59,9 +59,7 @@ async fn open_sqlite(url: &str) -> Result<SqliteStore> {
     let options = if memory {
         options
     } else {
-        options
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+        options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
     };
     // An in-memory database lives as long as its one connection: keep exactly one, forever.
     let pool_options = if memory {
@@ -73,20 +71,16 @@ async fn open_sqlite(url: &str) -> Result<SqliteStore> {
     } else {
         SqlitePoolOptions::new().max_connections(8)
     };
-    let pool = pool_options
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await
-        .map_err(|e| match map_sqlx(e) {
-            StoreError::Internal(m) | StoreError::Unavailable(m) => {
-                StoreError::Unavailable(format!("cannot open SQLite database {url}: {m}"))
-            }
-            other => other,
-        })?;
-    migrator(false)
-        .run(&pool)
-        .await
-        .map_err(|e| map_migrate(e, latest_version()))?;
+    let pool =
+        pool_options.acquire_timeout(Duration::from_secs(10)).connect_with(options).await.map_err(
+            |e| match map_sqlx(e) {
+                StoreError::Internal(m) | StoreError::Unavailable(m) => {
+                    StoreError::Unavailable(format!("cannot open SQLite database {url}: {m}"))
+                }
+                other => other,
+            },
+        )?;
+    migrator(false).run(&pool).await.map_err(|e| map_migrate(e, latest_version()))?;
     Ok(SqliteStore { pool })
 }
 
@@ -104,10 +98,7 @@ async fn open_postgres(url: &str) -> Result<PgStore> {
             }
             other => other,
         })?;
-    migrator(true)
-        .run(&pool)
-        .await
-        .map_err(|e| map_migrate(e, latest_version()))?;
+    migrator(true).run(&pool).await.map_err(|e| map_migrate(e, latest_version()))?;
     Ok(PgStore { pool })
 }
 

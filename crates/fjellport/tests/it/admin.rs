@@ -9,10 +9,8 @@ async fn keys_are_created_listed_read_and_revoked_with_immediate_effect() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
     let res = s
         .admin(reqwest::Method::POST, "/keys")
-        .json(
-            &json!({"api": "syntpop", "type": "browser", "origins": ["https://A.test:443/"],
-                      "owner": "team-x", "rateLimit": 50, "expiresAt": "2027-01-01T00:00:00Z"}),
-        )
+        .json(&json!({"api": "syntpop", "type": "browser", "origins": ["https://A.test:443/"],
+                      "owner": "team-x", "rateLimit": 50, "expiresAt": "2027-01-01T00:00:00Z"}))
         .send()
         .await
         .unwrap();
@@ -22,10 +20,7 @@ async fn keys_are_created_listed_read_and_revoked_with_immediate_effect() {
     let id = created["id"].as_str().unwrap();
     assert_eq!(location, format!("/admin/api/keys/{id}"));
     assert_eq!(created["origins"], json!(["https://a.test"]));
-    assert_eq!(
-        created["createdAt"], BEFORE_SUNSET,
-        "the frozen clock stamps it"
-    );
+    assert_eq!(created["createdAt"], BEFORE_SUNSET, "the frozen clock stamps it");
     let secret = created["secret"].as_str().unwrap().to_owned();
 
     let list: Value = json(s.admin(reqwest::Method::GET, "/keys")).await;
@@ -63,81 +58,33 @@ async fn keys_are_created_listed_read_and_revoked_with_immediate_effect() {
 async fn the_admin_api_refuses_without_the_token_and_reports_bad_requests() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
     let res = s.http.get(s.url("/admin/api/keys")).send().await.unwrap();
-    assert!(
-        res.headers()["www-authenticate"]
-            .to_str()
-            .unwrap()
-            .starts_with("Bearer")
-    );
+    assert!(res.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
     problem(res, 401).await;
-    let res = s
-        .http
-        .get(s.url("/admin/api/keys"))
-        .bearer_auth("wrong-token-0123456789")
-        .send();
+    let res = s.http.get(s.url("/admin/api/keys")).bearer_auth("wrong-token-0123456789").send();
     problem(res.await.unwrap(), 401).await;
 
     for (body, needle) in [
         (json!({"api": "nope", "type": "other"}), "unknown API"),
-        (
-            json!({"api": "syntpop", "type": "browser"}),
-            "at least one origin",
-        ),
-        (
-            json!({"api": "syntpop", "type": "browser", "origins": ["https://a.test/path"]}),
-            "path",
-        ),
-        (
-            json!({"api": "syntpop", "type": "other", "rateLimit": 0}),
-            "rate limit",
-        ),
-        (
-            json!({"api": "syntpop", "type": "other", "expiresAt": "2020-01-01T00:00:00Z"}),
-            "future",
-        ),
-        (
-            json!({"api": "syntpop", "type": "other", "colour": "red"}),
-            "colour",
-        ),
+        (json!({"api": "syntpop", "type": "browser"}), "at least one origin"),
+        (json!({"api": "syntpop", "type": "browser", "origins": ["https://a.test/path"]}), "path"),
+        (json!({"api": "syntpop", "type": "other", "rateLimit": 0}), "rate limit"),
+        (json!({"api": "syntpop", "type": "other", "expiresAt": "2020-01-01T00:00:00Z"}), "future"),
+        (json!({"api": "syntpop", "type": "other", "colour": "red"}), "colour"),
     ] {
-        let res = s
-            .admin(reqwest::Method::POST, "/keys")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = s.admin(reqwest::Method::POST, "/keys").json(&body).send().await.unwrap();
         let p = problem(res, 400).await;
-        assert!(
-            p["detail"].as_str().unwrap().contains(needle),
-            "{body}: {p}"
-        );
+        assert!(p["detail"].as_str().unwrap().contains(needle), "{body}: {p}");
     }
     let res = s
         .admin(reqwest::Method::POST, "/keys")
         .body("{")
         .header("content-type", "application/json");
     problem(res.send().await.unwrap(), 400).await;
-    let res = s
-        .admin(reqwest::Method::POST, "/keys")
-        .body("{}")
-        .header("content-type", "text/plain");
+    let res =
+        s.admin(reqwest::Method::POST, "/keys").body("{}").header("content-type", "text/plain");
     problem(res.send().await.unwrap(), 415).await;
-    problem(
-        s.admin(reqwest::Method::GET, "/keys/key_nope")
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        s.admin(reqwest::Method::DELETE, "/keys/key_nope")
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    problem(s.admin(reqwest::Method::GET, "/keys/key_nope").send().await.unwrap(), 404).await;
+    problem(s.admin(reqwest::Method::DELETE, "/keys/key_nope").send().await.unwrap(), 404).await;
     let list: Value = json(s.admin(reqwest::Method::GET, "/keys")).await;
     assert_eq!(list, json!([]), "nothing written by the bad requests");
     s.stop().await;
@@ -150,17 +97,10 @@ async fn a_generated_admin_token_is_returned_once_and_kept() {
     let mut config = crate::support::config(&db, BEFORE_SUNSET);
     config.admin_token = None;
     let clock = fjellport_clock::from_option(config.clock);
-    let first = fjellport::server::start(config.clone(), clock.clone(), false)
-        .await
-        .unwrap();
-    let token = first
-        .new_admin_token
-        .clone()
-        .expect("generated at first start");
+    let first = fjellport::server::start(config.clone(), clock.clone(), false).await.unwrap();
+    let token = first.new_admin_token.clone().expect("generated at first start");
     first.stop().await.unwrap();
-    let second = fjellport::server::start(config, clock, false)
-        .await
-        .unwrap();
+    let second = fjellport::server::start(config, clock, false).await.unwrap();
     assert!(second.new_admin_token.is_none(), "printed only once");
     let res = reqwest::Client::new()
         .get(format!("http://{}/admin/api/keys", second.addr))

@@ -25,11 +25,7 @@ pub fn fjellport_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) 
 }
 
 fn first_stderr_line(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default().to_owned()
 }
 
 #[test]
@@ -56,11 +52,7 @@ fn keys_create_prints_json_with_the_secret_once_and_list_never_does() {
         "--database",
         &db,
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let secret = created["secret"].as_str().unwrap();
     assert!(secret.starts_with("fjp_"));
@@ -68,10 +60,7 @@ fn keys_create_prints_json_with_the_secret_once_and_list_never_does() {
     assert_eq!(created["rateLimit"], 10);
     let list = fjellport(&["keys", "list", "--database", &db]);
     let text = String::from_utf8_lossy(&list.stdout);
-    assert!(
-        !text.contains(secret),
-        "the secret is shown only at creation"
-    );
+    assert!(!text.contains(secret), "the secret is shown only at creation");
     let keys: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(keys[0]["owner"], "team-q");
 }
@@ -81,14 +70,8 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("bad.db").display());
     let cases: &[(&[&str], &str)] = &[
-        (
-            &["keys", "create", "--api", "nope", "--type", "other"],
-            "--api",
-        ),
-        (
-            &["keys", "create", "--api", "syntpop", "--type", "web"],
-            "--type",
-        ),
+        (&["keys", "create", "--api", "nope", "--type", "other"], "--api"),
+        (&["keys", "create", "--api", "syntpop", "--type", "web"], "--type"),
         (
             &[
                 "keys",
@@ -102,46 +85,19 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
             ],
             "origin",
         ),
+        (&["keys", "create", "--api", "syntpop", "--type", "browser"], "origin"),
         (
-            &["keys", "create", "--api", "syntpop", "--type", "browser"],
-            "origin",
-        ),
-        (
-            &[
-                "keys",
-                "create",
-                "--api",
-                "syntpop",
-                "--type",
-                "other",
-                "--rate-limit",
-                "0",
-            ],
+            &["keys", "create", "--api", "syntpop", "--type", "other", "--rate-limit", "0"],
             "rate limit",
         ),
         (
-            &[
-                "keys",
-                "create",
-                "--api",
-                "syntpop",
-                "--type",
-                "other",
-                "--expires",
-                "tomorrow",
-            ],
+            &["keys", "create", "--api", "syntpop", "--type", "other", "--expires", "tomorrow"],
             "--expires",
         ),
         (&["keys", "revoke", "key_doesnotexist"], "no API key"),
         (&["keys", "list", "--frobnicate"], "--frobnicate"),
-        (
-            &["keys", "list", "--database", "mysql://x/y"],
-            "database URL",
-        ),
-        (
-            &["keys", "list", "--config", "/nonexistent/fjellport.toml"],
-            "does not exist",
-        ),
+        (&["keys", "list", "--database", "mysql://x/y"], "database URL"),
+        (&["keys", "list", "--config", "/nonexistent/fjellport.toml"], "does not exist"),
         (&["serve", "--listen", "not-an-address"], "--listen"),
     ];
     for (args, needle) in cases {
@@ -158,18 +114,11 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
         );
         let line = first_stderr_line(&out);
         assert!(line.starts_with("error:"), "{args:?}: {line}");
-        assert!(
-            line.contains(needle),
-            "{args:?}: {line:?} should name {needle:?}"
-        );
+        assert!(line.contains(needle), "{args:?}: {line:?} should name {needle:?}");
         assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
     let keys = fjellport(&["keys", "list", "--database", &db]);
-    assert_eq!(
-        String::from_utf8_lossy(&keys.stdout).trim(),
-        "[]",
-        "nothing was written"
-    );
+    assert_eq!(String::from_utf8_lossy(&keys.stdout).trim(), "[]", "nothing was written");
 }
 
 #[test]
@@ -178,10 +127,7 @@ fn runtime_failures_are_one_line_and_exit_1() {
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, vec![7u8; 4096]).unwrap();
     let pg = "postgres://nobody:hunter2@127.0.0.1:1/none";
-    for (db, needle) in [
-        (junk.to_str().unwrap(), "corrupt"),
-        (pg, "cannot reach PostgreSQL"),
-    ] {
+    for (db, needle) in [(junk.to_str().unwrap(), "corrupt"), (pg, "cannot reach PostgreSQL")] {
         let out = fjellport(&["keys", "list", "--database", db]);
         assert_eq!(out.status.code(), Some(1), "{db}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -205,16 +151,10 @@ fn config_layers_file_then_environment_then_flags() {
     .unwrap();
     let create = ["keys", "create", "--api", "syntpop", "--type", "other"];
     assert!(fjellport_in(dir.path(), &create, &[]).status.success());
-    assert!(
-        from_file.exists(),
-        "fjellport.toml in the working directory is read"
-    );
+    assert!(from_file.exists(), "fjellport.toml in the working directory is read");
     let env_db = format!("sqlite:{}", from_env.display());
     // FJELLPORT_LOG is the log filter, not a config key: it must not upset the config.
-    let env = [
-        ("FJELLPORT_DATABASE", env_db.as_str()),
-        ("FJELLPORT_LOG", "warn"),
-    ];
+    let env = [("FJELLPORT_DATABASE", env_db.as_str()), ("FJELLPORT_LOG", "warn")];
     assert!(fjellport_in(dir.path(), &create, &env).status.success());
     assert!(from_env.exists(), "FJELLPORT_DATABASE beats the file");
     let flag_db = format!("sqlite:{}", from_flag.display());
@@ -226,18 +166,18 @@ fn config_layers_file_then_environment_then_flags() {
     std::fs::write(dir.path().join("fjellport.toml"), "databse = \"typo\"\n").unwrap();
     let out = fjellport_in(dir.path(), &["keys", "list"], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        first_stderr_line(&out).contains("databse"),
-        "{}",
-        first_stderr_line(&out)
-    );
+    assert!(first_stderr_line(&out).contains("databse"), "{}", first_stderr_line(&out));
 }
 
 #[test]
 fn serve_answers_then_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("serve.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fjellport"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fjellport"));
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("FJELLPORT_")) {
+        cmd.env_remove(k);
+    }
+    let mut child = cmd
         .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
         .current_dir(dir.path())
         .stdin(Stdio::null())
@@ -263,20 +203,14 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
     assert!(saw_token, "a fresh database prints the admin token once");
     let ready = reqwest::blocking_get(&format!("http://{addr}/readyz"));
     assert_eq!(ready, 200);
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let started = std::time::Instant::now();
     let exit = loop {
         if let Some(exit) = child.try_wait().unwrap() {
             break exit;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no exit after SIGTERM"
-        );
+        assert!(started.elapsed() < Duration::from_secs(10), "no exit after SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "{exit:?}");
@@ -288,16 +222,8 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
 /// A tiny blocking GET for the one test that runs outside tokio.
 mod reqwest {
     pub fn blocking_get(url: &str) -> u16 {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            ::reqwest::get(url)
-                .await
-                .map(|r| r.status().as_u16())
-                .unwrap_or(0)
-        })
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async { ::reqwest::get(url).await.map(|r| r.status().as_u16()).unwrap_or(0) })
     }
 }
 
@@ -312,14 +238,7 @@ fn json_lines(out: &Output) -> Vec<serde_json::Value> {
 fn nin_check_reports_each_number_with_its_reason() {
     // 28894698995: Test-Norge example (FHIDev/Fhi.NINCheck); 30108299939: Skatteetaten's 2032
     // example; 12345678901: wrong K1.
-    let out = fjellport(&[
-        "nin",
-        "check",
-        "28894698995",
-        "30108299939",
-        "12345678901",
-        "0111",
-    ]);
+    let out = fjellport(&["nin", "check", "28894698995", "30108299939", "12345678901", "0111"]);
     assert!(out.status.success());
     let reports = json_lines(&out);
     assert_eq!(reports.len(), 4);
@@ -391,10 +310,8 @@ fn nin_generate_gives_unique_valid_reproducible_numbers() {
         "-n",
         "2",
     ]);
-    let nins: Vec<String> = json_lines(&out)
-        .iter()
-        .map(|r| r["nin"].as_str().unwrap().to_owned())
-        .collect();
+    let nins: Vec<String> =
+        json_lines(&out).iter().map(|r| r["nin"].as_str().unwrap().to_owned()).collect();
     assert_eq!(nins, ["30108299920", "30108299939"]);
     for bad in [
         vec!["nin", "generate", "--kind", "hnr"],

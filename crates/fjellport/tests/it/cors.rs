@@ -10,12 +10,8 @@ const OTHER_APP: &str = "https://other.example.test";
 
 async fn server_with_browser_keys() -> (TestServer, String, String) {
     let s = TestServer::memory(BEFORE_SUNSET).await;
-    let (_, a) = s
-        .key(json!({"api": "syntpop", "type": "browser", "origins": [APP]}))
-        .await;
-    let (_, b) = s
-        .key(json!({"api": "syntpop", "type": "browser", "origins": [OTHER_APP]}))
-        .await;
+    let (_, a) = s.key(json!({"api": "syntpop", "type": "browser", "origins": [APP]})).await;
+    let (_, b) = s.key(json!({"api": "syntpop", "type": "browser", "origins": [OTHER_APP]})).await;
     (s, a, b)
 }
 
@@ -31,28 +27,15 @@ fn preflight(s: &TestServer, path: &str, origin: &str) -> reqwest::RequestBuilde
 async fn a_preflight_is_answered_from_the_union_of_browser_key_origins() {
     let (s, _, _) = server_with_browser_keys().await;
     for origin in [APP, OTHER_APP] {
-        let res = preflight(&s, "/syntpop/api/ping", origin)
-            .send()
-            .await
-            .unwrap();
+        let res = preflight(&s, "/syntpop/api/ping", origin).send().await.unwrap();
         assert_eq!(res.status(), 204, "{origin}");
         let h = res.headers();
         assert_eq!(h["access-control-allow-origin"], origin);
-        assert!(
-            h["access-control-allow-methods"]
-                .to_str()
-                .unwrap()
-                .contains("GET")
-        );
-        assert_eq!(
-            h["access-control-allow-headers"],
-            "x-api-key, x-api-version"
-        );
+        assert!(h["access-control-allow-methods"].to_str().unwrap().contains("GET"));
+        assert_eq!(h["access-control-allow-headers"], "x-api-key, x-api-version");
         assert!(h.get_all("vary").iter().any(|v| v == "Origin"));
     }
-    let res = preflight(&s, "/syntpop/api/ping", "https://evil.example.test")
-        .send()
-        .await;
+    let res = preflight(&s, "/syntpop/api/ping", "https://evil.example.test").send().await;
     let res = res.unwrap();
     assert!(!res.headers().contains_key("access-control-allow-origin"));
     problem(res, 403).await;
@@ -76,13 +59,7 @@ async fn the_actual_request_must_come_from_the_keys_own_origin() {
     let h = res.headers();
     assert_eq!(h["access-control-allow-origin"], APP);
     let exposed = h["access-control-expose-headers"].to_str().unwrap();
-    for name in [
-        "WWW-Authenticate",
-        "DPoP-Nonce",
-        "Deprecation",
-        "Sunset",
-        "Link",
-    ] {
+    for name in ["WWW-Authenticate", "DPoP-Nonce", "Deprecation", "Sunset", "Link"] {
         assert!(exposed.contains(name), "{name} not exposed: {exposed}");
     }
     // Key A from B's origin: that origin is registered, but not for this key.
@@ -105,12 +82,7 @@ async fn the_actual_request_must_come_from_the_keys_own_origin() {
     assert!(!res.headers().contains_key("access-control-allow-origin"));
     problem(res, 403).await;
     // Without an Origin at all.
-    let res = s
-        .get("/syntpop/api/ping")
-        .header("X-api-key", &a)
-        .send()
-        .await
-        .unwrap();
+    let res = s.get("/syntpop/api/ping").header("X-api-key", &a).send().await.unwrap();
     problem(res, 403).await;
     s.stop().await;
 }
@@ -118,12 +90,7 @@ async fn the_actual_request_must_come_from_the_keys_own_origin() {
 #[tokio::test]
 async fn a_registered_origin_can_read_error_answers() {
     let (s, _, _) = server_with_browser_keys().await;
-    let res = s
-        .get("/syntpop/api/ping")
-        .header("Origin", APP)
-        .send()
-        .await
-        .unwrap();
+    let res = s.get("/syntpop/api/ping").header("Origin", APP).send().await.unwrap();
     assert_eq!(res.headers()["access-control-allow-origin"], APP);
     problem(res, 401).await;
     s.stop().await;
@@ -133,9 +100,7 @@ async fn a_registered_origin_can_read_error_answers() {
 async fn localhost_origins_work_only_in_the_test_environment() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
     let local = "http://localhost:5173";
-    let (_, key) = s
-        .key(json!({"api": "altinn", "type": "browser", "origins": [local]}))
-        .await;
+    let (_, key) = s.key(json!({"api": "altinn", "type": "browser", "origins": [local]})).await;
     let res = s
         .get("/altinn/api/ping")
         .header("ApiKey", &key)

@@ -9,12 +9,7 @@ async fn a_valid_key_reaches_the_route_and_the_caller_is_reported() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
     let (id, secret) = s.other_key("syntpop").await;
     for header in ["X-api-key", "X-Syntpop-apikey"] {
-        let res = s
-            .get("/syntpop/api/ping")
-            .header(header, &secret)
-            .send()
-            .await
-            .unwrap();
+        let res = s.get("/syntpop/api/ping").header(header, &secret).send().await.unwrap();
         assert_eq!(res.status(), 200, "{header}");
         let h = res.headers().clone();
         assert_eq!(h["api-supported-versions"], "0.1, 0.2, 1.0");
@@ -63,10 +58,7 @@ async fn after_the_sunset_deprecated_versions_answer_410_with_the_way_forward() 
         }
         let p = problem(req.send().await.unwrap(), 410).await;
         assert_eq!(p["successorVersion"], "1.0");
-        assert!(
-            p["detail"].as_str().unwrap().contains("X-api-version: 1.0"),
-            "{p}"
-        );
+        assert!(p["detail"].as_str().unwrap().contains("X-api-version: 1.0"), "{p}");
     }
     // A missing key does not hide the sunset: the version is settled first.
     problem(s.get("/syntpop/api/ping").send().await.unwrap(), 410).await;
@@ -79,12 +71,7 @@ async fn sunset_enforcement_can_be_switched_off() {
     config.apis.syntpop.enforce_sunset = false;
     let s = TestServer::start(config).await;
     let (_, secret) = s.other_key("syntpop").await;
-    let res = s
-        .get("/syntpop/api/ping")
-        .header("X-api-key", &secret)
-        .send()
-        .await
-        .unwrap();
+    let res = s.get("/syntpop/api/ping").header("X-api-key", &secret).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["sunset"], "Wed, 30 Sep 2026 23:59:59 GMT");
     s.stop().await;
@@ -103,11 +90,7 @@ async fn unknown_malformed_and_repeated_versions_are_400_listing_the_supported_o
             .await
             .unwrap();
         let p = problem(res, 400).await;
-        assert_eq!(
-            p["supportedVersions"],
-            json!(["0.1", "0.2", "1.0"]),
-            "{bad}"
-        );
+        assert_eq!(p["supportedVersions"], json!(["0.1", "0.2", "1.0"]), "{bad}");
     }
     let res = s
         .get("/syntpop/api/ping")
@@ -128,35 +111,16 @@ async fn missing_unknown_expired_and_revoked_keys_are_401_and_alike() {
     assert!(missing["detail"].as_str().unwrap().contains("X-api-key"));
 
     let (revoked_id, revoked) = s.other_key("syntpop").await;
-    let res = s
-        .admin(reqwest::Method::DELETE, &format!("/keys/{revoked_id}"))
-        .send()
-        .await;
+    let res = s.admin(reqwest::Method::DELETE, &format!("/keys/{revoked_id}")).send().await;
     assert_eq!(res.unwrap().status(), 200);
     // (Expired keys: see `expiry_is_judged_by_the_clock`.)
     let mut details = Vec::new();
-    for secret in [
-        "fjp_unknownunknownunknownunknownunknownunknow",
-        revoked.as_str(),
-    ] {
-        let res = s
-            .get("/syntpop/api/ping")
-            .header("X-api-key", secret)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            res.headers()["www-authenticate"]
-                .to_str()
-                .unwrap()
-                .starts_with("ApiKey")
-        );
+    for secret in ["fjp_unknownunknownunknownunknownunknownunknow", revoked.as_str()] {
+        let res = s.get("/syntpop/api/ping").header("X-api-key", secret).send().await.unwrap();
+        assert!(res.headers()["www-authenticate"].to_str().unwrap().starts_with("ApiKey"));
         details.push(problem(res, 401).await["detail"].clone());
     }
-    assert_eq!(
-        details[0], details[1],
-        "a wrong secret must not learn which case it is"
-    );
+    assert_eq!(details[0], details[1], "a wrong secret must not learn which case it is");
     s.stop().await;
 }
 
@@ -168,28 +132,13 @@ async fn expiry_is_judged_by_the_clock() {
     let (_, secret) = s
         .key(json!({"api": "syntpop", "type": "other", "expiresAt": "2026-09-01T00:00:10Z"}))
         .await;
-    let ok = s
-        .get("/syntpop/api/ping")
-        .header("X-api-key", &secret)
-        .send()
-        .await
-        .unwrap();
+    let ok = s.get("/syntpop/api/ping").header("X-api-key", &secret).send().await.unwrap();
     assert_eq!(ok.status(), 200);
     s.stop().await;
     let later = TestServer::start(crate::support::config(&db, "2026-09-01T00:00:10Z")).await;
-    let res = later
-        .get("/syntpop/api/ping")
-        .header("X-api-key", &secret)
-        .send()
-        .await
-        .unwrap();
+    let res = later.get("/syntpop/api/ping").header("X-api-key", &secret).send().await.unwrap();
     let p = problem(res, 401).await;
-    assert!(
-        p["detail"]
-            .as_str()
-            .unwrap()
-            .contains("unknown, expired or revoked")
-    );
+    assert!(p["detail"].as_str().unwrap().contains("unknown, expired or revoked"));
     later.stop().await;
 }
 
@@ -198,47 +147,17 @@ async fn a_key_of_another_api_is_403() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
     let (_, altinn) = s.other_key("altinn").await;
     let (_, syntpop) = s.other_key("syntpop").await;
-    let p = problem(
-        s.get("/syntpop/api/ping")
-            .header("X-api-key", &altinn)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    let p =
+        problem(s.get("/syntpop/api/ping").header("X-api-key", &altinn).send().await.unwrap(), 403)
+            .await;
     assert_eq!(p["keyApi"], "altinn");
-    problem(
-        s.get("/altinn/api/ping")
-            .header("ApiKey", &syntpop)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    problem(s.get("/altinn/api/ping").header("ApiKey", &syntpop).send().await.unwrap(), 403).await;
     let (_, owner_key) = s.other_key("altinn-serviceowner").await;
-    problem(
-        s.get("/altinn/api/ping")
-            .header("ApiKey", &owner_key)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    let ok = s
-        .get("/altinn/api/serviceowner/ping")
-        .header("ApiKey", &owner_key)
-        .send()
+    problem(s.get("/altinn/api/ping").header("ApiKey", &owner_key).send().await.unwrap(), 403)
         .await;
+    let ok = s.get("/altinn/api/serviceowner/ping").header("ApiKey", &owner_key).send().await;
     assert_eq!(ok.unwrap().status(), 200);
-    let ok = s
-        .get("/altinn/api/ping")
-        .header("ApiKey", &altinn)
-        .send()
-        .await
-        .unwrap();
+    let ok = s.get("/altinn/api/ping").header("ApiKey", &altinn).send().await.unwrap();
     assert_eq!(ok.status(), 200);
     let body: serde_json::Value = ok.json().await.unwrap();
     assert_eq!(body["api"], "altinn");
@@ -252,31 +171,13 @@ async fn version_1_0_takes_dpop_and_refuses_keys_bearer_and_two_authorizations()
     let v1 = || s.get("/syntpop/api/ping").header("X-api-version", "1.0");
 
     let res = v1().header("X-api-key", &secret).send().await.unwrap();
-    let challenge = res.headers()["www-authenticate"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        challenge.starts_with("DPoP ") && challenge.contains("algs=\"ES256"),
-        "{challenge}"
-    );
+    let challenge = res.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert!(challenge.starts_with("DPoP ") && challenge.contains("algs=\"ES256"), "{challenge}");
     let p = problem(res, 401).await;
-    assert!(
-        p["detail"].as_str().unwrap().contains("takes no API key"),
-        "{p}"
-    );
+    assert!(p["detail"].as_str().unwrap().contains("takes no API key"), "{p}");
 
-    let res = v1()
-        .header("Authorization", "Bearer abc.def.ghi")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        res.headers()["www-authenticate"]
-            .to_str()
-            .unwrap()
-            .contains("invalid_token")
-    );
+    let res = v1().header("Authorization", "Bearer abc.def.ghi").send().await.unwrap();
+    assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
     problem(res, 401).await;
 
     let res = v1()
@@ -293,41 +194,23 @@ async fn version_1_0_takes_dpop_and_refuses_keys_bearer_and_two_authorizations()
 #[tokio::test]
 async fn a_per_key_rate_limit_answers_429_with_retry_after() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
-    let (_, secret) = s
-        .key(json!({"api": "syntpop", "type": "other", "rateLimit": 2}))
-        .await;
-    let call = || {
-        s.get("/syntpop/api/ping")
-            .header("X-api-key", &secret)
-            .send()
-    };
+    let (_, secret) = s.key(json!({"api": "syntpop", "type": "other", "rateLimit": 2})).await;
+    let call = || s.get("/syntpop/api/ping").header("X-api-key", &secret).send();
     let first = call().await.unwrap();
     assert_eq!(first.status(), 200);
     assert_eq!(first.headers()["ratelimit-limit"], "2");
     assert_eq!(first.headers()["ratelimit-remaining"], "1");
     assert_eq!(call().await.unwrap().status(), 200);
     let limited = call().await.unwrap();
-    let retry: u64 = limited.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=1).contains(&retry), "retry-after {retry}");
     assert_eq!(limited.headers()["ratelimit-remaining"], "0");
     problem(limited, 429).await;
     // Other keys are not affected.
     let (_, other) = s.other_key("syntpop").await;
-    let res = s
-        .get("/syntpop/api/ping")
-        .header("X-api-key", &other)
-        .send()
-        .await
-        .unwrap();
+    let res = s.get("/syntpop/api/ping").header("X-api-key", &other).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(
-        !res.headers().contains_key("ratelimit-limit"),
-        "no limit configured"
-    );
+    assert!(!res.headers().contains_key("ratelimit-limit"), "no limit configured");
     s.stop().await;
 }
 
@@ -365,20 +248,10 @@ async fn malformed_and_ambiguous_key_headers_are_400() {
         .unwrap();
     assert_eq!(same.status(), 200, "the same key under both names is fine");
     let non_utf8 = reqwest::header::HeaderValue::from_bytes(b"fjp_\xff\xfe").unwrap();
-    let res = s
-        .get("/syntpop/api/ping")
-        .header("X-api-key", non_utf8)
-        .send()
-        .await
-        .unwrap();
+    let res = s.get("/syntpop/api/ping").header("X-api-key", non_utf8).send().await.unwrap();
     problem(res, 400).await;
     let absurd = "k".repeat(4000);
-    let res = s
-        .get("/syntpop/api/ping")
-        .header("X-api-key", absurd)
-        .send()
-        .await
-        .unwrap();
+    let res = s.get("/syntpop/api/ping").header("X-api-key", absurd).send().await.unwrap();
     problem(res, 400).await;
     let non_utf8 = reqwest::header::HeaderValue::from_bytes(b"1.\xc3\x28").unwrap();
     let res = s
@@ -406,18 +279,9 @@ async fn an_oversize_body_is_413_and_unknown_paths_and_methods_are_problems() {
         .unwrap();
     problem(res, 413).await;
     let (_, secret) = s.other_key("syntpop").await;
-    let res = s
-        .http
-        .post(s.url("/syntpop/api/ping"))
-        .header("X-api-key", &secret)
-        .send()
-        .await;
+    let res = s.http.post(s.url("/syntpop/api/ping")).header("X-api-key", &secret).send().await;
     problem(res.unwrap(), 405).await;
-    let res = s
-        .get("/syntpop/api/no-such-thing")
-        .header("X-api-key", &secret)
-        .send()
-        .await;
+    let res = s.get("/syntpop/api/no-such-thing").header("X-api-key", &secret).send().await;
     problem(res.unwrap(), 404).await;
     problem(s.get("/nowhere").send().await.unwrap(), 404).await;
     s.stop().await;

@@ -6,6 +6,7 @@
 mod admin;
 mod cli;
 mod cors;
+mod dpop;
 mod gateway;
 mod ops;
 mod replicas;

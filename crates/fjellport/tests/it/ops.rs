@@ -12,24 +12,9 @@ async fn health_readiness_and_metrics_answer() {
     let r: Value = json(s.get("/readyz")).await;
     assert_eq!(r["status"], "ready");
     let (_, key) = s.other_key("syntpop").await;
-    s.get("/syntpop/api/ping")
-        .header("X-api-key", &key)
-        .send()
-        .await
-        .unwrap();
-    s.get("/syntpop/api/ping")
-        .header("X-api-version", "9.9")
-        .send()
-        .await
-        .unwrap();
-    let text = s
-        .get("/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    s.get("/syntpop/api/ping").header("X-api-key", &key).send().await.unwrap();
+    s.get("/syntpop/api/ping").header("X-api-version", "9.9").send().await.unwrap();
+    let text = s.get("/metrics").send().await.unwrap().text().await.unwrap();
     let has = |api: &str, version: &str, status: &str| {
         text.lines().any(|l| {
             l.starts_with("fjellport_http_requests_total{")
@@ -40,10 +25,7 @@ async fn health_readiness_and_metrics_answer() {
     };
     assert!(has("syntpop", "0.1", "200"), "{text}");
     assert!(has("syntpop", "-", "400"), "{text}");
-    assert!(
-        text.contains("fjellport_http_request_duration_seconds"),
-        "{text}"
-    );
+    assert!(text.contains("fjellport_http_request_duration_seconds"), "{text}");
     s.stop().await;
 }
 
@@ -63,49 +45,22 @@ async fn readiness_fails_with_a_problem_when_the_database_breaks() {
         conn.close().await.unwrap();
     }
     problem(s.get("/readyz").send().await.unwrap(), 503).await;
-    assert_eq!(
-        s.get("/healthz").send().await.unwrap().status(),
-        200,
-        "alive all the same"
-    );
+    assert_eq!(s.get("/healthz").send().await.unwrap().status(), 200, "alive all the same");
     s.stop().await;
 }
 
 #[tokio::test]
 async fn the_openapi_document_is_served_and_matches_the_committed_one() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
-    let mut live: Value = s
-        .get("/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mut live: Value = s.get("/openapi.json").send().await.unwrap().json().await.unwrap();
     assert_eq!(live["openapi"], "3.1.0");
-    assert!(
-        live["info"]["description"]
-            .as_str()
-            .unwrap()
-            .contains("TEST STAND-IN")
-    );
-    for path in [
-        "/syntpop/api/ping",
-        "/altinn/api/ping",
-        "/admin/api/keys",
-        "/readyz",
-    ] {
-        assert!(
-            live["paths"].get(path).is_some(),
-            "{path} missing from the document"
-        );
+    assert!(live["info"]["description"].as_str().unwrap().contains("TEST STAND-IN"));
+    for path in ["/syntpop/api/ping", "/altinn/api/ping", "/admin/api/keys", "/readyz"] {
+        assert!(live["paths"].get(path).is_some(), "{path} missing from the document");
     }
     let docs = s.get("/docs/").send().await.unwrap();
     assert_eq!(docs.status(), 200);
-    assert!(
-        docs.text().await.unwrap().contains("swagger"),
-        "Swagger UI served from the binary"
-    );
+    assert!(docs.text().await.unwrap().contains("swagger"), "Swagger UI served from the binary");
 
     // The server URL depends on the port; everything else is the contract.
     live.as_object_mut().unwrap().remove("servers");
@@ -125,28 +80,14 @@ async fn the_openapi_document_is_served_and_matches_the_committed_one() {
 #[tokio::test]
 async fn request_ids_are_kept_from_the_client_or_assigned_uniquely() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
-    let mine = s
-        .get("/healthz")
-        .header("X-Request-Id", "trace-abc-123")
-        .send()
-        .await
-        .unwrap();
+    let mine = s.get("/healthz").header("X-Request-Id", "trace-abc-123").send().await.unwrap();
     assert_eq!(mine.headers()["x-request-id"], "trace-abc-123");
     let a = s.get("/healthz").send().await.unwrap().headers()["x-request-id"].clone();
     let b = s.get("/nowhere").send().await.unwrap().headers()["x-request-id"].clone();
     assert_ne!(a, b, "every request gets its own id, errors too");
     let absurd = "x".repeat(500);
-    let res = s
-        .get("/healthz")
-        .header("X-Request-Id", &absurd)
-        .send()
-        .await
-        .unwrap();
-    assert_ne!(
-        res.headers()["x-request-id"],
-        absurd.as_str(),
-        "an absurd id is replaced"
-    );
+    let res = s.get("/healthz").header("X-Request-Id", &absurd).send().await.unwrap();
+    assert_ne!(res.headers()["x-request-id"], absurd.as_str(), "an absurd id is replaced");
     s.stop().await;
 }
 
@@ -166,11 +107,8 @@ async fn start_slow_post(addr: &str, path: &str) -> tokio::net::TcpStream {
 async fn read_all(mut stream: tokio::net::TcpStream) -> String {
     use tokio::io::AsyncReadExt;
     let mut buf = Vec::new();
-    let _ = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        stream.read_to_end(&mut buf),
-    )
-    .await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut buf))
+        .await;
     String::from_utf8_lossy(&buf).into_owned()
 }
 
@@ -198,15 +136,9 @@ async fn shutdown_lets_an_in_flight_request_finish() {
     let stopping = tokio::spawn(running.stop());
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     // New connections are refused while the old request is still being served.
-    assert!(
-        tokio::net::TcpStream::connect(&addr).await.is_err(),
-        "still accepting"
-    );
+    assert!(tokio::net::TcpStream::connect(&addr).await.is_err(), "still accepting");
     stream.write_all(b"{}").await.unwrap(); // finish the body: an invalid key request
     let answer = read_all(stream).await;
-    assert!(
-        answer.starts_with("HTTP/1.1 400"),
-        "the request was answered: {answer}"
-    );
+    assert!(answer.starts_with("HTTP/1.1 400"), "the request was answered: {answer}");
     stopping.await.unwrap().unwrap();
 }

@@ -10,12 +10,7 @@ use crate::support::{BEFORE_SUNSET, TestServer, config};
 async fn within_two_seconds(s: &TestServer, key: &str, want: u16) -> Duration {
     let started = Instant::now();
     loop {
-        let res = s
-            .get("/syntpop/api/ping")
-            .header("X-api-key", key)
-            .send()
-            .await
-            .unwrap();
+        let res = s.get("/syntpop/api/ping").header("X-api-key", key).send().await.unwrap();
         if res.status().as_u16() == want {
             return started.elapsed();
         }
@@ -30,10 +25,7 @@ async fn within_two_seconds(s: &TestServer, key: &str, want: u16) -> Duration {
 
 fn created_secret_and_id(stdout: &str) -> (String, String) {
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON on stdout");
-    (
-        v["secret"].as_str().unwrap().to_owned(),
-        v["id"].as_str().unwrap().to_owned(),
-    )
+    (v["secret"].as_str().unwrap().to_owned(), v["id"].as_str().unwrap().to_owned())
 }
 
 async fn cli_changes_reach_a_running_server(database: &str) {
@@ -50,19 +42,11 @@ async fn cli_changes_reach_a_running_server(database: &str) {
         "--database",
         database,
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (secret, id) = created_secret_and_id(&String::from_utf8_lossy(&out.stdout));
     within_two_seconds(&s, &secret, 200).await;
     let out = fjellport(&["keys", "revoke", &id, "--database", database]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     within_two_seconds(&s, &secret, 401).await;
     s.stop().await;
 }
@@ -93,11 +77,7 @@ async fn a_key_made_on_one_replica_works_on_another_and_revocation_follows() {
     let b = TestServer::start(cfg).await;
     let (id, secret) = a.other_key("syntpop").await;
     within_two_seconds(&b, &secret, 200).await;
-    let res = a
-        .admin(reqwest::Method::DELETE, &format!("/keys/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let res = a.admin(reqwest::Method::DELETE, &format!("/keys/{id}")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     within_two_seconds(&b, &secret, 401).await;
     a.stop().await;

@@ -36,15 +36,9 @@ pub struct TestServer {
 impl TestServer {
     pub async fn start(config: Config) -> TestServer {
         let clock = fjellport_clock::from_option(config.clock);
-        let running = server::start(config, clock, false)
-            .await
-            .expect("server starts");
+        let running = server::start(config, clock, false).await.expect("server starts");
         let base = format!("http://{}", running.addr);
-        TestServer {
-            running: Some(running),
-            base,
-            http: reqwest::Client::new(),
-        }
+        TestServer { running: Some(running), base, http: reqwest::Client::new() }
     }
 
     pub async fn memory(clock: &str) -> TestServer {
@@ -60,30 +54,19 @@ impl TestServer {
     }
 
     pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, self.url(&format!("/admin/api{path}")))
-            .bearer_auth(ADMIN_TOKEN)
+        self.http.request(method, self.url(&format!("/admin/api{path}"))).bearer_auth(ADMIN_TOKEN)
     }
 
     /// Creates a key through the admin API; returns (id, secret).
     pub async fn key(&self, body: Value) -> (String, String) {
-        let res = self
-            .admin(reqwest::Method::POST, "/keys")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = self.admin(reqwest::Method::POST, "/keys").json(&body).send().await.unwrap();
         assert_eq!(res.status(), 201, "{:?}", res.text().await);
         let v: Value = res.json().await.unwrap();
-        (
-            v["id"].as_str().unwrap().to_owned(),
-            v["secret"].as_str().unwrap().to_owned(),
-        )
+        (v["id"].as_str().unwrap().to_owned(), v["secret"].as_str().unwrap().to_owned())
     }
 
     pub async fn other_key(&self, api: &str) -> (String, String) {
-        self.key(json!({"api": api, "type": "other", "owner": "team-test"}))
-            .await
+        self.key(json!({"api": api, "type": "other", "owner": "team-test"})).await
     }
 
     pub async fn stop(mut self) {
@@ -100,13 +83,7 @@ pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     assert_eq!(ct, "application/problem+json", "content type");
     let path = res.url().path().to_owned();
     let v: Value = res.json().await.unwrap();
-    assert!(
-        v["type"]
-            .as_str()
-            .unwrap()
-            .starts_with("urn:fjellport:problem:"),
-        "{v}"
-    );
+    assert!(v["type"].as_str().unwrap().starts_with("urn:fjellport:problem:"), "{v}");
     assert!(!v["title"].as_str().unwrap().is_empty(), "{v}");
     assert_eq!(v["status"], status, "{v}");
     assert!(!v["detail"].as_str().unwrap().is_empty(), "{v}");

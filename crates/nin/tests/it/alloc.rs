@@ -6,13 +6,7 @@ use fjellport_nin::alloc::{AllocError, Allocator, Request};
 use fjellport_nin::{Date, Kind, Nin, Rule, Sex, Synthetic};
 
 fn req(date: Date, sex: Sex, kind: Kind, synthetic: Option<Synthetic>, rule: Rule) -> Request {
-    Request {
-        birth_date: date,
-        sex,
-        kind,
-        synthetic,
-        rule,
-    }
+    Request { birth_date: date, sex, kind, synthetic, rule }
 }
 
 #[test]
@@ -21,13 +15,7 @@ fn a_full_date_gives_an_error_not_a_loop_and_every_number_was_unique_and_valid()
     let mut a = Allocator::new();
     let mut seen = HashSet::new();
     for sex in [Sex::Female, Sex::Male] {
-        let r = req(
-            date,
-            sex,
-            Kind::Fnr,
-            Some(Synthetic::TestNorge),
-            Rule::Classic,
-        );
+        let r = req(date, sex, Kind::Fnr, Some(Synthetic::TestNorge), Rule::Classic);
         loop {
             match a.allocate(r) {
                 Ok(nin) => {
@@ -52,12 +40,8 @@ fn the_2032_rule_counts_down_from_999_using_every_k1_value_and_never_collides() 
     let date = Date::new(1982, 10, 30).unwrap();
     let mut a = Allocator::new();
     // Skatteetaten's example: the first two numbers issued in 2032 for 30.10.1982.
-    let first = a
-        .allocate(req(date, Sex::Female, Kind::Fnr, None, Rule::From2032))
-        .unwrap();
-    let second = a
-        .allocate(req(date, Sex::Male, Kind::Fnr, None, Rule::From2032))
-        .unwrap();
+    let first = a.allocate(req(date, Sex::Female, Kind::Fnr, None, Rule::From2032)).unwrap();
+    let second = a.allocate(req(date, Sex::Male, Kind::Fnr, None, Rule::From2032)).unwrap();
     assert_eq!(first.to_string(), "30108299920");
     assert_eq!(second.to_string(), "30108299939");
 
@@ -66,9 +50,7 @@ fn the_2032_rule_counts_down_from_999_using_every_k1_value_and_never_collides() 
     let mut a = Allocator::new();
     let mut seen = HashSet::new();
     for _ in 0..50 {
-        let n = a
-            .allocate(req(date, Sex::Male, Kind::Fnr, None, Rule::Classic))
-            .unwrap();
+        let n = a.allocate(req(date, Sex::Male, Kind::Fnr, None, Rule::Classic)).unwrap();
         assert!(seen.insert(n.as_u64()));
     }
     let mut count = 0;
@@ -77,10 +59,7 @@ fn the_2032_rule_counts_down_from_999_using_every_k1_value_and_never_collides() 
         assert!(Nin::parse(&n.to_string()).is_ok());
         count += 1;
     }
-    assert!(
-        count > 2000,
-        "the 2032 rule gives up to 4 numbers per individual number: {count}"
-    );
+    assert!(count > 2000, "the 2032 rule gives up to 4 numbers per individual number: {count}");
 }
 
 #[test]

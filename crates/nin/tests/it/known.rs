@@ -15,10 +15,7 @@ fn with_check_digits(first9: &str) -> String {
     y.push(k1);
     let k2w = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
     let k2 = (11 - y.iter().zip(k2w).map(|(a, w)| a * w).sum::<u32>() % 11) % 11;
-    assert!(
-        k1 < 10 && k2 < 10,
-        "{first9} has no check digits; pick another"
-    );
+    assert!(k1 < 10 && k2 < 10, "{first9} has no check digits; pick another");
     format!("{first9}{k1}{k2}")
 }
 
@@ -130,11 +127,7 @@ fn documented_valid_numbers_classify_as_documented() {
         assert_eq!(info.sex, Some(sex), "{number} ({source})");
         assert_eq!(info.rule, rule, "{number} ({source})");
         let certain = rule == Rule::Classic;
-        assert_eq!(
-            (info.birth_date_certain, info.sex_certain),
-            (certain, certain),
-            "{number}"
-        );
+        assert_eq!((info.birth_date_certain, info.sex_certain), (certain, certain), "{number}");
     }
 }
 
@@ -152,10 +145,7 @@ fn fh_numbers_have_no_date_or_sex() {
     // FHIDev/Fhi.NINCheck README: FH-number example.
     let (_, info) = Nin::parse("81212121223").unwrap();
     assert_eq!(info.kind, Kind::FhNumber);
-    assert_eq!(
-        (info.birth_date, info.sex, info.synthetic),
-        (None, None, None)
-    );
+    assert_eq!((info.birth_date, info.sex, info.synthetic), (None, None, None));
 }
 
 #[test]
@@ -181,84 +171,28 @@ fn h_numbers_and_month_bounds_are_inclusive() {
 #[test]
 fn invalid_numbers_say_why() {
     let cases: Vec<(String, NinError, &str)> = vec![
-        (
-            "0111283547".into(),
-            NinError::Length { found: 10 },
-            "one digit short",
-        ),
-        (
-            "011128354700".into(),
-            NinError::Length { found: 12 },
-            "one digit long",
-        ),
+        ("0111283547".into(), NinError::Length { found: 10 }, "one digit short"),
+        ("011128354700".into(), NinError::Length { found: 12 }, "one digit long"),
         ("0111283547a".into(), NinError::NotDigits, "a letter"),
-        (
-            "01112835430".into(),
-            NinError::BadCheckDigit1,
-            "K1 4 lower: remainder 7",
-        ),
+        ("01112835430".into(), NinError::BadCheckDigit1, "K1 4 lower: remainder 7"),
         (
             "01112835480".into(),
             NinError::BadCheckDigit2,
             "K1 1 higher: remainder 1 (2032 rule), so K2 fails",
         ),
-        (
-            "01112835471".into(),
-            NinError::BadCheckDigit2,
-            "K2 off by one",
-        ),
-        (
-            with_check_digits("300285100"),
-            NinError::InvalidDate,
-            "30 February",
-        ),
-        (
-            with_check_digits("290200100"),
-            NinError::InvalidDate,
-            "29.02.1900: 1900 is no leap year",
-        ),
-        (
-            with_check_digits("320185100"),
-            NinError::InvalidDate,
-            "day 32",
-        ),
-        (
-            with_check_digits("011385100"),
-            NinError::InvalidDate,
-            "month 13",
-        ),
-        (
-            with_check_digits("015385100"),
-            NinError::InvalidDate,
-            "month 53: past H-numbers",
-        ),
-        (
-            with_check_digits("019385101"),
-            NinError::InvalidDate,
-            "month 93: past Test-Norge",
-        ),
-        (
-            with_check_digits("415285100"),
-            NinError::InvalidDate,
-            "D- and H-number at once",
-        ),
-        (
-            with_check_digits("010145800"),
-            NinError::NoCentury,
-            "individual 800 with YY 45",
-        ),
-        (
-            with_check_digits("010150600"),
-            NinError::NoCentury,
-            "individual 600 with YY 50",
-        ),
+        ("01112835471".into(), NinError::BadCheckDigit2, "K2 off by one"),
+        (with_check_digits("300285100"), NinError::InvalidDate, "30 February"),
+        (with_check_digits("290200100"), NinError::InvalidDate, "29.02.1900: 1900 is no leap year"),
+        (with_check_digits("320185100"), NinError::InvalidDate, "day 32"),
+        (with_check_digits("011385100"), NinError::InvalidDate, "month 13"),
+        (with_check_digits("015385100"), NinError::InvalidDate, "month 53: past H-numbers"),
+        (with_check_digits("019385101"), NinError::InvalidDate, "month 93: past Test-Norge"),
+        (with_check_digits("415285100"), NinError::InvalidDate, "D- and H-number at once"),
+        (with_check_digits("010145800"), NinError::NoCentury, "individual 800 with YY 45"),
+        (with_check_digits("010150600"), NinError::NoCentury, "individual 600 with YY 50"),
     ];
     for (number, want, why) in cases {
-        assert_eq!(
-            Nin::parse(&number).map(|_| ()),
-            Err(want),
-            "{number}: {why}"
-        );
+        assert_eq!(Nin::parse(&number).map(|_| ()), Err(want), "{number}: {why}");
     }
     // 29.02.2000 exists (individual 500 → 2000s).
     assert!(Nin::parse(&with_check_digits("290200500")).is_ok());
@@ -269,30 +203,19 @@ fn under_the_2032_rule_only_day_and_month_must_exist() {
     // Individual 800 with YY 45 has no classic century, but a 2032-issued number needs none.
     let base = "010145800";
     let x: Vec<u32> = base.bytes().map(|b| u32::from(b - b'0')).collect();
-    let sum: u32 = x
-        .iter()
-        .zip([3, 7, 6, 1, 8, 9, 4, 5, 2])
-        .map(|(a, w)| a * w)
-        .sum();
+    let sum: u32 = x.iter().zip([3, 7, 6, 1, 8, 9, 4, 5, 2]).map(|(a, w)| a * w).sum();
     let k1 = (2 + 121 - sum % 11) % 11; // remainder 2
     assert!(k1 < 10);
     let mut first10 = format!("{base}{k1}");
     let y: Vec<u32> = first10.bytes().map(|b| u32::from(b - b'0')).collect();
     let k2 = (11
-        - y.iter()
-            .zip([5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
-            .map(|(a, w)| a * w)
-            .sum::<u32>()
-            % 11)
+        - y.iter().zip([5, 4, 3, 2, 7, 6, 5, 4, 3, 2]).map(|(a, w)| a * w).sum::<u32>() % 11)
         % 11;
     assert!(k2 < 10);
     first10.push_str(&k2.to_string());
     let (_, info) = Nin::parse(&first10).unwrap();
     assert_eq!(info.rule, Rule::From2032);
-    assert_eq!(
-        info.birth_date, None,
-        "no classic century: no date to report"
-    );
+    assert_eq!(info.birth_date, None, "no classic century: no date to report");
     assert!(!info.sex_certain && !info.birth_date_certain);
 }
 

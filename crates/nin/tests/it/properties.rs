@@ -5,25 +5,13 @@ use fjellport_nin::{Date, Kind, Nin, Rule, Sex, Synthetic, days_in_month};
 use proptest::prelude::*;
 
 fn request() -> impl Strategy<Value = Request> {
-    (
-        1854u16..=2039,
-        1u8..=12,
-        1u8..=31,
-        any::<bool>(),
-        0usize..3,
-        0usize..3,
-        any::<bool>(),
-    )
+    (1854u16..=2039, 1u8..=12, 1u8..=31, any::<bool>(), 0usize..3, 0usize..3, any::<bool>())
         .prop_map(|(year, month, day, male, kind, group, new_rule)| Request {
             birth_date: Date::new(year, month, day.min(days_in_month(year, month))).unwrap(),
             sex: if male { Sex::Male } else { Sex::Female },
             kind: [Kind::Fnr, Kind::DNumber, Kind::HNumber][kind],
             synthetic: [None, Some(Synthetic::TestNorge), Some(Synthetic::Reserved)][group],
-            rule: if new_rule {
-                Rule::From2032
-            } else {
-                Rule::Classic
-            },
+            rule: if new_rule { Rule::From2032 } else { Rule::Classic },
         })
         // H-numbers and synthetic offsets do not combine (month would exceed 99).
         .prop_filter("H-numbers are not synthetic", |r| {

@@ -10,16 +10,8 @@ async fn backends() -> Vec<(String, Arc<dyn Store>, Option<tempfile::TempDir>)> 
     let mut out = Vec::new();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.db");
-    out.push((
-        "sqlite-file".into(),
-        open(file.to_str().unwrap()).await.unwrap(),
-        Some(dir),
-    ));
-    out.push((
-        "sqlite-memory".into(),
-        open("sqlite::memory:").await.unwrap(),
-        None,
-    ));
+    out.push(("sqlite-file".into(), open(file.to_str().unwrap()).await.unwrap(), Some(dir)));
+    out.push(("sqlite-memory".into(), open("sqlite::memory:").await.unwrap(), None));
     if let Some(url) = testing::fresh_postgres_url().await {
         out.push(("postgres".into(), open(&url).await.unwrap(), None));
     }
@@ -37,10 +29,7 @@ fn key(id: &str, hash: &str) -> StoredKey {
         app_type: "browser".into(),
         secret_hash: hash.into(),
         secret_hint: "fjp_abcd".into(),
-        origins: vec![
-            "https://app.example.test".into(),
-            "http://localhost:3000".into(),
-        ],
+        origins: vec!["https://app.example.test".into(), "http://localhost:3000".into()],
         owner: "team-a".into(),
         rate_limit: Some(50),
         created_at: at(1_800_000_000),
@@ -67,11 +56,7 @@ async fn keys_round_trip_and_bump_the_revision() {
         other.created_at = at(1_800_000_001);
         store.insert_key(&other).await.unwrap();
         let all = store.list_keys().await.unwrap();
-        assert_eq!(
-            all,
-            vec![k.clone(), other],
-            "{name}: list in creation order"
-        );
+        assert_eq!(all, vec![k.clone(), other], "{name}: list in creation order");
     }
 }
 
@@ -85,43 +70,23 @@ async fn revoking_is_recorded_once_and_bumps_the_revision() {
         assert!(!revoked.is_active(at(1_850_000_001)));
         assert!(store.keys_revision().await.unwrap() > before, "{name}");
         let again = store.revoke_key("key_r", at(1_860_000_000)).await.unwrap();
-        assert_eq!(
-            again.revoked_at,
-            Some(at(1_850_000_000)),
-            "{name}: first instant kept"
-        );
+        assert_eq!(again.revoked_at, Some(at(1_850_000_000)), "{name}: first instant kept");
     }
 }
 
 #[tokio::test]
 async fn missing_and_duplicate_keys_are_reported_as_such() {
     for (name, store, _dir) in backends().await {
+        assert!(matches!(store.get_key("nope").await, Err(StoreError::NotFound { .. })), "{name}");
         assert!(
-            matches!(
-                store.get_key("nope").await,
-                Err(StoreError::NotFound { .. })
-            ),
-            "{name}"
-        );
-        assert!(
-            matches!(
-                store.revoke_key("nope", at(0)).await,
-                Err(StoreError::NotFound { .. })
-            ),
+            matches!(store.revoke_key("nope", at(0)).await, Err(StoreError::NotFound { .. })),
             "{name}"
         );
         store.insert_key(&key("key_d", "hash_d")).await.unwrap();
         let before = store.keys_revision().await.unwrap();
         let dup = store.insert_key(&key("key_e", "hash_d")).await;
-        assert!(
-            matches!(dup, Err(StoreError::Conflict(_))),
-            "{name}: {dup:?}"
-        );
-        assert_eq!(
-            store.keys_revision().await.unwrap(),
-            before,
-            "{name}: no partial write"
-        );
+        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{name}: {dup:?}");
+        assert_eq!(store.keys_revision().await.unwrap(), before, "{name}: no partial write");
         assert_eq!(store.list_keys().await.unwrap().len(), 1, "{name}");
     }
 }
@@ -130,18 +95,9 @@ async fn missing_and_duplicate_keys_are_reported_as_such() {
 async fn settings_keep_the_first_value() {
     for (name, store, _dir) in backends().await {
         assert_eq!(store.get_setting("admin").await.unwrap(), None, "{name}");
-        assert_eq!(
-            store.put_setting_if_absent("admin", "a").await.unwrap(),
-            "a"
-        );
-        assert_eq!(
-            store.put_setting_if_absent("admin", "b").await.unwrap(),
-            "a"
-        );
-        assert_eq!(
-            store.get_setting("admin").await.unwrap().as_deref(),
-            Some("a")
-        );
+        assert_eq!(store.put_setting_if_absent("admin", "a").await.unwrap(), "a");
+        assert_eq!(store.put_setting_if_absent("admin", "b").await.unwrap(), "a");
+        assert_eq!(store.get_setting("admin").await.unwrap().as_deref(), Some("a"));
         store.ping().await.unwrap();
     }
 }
@@ -190,10 +146,7 @@ async fn a_database_newer_than_the_binary_is_refused() {
         conn.close().await.unwrap();
     }
     let err = open(&url).await.unwrap_err();
-    assert!(
-        matches!(err, StoreError::SchemaTooNew { found: 999, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, StoreError::SchemaTooNew { found: 999, .. }), "{err:?}");
     assert!(err.to_string().contains("newer than this fjellport binary"));
 }
 
@@ -201,14 +154,9 @@ async fn a_database_newer_than_the_binary_is_refused() {
 async fn unusable_urls_fail_with_a_reason() {
     let err = open("mysql://localhost/db").await.unwrap_err();
     assert!(err.is_usage(), "{err:?}");
-    let err = open("postgres://nobody:secret@127.0.0.1:1/none")
-        .await
-        .unwrap_err();
+    let err = open("postgres://nobody:secret@127.0.0.1:1/none").await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
-    assert!(
-        !err.to_string().contains("secret"),
-        "password leaked: {err}"
-    );
+    assert!(!err.to_string().contains("secret"), "password leaked: {err}");
     let err = open("/nonexistent-dir/sub/x.db").await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
 }

@@ -1,0 +1,39 @@
+//! An embedded issuer's HTTP routes, mounted at `/<issuer>` (e.g. `/helseid`):
+//! `/.well-known/openid-configuration`, `/.well-known/openid-configuration/jwks` and, in the test
+//! environment only, `/test-token`.
+
+mod discovery;
+mod test_token;
+
+use std::sync::Arc;
+
+use fjellport_auth::Environment;
+use fjellport_auth::issuer::Issuer;
+use fjellport_clock::SharedClock;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// What the issuer routes share.
+#[derive(Debug, Clone)]
+pub struct IssuerState {
+    pub issuer: Arc<Issuer>,
+    pub clock: SharedClock,
+    pub environment: Environment,
+    /// Scopes the issuer advertises (and the test-token default, the first).
+    pub scopes: Vec<&'static str>,
+    pub dpop_algs: Vec<&'static str>,
+    /// Where a test-token proof points by default (a DPoP-protected route).
+    pub default_proof_uri: String,
+}
+
+pub fn router(state: IssuerState) -> OpenApiRouter {
+    let router = OpenApiRouter::new()
+        .routes(routes!(discovery::get_openid_configuration))
+        .routes(routes!(discovery::get_jwks));
+    let router = if state.environment == Environment::Test {
+        router.routes(routes!(test_token::create_test_token))
+    } else {
+        router
+    };
+    router.with_state(Arc::new(state))
+}

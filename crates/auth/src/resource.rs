@@ -1,0 +1,112 @@
+//! The resource-server guard: `Authorization: DPoP <token>` plus a `DPoP` proof, checked
+//! against a trusted issuer. The gateway turns [`GuardError`] into a 401/403 with the
+//! `WWW-Authenticate: DPoP …` challenge.
+
+use std::sync::Arc;
+
+use crate::dpop::{ProofError, ProofPolicy, ProofTarget, ReplayCache, verify_proof};
+use crate::issuer::Issuer;
+use crate::token::{TokenError, TokenPolicy, verify_token};
+
+/// Verifies DPoP-bound access tokens from the embedded issuer.
+#[derive(Debug)]
+pub struct DpopGuard {
+    pub issuer: Arc<Issuer>,
+    pub proof_policy: ProofPolicy,
+    replay: ReplayCache,
+}
+
+/// What a request presents: the token from `Authorization: DPoP`, the raw `DPoP` header
+/// values, and the request's method and external URI.
+#[derive(Debug, Clone, Copy)]
+pub struct Presented<'a> {
+    pub token: &'a str,
+    pub proofs: &'a [&'a [u8]],
+    pub method: &'a str,
+    pub uri: &'a str,
+    /// Unix seconds by the clock.
+    pub now: i64,
+}
+
+/// Who the caller is, once token and proof check out.
+#[derive(Debug, Clone)]
+pub struct TokenIdentity {
+    pub client_id: Option<String>,
+    /// Owner of reserved persons: `orgnr_parent`, else `client_id`.
+    pub owner: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuardError {
+    Proof(ProofError),
+    Token(TokenError),
+    /// The token is not bound to a key (no `cnf.jkt`), so it cannot be used with DPoP.
+    NotBound,
+    /// The proof key is not the key the token is bound to.
+    WrongKey,
+}
+
+impl GuardError {
+    /// The RFC 6750 / RFC 9449 error code for `WWW-Authenticate`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            GuardError::Proof(ProofError::UseNonce) => "use_dpop_nonce",
+            GuardError::Proof(_) => "invalid_dpop_proof",
+            GuardError::Token(TokenError::InsufficientScope) => "insufficient_scope",
+            GuardError::Token(_) | GuardError::NotBound | GuardError::WrongKey => "invalid_token",
+        }
+    }
+
+    pub fn description(&self) -> String {
+        match self {
+            GuardError::Proof(e) => e.to_string(),
+            GuardError::Token(e) => e.to_string(),
+            GuardError::NotBound => "the access token is not DPoP-bound (no cnf.jkt)".into(),
+            GuardError::WrongKey => {
+                "Invalid DPoP key binding: the proof key is not the token's".into()
+            }
+        }
+    }
+}
+
+impl DpopGuard {
+    pub fn new(
+        issuer: Arc<Issuer>,
+        proof_policy: ProofPolicy,
+        replay_capacity: usize,
+    ) -> DpopGuard {
+        DpopGuard { issuer, proof_policy, replay: ReplayCache::new(replay_capacity) }
+    }
+
+    /// Checks the presented token and proof for a request, against what the API requires.
+    pub fn authenticate(
+        &self,
+        presented: &Presented<'_>,
+        audience: &str,
+        scope: &str,
+    ) -> Result<TokenIdentity, GuardError> {
+        let Presented { token, proofs, method, uri, now } = *presented;
+        let policy = TokenPolicy {
+            issuer: self.issuer.url.clone(),
+            audience: audience.to_owned(),
+            scope: scope.to_owned(),
+            leeway_secs: 30,
+        };
+        let issuer = &self.issuer;
+        let access = verify_token(token, &|kid| issuer.public_key(kid), &policy, now)
+            .map_err(GuardError::Token)?;
+        let bound = access.jkt.as_deref().ok_or(GuardError::NotBound)?;
+        let target = ProofTarget { method, uri, access_token: Some(token), nonce: None, now };
+        let proof = verify_proof(proofs, &target, &self.proof_policy, &self.replay)
+            .map_err(GuardError::Proof)?;
+        if proof.jkt != bound {
+            return Err(GuardError::WrongKey);
+        }
+        Ok(TokenIdentity {
+            owner: access.orgnr_parent.clone().or_else(|| access.client_id.clone()),
+            client_id: access.client_id,
+            scopes: access.scopes,
+        })
+    }
+}

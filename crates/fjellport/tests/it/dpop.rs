@@ -1,0 +1,220 @@
+//! SyntPop 1.0 with HelseID-style DPoP-bound tokens from the embedded issuer, end to end.
+
+use fjellport_auth::forge::{Broken, ProofFor, proof};
+use fjellport_auth::jose::EcSigningKey;
+use serde_json::{Value, json};
+
+use crate::support::{BEFORE_SUNSET, TestServer, instant, json, problem};
+
+const SCOPE: &str = "nhntsd:syntpop-api/full-access";
+
+fn now() -> i64 {
+    instant(BEFORE_SUNSET).timestamp()
+}
+
+/// A client with its own key and a token bound to it.
+struct Client {
+    key: EcSigningKey,
+    token: String,
+}
+
+async fn client(s: &TestServer, claims: Value) -> Client {
+    let key = EcSigningKey::generate().unwrap();
+    let body = json!({"jwk": Value::Object(key.public_jwk().members), "claims": claims});
+    let res: Value = json(s.http.post(s.url("/helseid/test-token")).json(&body)).await;
+    assert_eq!(res["token_type"], "DPoP", "{res}");
+    Client { key, token: res["access_token"].as_str().unwrap().to_owned() }
+}
+
+fn ping_url(s: &TestServer) -> String {
+    s.url("/syntpop/api/ping")
+}
+
+/// A v1.0 call with `Authorization: DPoP` and the given proof.
+fn call(s: &TestServer, token: &str, proof: &str) -> reqwest::RequestBuilder {
+    s.get("/syntpop/api/ping")
+        .header("X-api-version", "1.0")
+        .header("Authorization", format!("DPoP {token}"))
+        .header("DPoP", proof)
+}
+
+fn fresh_proof(c: &Client, uri: &str) -> String {
+    let target =
+        ProofFor { method: "GET", uri, access_token: Some(&c.token), nonce: None, now: now() };
+    proof(&c.key, &target, None).unwrap()
+}
+
+async fn refused(res: reqwest::Response, status: u16, error: &str) -> Value {
+    let challenge = res.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert!(challenge.starts_with("DPoP "), "{challenge}");
+    assert!(challenge.contains(&format!("error=\"{error}\"")), "{challenge}");
+    assert!(challenge.contains("algs=\""), "{challenge}");
+    let p = problem(res, status).await;
+    assert_eq!(p["error"], error, "{p}");
+    p
+}
+
+#[tokio::test]
+async fn a_bound_token_with_a_fresh_proof_reaches_version_1_0() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let c = client(
+        &s,
+        json!({"client_id": "my-client",
+        "helseid://claims/client/claims/orgnr_parent": "999888777"}),
+    )
+    .await;
+    let res = call(&s, &c.token, &fresh_proof(&c, &ping_url(&s))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(!res.headers().contains_key("deprecation"), "1.0 is current");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["version"], "1.0");
+    assert_eq!(body["auth"], "dpop");
+    assert_eq!(body["clientId"], "my-client");
+    assert_eq!(body["owner"], "999888777", "orgnr_parent owns reserved persons");
+    // A second call needs a second proof; the same proof again is a replay.
+    let p = fresh_proof(&c, &ping_url(&s));
+    assert_eq!(call(&s, &c.token, &p).send().await.unwrap().status(), 200);
+    refused(call(&s, &c.token, &p).send().await.unwrap(), 401, "invalid_dpop_proof").await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn downgrades_rebinding_and_unbound_tokens_are_refused() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let c = client(&s, json!({})).await;
+    // Bearer downgrade of a bound token (RFC 9449 §7.2).
+    let res = s
+        .get("/syntpop/api/ping")
+        .header("X-api-version", "1.0")
+        .header("Authorization", format!("Bearer {}", c.token))
+        .send()
+        .await
+        .unwrap();
+    refused(res, 401, "invalid_token").await;
+    // Proof made with another key than the token's.
+    let thief = Client { key: EcSigningKey::generate().unwrap(), token: c.token.clone() };
+    let p = refused(
+        call(&s, &c.token, &fresh_proof(&thief, &ping_url(&s))).send().await.unwrap(),
+        401,
+        "invalid_token",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("key binding"), "{p}");
+    // No proof at all.
+    let res = s
+        .get("/syntpop/api/ping")
+        .header("X-api-version", "1.0")
+        .header("Authorization", format!("DPoP {}", c.token))
+        .send()
+        .await
+        .unwrap();
+    refused(res, 401, "invalid_dpop_proof").await;
+    // An unbound (Bearer) token presented with DPoP.
+    let unbound: Value = json(s.http.post(s.url("/helseid/test-token")).json(&json!({}))).await;
+    assert_eq!(unbound["token_type"], "Bearer");
+    let token = unbound["access_token"].as_str().unwrap();
+    let unbound_client = Client { key: EcSigningKey::generate().unwrap(), token: token.to_owned() };
+    let res = call(&s, token, &fresh_proof(&unbound_client, &ping_url(&s))).send().await.unwrap();
+    refused(res, 401, "invalid_token").await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn token_claims_are_checked_scope_audience_expiry_issuer() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let cases = [
+        (
+            json!({"scope": "nhntsd:other-api/read", "aud": "nhntsd:syntpop-api"}),
+            403,
+            "insufficient_scope",
+        ),
+        (json!({"aud": "nhntsd:other-api"}), 401, "invalid_token"),
+        (json!({"aud": ["nhntsd:syntpop-api", "x"]}), 401, "invalid_token"),
+        (json!({"exp": now() - 3600}), 401, "invalid_token"),
+        (json!({"nbf": now() + 3600}), 401, "invalid_token"),
+        (json!({"iss": "https://helseid-sts.nhn.no"}), 401, "invalid_token"),
+    ];
+    for (claims, status, error) in cases {
+        let c = client(&s, claims.clone()).await;
+        let res = call(&s, &c.token, &fresh_proof(&c, &ping_url(&s))).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "{claims}");
+        refused(res, status, error).await;
+    }
+    // The right scope among others is fine.
+    let c = client(&s, json!({"scope": format!("openid {SCOPE}")})).await;
+    let res = call(&s, &c.token, &fresh_proof(&c, &ping_url(&s))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn every_broken_proof_from_the_test_token_service_is_refused() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    // A valid one first: the service's own proof works.
+    let ok: Value =
+        json(s.http.post(s.url("/helseid/test-token")).json(&json!({"proof": {}}))).await;
+    let res = call(&s, ok["access_token"].as_str().unwrap(), ok["dpop_proof"].as_str().unwrap());
+    assert_eq!(res.send().await.unwrap().status(), 200);
+    for broken in Broken::ALL {
+        let body = json!({"brokenProof": broken.as_str()});
+        let t: Value = json(s.http.post(s.url("/helseid/test-token")).json(&body)).await;
+        let res = call(&s, t["access_token"].as_str().unwrap(), t["dpop_proof"].as_str().unwrap());
+        let res = res.send().await.unwrap();
+        let want = if broken == Broken::WrongJkt { "invalid_token" } else { "invalid_dpop_proof" };
+        refused(res, 401, want).await;
+    }
+    let res = s.http.post(s.url("/helseid/test-token")).json(&json!({"brokenProof": "nope"}));
+    let p = problem(res.send().await.unwrap(), 400).await;
+    assert!(p["detail"].as_str().unwrap().contains("bad-signature"), "lists the catalogue: {p}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn htu_is_checked_against_the_public_url_not_the_bind_address() {
+    let mut config = crate::support::config("sqlite::memory:", BEFORE_SUNSET);
+    config.public_url = Some("https://fjellport.example.test".into());
+    let s = TestServer::start(config).await;
+    let c = client(&s, json!({})).await;
+    let external = "https://fjellport.example.test/syntpop/api/ping";
+    let res = call(&s, &c.token, &fresh_proof(&c, external)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = call(&s, &c.token, &fresh_proof(&c, &ping_url(&s))).send().await.unwrap();
+    refused(res, 401, "invalid_dpop_proof").await;
+    let meta: Value = json(s.get("/helseid/.well-known/openid-configuration")).await;
+    assert_eq!(meta["issuer"], "https://fjellport.example.test/helseid");
+    assert_eq!(meta["token_endpoint"], "https://fjellport.example.test/helseid/connect/token");
+    assert_eq!(meta["token_endpoint_auth_methods_supported"], json!(["private_key_jwt"]));
+    assert!(
+        meta["dpop_signing_alg_values_supported"].as_array().unwrap().contains(&json!("ES256"))
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn signing_keys_survive_a_restart_and_test_tokens_are_test_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("issuer.db").display());
+    // The issuer URL is the public URL: pin it, since a restart binds another port.
+    let mut config = crate::support::config(&db, BEFORE_SUNSET);
+    config.public_url = Some("https://fjellport.example.test".into());
+    let external = "https://fjellport.example.test/syntpop/api/ping";
+    let s = TestServer::start(config.clone()).await;
+    let jwks: Value = json(s.get("/helseid/.well-known/openid-configuration/jwks")).await;
+    let c = client(&s, json!({})).await;
+    s.stop().await;
+    let again = TestServer::start(config).await;
+    let jwks_after: Value = json(again.get("/helseid/.well-known/openid-configuration/jwks")).await;
+    assert_eq!(jwks, jwks_after, "the same keys after a restart");
+    assert_eq!(jwks["keys"][0]["alg"], "ES256");
+    assert!(jwks["keys"][0].get("d").is_none(), "no private key published");
+    let res = call(&again, &c.token, &fresh_proof(&c, external)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "a token from before the restart still verifies");
+    again.stop().await;
+
+    let mut prod = crate::support::config("sqlite::memory:", BEFORE_SUNSET);
+    prod.environment = fjellport_auth::Environment::Production;
+    let p = TestServer::start(prod).await;
+    let res = p.http.post(p.url("/helseid/test-token")).json(&json!({})).send().await.unwrap();
+    problem(res, 404).await;
+    p.stop().await;
+}
