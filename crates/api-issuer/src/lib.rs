@@ -1,15 +1,20 @@
 //! An embedded issuer's HTTP routes, mounted at `/<issuer>` (e.g. `/helseid`):
-//! `/.well-known/openid-configuration`, `/.well-known/openid-configuration/jwks` and, in the test
+//! `/.well-known/openid-configuration`, `/.well-known/openid-configuration/jwks`,
+//! `/connect/token` and, in the test
 //! environment only, `/test-token`.
 
 mod discovery;
 mod test_token;
+mod token;
 
 use std::sync::Arc;
 
 use fjellport_auth::Environment;
+use fjellport_auth::dpop::{ProofPolicy, ReplayCache};
 use fjellport_auth::issuer::Issuer;
+use fjellport_auth::nonce::NonceKey;
 use fjellport_clock::SharedClock;
+use fjellport_store::Store;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -24,12 +29,20 @@ pub struct IssuerState {
     pub dpop_algs: Vec<&'static str>,
     /// Where a test-token proof points by default (a DPoP-protected route).
     pub default_proof_uri: String,
+    pub store: Arc<dyn Store>,
+    pub nonces: Arc<NonceKey>,
+    /// Single use of client-assertion and token-endpoint proof ids.
+    pub replay: Arc<ReplayCache>,
+    pub proof_policy: ProofPolicy,
+    /// Access-token lifetime in seconds.
+    pub token_lifetime_secs: i64,
 }
 
 pub fn router(state: IssuerState) -> OpenApiRouter {
     let router = OpenApiRouter::new()
         .routes(routes!(discovery::get_openid_configuration))
-        .routes(routes!(discovery::get_jwks));
+        .routes(routes!(discovery::get_jwks))
+        .routes(routes!(token::post_token));
     let router = if state.environment == Environment::Test {
         router.routes(routes!(test_token::create_test_token))
     } else {

@@ -8,6 +8,7 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use fjellport_auth::apikey::{KeyRequest, KeyView};
+use fjellport_auth::client_registry::{ClientRequest, ClientView};
 use fjellport_auth::secret::hash_secret;
 use fjellport_gateway::extract::{Json, Path};
 use fjellport_gateway::{KeyCache, Problem};
@@ -29,6 +30,8 @@ pub(crate) fn router(state: Arc<AppState>) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(create_key, list_keys))
         .routes(routes!(get_key, revoke_key))
+        .routes(routes!(create_client, list_clients))
+        .routes(routes!(get_client))
         .layer(from_fn_with_state(state.clone(), require_admin))
         .with_state(state)
 }
@@ -145,4 +148,68 @@ async fn refresh(keys: &KeyCache) {
     if let Err(err) = keys.reload().await {
         tracing::warn!(error = %err, "key cache reload failed; the poller will retry");
     }
+}
+
+/// A client to register; the same rules as `fjellport clients create`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) struct CreateClient {
+    /// The client's public key (JWK) or keys (JWKS).
+    #[schema(value_type = Object)]
+    jwk: serde_json::Value,
+    scopes: Vec<String>,
+    /// helseid (default), maskinporten or idporten.
+    issuer: Option<String>,
+    client_name: Option<String>,
+    orgnr_parent: Option<String>,
+    orgnr_child: Option<String>,
+    /// Whether tokens must be DPoP-bound (default true).
+    dpop_bound_access_tokens: Option<bool>,
+}
+
+/// Registers a client (private_key_jwt: only public keys are kept).
+#[utoipa::path(post, path = "/clients", tag = "admin", request_body = CreateClient, responses(
+    (status = 201, description = "Registered", body = ClientView),
+    (status = 400, description = "A rule is broken", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+async fn create_client(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<CreateClient>,
+) -> Result<Response, Problem> {
+    let request = ClientRequest {
+        jwk: body.jwk,
+        scopes: body.scopes,
+        issuer: body.issuer.unwrap_or_else(|| "helseid".into()),
+        name: body.client_name,
+        orgnr_parent: body.orgnr_parent,
+        orgnr_child: body.orgnr_child,
+        dpop_bound: body.dpop_bound_access_tokens.unwrap_or(true),
+    };
+    let client = request
+        .register(state.clock.now())
+        .map_err(|e| Problem::bad_request("invalid-client-request", e.to_string()))?;
+    state.store.insert_client(&client).await?;
+    let location = HeaderValue::from_str(&format!("/admin/api/clients/{}", client.client_id))
+        .map_err(|_| Problem::internal("unrepresentable client id"))?;
+    Ok((StatusCode::CREATED, [(LOCATION, location)], axum::Json(ClientView::from(&client)))
+        .into_response())
+}
+
+/// Lists every client.
+#[utoipa::path(get, path = "/clients", tag = "admin", responses(
+    (status = 200, description = "All clients", body = Vec<ClientView>)))]
+async fn list_clients(
+    State(state): State<Arc<AppState>>,
+) -> Result<axum::Json<Vec<ClientView>>, Problem> {
+    Ok(axum::Json(state.store.list_clients().await?.iter().map(ClientView::from).collect()))
+}
+
+/// One client.
+#[utoipa::path(get, path = "/clients/{client_id}", tag = "admin", params(("client_id" = String, Path)), responses(
+    (status = 200, description = "The client", body = ClientView),
+    (status = 404, description = "No such client", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+async fn get_client(
+    State(state): State<Arc<AppState>>,
+    Path(client_id): Path<String>,
+) -> Result<axum::Json<ClientView>, Problem> {
+    Ok(axum::Json(ClientView::from(&state.store.get_client(&client_id).await?)))
 }

@@ -47,6 +47,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// OAuth clients of the embedded issuers (private_key_jwt).
+    #[command(subcommand)]
+    Clients(ClientsCommand),
     /// Norwegian identity numbers: check and generate.
     #[command(subcommand)]
     Nin(crate::nin_cmd::NinCommand),
@@ -76,6 +79,38 @@ pub enum KeysCommand {
         /// The key's id (key_…).
         id: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Register a client; prints it as JSON with its client_id.
+    Create(CreateClientArgs),
+    /// List every client.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateClientArgs {
+    /// File with the client's public JWK (or a JWKS).
+    #[arg(long, value_name = "PUBLIC.json")]
+    pub jwk_file: std::path::PathBuf,
+    /// An allowed scope, e.g. nhntsd:syntpop-api/full-access; repeat for several.
+    #[arg(long = "scope", required = true)]
+    pub scopes: Vec<String>,
+    /// The issuer the client belongs to.
+    #[arg(long, default_value = "helseid", value_parser = ["helseid", "maskinporten", "idporten"])]
+    pub issuer: String,
+    /// The organization number (orgnr_parent claim).
+    #[arg(long)]
+    pub orgnr: Option<String>,
+    /// The sub-unit's organization number (orgnr_child claim).
+    #[arg(long)]
+    pub orgnr_child: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Issue Bearer tokens instead of DPoP-bound ones.
+    #[arg(long)]
+    pub no_dpop: bool,
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +198,7 @@ impl Cli {
             Command::Serve(_) => serve(config, clock).await,
             Command::Keys(cmd) => keys(cmd, config, clock, self.json).await,
             Command::Nin(cmd) => crate::nin_cmd::run(cmd, clock.now(), self.json),
+            Command::Clients(cmd) => clients(cmd, config, clock, self.json).await,
         }
     }
 }
@@ -222,6 +258,52 @@ async fn keys(
                 other => other.into(),
             })?;
             output::print(&KeyView::new(&key, now), json).map_err(io)
+        }
+    };
+    store.close().await;
+    result
+}
+
+async fn clients(
+    cmd: ClientsCommand,
+    config: Config,
+    clock: fjellport_clock::SharedClock,
+    json: bool,
+) -> Result<(), CliError> {
+    use fjellport_auth::client_registry::{ClientRequest, ClientView};
+    // Read and check the input before touching the database.
+    let request = match &cmd {
+        ClientsCommand::Create(args) => {
+            let text = std::fs::read_to_string(&args.jwk_file).map_err(|e| {
+                CliError::Usage(format!("cannot read --jwk-file {}: {e}", args.jwk_file.display()))
+            })?;
+            let jwk: Value = serde_json::from_str(&text).map_err(|e| {
+                CliError::Usage(format!("--jwk-file {} is not JSON: {e}", args.jwk_file.display()))
+            })?;
+            Some(ClientRequest {
+                jwk,
+                scopes: args.scopes.clone(),
+                issuer: args.issuer.clone(),
+                name: args.name.clone(),
+                orgnr_parent: args.orgnr.clone(),
+                orgnr_child: args.orgnr_child.clone(),
+                dpop_bound: !args.no_dpop,
+            })
+        }
+        ClientsCommand::List => None,
+    };
+    let client = request
+        .map(|r| r.register(clock.now()).map_err(|e| CliError::Usage(e.to_string())))
+        .transpose()?;
+    let store = fjellport_store::open(&config.database).await?;
+    let result = match client {
+        Some(client) => {
+            store.insert_client(&client).await?;
+            output::print(&ClientView::from(&client), json).map_err(io)
+        }
+        None => {
+            let all = store.list_clients().await?;
+            output::print(&all.iter().map(ClientView::from).collect::<Vec<_>>(), json).map_err(io)
         }
     };
     store.close().await;

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use fjellport_auth::dpop::ProofPolicy;
+use fjellport_auth::dpop::{ProofPolicy, ReplayCache};
 use fjellport_auth::issuer::Issuer;
 use fjellport_auth::jose::Alg;
+use fjellport_auth::nonce::NonceKey;
 use fjellport_auth::resource::DpopGuard;
 use fjellport_auth::secret::{Secret, hash_secret};
 use fjellport_clock::SharedClock;
@@ -39,10 +40,13 @@ pub struct AppState {
     pub(crate) admin: AdminToken,
     pub helseid: Arc<Issuer>,
     pub dpop: Arc<DpopGuard>,
+    pub nonces: Arc<NonceKey>,
 }
 
 /// Proof ids remembered for replay detection (bounded; ~40 MB at most).
 const REPLAY_CAPACITY: usize = 1_000_000;
+/// Lifetime of issued access tokens.
+const TOKEN_LIFETIME_SECS: i64 = 600;
 
 const ADMIN_TOKEN_SETTING: &str = "admin_token_sha256";
 
@@ -126,8 +130,17 @@ pub async fn start(
         Issuer::open(store.as_ref(), "helseid", format!("{}/helseid", config.public_url())).await?,
     );
     let dpop = Arc::new(DpopGuard::new(helseid.clone(), ProofPolicy::default(), REPLAY_CAPACITY));
-    let state =
-        Arc::new(AppState { config, store: store.clone(), keys, clock, admin, helseid, dpop });
+    let nonces = Arc::new(NonceKey::open(store.as_ref(), "helseid").await?);
+    let state = Arc::new(AppState {
+        config,
+        store: store.clone(),
+        keys,
+        clock,
+        admin,
+        helseid,
+        dpop,
+        nonces,
+    });
     let app = app(state);
 
     let (tx, rx) = oneshot::channel::<()>();
@@ -247,5 +260,10 @@ fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
         scopes: vec![apis::SYNTPOP_SCOPE],
         dpop_algs: Alg::ALL.iter().map(|a| a.as_str()).collect(),
         default_proof_uri: format!("{}/syntpop/api/ping", state.config.public_url()),
+        store: state.store.clone(),
+        nonces: state.nonces.clone(),
+        replay: Arc::new(ReplayCache::new(REPLAY_CAPACITY)),
+        proof_policy: ProofPolicy::default(),
+        token_lifetime_secs: TOKEN_LIFETIME_SECS,
     }
 }

@@ -11,7 +11,9 @@ use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 use crate::error::map_sqlx;
 use crate::model::{from_secs, to_secs};
 use crate::open::{Backend, PgStore, SqliteStore};
-use crate::{KeyStore, Result, SettingsStore, Store, StoreError, StoredKey};
+use crate::{
+    ClientStore, KeyStore, Result, SettingsStore, Store, StoreError, StoredClient, StoredKey,
+};
 
 const KEY_COLUMNS: &str = "id, api, app_type, secret_hash, secret_hint, origins, owner, \
                            rate_limit, created_at, expires_at, revoked_at";
@@ -44,6 +46,30 @@ macro_rules! key_from_row {
             created_at: from_secs(row.try_get("created_at").map_err(get)?),
             expires_at: row.try_get::<Option<i64>, _>("expires_at").map_err(get)?.map(from_secs),
             revoked_at: row.try_get::<Option<i64>, _>("revoked_at").map_err(get)?.map(from_secs),
+        }
+    }};
+}
+
+const CLIENT_COLUMNS: &str = "client_id, issuer, name, jwks, scopes, orgnr_parent, orgnr_child, \
+                              dpop_bound, created_at";
+
+macro_rules! client_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let get = |e: sqlx::Error| map_sqlx(e);
+        let scopes: String = row.try_get("scopes").map_err(get)?;
+        StoredClient {
+            client_id: row.try_get("client_id").map_err(get)?,
+            issuer: row.try_get("issuer").map_err(get)?,
+            name: row.try_get("name").map_err(get)?,
+            jwks: row.try_get("jwks").map_err(get)?,
+            scopes: serde_json::from_str(&scopes).map_err(|e| {
+                StoreError::Corrupt(format!("clients.scopes is not a JSON list: {e}"))
+            })?,
+            orgnr_parent: row.try_get("orgnr_parent").map_err(get)?,
+            orgnr_child: row.try_get("orgnr_child").map_err(get)?,
+            dpop_bound: row.try_get::<i64, _>("dpop_bound").map_err(get)? != 0,
+            created_at: from_secs(row.try_get("created_at").map_err(get)?),
         }
     }};
 }
@@ -132,6 +158,48 @@ macro_rules! impl_store {
                 qb.push_bind("keys");
                 let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
                 row.try_get::<i64, _>("revision").map_err(map_sqlx)
+            }
+        }
+
+        #[async_trait]
+        impl ClientStore for $store {
+            async fn insert_client(&self, c: &StoredClient) -> Result<()> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                let mut qb =
+                    QueryBuilder::<$db>::new(format!("INSERT INTO clients ({CLIENT_COLUMNS}) "));
+                qb.push_values(std::iter::once(c), |mut b, c| {
+                    b.push_bind(c.client_id.clone())
+                        .push_bind(c.issuer.clone())
+                        .push_bind(c.name.clone())
+                        .push_bind(c.jwks.clone())
+                        .push_bind(serde_json::to_string(&c.scopes).unwrap_or_default())
+                        .push_bind(c.orgnr_parent.clone())
+                        .push_bind(c.orgnr_child.clone())
+                        .push_bind(i64::from(c.dpop_bound))
+                        .push_bind(to_secs(c.created_at));
+                });
+                qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                Self::bump_revision(&mut tx, "clients").await?;
+                tx.commit().await.map_err(map_sqlx)
+            }
+
+            async fn get_client(&self, client_id: &str) -> Result<StoredClient> {
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = "
+                ));
+                qb.push_bind(client_id);
+                match qb.build().fetch_optional(&self.pool).await.map_err(map_sqlx)? {
+                    Some(row) => Ok(client_from_row!(row)),
+                    None => Err(StoreError::NotFound { what: "client", id: client_id.to_owned() }),
+                }
+            }
+
+            async fn list_clients(&self) -> Result<Vec<StoredClient>> {
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {CLIENT_COLUMNS} FROM clients ORDER BY created_at, client_id"
+                ));
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+                rows.into_iter().map(|row| Ok(client_from_row!(row))).collect()
             }
         }
 

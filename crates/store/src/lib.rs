@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use error::StoreError;
-pub use model::StoredKey;
+pub use model::{StoredClient, StoredKey};
 pub use open::{Backend, open, redact};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -32,6 +32,14 @@ pub trait KeyStore: Send + Sync {
     async fn keys_revision(&self) -> Result<i64>;
 }
 
+/// OAuth clients of the embedded issuers.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn insert_client(&self, client: &StoredClient) -> Result<()>;
+    async fn get_client(&self, client_id: &str) -> Result<StoredClient>;
+    async fn list_clients(&self) -> Result<Vec<StoredClient>>;
+}
+
 /// Small named values the server keeps across restarts (e.g. the admin token's hash).
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
@@ -43,7 +51,7 @@ pub trait SettingsStore: Send + Sync {
 
 /// Everything the product stores.
 #[async_trait]
-pub trait Store: KeyStore + SettingsStore + std::fmt::Debug {
+pub trait Store: KeyStore + ClientStore + SettingsStore + std::fmt::Debug {
     fn backend(&self) -> Backend;
     /// A round trip to the database that reads our schema, for `/readyz`.
     async fn ping(&self) -> Result<()>;

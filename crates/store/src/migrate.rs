@@ -6,12 +6,20 @@ use sqlx::{AssertSqlSafe, SqlSafeStr};
 /// (version, description, SQLite text, PostgreSQL text). A migration whose SQL is the same in
 /// both dialects lives once in `migrations/`; one that differs gets a file in
 /// `migrations/sqlite/` and one in `migrations/postgres/`.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "keys",
-    include_str!("../migrations/0001_keys.sql"),
-    include_str!("../migrations/0001_keys.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "keys",
+        include_str!("../migrations/0001_keys.sql"),
+        include_str!("../migrations/0001_keys.sql"),
+    ),
+    (
+        2,
+        "clients",
+        include_str!("../migrations/0002_clients.sql"),
+        include_str!("../migrations/0002_clients.sql"),
+    ),
+];
 
 /// The newest schema version this binary knows.
 pub(crate) fn latest_version() -> i64 {

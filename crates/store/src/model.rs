@@ -26,6 +26,21 @@ impl StoredKey {
     }
 }
 
+/// An OAuth client of an embedded issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredClient {
+    pub client_id: String,
+    pub issuer: String,
+    pub name: String,
+    /// The client's public keys as a JWKS JSON document.
+    pub jwks: String,
+    pub scopes: Vec<String>,
+    pub orgnr_parent: Option<String>,
+    pub orgnr_child: Option<String>,
+    pub dpop_bound: bool,
+    pub created_at: DateTime<Utc>,
+}
+
 pub(crate) fn to_secs(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }

@@ -11,3 +11,4 @@ mod gateway;
 mod ops;
 mod replicas;
 mod support;
+mod token;

@@ -160,3 +160,29 @@ async fn unusable_urls_fail_with_a_reason() {
     let err = open("/nonexistent-dir/sub/x.db").await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
 }
+
+fn client(id: &str) -> fjellport_store::StoredClient {
+    fjellport_store::StoredClient {
+        client_id: id.into(),
+        issuer: "helseid".into(),
+        name: "Test client".into(),
+        jwks: r#"{"keys":[]}"#.into(),
+        scopes: vec!["nhntsd:syntpop-api/full-access".into()],
+        orgnr_parent: Some("999888777".into()),
+        orgnr_child: None,
+        dpop_bound: true,
+        created_at: at(1_800_000_000),
+    }
+}
+
+#[tokio::test]
+async fn clients_round_trip_and_duplicates_conflict() {
+    for (name, store, _dir) in backends().await {
+        let c = client("cl_1");
+        store.insert_client(&c).await.unwrap();
+        assert_eq!(store.get_client("cl_1").await.unwrap(), c, "{name}");
+        assert_eq!(store.list_clients().await.unwrap(), vec![c.clone()], "{name}");
+        assert!(matches!(store.insert_client(&c).await, Err(StoreError::Conflict(_))), "{name}");
+        assert!(matches!(store.get_client("nope").await, Err(StoreError::NotFound { .. })));
+    }
+}

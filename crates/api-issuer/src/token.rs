@@ -1,0 +1,235 @@
+//! POST /<issuer>/connect/token — client_credentials with private_key_jwt only, a DPoP proof on
+//! every request (RFC 9449 §5) and server nonces (§8): the first proof without a current nonce
+//! gets `400 use_dpop_nonce` and a `DPoP-Nonce` header. Errors are RFC 6749 §5.2 JSON.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use fjellport_auth::client_auth::ClientAssertion;
+use fjellport_auth::dpop::{ProofError, ProofTarget, verify_proof};
+use fjellport_store::StoreError;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::IssuerState;
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct TokenResponse {
+    access_token: String,
+    /// `DPoP` (bound to the proof key) or `Bearer` (clients registered without DPoP).
+    token_type: &'static str,
+    expires_in: i64,
+    scope: String,
+}
+
+/// An RFC 6749 §5.2 error.
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let body = json!({ "error": error, "error_description": description });
+    (
+        status,
+        [
+            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn invalid_client(description: &str) -> Response {
+    oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description)
+}
+
+/// Issues an access token.
+#[utoipa::path(post, path = "/connect/token", tag = "helseid",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "grant_type=client_credentials, client_assertion_type, client_assertion, scope, optional client_id and resource"),
+    params(("DPoP" = String, Header, description = "DPoP proof for POST <issuer>/connect/token")),
+    responses(
+        (status = 200, description = "The access token", body = TokenResponse),
+        (status = 400, description = "RFC 6749 error (invalid_request, unsupported_grant_type, invalid_scope, invalid_dpop_proof, use_dpop_nonce + DPoP-Nonce)", body = Object),
+        (status = 401, description = "invalid_client", body = Object)))]
+pub(crate) async fn post_token(
+    State(s): State<Arc<IssuerState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = s.clock.now().timestamp();
+    let form_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !form_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send the request as application/x-www-form-urlencoded",
+        );
+    }
+    // RFC 6749 §3.2: parameters must not repeat.
+    let mut form = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        if form.insert(k.clone().into_owned(), v.into_owned()).is_some() {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &format!("parameter {k} appears twice"),
+            );
+        }
+    }
+    let param = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    if param("grant_type") != Some("client_credentials") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "this issuer supports grant_type=client_credentials only",
+        );
+    }
+    if param("client_assertion_type") != Some(JWT_BEARER) {
+        return invalid_client(
+            "authenticate with private_key_jwt (client_assertion_type jwt-bearer)",
+        );
+    }
+    let Some(assertion) = param("client_assertion") else {
+        return invalid_client("client_assertion is missing");
+    };
+    let parsed = match ClientAssertion::parse(assertion, param("client_id")) {
+        Ok(p) => p,
+        Err(e) => return invalid_client(&e.to_string()),
+    };
+    let client = match s.store.get_client(parsed.client_id()).await {
+        Ok(c) if c.issuer == s.issuer.name => c,
+        Ok(_) | Err(StoreError::NotFound { .. }) => return invalid_client("unknown client"),
+        Err(e) => {
+            return oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                &e.to_string(),
+            );
+        }
+    };
+
+    // The proof (and its nonce) first: a client told to fetch a nonce may retry with the same
+    // assertion, so the assertion's jti is spent only once the proof is in order.
+    let proofs: Vec<&[u8]> = headers.get_all("dpop").iter().map(HeaderValue::as_bytes).collect();
+    let endpoint = s.issuer.token_endpoint();
+    let jkt = if proofs.is_empty() {
+        if client.dpop_bound {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_dpop_proof",
+                "this client's tokens are DPoP-bound: send a DPoP proof",
+            );
+        }
+        None
+    } else {
+        let nonces = s.nonces.clone();
+        let accepts = move |n: &str| nonces.accepts(n, now);
+        let target = ProofTarget {
+            method: "POST",
+            uri: &endpoint,
+            access_token: None,
+            nonce: Some(&accepts),
+            now,
+        };
+        match verify_proof(&proofs, &target, &s.proof_policy, &s.replay) {
+            Ok(p) => Some(p.jkt),
+            Err(ProofError::UseNonce) => {
+                let mut res = oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "use_dpop_nonce",
+                    "Authorization server requires nonce in DPoP proof",
+                );
+                if let Ok(v) = HeaderValue::from_str(&s.nonces.issue(now)) {
+                    res.headers_mut().insert("dpop-nonce", v);
+                }
+                return res;
+            }
+            Err(e) => {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof", &e.to_string());
+            }
+        }
+    };
+
+    let jwks: Value = serde_json::from_str(&client.jwks).unwrap_or(Value::Null);
+    let audiences = [s.issuer.url.as_str(), endpoint.as_str()];
+    if let Err(e) = parsed.verify(&jwks, &audiences, now, &s.replay) {
+        return invalid_client(&e.to_string());
+    }
+
+    // Scopes: what was asked (default: all the client may have), each allowed.
+    let asked: Vec<String> = match param("scope") {
+        Some(scope) => scope.split_whitespace().map(str::to_owned).collect(),
+        None => client.scopes.clone(),
+    };
+    if let Some(bad) = asked.iter().find(|s| !client.scopes.contains(s)) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            &format!("the client may not have scope {bad}"),
+        );
+    }
+    // HelseID's `<audience>/<name>` scopes: the token's aud is the audience part, unless
+    // `resource` picks one of them.
+    let audiences: Vec<&str> =
+        asked.iter().filter_map(|s| s.split_once('/').map(|(a, _)| a)).collect();
+    let aud = match param("resource") {
+        Some(r) if audiences.contains(&r) => r.to_owned(),
+        Some(r) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_target",
+                &format!("no requested scope is for resource {r}"),
+            );
+        }
+        None => match audiences.first() {
+            Some(a) => (*a).to_owned(),
+            None => {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    "no requested scope names an API (audience/name)",
+                );
+            }
+        },
+    };
+    let scope = asked.join(" ");
+    let mut claims = Map::new();
+    claims.insert("aud".into(), json!(aud));
+    claims.insert("scope".into(), json!(scope));
+    claims.insert("client_id".into(), json!(client.client_id));
+    claims.insert("helseid://claims/client/client_name".into(), json!(client.name));
+    claims.insert("helseid://claims/client/amr".into(), json!("private_key_jwt"));
+    if let Some(o) = &client.orgnr_parent {
+        claims.insert("helseid://claims/client/claims/orgnr_parent".into(), json!(o));
+    }
+    if let Some(o) = &client.orgnr_child {
+        claims.insert("helseid://claims/client/claims/orgnr_child".into(), json!(o));
+    }
+    if let Some(jkt) = &jkt {
+        claims.insert("cnf".into(), json!({ "jkt": jkt }));
+    }
+    let token = match s.issuer.mint(claims, now, s.token_lifetime_secs) {
+        Ok(t) => t,
+        Err(e) => {
+            return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string());
+        }
+    };
+    let body = TokenResponse {
+        access_token: token,
+        token_type: if jkt.is_some() { "DPoP" } else { "Bearer" },
+        expires_in: s.token_lifetime_secs,
+        scope,
+    };
+    let mut res =
+        (StatusCode::OK, [(CACHE_CONTROL, HeaderValue::from_static("no-store"))], axum::Json(body))
+            .into_response();
+    if let Ok(v) = HeaderValue::from_str(&s.nonces.issue(now)) {
+        res.headers_mut().insert("dpop-nonce", v);
+    }
+    res
+}

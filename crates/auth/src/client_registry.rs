@@ -1,0 +1,148 @@
+//! Registering OAuth clients: what `fjellport clients create` and `POST /admin/api/clients`
+//! check before anything is stored.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use fjellport_nin::orgnr::OrgNumber;
+use fjellport_store::StoredClient;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::jose::PublicJwk;
+use crate::secret::random_bytes;
+
+pub const ISSUERS: [&str; 3] = ["helseid", "maskinporten", "idporten"];
+
+#[derive(Debug, Clone)]
+pub struct ClientRequest {
+    /// A public JWK, or a JWKS (`{"keys": [...]}`).
+    pub jwk: Value,
+    pub scopes: Vec<String>,
+    pub issuer: String,
+    pub name: Option<String>,
+    pub orgnr_parent: Option<String>,
+    pub orgnr_child: Option<String>,
+    pub dpop_bound: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientRequestError {
+    UnknownIssuer(String),
+    NoKeys,
+    BadKey(String),
+    NoScope,
+    BadScope(String),
+    BadOrgNumber(String),
+    BadName,
+}
+
+impl fmt::Display for ClientRequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientRequestError::UnknownIssuer(i) => {
+                write!(f, "unknown issuer {i:?}: use helseid, maskinporten or idporten")
+            }
+            ClientRequestError::NoKeys => f.write_str("the JWK set holds no key"),
+            ClientRequestError::BadKey(e) => write!(f, "bad client key: {e}"),
+            ClientRequestError::NoScope => f.write_str("give the client at least one scope"),
+            ClientRequestError::BadScope(s) => write!(f, "scope {s:?} is not a scope token"),
+            ClientRequestError::BadOrgNumber(n) => {
+                write!(f, "{n:?} is not a valid 9-digit organization number")
+            }
+            ClientRequestError::BadName => {
+                f.write_str("the name must be 1 to 200 printable characters")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ClientRequestError {}
+
+impl ClientRequest {
+    pub fn register(&self, now: DateTime<Utc>) -> Result<StoredClient, ClientRequestError> {
+        if !ISSUERS.contains(&self.issuer.as_str()) {
+            return Err(ClientRequestError::UnknownIssuer(self.issuer.clone()));
+        }
+        let keys: Vec<Value> = match self.jwk.get("keys") {
+            Some(Value::Array(list)) => list.clone(),
+            Some(_) => return Err(ClientRequestError::BadKey("keys must be a list".into())),
+            None => vec![self.jwk.clone()],
+        };
+        if keys.is_empty() {
+            return Err(ClientRequestError::NoKeys);
+        }
+        for key in &keys {
+            PublicJwk::from_value(key).map_err(|e| ClientRequestError::BadKey(e.to_string()))?;
+        }
+        if self.scopes.is_empty() {
+            return Err(ClientRequestError::NoScope);
+        }
+        for scope in &self.scopes {
+            // RFC 6749 §3.3 scope-token: printable ASCII without space, '"' or '\'.
+            let ok = !scope.is_empty()
+                && scope.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+            if !ok {
+                return Err(ClientRequestError::BadScope(scope.clone()));
+            }
+        }
+        for n in [&self.orgnr_parent, &self.orgnr_child].into_iter().flatten() {
+            n.parse::<OrgNumber>().map_err(|_| ClientRequestError::BadOrgNumber(n.clone()))?;
+        }
+        let name = self.name.clone().unwrap_or_else(|| "Fjellport test client".into());
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(ClientRequestError::BadName);
+        }
+        Ok(StoredClient {
+            client_id: uuid_like(),
+            issuer: self.issuer.clone(),
+            name,
+            jwks: json!({ "keys": keys }).to_string(),
+            scopes: self.scopes.clone(),
+            orgnr_parent: self.orgnr_parent.clone(),
+            orgnr_child: self.orgnr_child.clone(),
+            dpop_bound: self.dpop_bound,
+            created_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
+        })
+    }
+}
+
+/// A client as shown to people and scripts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Client)]
+pub struct ClientView {
+    pub client_id: String,
+    pub issuer: String,
+    pub client_name: String,
+    pub scopes: Vec<String>,
+    pub orgnr_parent: Option<String>,
+    pub orgnr_child: Option<String>,
+    pub dpop_bound_access_tokens: bool,
+    pub jwks: Value,
+    pub created_at: String,
+}
+
+impl From<&StoredClient> for ClientView {
+    fn from(c: &StoredClient) -> Self {
+        ClientView {
+            client_id: c.client_id.clone(),
+            issuer: c.issuer.clone(),
+            client_name: c.name.clone(),
+            scopes: c.scopes.clone(),
+            orgnr_parent: c.orgnr_parent.clone(),
+            orgnr_child: c.orgnr_child.clone(),
+            dpop_bound_access_tokens: c.dpop_bound,
+            jwks: serde_json::from_str(&c.jwks).unwrap_or(Value::Null),
+            created_at: crate::apikey::rfc3339(c.created_at),
+        }
+    }
+}
+
+/// HelseID client ids are GUIDs; ours look alike (random, version-4 layout).
+fn uuid_like() -> String {
+    let mut b = random_bytes::<16>();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}

@@ -1,0 +1,318 @@
+//! The issuer's token endpoint: client_credentials + private_key_jwt + DPoP with nonces.
+
+use fjellport_auth::forge::{ProofFor, proof};
+use fjellport_auth::jose::EcSigningKey;
+use fjellport_auth::secret::random_id;
+use serde_json::{Value, json};
+
+use crate::support::{BEFORE_SUNSET, TestServer, instant, problem};
+
+const SCOPE: &str = "nhntsd:syntpop-api/full-access";
+
+fn now() -> i64 {
+    instant(BEFORE_SUNSET).timestamp()
+}
+
+struct Registered {
+    key: EcSigningKey,
+    client_id: String,
+}
+
+async fn register(s: &TestServer, extra: Value) -> Registered {
+    let key = EcSigningKey::generate().unwrap();
+    let mut body = json!({"jwk": Value::Object(key.public_jwk().members), "scopes": [SCOPE],
+                          "orgnr_parent": "974760673"});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let v: Value = res.json().await.unwrap();
+    Registered { key, client_id: v["client_id"].as_str().unwrap().to_owned() }
+}
+
+fn assertion(key: &EcSigningKey, client_id: &str, aud: &str, exp_in: i64) -> String {
+    key.sign(
+        &json!({"alg": "ES256", "typ": "client-authentication+jwt"}),
+        &json!({"iss": client_id, "sub": client_id, "aud": aud, "iat": now(), "nbf": now(),
+                "exp": now() + exp_in, "jti": random_id("ca_")}),
+    )
+    .unwrap()
+}
+
+fn token_url(s: &TestServer) -> String {
+    s.url("/helseid/connect/token")
+}
+
+async fn post(s: &TestServer, form: &[(&str, &str)], dpop: Option<&str>) -> reqwest::Response {
+    let body: String =
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    let mut req = s
+        .http
+        .post(token_url(s))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    if let Some(p) = dpop {
+        req = req.header("DPoP", p);
+    }
+    req.send().await.unwrap()
+}
+
+fn token_proof(key: &EcSigningKey, uri: &str, nonce: Option<&str>) -> String {
+    proof(key, &ProofFor { method: "POST", uri, access_token: None, nonce, now: now() }, None)
+        .unwrap()
+}
+
+async fn oauth_error(res: reqwest::Response, status: u16, error: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["error"], error, "{v}");
+    assert!(v["error_description"].as_str().is_some_and(|d| !d.is_empty()), "{v}");
+    v
+}
+
+/// The nonce dance, then a token; returns (token, nonce for next time).
+async fn get_token(s: &TestServer, c: &Registered) -> Value {
+    let issuer = s.url("/helseid");
+    let a = assertion(&c.key, &c.client_id, &issuer, 30);
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", a.as_str()),
+        ("scope", SCOPE),
+    ];
+    let first = post(s, &form, Some(&token_proof(&c.key, &token_url(s), None))).await;
+    let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    oauth_error(first, 400, "use_dpop_nonce").await;
+    let res = post(s, &form, Some(&token_proof(&c.key, &token_url(s), Some(&nonce)))).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_nonce_dance_gives_a_bound_token_that_opens_version_1_0() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let c = register(&s, json!({})).await;
+    let t = get_token(&s, &c).await;
+    assert_eq!(t["token_type"], "DPoP");
+    assert_eq!(t["scope"], SCOPE);
+    let token = t["access_token"].as_str().unwrap();
+    let p = proof(
+        &c.key,
+        &ProofFor {
+            method: "GET",
+            uri: &s.url("/syntpop/api/ping"),
+            access_token: Some(token),
+            nonce: None,
+            now: now(),
+        },
+        None,
+    )
+    .unwrap();
+    let res = s
+        .get("/syntpop/api/ping")
+        .header("X-api-version", "1.0")
+        .header("Authorization", format!("DPoP {token}"))
+        .header("DPoP", p)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let caller: Value = res.json().await.unwrap();
+    assert_eq!(caller["clientId"], c.client_id.as_str());
+    assert_eq!(caller["owner"], "974760673");
+    // The access token's claims follow HelseID's profile.
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value =
+        serde_json::from_slice(&fjellport_auth::jose::b64d(payload).unwrap()).unwrap();
+    assert_eq!(claims["aud"], "nhntsd:syntpop-api");
+    assert_eq!(claims["cnf"]["jkt"], c.key.public_jwk().thumbprint());
+    assert_eq!(claims["helseid://claims/client/claims/orgnr_parent"], "974760673");
+    assert_eq!(claims["helseid://claims/client/amr"], "private_key_jwt");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn bad_client_authentication_is_invalid_client() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let c = register(&s, json!({})).await;
+    let issuer = s.url("/helseid");
+    let stranger = EcSigningKey::generate().unwrap();
+    // Get a nonce once; every attempt below brings a fresh proof with it.
+    let first = post(&s, &[("grant_type", "client_credentials")], None).await;
+    assert_eq!(first.status(), 401, "no assertion at all");
+    let probe = post(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", &assertion(&c.key, &c.client_id, &issuer, 30)),
+        ],
+        Some(&token_proof(&c.key, &token_url(&s), None)),
+    )
+    .await;
+    let nonce = probe.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    let cases = [
+        ("signed by another key", assertion(&stranger, &c.client_id, &issuer, 30)),
+        ("unknown client", assertion(&c.key, "not-a-client", &issuer, 30)),
+        ("wrong audience", assertion(&c.key, &c.client_id, "https://helseid-sts.nhn.no", 30)),
+        ("exp more than 60 s ahead", assertion(&c.key, &c.client_id, &issuer, 600)),
+        ("expired", assertion(&c.key, &c.client_id, &issuer, -60)),
+        ("not a JWT", "abc.def".to_owned()),
+    ];
+    for (why, a) in cases {
+        let res = post(
+            &s,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("client_assertion", &a),
+            ],
+            Some(&token_proof(&c.key, &token_url(&s), Some(&nonce))),
+        )
+        .await;
+        assert_eq!(res.status(), 401, "{why}");
+        oauth_error(res, 401, "invalid_client").await;
+    }
+    // A used assertion cannot be used again.
+    let a = assertion(&c.key, &c.client_id, &issuer, 30);
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", a.as_str()),
+    ];
+    let ok = post(&s, &form, Some(&token_proof(&c.key, &token_url(&s), Some(&nonce)))).await;
+    assert_eq!(ok.status(), 200);
+    let again = post(&s, &form, Some(&token_proof(&c.key, &token_url(&s), Some(&nonce)))).await;
+    oauth_error(again, 401, "invalid_client").await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_proofs_and_scopes_get_their_oauth_errors() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let c = register(&s, json!({})).await;
+    let issuer = s.url("/helseid");
+    let form = |a: &str, scope: &str| -> Vec<(String, String)> {
+        vec![
+            ("grant_type".into(), "client_credentials".into()),
+            (
+                "client_assertion_type".into(),
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+            ),
+            ("client_assertion".into(), a.into()),
+            ("scope".into(), scope.into()),
+        ]
+    };
+    let probe = post(
+        &s,
+        &as_refs(&form(&assertion(&c.key, &c.client_id, &issuer, 30), SCOPE)),
+        Some(&token_proof(&c.key, &token_url(&s), None)),
+    )
+    .await;
+    let nonce = probe.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+
+    let f = form(&assertion(&c.key, &c.client_id, &issuer, 30), SCOPE);
+    oauth_error(post(&s, &as_refs(&f), None).await, 400, "invalid_dpop_proof").await;
+    let wrong_htu = token_proof(&c.key, &s.url("/helseid/other"), Some(&nonce));
+    oauth_error(post(&s, &as_refs(&f), Some(&wrong_htu)).await, 400, "invalid_dpop_proof").await;
+    let forged_nonce = token_proof(&c.key, &token_url(&s), Some("not-our-nonce"));
+    oauth_error(post(&s, &as_refs(&f), Some(&forged_nonce)).await, 400, "use_dpop_nonce").await;
+
+    let f = form(&assertion(&c.key, &c.client_id, &issuer, 30), "nhntsd:other-api/read");
+    let p = token_proof(&c.key, &token_url(&s), Some(&nonce));
+    oauth_error(post(&s, &as_refs(&f), Some(&p)).await, 400, "invalid_scope").await;
+
+    let mut f = form(&assertion(&c.key, &c.client_id, &issuer, 30), SCOPE);
+    f[0].1 = "password".into();
+    let p = token_proof(&c.key, &token_url(&s), Some(&nonce));
+    oauth_error(post(&s, &as_refs(&f), Some(&p)).await, 400, "unsupported_grant_type").await;
+    let mut f = form(&assertion(&c.key, &c.client_id, &issuer, 30), SCOPE);
+    f.push(("scope".into(), SCOPE.into()));
+    oauth_error(post(&s, &as_refs(&f), Some(&p)).await, 400, "invalid_request").await;
+    let res = s
+        .http
+        .post(token_url(&s))
+        .json(&json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
+    oauth_error(res, 400, "invalid_request").await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn clients_are_registered_by_cli_and_admin_api_with_checked_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("clients.db").display());
+    let key = EcSigningKey::generate().unwrap();
+    let jwk_file = dir.path().join("public.json");
+    std::fs::write(&jwk_file, serde_json::to_string(&key.public_jwk().members).unwrap()).unwrap();
+    let out = crate::cli::fjellport(&[
+        "clients",
+        "create",
+        "--jwk-file",
+        jwk_file.to_str().unwrap(),
+        "--scope",
+        SCOPE,
+        "--orgnr",
+        "974760673",
+        "--name",
+        "CI client",
+        "--database",
+        &db,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["issuer"], "helseid");
+    assert_eq!(created["dpop_bound_access_tokens"], true);
+    let client_id = created["client_id"].as_str().unwrap();
+
+    // The running server knows it at once (clients are read per token request).
+    let s = TestServer::start(crate::support::config(&db, BEFORE_SUNSET)).await;
+    let listed: Value = crate::support::json(s.admin(reqwest::Method::GET, "/clients")).await;
+    assert_eq!(listed[0]["client_id"], client_id);
+    let t = get_token(&s, &Registered { key, client_id: client_id.to_owned() }).await;
+    assert_eq!(t["token_type"], "DPoP");
+
+    let mut private =
+        serde_json::to_value(EcSigningKey::generate().unwrap().public_jwk().members).unwrap();
+    private["d"] = json!("AAAA");
+    for (body, needle) in [
+        (json!({"jwk": private, "scopes": [SCOPE]}), "private"),
+        (json!({"jwk": {"kty": "EC"}, "scopes": [SCOPE]}), "key"),
+        (
+            json!({"jwk": Value::Object(EcSigningKey::generate().unwrap().public_jwk().members), "scopes": []}),
+            "scope",
+        ),
+        (
+            json!({"jwk": Value::Object(EcSigningKey::generate().unwrap().public_jwk().members), "scopes": [SCOPE], "orgnr_parent": "123456789"}),
+            "organization number",
+        ),
+        (
+            json!({"jwk": Value::Object(EcSigningKey::generate().unwrap().public_jwk().members), "scopes": [SCOPE], "issuer": "nope"}),
+            "issuer",
+        ),
+    ] {
+        let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
+        let p = problem(res, 400).await;
+        assert!(p["detail"].as_str().unwrap().contains(needle), "{body}: {p}");
+    }
+    s.stop().await;
+    let bad = crate::cli::fjellport(&[
+        "clients",
+        "create",
+        "--jwk-file",
+        "/nonexistent.json",
+        "--scope",
+        SCOPE,
+        "--database",
+        &db,
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+fn as_refs(f: &[(String, String)]) -> Vec<(&str, &str)> {
+    f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
