@@ -115,7 +115,7 @@ impl Config {
         let config: Config = figment
             .merge(
                 Env::prefixed("FJELLPORT_")
-                    .ignore(&["test_database_url", "log", "bless"])
+                    .ignore(&["test_database_url", "test_python", "log", "bless"])
                     .split("__")
                     .map(|k| {
                         k.as_str().replace("altinn_serviceowner", "altinn-serviceowner").into()

@@ -8,6 +8,7 @@ mod cli;
 mod cors;
 mod dpop;
 mod gateway;
+mod interop;
 mod ops;
 mod replicas;
 mod support;

@@ -1,0 +1,29 @@
+//! Interoperability with a client nobody here wrote: Python's requests-oauth2client (PyPI) gets a
+//! token from the running server — nonce dance included — calls a DPoP-protected route, and its
+//! replayed, re-bound and downgraded requests all fail. Runs when `FJELLPORT_TEST_PYTHON` names
+//! a Python with `tests/interop/requirements.txt` installed (`.ci/run` sets it up).
+
+use crate::support::{ADMIN_TOKEN, TestServer, config};
+
+#[tokio::test]
+async fn requests_oauth2client_gets_a_dpop_token_and_cannot_misuse_it() {
+    let Some(python) = std::env::var("FJELLPORT_TEST_PYTHON").ok().filter(|p| !p.is_empty()) else {
+        eprintln!("skipped: FJELLPORT_TEST_PYTHON is not set (see .ci/run)");
+        return;
+    };
+    // The third-party client signs with the wall clock, so the server must use it too.
+    let mut cfg = config("sqlite::memory:", "2026-01-01T00:00:00Z");
+    cfg.clock = None;
+    let s = TestServer::start(cfg).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/helseid_dpop.py");
+    let out = tokio::process::Command::new(&python)
+        .args([script, &s.base, ADMIN_TOKEN])
+        .output()
+        .await
+        .expect("run the interop client");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "interop failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("interop: all checks passed"), "{stdout}");
+    s.stop().await;
+}
