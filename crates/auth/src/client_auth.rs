@@ -117,7 +117,12 @@ impl<'a> ClientAssertion<'a> {
         };
         let candidates: Vec<PublicJwk> = keys
             .into_iter()
-            .filter(|k| kid.is_none() || k.get("kid").and_then(Value::as_str) == kid)
+            // A header `kid` picks the key with that kid; keys registered without one stay
+            // candidates (many clients send their thumbprint as kid).
+            .filter(|k| match (kid, k.get("kid").and_then(Value::as_str)) {
+                (Some(wanted), Some(has)) => wanted == has,
+                _ => true,
+            })
             .filter_map(|k| PublicJwk::from_value(k).ok())
             .collect();
         if candidates.is_empty() {

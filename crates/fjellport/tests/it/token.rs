@@ -32,8 +32,9 @@ async fn register(s: &TestServer, extra: Value) -> Registered {
 }
 
 fn assertion(key: &EcSigningKey, client_id: &str, aud: &str, exp_in: i64) -> String {
+    // A kid the registered key (which has none) does not carry: the key must still be found.
     key.sign(
-        &json!({"alg": "ES256", "typ": "client-authentication+jwt"}),
+        &json!({"alg": "ES256", "typ": "client-authentication+jwt", "kid": key.kid()}),
         &json!({"iss": client_id, "sub": client_id, "aud": aud, "iat": now(), "nbf": now(),
                 "exp": now() + exp_in, "jti": random_id("ca_")}),
     )
