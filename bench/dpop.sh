@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# DPoP benchmarks (issue: HelseID/DPoP) with the shared driver ../shared/bench/tokenload, so figures
+# compare with its quoted peers (node oidc-provider ~2,000 tokens/s on this kind of machine):
+#  - token:    client_credentials + private_key_jwt, fresh assertion and proof per request, 64 conns
+#  - resource: one DPoP-bound token, GET /syntpop/api/ping (v1.0) with a fresh proof per request
+# plus the crypto-only bound (cargo bench -p fjellport-auth). Loopback only; stops by itself.
+# Usage: bench/dpop.sh [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-20}
+DRIVER=../shared/bench/tokenload
+[ -f "$DRIVER/Cargo.toml" ] || { echo "bench: $DRIVER not found" >&2; exit 1; }
+cargo build --release -q -p fjellport --bin fjellport --example keygen
+cargo build --release -q --manifest-path "$DRIVER/Cargo.toml" --target-dir /tmp/tokenload-target
+LOAD=/tmp/tokenload-target/release/tokenload
+WORK=$(mktemp -d)
+PID=""
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+PORT=18180
+BASE="http://127.0.0.1:$PORT"
+TOKEN=bench-admin-token-0123456789
+SCOPE="nhntsd:syntpop-api/full-access"
+
+FJELLPORT_ADMIN_TOKEN=$TOKEN target/release/fjellport serve --listen "127.0.0.1:$PORT" \
+    --database "sqlite:$WORK/bench.db" 2>"$WORK/serve.log" &
+PID=$!
+for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.05; done
+target/release/examples/keygen "$WORK"
+CLIENT=$(curl -fs -X POST "$BASE/admin/api/clients" -H "Authorization: Bearer $TOKEN" \
+    -H 'content-type: application/json' \
+    -d "{\"jwk\": $(cat "$WORK/client.public.json"), \"scopes\": [\"$SCOPE\"], \"orgnr_parent\": \"974760673\"}" \
+    | python3 -c 'import sys,json; print(json.load(sys.stdin)["client_id"])')
+COMMON=(--token-url "$BASE/helseid/connect/token" --issuer "$BASE/helseid" --client-id "$CLIENT"
+        --key "$WORK/client.pem" --scope "$SCOPE" --concurrency 64 --duration "$SECS" --warmup 3
+        --server-pid "$PID")
+
+echo "== token endpoint: fresh client assertion + fresh DPoP proof per request, 64 connections"
+"$LOAD" token "${COMMON[@]}" --label fjellport-token | tail -n 12
+echo "== DPoP-protected GET /syntpop/api/ping (X-api-version: 1.0), fresh proof per request, 64 connections"
+"$LOAD" resource "${COMMON[@]}" --url "$BASE/syntpop/api/ping" -H "X-api-version: 1.0" \
+    --label fjellport-resource | tail -n 12
+kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+echo "== crypto-only bound (one core)"
+cargo bench -q -p fjellport-auth --bench es256 2>/dev/null | grep -E "/s on one core"
