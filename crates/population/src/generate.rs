@@ -1,0 +1,688 @@
+//! The deterministic generator: `(seed, size, today)` → the same population, byte for byte.
+//!
+//! Households come first, then their members, so every family link is made on both sides at
+//! once: couples (married or cohabiting) with children, single parents (the other parent lives
+//! elsewhere, divorced), singles (some divorced), widows and widowers (the spouse exists,
+//! deceased), foreign workers with D-numbers, and emigrants. A household shares one address in a
+//! real municipality, at one of its real postal codes, weighted by municipality population.
+
+use fjellport_nin::alloc::{AllocError, Allocator, Request};
+use fjellport_nin::{Date, Kind, Rule, Sex, Synthetic, days_in_month};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::data::{Municipality, TABLES};
+use crate::model::*;
+use crate::pyramid::BANDS_THOUSANDS;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub seed: u64,
+    pub persons: usize,
+    /// "Today" by the clock: ages and dates are relative to it.
+    pub today: Date,
+}
+
+/// Countries foreign workers with D-numbers come from (ISO alpha-3), weighted roughly by how
+/// often they appear among D-number holders in Norway.
+const WORKER_COUNTRIES: [(&str, u32); 8] = [
+    ("POL", 30),
+    ("LTU", 15),
+    ("SWE", 12),
+    ("ROU", 8),
+    ("UKR", 10),
+    ("DEU", 6),
+    ("LVA", 6),
+    ("PHL", 5),
+];
+
+const STREET_SUFFIXES: [&str; 10] =
+    ["veien", "vegen", "gata", "bakken", "lia", "stien", "tunet", "svingen", "haugen", "åsen"];
+const MAIL_DOMAINS: [&str; 3] = ["eksempel.test", "testpost.test", "fjellpost.test"];
+const SOURCE: &str = "Skatteetaten";
+
+struct Gen<'a> {
+    rng: ChaCha8Rng,
+    alloc: Allocator,
+    today: Date,
+    out: &'a mut Vec<Person>,
+}
+
+/// A household's shared address.
+struct Home {
+    address: StreetAddress,
+    move_date: Date,
+}
+
+fn ts(d: Date) -> String {
+    format!("{d}T00:00:00")
+}
+
+fn meta(from: Date) -> Meta {
+    Meta {
+        registered_at: format!("{from}T12:00:00Z"),
+        is_valid: true,
+        source: SOURCE.to_owned(),
+        reason: None,
+        valid_from: Some(ts(from)),
+        valid_to: None,
+    }
+}
+
+fn ended(from: Date, to: Date) -> Meta {
+    Meta { is_valid: false, valid_to: Some(ts(to)), ..meta(from) }
+}
+
+fn capitalize(word: &str) -> String {
+    let mut c = word.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+fn ascii_mail(word: &str) -> String {
+    word.to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            'æ' => "ae".chars().collect::<Vec<_>>(),
+            'ø' => vec!['o'],
+            'å' => "aa".chars().collect(),
+            c if c.is_ascii_alphanumeric() => vec![c],
+            _ => vec![],
+        })
+        .collect()
+}
+
+/// Generates the population.
+pub fn generate(opts: &Options) -> Result<Vec<Person>, AllocError> {
+    let mut out = Vec::with_capacity(opts.persons);
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(opts.seed),
+        alloc: Allocator::new(),
+        today: opts.today,
+        out: &mut out,
+    };
+    while g.out.len() < opts.persons {
+        let remaining = opts.persons - g.out.len();
+        let before = g.out.len();
+        g.household()?;
+        if g.out.len() - before > remaining {
+            // Too big for what is left: drop it and fill with a single adult instead.
+            g.out.truncate(before);
+            let home = g.home(18);
+            let age = g.adult_age(18, 90);
+            let sex = if g.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
+            let family = g.family_name();
+            g.person(age, sex, &family, Some(&home), Kind::Fnr)?;
+        }
+    }
+    Ok(out)
+}
+
+impl Gen<'_> {
+    fn household(&mut self) -> Result<(), AllocError> {
+        let head_age = self.adult_age(18, 100);
+        let roll = self.rng.random_range(0..100u32);
+        match head_age {
+            _ if roll < 7 => self.foreign_worker(),
+            _ if roll < 8 => self.emigrant(head_age),
+            18..=29 => match roll {
+                8..=59 => self.single(head_age),
+                60..=84 => self.couple(head_age, 0),
+                _ => {
+                    let children = self.rng.random_range(1..=2);
+                    self.couple(head_age, children)
+                }
+            },
+            30..=54 => match roll {
+                8..=54 => {
+                    let children = self.rng.random_range(1..=3);
+                    self.couple(head_age, children)
+                }
+                55..=64 => self.single_parent(head_age),
+                65..=84 => self.single(head_age),
+                _ => self.couple(head_age, 0),
+            },
+            55..=69 => match roll {
+                8..=59 => self.couple(head_age, 0),
+                60..=69 => self.couple(head_age, 1),
+                70..=92 => self.single(head_age),
+                _ => self.widowed(head_age),
+            },
+            _ => match roll {
+                8..=49 => self.couple(head_age, 0),
+                50..=84 => self.widowed(head_age),
+                _ => self.single(head_age),
+            },
+        }
+    }
+
+    /// An age in `[min, max]`, drawn from the population pyramid.
+    fn adult_age(&mut self, min: u16, max: u16) -> u16 {
+        let weights: Vec<(u16, u32)> = BANDS_THOUSANDS
+            .iter()
+            .flat_map(|&(start, n)| (start..start + 5).map(move |a| (a, n)))
+            .filter(|&(a, _)| a >= min && a <= max)
+            .collect();
+        let total: u32 = weights.iter().map(|w| w.1).sum();
+        let mut x = self.rng.random_range(0..total.max(1));
+        for (age, w) in &weights {
+            if x < *w {
+                return *age;
+            }
+            x -= w;
+        }
+        min
+    }
+
+    fn date_years_ago(&mut self, years: u16) -> Date {
+        let today = self.today;
+        let year = today.year.saturating_sub(years);
+        // A birthday somewhere in the year before `today`'s anniversary.
+        let offset = self.rng.random_range(0..365u16);
+        let mut d = Date::new(year, today.month, today.day.min(days_in_month(year, today.month)))
+            .unwrap_or(Date { year, month: 1, day: 1 });
+        for _ in 0..offset {
+            d = previous_day(d);
+        }
+        d
+    }
+
+    /// A date between today and `max_years` years ago.
+    fn up_to_years_ago(&mut self, max_years: u16) -> Date {
+        let years = self.rng.random_range(0..=max_years);
+        self.date_years_ago(years)
+    }
+
+    fn family_name(&mut self) -> String {
+        let nouns = &TABLES.nouns;
+        capitalize(&nouns[self.rng.random_range(0..nouns.len())])
+    }
+
+    fn given_name(&mut self) -> String {
+        let adjectives = &TABLES.adjectives;
+        capitalize(&adjectives[self.rng.random_range(0..adjectives.len())])
+    }
+
+    fn home(&mut self, head_age: u16) -> Home {
+        let m: Municipality = TABLES.municipalities.pick(&mut self.rng).clone();
+        let (postal_code, place) =
+            m.postal_codes[self.rng.random_range(0..m.postal_codes.len())].clone();
+        let street = format!(
+            "{}{}",
+            capitalize(&TABLES.nouns[self.rng.random_range(0..TABLES.nouns.len())]),
+            STREET_SUFFIXES[self.rng.random_range(0..STREET_SUFFIXES.len())]
+        );
+        let house = 1 + self.rng.random_range(0..40u32) * self.rng.random_range(1..4u32);
+        let letter = self
+            .rng
+            .random_bool(0.1)
+            .then(|| ["A", "B", "C", "D"][self.rng.random_range(0..4)].to_owned());
+        let years_here = self.rng.random_range(0..=head_age.saturating_sub(18).min(30));
+        let move_date = self.date_years_ago(years_here);
+        Home {
+            address: StreetAddress {
+                municipality_number: m.number.clone(),
+                municipality_name: m.name.clone(),
+                county_number: m.county_number.clone(),
+                county_name: m.county_name.clone(),
+                address_name: street,
+                address_number: AddressNumber {
+                    house_number: house.to_string(),
+                    house_letter: letter,
+                },
+                city: City { city_name: place, postal_code },
+            },
+            move_date,
+        }
+    }
+
+    /// Adds one person and returns its index.
+    fn person(
+        &mut self,
+        age: u16,
+        sex: Sex,
+        family: &str,
+        home: Option<&Home>,
+        kind: Kind,
+    ) -> Result<usize, AllocError> {
+        let birth = self.date_years_ago(age);
+        let rule = if birth.year >= 2032 { Rule::From2032 } else { Rule::Classic };
+        let nin = self.alloc.allocate(Request {
+            birth_date: birth,
+            sex,
+            kind,
+            synthetic: Some(Synthetic::TestNorge),
+            rule,
+        })?;
+        let given = self.given_name();
+        let mut id = String::with_capacity(32);
+        for _ in 0..4 {
+            id.push_str(&format!("{:08x}", self.rng.random::<u32>()));
+        }
+        let nin_text = nin.to_string();
+        let gender = match sex {
+            Sex::Female => "Female",
+            Sex::Male => "Male",
+        };
+        let registered = if kind == Kind::DNumber { self.up_to_years_ago(5) } else { birth };
+        let krr = (age >= 15).then(|| CommonContactRegisterInformation {
+            reservation: if self.rng.random_bool(0.04) { "Yes" } else { "No" }.to_owned(),
+            status: "Active".to_owned(),
+            notification_status: "CanBeNotified".to_owned(),
+            contact_information: ContactInformation {
+                email: format!(
+                    "{}.{}@{}",
+                    ascii_mail(&given),
+                    ascii_mail(family),
+                    MAIL_DOMAINS[self.rng.random_range(0..MAIL_DOMAINS.len())]
+                ),
+                email_last_updated: format!("{}T09:00:00Z", self.up_to_years_ago(4)),
+            },
+            language: "nb".to_owned(),
+        });
+        self.out.push(Person {
+            id,
+            norwegian_identification_number: vec![IdentificationNumber {
+                meta: meta(registered),
+                identification_number: nin_text,
+                identification_number_type: if kind == Kind::DNumber {
+                    "DNumber"
+                } else {
+                    "NationalIdentityNumber"
+                }
+                .to_owned(),
+                status: "InUse".to_owned(),
+            }],
+            name: vec![PersonName {
+                meta: meta(birth),
+                given_name: given,
+                middle_name: None,
+                family_name: family.to_owned(),
+            }],
+            birth: vec![Birth {
+                meta: meta(birth),
+                birth_date: ts(birth),
+                birth_year: birth.year.to_string(),
+                birth_municipality_number: None,
+                birth_municipality_name: None,
+                birth_country: "NOR".to_owned(),
+            }],
+            gender: vec![PersonGender { meta: meta(birth), gender: gender.to_owned() }],
+            status: vec![PersonStatus { meta: meta(registered), status: "Resident".to_owned() }],
+            death: None,
+            family_relation: Vec::new(),
+            marital_status: vec![MaritalStatus {
+                meta: meta(birth),
+                status: "Unmarried".to_owned(),
+                status_date: None,
+                related_by_marital_status: None,
+            }],
+            parental_responsibility: Vec::new(),
+            residential_address: home
+                .map(|h| ResidentialAddress {
+                    meta: meta(h.move_date.max(birth)),
+                    street_address: h.address.clone(),
+                    address_confidentiality: "Unclassified".to_owned(),
+                    move_date: ts(h.move_date.max(birth)),
+                })
+                .into_iter()
+                .collect(),
+            citizenship: vec![Citizenship {
+                meta: meta(birth),
+                country_code: "NOR".to_owned(),
+                aquired_date: ts(birth),
+            }],
+            residence_permit: Vec::new(),
+            common_contact_register_information: krr,
+        });
+        Ok(self.out.len() - 1)
+    }
+
+    fn nin(&self, i: usize) -> String {
+        self.out[i].nin().to_owned()
+    }
+
+    fn birth(&self, i: usize) -> Date {
+        Date::parse(self.out[i].birth_date()).unwrap_or(self.today)
+    }
+
+    /// Parent and child, on both sides; parental responsibility while the child is a minor.
+    fn link_parent(&mut self, parent: usize, child: usize, sole: bool) {
+        let (p, c) = (self.nin(parent), self.nin(child));
+        let role = if self.out[parent].gender() == "Female" { "Mother" } else { "Father" };
+        let since = self.birth(child);
+        self.out[child].family_relation.push(FamilyRelation {
+            meta: meta(since),
+            related_person: p.clone(),
+            related_persons_role: role.to_owned(),
+            my_role_for_related_person: "Child".to_owned(),
+        });
+        self.out[parent].family_relation.push(FamilyRelation {
+            meta: meta(since),
+            related_person: c.clone(),
+            related_persons_role: "Child".to_owned(),
+            my_role_for_related_person: role.to_owned(),
+        });
+        if age_on(since, self.today) < 18 {
+            let kind = if sole { role } else { "Joint" };
+            let item = ParentalResponsibility {
+                meta: meta(since),
+                responsibility_type: kind.to_owned(),
+                subject_of_responsibility: c,
+                responsible: p,
+            };
+            self.out[child].parental_responsibility.push(item.clone());
+            self.out[parent].parental_responsibility.push(item);
+        }
+    }
+
+    /// Marries `a` and `b` on `date`: marital status and spouse relation on both sides.
+    fn marry(&mut self, a: usize, b: usize, date: Date) {
+        for (me, other) in [(a, b), (b, a)] {
+            let spouse = self.nin(other);
+            let previous = self.out[me].marital_status.iter_mut().find(|m| m.meta.is_valid);
+            if let Some(prev) = previous {
+                prev.meta.is_valid = false;
+                prev.meta.valid_to = Some(ts(date));
+            }
+            self.out[me].marital_status.push(MaritalStatus {
+                meta: meta(date),
+                status: "Married".to_owned(),
+                status_date: Some(ts(date)),
+                related_by_marital_status: Some(spouse.clone()),
+            });
+            self.out[me].family_relation.push(FamilyRelation {
+                meta: meta(date),
+                related_person: spouse,
+                related_persons_role: "SpouseOrPartner".to_owned(),
+                my_role_for_related_person: "SpouseOrPartner".to_owned(),
+            });
+        }
+    }
+
+    /// Ends `me`'s current marriage with `status` (Divorced, WidowOrWidower) on `date`.
+    fn end_marriage(&mut self, me: usize, status: &str, date: Date) {
+        let p = &mut self.out[me];
+        let mut spouse = None;
+        if let Some(m) = p.marital_status.iter_mut().find(|m| m.meta.is_valid) {
+            m.meta.is_valid = false;
+            m.meta.valid_to = Some(ts(date));
+            spouse = m.related_by_marital_status.clone();
+        }
+        if status == "Divorced"
+            && let Some(r) = p
+                .family_relation
+                .iter_mut()
+                .find(|r| r.related_persons_role == "SpouseOrPartner" && r.meta.is_valid)
+        {
+            r.meta.is_valid = false;
+            r.meta.valid_to = Some(ts(date));
+        }
+        p.marital_status.push(MaritalStatus {
+            meta: meta(date),
+            status: status.to_owned(),
+            status_date: Some(ts(date)),
+            related_by_marital_status: spouse,
+        });
+    }
+
+    fn wedding_date(&mut self, a: usize, b: usize) -> Date {
+        let adult = |d: Date| Date { year: d.year + 20, ..d };
+        let earliest = adult(self.birth(a)).max(adult(self.birth(b)));
+        let years = self.today.year.saturating_sub(earliest.year);
+        let back = self.rng.random_range(0..=years);
+        self.date_years_ago(back).max(earliest)
+    }
+
+    fn couple(&mut self, head_age: u16, children: u32) -> Result<(), AllocError> {
+        let home = self.home(head_age);
+        let family = self.family_name();
+        let same_sex = self.rng.random_bool(0.03);
+        let a = self.person(head_age, Sex::Female, &family, Some(&home), Kind::Fnr)?;
+        let partner_age =
+            (i32::from(head_age) + self.rng.random_range(-4..=6)).clamp(18, 100) as u16;
+        let partner_sex = if same_sex { Sex::Female } else { Sex::Male };
+        let b = self.person(partner_age, partner_sex, &family, Some(&home), Kind::Fnr)?;
+        if self.rng.random_bool(0.6) {
+            let date = self.wedding_date(a, b);
+            self.marry(a, b, date);
+        }
+        // Children: the mother (a) is 20–42 years older than each child; living at home ≤ 21.
+        let lo = head_age.saturating_sub(42);
+        let hi = head_age.saturating_sub(20).min(21);
+        for _ in 0..children {
+            if lo > hi {
+                break;
+            }
+            let age = self.rng.random_range(lo..=hi);
+            let sex = if self.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
+            let child = self.person(age, sex, &family, Some(&home), Kind::Fnr)?;
+            self.link_parent(a, child, false);
+            self.link_parent(b, child, false);
+        }
+        Ok(())
+    }
+
+    fn single_parent(&mut self, head_age: u16) -> Result<(), AllocError> {
+        let home = self.home(head_age);
+        let family = self.family_name();
+        let mother_keeps = self.rng.random_bool(0.8);
+        let (head_sex, other_sex) =
+            if mother_keeps { (Sex::Female, Sex::Male) } else { (Sex::Male, Sex::Female) };
+        let head = self.person(head_age, head_sex, &family, Some(&home), Kind::Fnr)?;
+        let other_age = (i32::from(head_age) + self.rng.random_range(-3..=5)).clamp(20, 90) as u16;
+        let other_home = self.home(other_age);
+        let other_family = self.family_name();
+        let other =
+            self.person(other_age, other_sex, &other_family, Some(&other_home), Kind::Fnr)?;
+        let married = self.rng.random_bool(0.5);
+        if married {
+            let date = self.wedding_date(head, other);
+            self.marry(head, other, date);
+        }
+        let lo = head_age.saturating_sub(40);
+        let hi = head_age.saturating_sub(20).min(17);
+        let count = self.rng.random_range(1..=2);
+        let mut youngest_birth = None;
+        for _ in 0..count {
+            if lo > hi {
+                break;
+            }
+            let age = self.rng.random_range(lo..=hi);
+            let sex = if self.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
+            let child = self.person(age, sex, &family, Some(&home), Kind::Fnr)?;
+            let sole = self.rng.random_bool(0.3);
+            self.link_parent(head, child, sole);
+            if !sole {
+                self.link_parent(other, child, false);
+            } else {
+                // The other parent is still the parent, without responsibility.
+                let (p, c) = (self.nin(other), self.nin(child));
+                let role = if other_sex == Sex::Female { "Mother" } else { "Father" };
+                let since = self.birth(child);
+                self.out[child].family_relation.push(FamilyRelation {
+                    meta: meta(since),
+                    related_person: p,
+                    related_persons_role: role.to_owned(),
+                    my_role_for_related_person: "Child".to_owned(),
+                });
+                self.out[other].family_relation.push(FamilyRelation {
+                    meta: meta(since),
+                    related_person: c,
+                    related_persons_role: "Child".to_owned(),
+                    my_role_for_related_person: role.to_owned(),
+                });
+            }
+            let b = self.birth(child);
+            youngest_birth = Some(youngest_birth.map_or(b, |y: Date| y.max(b)));
+        }
+        if married {
+            let earliest = youngest_birth.unwrap_or(self.today).max(self.marriage_date(head));
+            let years = self.today.year.saturating_sub(earliest.year);
+            let back = self.rng.random_range(0..=years);
+            let date = self.date_years_ago(back).max(earliest);
+            self.end_marriage(head, "Divorced", date);
+            self.end_marriage(other, "Divorced", date);
+        }
+        Ok(())
+    }
+
+    fn marriage_date(&self, me: usize) -> Date {
+        self.out[me]
+            .marital_status
+            .iter()
+            .find(|m| m.meta.is_valid)
+            .and_then(|m| m.status_date.as_deref())
+            .and_then(|d| Date::parse(&d[..10]))
+            .unwrap_or(self.today)
+    }
+
+    fn single(&mut self, head_age: u16) -> Result<(), AllocError> {
+        let home = self.home(head_age);
+        let family = self.family_name();
+        let sex = if self.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
+        let me = self.person(head_age, sex, &family, Some(&home), Kind::Fnr)?;
+        if head_age >= 30 && self.rng.random_bool(0.35) {
+            // Divorced: the former spouse exists, elsewhere, divorced too.
+            let ex_age = (i32::from(head_age) + self.rng.random_range(-5..=5)).clamp(25, 95) as u16;
+            let ex_home = self.home(ex_age);
+            let ex_family = self.family_name();
+            let ex_sex = if sex == Sex::Female { Sex::Male } else { Sex::Female };
+            let ex = self.person(ex_age, ex_sex, &ex_family, Some(&ex_home), Kind::Fnr)?;
+            let wed = self.wedding_date(me, ex);
+            self.marry(me, ex, wed);
+            let years = self.today.year.saturating_sub(wed.year);
+            let date = self.up_to_years_ago(years).max(wed);
+            self.end_marriage(me, "Divorced", date);
+            self.end_marriage(ex, "Divorced", date);
+        }
+        Ok(())
+    }
+
+    fn widowed(&mut self, head_age: u16) -> Result<(), AllocError> {
+        let home = self.home(head_age);
+        let family = self.family_name();
+        let sex = if self.rng.random_bool(0.75) { Sex::Female } else { Sex::Male };
+        let me = self.person(head_age, sex, &family, Some(&home), Kind::Fnr)?;
+        let spouse_age = (i32::from(head_age) + self.rng.random_range(0..=6)).clamp(40, 105) as u16;
+        let other_sex = if sex == Sex::Female { Sex::Male } else { Sex::Female };
+        let spouse = self.person(spouse_age, other_sex, &family, Some(&home), Kind::Fnr)?;
+        let wed = self.wedding_date(me, spouse);
+        self.marry(me, spouse, wed);
+        let years = self.today.year.saturating_sub(wed.year).min(15);
+        let died = self.up_to_years_ago(years).max(wed);
+        self.end_marriage(me, "WidowOrWidower", died);
+        // The spouse is deceased: status, death, and the address ended on that day.
+        let p = &mut self.out[spouse];
+        if let Some(s) = p.status.iter_mut().find(|s| s.meta.is_valid) {
+            s.meta = ended(
+                Date::parse(&s.meta.valid_from.clone().unwrap_or_default()[..10]).unwrap_or(died),
+                died,
+            );
+        }
+        p.status.push(PersonStatus { meta: meta(died), status: "Deceased".to_owned() });
+        p.death = Some(Death { meta: meta(died), deceased_date: ts(died) });
+        for a in &mut p.residential_address {
+            a.meta.is_valid = false;
+            a.meta.valid_to = Some(ts(died));
+        }
+        if let Some(krr) = &mut p.common_contact_register_information {
+            krr.status = "Deleted".to_owned();
+        }
+        Ok(())
+    }
+
+    fn foreign_worker(&mut self) -> Result<(), AllocError> {
+        let age = self.adult_age(20, 60);
+        let home = self.home(age);
+        let family = self.family_name();
+        let sex = if self.rng.random_bool(0.7) { Sex::Male } else { Sex::Female };
+        let me = self.person(age, sex, &family, Some(&home), Kind::DNumber)?;
+        let total: u32 = WORKER_COUNTRIES.iter().map(|c| c.1).sum();
+        let mut x = self.rng.random_range(0..total);
+        let country = WORKER_COUNTRIES
+            .iter()
+            .find(|c| {
+                if x < c.1 {
+                    true
+                } else {
+                    x -= c.1;
+                    false
+                }
+            })
+            .map_or("POL", |c| c.0);
+        let arrived = Date::parse(
+            &self.out[me].norwegian_identification_number[0]
+                .meta
+                .valid_from
+                .clone()
+                .unwrap_or_default()[..10],
+        )
+        .unwrap_or(self.today);
+        let p = &mut self.out[me];
+        p.citizenship = vec![Citizenship {
+            meta: meta(Date::parse(p.birth_date()).unwrap_or(arrived)),
+            country_code: country.to_owned(),
+            aquired_date: p.birth[0].birth_date.clone(),
+        }];
+        p.birth[0].birth_country = country.to_owned();
+        p.residence_permit.push(ResidencePermit {
+            meta: meta(arrived),
+            residence_permit_type: "Temporary".to_owned(),
+            stay_from: ts(arrived),
+            stay_to: Some(ts(Date { year: arrived.year + 3, ..arrived })),
+        });
+        for a in &mut p.residential_address {
+            a.meta = meta(arrived);
+            a.move_date = ts(arrived);
+        }
+        Ok(())
+    }
+
+    fn emigrant(&mut self, age: u16) -> Result<(), AllocError> {
+        let home = self.home(age);
+        let family = self.family_name();
+        let sex = if self.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
+        let me = self.person(age.max(20), sex, &family, Some(&home), Kind::Fnr)?;
+        let left = self.up_to_years_ago(10);
+        let p = &mut self.out[me];
+        let left = left.max(Date::parse(p.birth_date()).unwrap_or(left));
+        if let Some(s) = p.status.iter_mut().find(|s| s.meta.is_valid) {
+            s.meta.is_valid = false;
+            s.meta.valid_to = Some(ts(left));
+        }
+        p.status.push(PersonStatus { meta: meta(left), status: "Emigrated".to_owned() });
+        for a in &mut p.residential_address {
+            a.meta.is_valid = false;
+            a.meta.valid_to = Some(ts(left));
+        }
+        Ok(())
+    }
+}
+
+fn previous_day(d: Date) -> Date {
+    if d.day > 1 {
+        Date { day: d.day - 1, ..d }
+    } else if d.month > 1 {
+        let month = d.month - 1;
+        Date { month, day: days_in_month(d.year, month), ..d }
+    } else {
+        Date { year: d.year - 1, month: 12, day: 31 }
+    }
+}
+
+/// An ordinary Norwegian name (reserved persons have these; Test-Norge persons have the
+/// adjective + noun names), drawn by how common each name is: `(given, family)`.
+pub fn ordinary_name(rng: &mut impl rand::Rng, sex: Sex) -> (String, String) {
+    let given = match sex {
+        Sex::Female => TABLES.female_names.pick(rng),
+        Sex::Male => TABLES.male_names.pick(rng),
+    };
+    (given.clone(), TABLES.family_names.pick(rng).clone())
+}
+
+/// Whole years of age on `day` for someone born on `birth`.
+pub fn age_on(birth: Date, day: Date) -> u16 {
+    let years = day.year.saturating_sub(birth.year);
+    if (day.month, day.day) < (birth.month, birth.day) { years.saturating_sub(1) } else { years }
+}

@@ -1,0 +1,11 @@
+//! Fjellport's synthetic Norwegian population, without I/O: the person model in
+//! Persontjenesten's shape ([`model`]) and a deterministic generator ([`generate`]) drawing on
+//! real municipalities, postal codes and names (see `data/SOURCES.md`).
+
+pub mod data;
+pub mod generate;
+pub mod model;
+pub mod pyramid;
+
+pub use generate::{Options, generate, ordinary_name};
+pub use model::Person;

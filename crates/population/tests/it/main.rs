@@ -1,0 +1,235 @@
+//! The generated population, measured: determinism, identity numbers, family consistency,
+//! households, addresses, and the age distribution against Norway's.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use fjellport_nin::{Date, Nin, Synthetic};
+use fjellport_population::{Options, Person, generate, pyramid};
+
+const TODAY: Date = Date { year: 2026, month: 9, day: 1 };
+
+static POP: LazyLock<Vec<Person>> =
+    LazyLock::new(|| generate(&Options { seed: 7, persons: 20_000, today: TODAY }).unwrap());
+
+fn by_nin() -> BTreeMap<&'static str, &'static Person> {
+    POP.iter().map(|p| (p.nin(), p)).collect()
+}
+
+fn age(p: &Person) -> u16 {
+    fjellport_population::generate::age_on(Date::parse(p.birth_date()).unwrap(), TODAY)
+}
+
+#[test]
+fn the_same_seed_gives_the_same_population_byte_for_byte() {
+    let opts = Options { seed: 11, persons: 2_000, today: TODAY };
+    let a = serde_json::to_string(&generate(&opts).unwrap()).unwrap();
+    let b = serde_json::to_string(&generate(&opts).unwrap()).unwrap();
+    assert_eq!(a, b);
+    let other = serde_json::to_string(&generate(&Options { seed: 12, ..opts }).unwrap()).unwrap();
+    assert_ne!(a, other);
+    assert_eq!(generate(&opts).unwrap().len(), 2_000, "exactly the size asked for");
+}
+
+#[test]
+fn every_person_has_a_unique_valid_test_norge_number_matching_birth_and_gender() {
+    let mut seen = BTreeSet::new();
+    for p in POP.iter() {
+        let (_, info) = Nin::parse(p.nin()).unwrap_or_else(|e| panic!("{}: {e}", p.nin()));
+        assert_eq!(info.synthetic, Some(Synthetic::TestNorge), "{}", p.nin());
+        assert_eq!(info.birth_date.map(|d| d.to_string()).as_deref(), Some(p.birth_date()));
+        let sex = if p.gender() == "Female" {
+            fjellport_nin::Sex::Female
+        } else {
+            fjellport_nin::Sex::Male
+        };
+        assert_eq!(info.sex, Some(sex), "{}", p.nin());
+        assert!(seen.insert(p.nin().to_owned()), "duplicate {}", p.nin());
+        assert!(seen.insert(p.id.clone()), "duplicate id {}", p.id);
+    }
+}
+
+#[test]
+fn family_links_exist_on_both_sides_with_matching_roles_and_plausible_ages() {
+    let index = by_nin();
+    let mut children_with_two_parents = 0;
+    for p in POP.iter() {
+        for r in &p.family_relation {
+            let other = index
+                .get(r.related_person.as_str())
+                .unwrap_or_else(|| panic!("{} → missing {}", p.nin(), r.related_person));
+            let back = other
+                .family_relation
+                .iter()
+                .find(|b| b.related_person == p.nin())
+                .unwrap_or_else(|| panic!("{} ↔ {}: one-sided", p.nin(), other.nin()));
+            assert_eq!(back.related_persons_role, r.my_role_for_related_person);
+            assert_eq!(back.my_role_for_related_person, r.related_persons_role);
+            if r.related_persons_role == "Mother" || r.related_persons_role == "Father" {
+                let gap = i32::from(age(other)) - i32::from(age(p));
+                assert!((15..=50).contains(&gap), "parent {} is {gap} years older", other.nin());
+                let want = if r.related_persons_role == "Mother" { "Female" } else { "Male" };
+                assert_eq!(other.gender(), want);
+            }
+        }
+        let parents = p
+            .family_relation
+            .iter()
+            .filter(|r| matches!(r.related_persons_role.as_str(), "Mother" | "Father"))
+            .count();
+        children_with_two_parents += usize::from(parents == 2);
+        // Minors have someone with parental responsibility.
+        if parents > 0 && age(p) < 18 {
+            assert!(
+                p.parental_responsibility.iter().any(|r| r.subject_of_responsibility == p.nin()),
+                "{}",
+                p.nin()
+            );
+        }
+    }
+    assert!(children_with_two_parents > POP.len() / 10, "{children_with_two_parents}");
+}
+
+#[test]
+fn marital_status_is_consistent_married_pairs_divorced_pairs_and_widows_of_the_deceased() {
+    let index = by_nin();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in POP.iter() {
+        let current: Vec<_> = p.marital_status.iter().filter(|m| m.meta.is_valid).collect();
+        assert_eq!(current.len(), 1, "{}: one current marital status", p.nin());
+        let m = current[0];
+        *counts.entry(m.status.as_str()).or_default() += 1;
+        match m.status.as_str() {
+            "Married" => {
+                let spouse = index[m.related_by_marital_status.as_deref().unwrap()];
+                let theirs = spouse.marital_status.iter().find(|s| s.meta.is_valid).unwrap();
+                // FREG keeps a deceased person's status; the survivor becomes a widow(er).
+                let want = if p.status() == "Deceased" { "WidowOrWidower" } else { "Married" };
+                assert_eq!(theirs.status, want, "{}", p.nin());
+                assert_eq!(theirs.related_by_marital_status.as_deref(), Some(p.nin()));
+            }
+            "WidowOrWidower" => {
+                let spouse = index[m.related_by_marital_status.as_deref().unwrap()];
+                assert_eq!(spouse.status(), "Deceased", "a widow's spouse is deceased");
+                assert!(spouse.death.is_some());
+            }
+            "Divorced" => {
+                let ex = index[m.related_by_marital_status.as_deref().unwrap()];
+                assert_eq!(
+                    ex.marital_status.iter().find(|s| s.meta.is_valid).unwrap().status,
+                    "Divorced"
+                );
+                assert!(p.marital_status.len() >= 3, "history kept: unmarried, married, divorced");
+            }
+            _ => {}
+        }
+    }
+    for status in ["Unmarried", "Married", "Divorced", "WidowOrWidower"] {
+        assert!(counts.get(status).copied().unwrap_or(0) > 100, "{status}: {counts:?}");
+    }
+}
+
+#[test]
+fn households_share_a_real_address_and_postal_codes_belong_to_their_municipality() {
+    let index = by_nin();
+    let municipalities: BTreeMap<&str, &fjellport_population::data::Municipality> =
+        fjellport_population::data::municipalities()
+            .iter()
+            .map(|m| (m.number.as_str(), m))
+            .collect();
+    let mut oslo = 0usize;
+    let mut residents = 0usize;
+    for p in POP.iter() {
+        let Some(a) = p.address() else {
+            assert!(matches!(p.status(), "Deceased" | "Emigrated"), "{} has no address", p.nin());
+            continue;
+        };
+        residents += 1;
+        oslo += usize::from(a.municipality_number == "0301");
+        let m = municipalities[a.municipality_number.as_str()];
+        assert!(
+            m.postal_codes.iter().any(|(c, _)| *c == a.city.postal_code),
+            "{} not in {}",
+            a.city.postal_code,
+            m.name
+        );
+        // Children live with at least one parent.
+        if age(p) < 18 {
+            let parents: Vec<_> = p
+                .family_relation
+                .iter()
+                .filter(|r| {
+                    r.related_persons_role != "SpouseOrPartner"
+                        && r.my_role_for_related_person == "Child"
+                })
+                .collect();
+            if !parents.is_empty() {
+                assert!(
+                    parents.iter().any(|r| index[r.related_person.as_str()].address() == Some(a)),
+                    "{} lives alone",
+                    p.nin()
+                );
+            }
+        }
+    }
+    // Oslo holds about 13 % of Norway's population.
+    let share = oslo as f64 / residents as f64;
+    assert!((0.09..0.17).contains(&share), "Oslo share {share}");
+}
+
+#[test]
+fn the_age_distribution_is_close_to_norways() {
+    let n = POP.len() as f64;
+    let share =
+        |lo: u16, hi: u16| POP.iter().filter(|p| (lo..hi).contains(&age(p))).count() as f64 / n;
+    for (lo, hi) in [(0, 18), (18, 67), (67, 120)] {
+        let want = pyramid::share(lo, hi);
+        let got = share(lo, hi);
+        assert!((got - want).abs() < 0.05, "ages {lo}–{hi}: {got:.3} vs SSB {want:.3}");
+    }
+    let women = POP.iter().filter(|p| p.gender() == "Female").count() as f64 / n;
+    assert!((0.46..0.54).contains(&women), "women {women}");
+}
+
+#[test]
+fn d_number_holders_emigrants_and_the_deceased_are_there() {
+    let count = |f: &dyn Fn(&Person) -> bool| POP.iter().filter(|p| f(p)).count();
+    let d =
+        count(&|p| p.norwegian_identification_number[0].identification_number_type == "DNumber");
+    // D-number holders (foreign workers): a few per cent of the resident population.
+    assert!(d > POP.len() * 25 / 1000, "D-numbers: {d}");
+    for p in POP
+        .iter()
+        .filter(|p| p.norwegian_identification_number[0].identification_number_type == "DNumber")
+    {
+        assert_ne!(p.citizenship[0].country_code, "NOR");
+        assert_eq!(p.residence_permit.len(), 1);
+    }
+    assert!(count(&|p| p.status() == "Emigrated") > 20);
+    assert!(count(&|p| p.status() == "Deceased") > 100);
+    // Test-Norge names are adjective + noun; e-mail addresses are on .test domains.
+    for p in POP.iter().take(500) {
+        if let Some(k) = &p.common_contact_register_information {
+            assert!(
+                k.contact_information.email.ends_with(".test"),
+                "{}",
+                k.contact_information.email
+            );
+        }
+    }
+}
+
+#[test]
+fn ordinary_names_for_reserved_persons_come_from_ssb_lists() {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let names: Vec<_> = (0..200)
+        .map(|_| fjellport_population::ordinary_name(&mut rng, fjellport_nin::Sex::Female))
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|(g, _)| ["Anne", "Inger", "Kari", "Marit", "Ingrid"].contains(&g.as_str())),
+        "{names:?}"
+    );
+}
