@@ -50,6 +50,9 @@ pub enum Command {
     /// OAuth clients of the embedded issuers (private_key_jwt).
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// The synthetic population: generate and export.
+    #[command(subcommand)]
+    Population(PopulationCommand),
     /// Norwegian identity numbers: check and generate.
     #[command(subcommand)]
     Nin(crate::nin_cmd::NinCommand),
@@ -66,6 +69,12 @@ pub struct ServeArgs {
     /// test (default: allows localhost origins and test-token services) or production.
     #[arg(long, value_name = "ENV")]
     pub environment: Option<Environment>,
+    /// Test-Norge persons to generate when the database has none (default 10000; 0: none).
+    #[arg(long, value_name = "N")]
+    pub persons: Option<usize>,
+    /// Seed of that population.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +87,29 @@ pub enum KeysCommand {
     Revoke {
         /// The key's id (key_…).
         id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PopulationCommand {
+    /// Generate Test-Norge persons into the database (reserved persons are kept).
+    Generate {
+        /// How many persons (1–2000000).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=2_000_000))]
+        persons: u64,
+        /// Seed: the same seed, size and --clock give the same persons.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Replace an existing Test-Norge population.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Write the population out, one JSON document per line, in a stable order.
+    Export {
+        #[arg(long, default_value = "persons", value_parser = ["persons"])]
+        what: String,
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl"])]
+        format: String,
     },
 }
 
@@ -187,6 +219,12 @@ impl Cli {
             if let Some(env) = &args.environment {
                 flags.insert("environment".into(), json!(env));
             }
+            if let Some(n) = args.persons {
+                flags.insert("persons".into(), json!(n));
+            }
+            if let Some(s) = args.seed {
+                flags.insert("seed".into(), json!(s));
+            }
         }
         Config::load(self.config.as_deref(), Value::Object(flags)).map_err(CliError::Usage)
     }
@@ -199,6 +237,7 @@ impl Cli {
             Command::Keys(cmd) => keys(cmd, config, clock, self.json).await,
             Command::Nin(cmd) => crate::nin_cmd::run(cmd, clock.now(), self.json),
             Command::Clients(cmd) => clients(cmd, config, clock, self.json).await,
+            Command::Population(cmd) => population(cmd, config, clock, self.json).await,
         }
     }
 }
@@ -304,6 +343,65 @@ async fn clients(
         None => {
             let all = store.list_clients().await?;
             output::print(&all.iter().map(ClientView::from).collect::<Vec<_>>(), json).map_err(io)
+        }
+    };
+    store.close().await;
+    result
+}
+
+async fn population(
+    cmd: PopulationCommand,
+    config: Config,
+    clock: fjellport_clock::SharedClock,
+    json: bool,
+) -> Result<(), CliError> {
+    let store = fjellport_store::open(&config.database).await?;
+    let result = match cmd {
+        PopulationCommand::Generate { persons, seed, replace } => {
+            let existing = store.person_count(Some("TestNorge")).await?;
+            if existing > 0 && !replace {
+                store.close().await;
+                return Err(CliError::Usage(format!(
+                    "the database already holds {existing} Test-Norge persons: add --replace to \
+                     generate a new population (reserved persons are kept)"
+                )));
+            }
+            let summary = crate::population::generate_into(
+                store.as_ref(),
+                usize::try_from(persons).unwrap_or(usize::MAX),
+                seed,
+                clock.now(),
+            )
+            .await
+            .map_err(|e| CliError::Runtime(e.to_string()))?;
+            output::print(&summary, json).map_err(io)
+        }
+        PopulationCommand::Export { .. } => {
+            use std::io::Write;
+            // `Stdout` (unlike its lock) can cross await points; the buffer keeps writes large.
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+            let mut write_error: Option<std::io::ErrorKind> = None;
+            let exported = store
+                .export_persons(&mut |doc| {
+                    let written = out.write_all(doc.as_bytes()).and_then(|()| out.write_all(b"\n"));
+                    if let Err(e) = &written {
+                        write_error = Some(e.kind());
+                    }
+                    written
+                })
+                .await;
+            match (exported, write_error) {
+                // The reader went away (`| head`): that is how a pipe ends, not a failure.
+                (_, Some(std::io::ErrorKind::BrokenPipe)) => Ok(()),
+                (_, Some(kind)) => {
+                    Err(CliError::Runtime(format!("cannot write the export: {kind}")))
+                }
+                (Err(e), None) => Err(e.into()),
+                (Ok(_), None) => match out.flush() {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    other => other.map_err(io),
+                },
+            }
         }
     };
     store.close().await;

@@ -51,6 +51,10 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// How often a server checks the database for key changes made elsewhere.
     pub key_poll_millis: u64,
+    /// Test-Norge persons `serve` generates on an empty database (0: none).
+    pub persons: usize,
+    /// Seed of the generated population: the same seed and size give the same persons.
+    pub seed: u64,
     pub apis: Apis,
 }
 
@@ -92,6 +96,8 @@ impl Default for Config {
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             key_poll_millis: 1000,
+            persons: 10_000,
+            seed: 1,
             apis: Apis::default(),
         }
     }
@@ -137,6 +143,12 @@ impl Config {
         }
         if !(50..=60_000).contains(&self.key_poll_millis) {
             return Err("key_poll_millis must be between 50 and 60000".into());
+        }
+        if self.persons > crate::population::MAX_PERSONS {
+            return Err(format!(
+                "persons must be at most {} (SyntPop has about 1.2 million)",
+                crate::population::MAX_PERSONS
+            ));
         }
         if let Some(url) = &self.public_url {
             let ok = url::Url::parse(url)

@@ -8,4 +8,5 @@ pub mod config;
 mod nin_cmd;
 mod ops;
 mod output;
+pub mod population;
 pub mod server;

@@ -114,6 +114,25 @@ pub async fn start(
 ) -> Result<Running, ServeError> {
     ops::prometheus(); // record from the first request on
     let store = fjellport_store::open(&config.database).await?;
+    if config.persons > 0 && store.person_count(Some("TestNorge")).await? == 0 {
+        let summary = crate::population::generate_into(
+            store.as_ref(),
+            config.persons,
+            config.seed,
+            clock.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            crate::population::GenerateError::Store(s) => ServeError::Store(s),
+            other => ServeError::Store(StoreError::Internal(other.to_string())),
+        })?;
+        tracing::info!(
+            persons = summary.persons,
+            seed = summary.seed,
+            seconds = summary.seconds,
+            "generated the population"
+        );
+    }
     let (admin, new_admin_token) = admin_token(&config, store.as_ref()).await?;
     let keys =
         KeyCache::load(store.clone(), config.environment, apis::rate_defaults(&config)).await?;

@@ -12,7 +12,8 @@ use crate::error::map_sqlx;
 use crate::model::{from_secs, to_secs};
 use crate::open::{Backend, PgStore, SqliteStore};
 use crate::{
-    ClientStore, KeyStore, Result, SettingsStore, Store, StoreError, StoredClient, StoredKey,
+    ClientStore, KeyStore, PersonRow, PersonStore, Result, SettingsStore, Store, StoreError,
+    StoredClient, StoredKey,
 };
 
 const KEY_COLUMNS: &str = "id, api, app_type, secret_hash, secret_hint, origins, owner, \
@@ -73,6 +74,13 @@ macro_rules! client_from_row {
         }
     }};
 }
+
+const PERSON_COLUMNS: &str = "seq, id, nin, origin, owner, given_name, family_name, birth_date, \
+                              gender, status, municipality, postal_code, doc";
+/// Rows per INSERT statement: 13 columns × 400 stays far below both databases' bind limits.
+const PERSON_BATCH: usize = 400;
+/// Rows per page when exporting.
+const EXPORT_PAGE: i64 = 2000;
 
 macro_rules! impl_store {
     ($store:ty, $db:ty, $backend:expr) => {
@@ -200,6 +208,84 @@ macro_rules! impl_store {
                 ));
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
                 rows.into_iter().map(|row| Ok(client_from_row!(row))).collect()
+            }
+        }
+
+        #[async_trait]
+        impl PersonStore for $store {
+            async fn person_count(&self, origin: Option<&str>) -> Result<i64> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM persons");
+                if let Some(origin) = origin {
+                    qb.push(" WHERE origin = ");
+                    qb.push_bind(origin);
+                }
+                let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
+                row.try_get::<i64, _>("n").map_err(map_sqlx)
+            }
+
+            async fn replace_persons(&self, origin: &str, rows: &[PersonRow]) -> Result<()> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                let mut qb = QueryBuilder::<$db>::new("DELETE FROM persons WHERE origin = ");
+                qb.push_bind(origin);
+                qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                let mut qb =
+                    QueryBuilder::<$db>::new("SELECT COALESCE(MAX(seq), 0) AS top FROM persons");
+                let top: i64 = qb
+                    .build()
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_sqlx)?
+                    .try_get("top")
+                    .map_err(map_sqlx)?;
+                for (chunk_no, chunk) in rows.chunks(PERSON_BATCH).enumerate() {
+                    let first = top + 1 + (chunk_no * PERSON_BATCH) as i64;
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "INSERT INTO persons ({PERSON_COLUMNS}) "
+                    ));
+                    qb.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
+                        b.push_bind(first + i as i64)
+                            .push_bind(r.id.clone())
+                            .push_bind(r.nin.clone())
+                            .push_bind(r.origin.clone())
+                            .push_bind(r.owner.clone())
+                            .push_bind(r.given_name.clone())
+                            .push_bind(r.family_name.clone())
+                            .push_bind(r.birth_date.clone())
+                            .push_bind(r.gender.clone())
+                            .push_bind(r.status.clone())
+                            .push_bind(r.municipality.clone())
+                            .push_bind(r.postal_code.clone())
+                            .push_bind(r.doc.clone());
+                    });
+                    qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                }
+                tx.commit().await.map_err(map_sqlx)
+            }
+
+            async fn export_persons(
+                &self,
+                each: &mut (dyn for<'s> FnMut(&'s str) -> std::io::Result<()> + Send),
+            ) -> Result<u64> {
+                let mut after = 0i64;
+                let mut count = 0u64;
+                loop {
+                    let mut qb =
+                        QueryBuilder::<$db>::new("SELECT seq, doc FROM persons WHERE seq > ");
+                    qb.push_bind(after);
+                    qb.push(" ORDER BY seq LIMIT ");
+                    qb.push_bind(EXPORT_PAGE);
+                    let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+                    if rows.is_empty() {
+                        return Ok(count);
+                    }
+                    for row in rows {
+                        after = row.try_get("seq").map_err(map_sqlx)?;
+                        let doc: String = row.try_get("doc").map_err(map_sqlx)?;
+                        each(&doc)
+                            .map_err(|e| StoreError::Unavailable(format!("cannot write: {e}")))?;
+                        count += 1;
+                    }
+                }
             }
         }
 

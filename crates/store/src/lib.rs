@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use error::StoreError;
-pub use model::{StoredClient, StoredKey};
+pub use model::{PersonRow, StoredClient, StoredKey};
 pub use open::{Backend, open, redact};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -40,6 +40,21 @@ pub trait ClientStore: Send + Sync {
     async fn list_clients(&self) -> Result<Vec<StoredClient>>;
 }
 
+/// Persons (the synthetic population and reserved persons).
+#[async_trait]
+pub trait PersonStore: Send + Sync {
+    /// How many persons there are, of one origin or all.
+    async fn person_count(&self, origin: Option<&str>) -> Result<i64>;
+    /// Replaces every person of `origin` with `rows`, in one transaction: all or nothing.
+    /// Rows keep their order, after any persons already there.
+    async fn replace_persons(&self, origin: &str, rows: &[PersonRow]) -> Result<()>;
+    /// Calls `each` with every person's JSON document in load order, a page at a time.
+    async fn export_persons(
+        &self,
+        each: &mut (dyn for<'s> FnMut(&'s str) -> std::io::Result<()> + Send),
+    ) -> Result<u64>;
+}
+
 /// Small named values the server keeps across restarts (e.g. the admin token's hash).
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
@@ -51,7 +66,7 @@ pub trait SettingsStore: Send + Sync {
 
 /// Everything the product stores.
 #[async_trait]
-pub trait Store: KeyStore + ClientStore + SettingsStore + std::fmt::Debug {
+pub trait Store: KeyStore + ClientStore + PersonStore + SettingsStore + std::fmt::Debug {
     fn backend(&self) -> Backend;
     /// A round trip to the database that reads our schema, for `/readyz`.
     async fn ping(&self) -> Result<()>;

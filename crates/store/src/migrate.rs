@@ -19,6 +19,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0002_clients.sql"),
         include_str!("../migrations/0002_clients.sql"),
     ),
+    (
+        3,
+        "persons",
+        include_str!("../migrations/0003_persons.sql"),
+        include_str!("../migrations/0003_persons.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

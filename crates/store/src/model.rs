@@ -41,6 +41,25 @@ pub struct StoredClient {
     pub created_at: DateTime<Utc>,
 }
 
+/// A person row: the JSON document and the columns searches and exports use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRow {
+    pub id: String,
+    pub nin: String,
+    /// `TestNorge` or `Reserved`.
+    pub origin: String,
+    pub owner: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    pub gender: String,
+    pub status: String,
+    pub municipality: Option<String>,
+    pub postal_code: Option<String>,
+    pub doc: String,
+}
+
 pub(crate) fn to_secs(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }

@@ -10,6 +10,7 @@ mod dpop;
 mod gateway;
 mod interop;
 mod ops;
+mod population;
 mod replicas;
 mod support;
 mod token;

@@ -22,6 +22,7 @@ pub fn config(database: &str, clock: &str) -> Config {
         admin_token: Some(fjellport::config::SecretString::new(ADMIN_TOKEN)),
         clock: Some(instant(clock)),
         key_poll_millis: 200,
+        persons: 0, // tests that need a population ask for one
         ..Config::default()
     }
 }

@@ -186,3 +186,53 @@ async fn clients_round_trip_and_duplicates_conflict() {
         assert!(matches!(store.get_client("nope").await, Err(StoreError::NotFound { .. })));
     }
 }
+
+fn person(n: usize, origin: &str) -> fjellport_store::PersonRow {
+    fjellport_store::PersonRow {
+        id: format!("id{n}"),
+        nin: format!("{n:011}"),
+        origin: origin.into(),
+        owner: (origin == "Reserved").then(|| "team".into()),
+        given_name: "Vakker".into(),
+        family_name: "Blomst".into(),
+        birth_date: "1980-01-01".into(),
+        gender: "Female".into(),
+        status: "Resident".into(),
+        municipality: Some("0301".into()),
+        postal_code: Some("0150".into()),
+        doc: format!("{{\"id\":\"id{n}\"}}"),
+    }
+}
+
+#[tokio::test]
+async fn persons_are_replaced_whole_keep_reserved_ones_and_export_in_order() {
+    for (name, store, _dir) in backends().await {
+        store.replace_persons("Reserved", &[person(1, "Reserved")]).await.unwrap();
+        let generated: Vec<_> = (10..1010).map(|n| person(n, "TestNorge")).collect();
+        store.replace_persons("TestNorge", &generated).await.unwrap();
+        assert_eq!(store.person_count(None).await.unwrap(), 1001, "{name}");
+        assert_eq!(store.person_count(Some("TestNorge")).await.unwrap(), 1000, "{name}");
+        let again: Vec<_> = (2000..2500).map(|n| person(n, "TestNorge")).collect();
+        store.replace_persons("TestNorge", &again).await.unwrap();
+        assert_eq!(store.person_count(Some("Reserved")).await.unwrap(), 1, "{name}: reserved kept");
+        let mut docs = Vec::new();
+        let n = store
+            .export_persons(&mut |d| {
+                docs.push(d.to_owned());
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(n, 501, "{name}");
+        assert_eq!(docs[0], "{\"id\":\"id1\"}", "{name}: load order");
+        assert_eq!(docs[1], "{\"id\":\"id2000\"}", "{name}");
+        // A failing load changes nothing (duplicate numbers inside one batch).
+        let broken = vec![person(7, "TestNorge"), person(7, "TestNorge")];
+        assert!(store.replace_persons("TestNorge", &broken).await.is_err(), "{name}");
+        assert_eq!(
+            store.person_count(Some("TestNorge")).await.unwrap(),
+            500,
+            "{name}: all or nothing"
+        );
+    }
+}

@@ -1,0 +1,68 @@
+//! Generating the synthetic population into a store: shared by `population generate` and by
+//! `serve` on an empty database.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Datelike, Utc};
+use fjellport_nin::Date;
+use fjellport_population::{Options, Person, generate};
+use fjellport_store::{PersonRow, Store, StoreError};
+use serde::Serialize;
+
+/// Largest population a command accepts (SyntPop's is about 1.2 million).
+pub const MAX_PERSONS: usize = 2_000_000;
+
+/// What a generation did, printed as the final summary.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub persons: usize,
+    pub seed: u64,
+    pub seconds: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("cannot generate the population: {0}")]
+    Numbers(String),
+}
+
+/// Generates `persons` Test-Norge persons with `seed` as of `now` and replaces the stored
+/// Test-Norge population with them in one transaction (reserved persons are kept).
+pub async fn generate_into(
+    store: &dyn Store,
+    persons: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<Summary, GenerateError> {
+    let started = Instant::now();
+    let today =
+        Date::new(u16::try_from(now.year()).unwrap_or(2026), now.month() as u8, now.day() as u8)
+            .unwrap_or(Date { year: 2026, month: 1, day: 1 });
+    let people = generate(&Options { seed, persons, today })
+        .map_err(|e| GenerateError::Numbers(e.to_string()))?;
+    let rows: Vec<PersonRow> = people.iter().map(|p| row(p, "TestNorge", None)).collect();
+    store.replace_persons("TestNorge", &rows).await?;
+    Ok(Summary { persons, seed, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// The store row of a person.
+pub fn row(p: &Person, origin: &str, owner: Option<&str>) -> PersonRow {
+    let name = p.current_name();
+    PersonRow {
+        id: p.id.clone(),
+        nin: p.nin().to_owned(),
+        origin: origin.to_owned(),
+        owner: owner.map(str::to_owned),
+        given_name: name.map(|n| n.given_name.clone()).unwrap_or_default(),
+        family_name: name.map(|n| n.family_name.clone()).unwrap_or_default(),
+        birth_date: p.birth_date().to_owned(),
+        gender: p.gender().to_owned(),
+        status: p.status().to_owned(),
+        municipality: p.address().map(|a| a.municipality_number.clone()),
+        postal_code: p.address().map(|a| a.city.postal_code.clone()),
+        doc: serde_json::to_string(p).unwrap_or_default(),
+    }
+}

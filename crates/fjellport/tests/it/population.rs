@@ -1,0 +1,96 @@
+//! The population through the CLI and `serve`: generation, refusal to overwrite, exports that
+//! are byte-identical across runs and databases.
+
+use crate::cli::fjellport;
+use crate::support::{BEFORE_SUNSET, TestServer, config};
+
+fn export(db: &str) -> Vec<u8> {
+    let out = fjellport(&["population", "export", "--database", db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+fn generate(db: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "--clock",
+        BEFORE_SUNSET,
+        "population",
+        "generate",
+        "--persons",
+        "300",
+        "--seed",
+        "5",
+        "--database",
+        db,
+    ];
+    args.extend_from_slice(extra);
+    fjellport(&args)
+}
+
+#[test]
+fn generate_refuses_to_overwrite_without_replace_and_exports_every_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("pop.db").display());
+    let out = generate(&db, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["persons"], 300);
+    let first = export(&db);
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&first).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 300);
+    assert!(
+        lines
+            .iter()
+            .all(|p| p["norwegianIdentificationNumber"][0]["identificationNumber"].is_string())
+    );
+
+    let again = generate(&db, &[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--replace"));
+    assert_eq!(export(&db), first, "nothing changed");
+    let replaced = generate(&db, &["--replace"]);
+    assert!(replaced.status.success());
+    assert_eq!(export(&db), first, "the same seed, size and clock give the same persons");
+
+    for bad in [["--persons", "0"], ["--persons", "3000000"], ["--persons", "many"]] {
+        let out = fjellport(&["population", "generate", bad[0], bad[1], "--database", &db]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+#[test]
+fn exports_are_byte_identical_on_sqlite_and_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = format!("sqlite:{}", dir.path().join("a.db").display());
+    assert!(generate(&a, &[]).status.success());
+    let reference = export(&a);
+    let b = format!("sqlite:{}", dir.path().join("b.db").display());
+    assert!(generate(&b, &[]).status.success());
+    assert_eq!(export(&b), reference, "two SQLite files");
+    let Some(pg) = tokio::runtime::Runtime::new().unwrap().block_on(crate::support::postgres())
+    else {
+        return;
+    };
+    assert!(generate(&pg, &[]).status.success());
+    assert_eq!(export(&pg), reference, "SQLite and PostgreSQL");
+}
+
+#[tokio::test]
+async fn serve_generates_the_population_on_an_empty_database_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("serve.db").display());
+    let mut cfg = config(&db, BEFORE_SUNSET);
+    cfg.persons = 250;
+    cfg.seed = 9;
+    let s = TestServer::start(cfg.clone()).await;
+    assert_eq!(s.get("/readyz").send().await.unwrap().status(), 200);
+    s.stop().await;
+    let first = export(&db);
+    assert_eq!(String::from_utf8_lossy(&first).lines().count(), 250);
+    // A restart keeps the population: nothing is regenerated.
+    cfg.seed = 10;
+    let s = TestServer::start(cfg).await;
+    s.stop().await;
+    assert_eq!(export(&db), first);
+}
