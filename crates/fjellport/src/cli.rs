@@ -366,14 +366,34 @@ async fn population(
                      generate a new population (reserved persons are kept)"
                 )));
             }
+            let total = usize::try_from(persons).unwrap_or(usize::MAX);
+            // A progress bar only for people watching a terminal.
+            let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+                let bar = indicatif::ProgressBar::new(persons);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{elapsed_precise} [{bar:40}] {pos}/{len} persons ({per_sec})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar
+            });
             let summary = crate::population::generate_into(
                 store.as_ref(),
-                usize::try_from(persons).unwrap_or(usize::MAX),
+                total,
                 seed,
                 clock.now(),
+                &|done| {
+                    if let Some(bar) = &bar {
+                        bar.set_position(done as u64);
+                    }
+                },
             )
             .await
             .map_err(|e| CliError::Runtime(e.to_string()))?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
             output::print(&summary, json).map_err(io)
         }
         PopulationCommand::Export { .. } => {

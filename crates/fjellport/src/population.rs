@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Utc};
 use fjellport_nin::Date;
-use fjellport_population::{Options, Person, generate};
+use fjellport_population::{Generator, Options, Person};
 use fjellport_store::{PersonRow, Store, StoreError};
 use serde::Serialize;
 
@@ -29,23 +29,40 @@ pub enum GenerateError {
     Numbers(String),
 }
 
+/// Persons generated and written per step: bounds memory whatever the population's size.
+const BATCH: usize = 20_000;
+
 /// Generates `persons` Test-Norge persons with `seed` as of `now` and replaces the stored
-/// Test-Norge population with them in one transaction (reserved persons are kept).
+/// Test-Norge population with them in one transaction (reserved persons are kept): a failure
+/// anywhere leaves the database as it was. `progress` hears the running count.
 pub async fn generate_into(
     store: &dyn Store,
     persons: usize,
     seed: u64,
     now: DateTime<Utc>,
+    progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Summary, GenerateError> {
     let started = Instant::now();
     let today =
         Date::new(u16::try_from(now.year()).unwrap_or(2026), now.month() as u8, now.day() as u8)
             .unwrap_or(Date { year: 2026, month: 1, day: 1 });
-    let people = generate(&Options { seed, persons, today })
-        .map_err(|e| GenerateError::Numbers(e.to_string()))?;
-    let rows: Vec<PersonRow> = people.iter().map(|p| row(p, "TestNorge", None)).collect();
-    store.replace_persons("TestNorge", &rows).await?;
-    Ok(Summary { persons, seed, seconds: started.elapsed().as_secs_f64() })
+    let mut generator = Generator::new(Options { seed, persons, today });
+    let mut load = store.load_persons("TestNorge").await?;
+    let mut done = 0;
+    loop {
+        let batch =
+            generator.next_batch(BATCH).map_err(|e| GenerateError::Numbers(e.to_string()))?;
+        if batch.is_empty() {
+            break;
+        }
+        let rows: Vec<PersonRow> = batch.iter().map(|p| row(p, "TestNorge", None)).collect();
+        drop(batch);
+        done += rows.len();
+        load.add(rows).await?;
+        progress(done);
+    }
+    load.commit().await?;
+    Ok(Summary { persons: done, seed, seconds: started.elapsed().as_secs_f64() })
 }
 
 /// The store row of a person.

@@ -120,6 +120,7 @@ pub async fn start(
             config.persons,
             config.seed,
             clock.now(),
+            &|_| {},
         )
         .await
         .map_err(|e| match e {

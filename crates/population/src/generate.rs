@@ -43,10 +43,60 @@ const MAIL_DOMAINS: [&str; 3] = ["eksempel.test", "testpost.test", "fjellpost.te
 const SOURCE: &str = "Skatteetaten";
 
 struct Gen<'a> {
-    rng: ChaCha8Rng,
-    alloc: Allocator,
+    rng: &'a mut ChaCha8Rng,
+    alloc: &'a mut Allocator,
     today: Date,
     out: &'a mut Vec<Person>,
+}
+
+/// Generates a population household by household, in batches, so a large one never has to be
+/// held in memory whole. Batches end on household boundaries: every family link in a batch
+/// points into the same batch or an earlier one.
+#[derive(Debug)]
+pub struct Generator {
+    rng: ChaCha8Rng,
+    alloc: Allocator,
+    opts: Options,
+    made: usize,
+}
+
+impl Generator {
+    pub fn new(opts: Options) -> Generator {
+        Generator {
+            rng: ChaCha8Rng::seed_from_u64(opts.seed),
+            alloc: Allocator::new(),
+            opts,
+            made: 0,
+        }
+    }
+
+    /// The next persons, at least `at_least` of them unless the population is complete;
+    /// empty once it is.
+    pub fn next_batch(&mut self, at_least: usize) -> Result<Vec<Person>, AllocError> {
+        let mut out = Vec::with_capacity(at_least + 8);
+        let mut g = Gen {
+            rng: &mut self.rng,
+            alloc: &mut self.alloc,
+            today: self.opts.today,
+            out: &mut out,
+        };
+        while g.out.len() < at_least && self.made + g.out.len() < self.opts.persons {
+            let remaining = self.opts.persons - self.made - g.out.len();
+            let before = g.out.len();
+            g.household()?;
+            if g.out.len() - before > remaining {
+                // Too big for what is left: drop it and fill with a single adult instead.
+                g.out.truncate(before);
+                let home = g.home(18);
+                let age = g.adult_age(18, 90);
+                let sex = if g.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
+                let family = g.family_name();
+                g.person(age, sex, &family, Some(&home), Kind::Fnr)?;
+            }
+        }
+        self.made += out.len();
+        Ok(out)
+    }
 }
 
 /// A household's shared address.
@@ -92,30 +142,18 @@ fn ascii_mail(word: &str) -> String {
         .collect()
 }
 
-/// Generates the population.
+/// Generates the whole population at once (fine for tests and small sizes; large ones should
+/// use [`Generator`] batch by batch).
 pub fn generate(opts: &Options) -> Result<Vec<Person>, AllocError> {
-    let mut out = Vec::with_capacity(opts.persons);
-    let mut g = Gen {
-        rng: ChaCha8Rng::seed_from_u64(opts.seed),
-        alloc: Allocator::new(),
-        today: opts.today,
-        out: &mut out,
-    };
-    while g.out.len() < opts.persons {
-        let remaining = opts.persons - g.out.len();
-        let before = g.out.len();
-        g.household()?;
-        if g.out.len() - before > remaining {
-            // Too big for what is left: drop it and fill with a single adult instead.
-            g.out.truncate(before);
-            let home = g.home(18);
-            let age = g.adult_age(18, 90);
-            let sex = if g.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
-            let family = g.family_name();
-            g.person(age, sex, &family, Some(&home), Kind::Fnr)?;
+    let mut generator = Generator::new(*opts);
+    let mut all = Vec::with_capacity(opts.persons);
+    loop {
+        let batch = generator.next_batch(10_000)?;
+        if batch.is_empty() {
+            return Ok(all);
         }
+        all.extend(batch);
     }
-    Ok(out)
 }
 
 impl Gen<'_> {

@@ -7,5 +7,5 @@ pub mod generate;
 pub mod model;
 pub mod pyramid;
 
-pub use generate::{Options, generate, ordinary_name};
+pub use generate::{Generator, Options, generate, ordinary_name};
 pub use model::Person;

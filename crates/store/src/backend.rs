@@ -12,8 +12,8 @@ use crate::error::map_sqlx;
 use crate::model::{from_secs, to_secs};
 use crate::open::{Backend, PgStore, SqliteStore};
 use crate::{
-    ClientStore, KeyStore, PersonRow, PersonStore, Result, SettingsStore, Store, StoreError,
-    StoredClient, StoredKey,
+    ClientStore, KeyStore, PersonLoad, PersonRow, PersonStore, Result, SettingsStore, Store,
+    StoreError, StoredClient, StoredKey,
 };
 
 const KEY_COLUMNS: &str = "id, api, app_type, secret_hash, secret_hint, origins, owner, \
@@ -83,7 +83,59 @@ const PERSON_BATCH: usize = 400;
 const EXPORT_PAGE: i64 = 2000;
 
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:expr) => {
+    ($store:ty, $db:ty, $backend:expr, $loader:ident) => {
+        /// A person load: one open transaction, the next load-order number, and the secondary
+        /// indexes taken off for the load (rebuilt at commit, which is far faster than keeping
+        /// them up to date row by row).
+        struct $loader {
+            tx: sqlx::Transaction<'static, $db>,
+            next: i64,
+            dropped_indexes: Vec<String>,
+        }
+
+        #[async_trait]
+        impl PersonLoad for $loader {
+            async fn add(&mut self, rows: Vec<PersonRow>) -> Result<()> {
+                let mut rows = rows.into_iter().peekable();
+                while rows.peek().is_some() {
+                    let first = self.next;
+                    let chunk: Vec<PersonRow> = rows.by_ref().take(PERSON_BATCH).collect();
+                    let n = chunk.len() as i64;
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "INSERT INTO persons ({PERSON_COLUMNS}) "
+                    ));
+                    qb.push_values(chunk.into_iter().enumerate(), |mut b, (i, r)| {
+                        b.push_bind(first + i as i64)
+                            .push_bind(r.id)
+                            .push_bind(r.nin)
+                            .push_bind(r.origin)
+                            .push_bind(r.owner)
+                            .push_bind(r.given_name)
+                            .push_bind(r.family_name)
+                            .push_bind(r.birth_date)
+                            .push_bind(r.gender)
+                            .push_bind(r.status)
+                            .push_bind(r.municipality)
+                            .push_bind(r.postal_code)
+                            .push_bind(r.doc);
+                    });
+                    qb.build().execute(&mut *self.tx).await.map_err(map_sqlx)?;
+                    self.next += n;
+                }
+                Ok(())
+            }
+
+            async fn commit(mut self: Box<Self>) -> Result<()> {
+                for ddl in std::mem::take(&mut self.dropped_indexes) {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(map_sqlx)?;
+                }
+                self.tx.commit().await.map_err(map_sqlx)
+            }
+        }
+
         impl $store {
             async fn bump_revision(
                 tx: &mut sqlx::Transaction<'_, $db>,
@@ -224,6 +276,12 @@ macro_rules! impl_store {
             }
 
             async fn replace_persons(&self, origin: &str, rows: &[PersonRow]) -> Result<()> {
+                let mut load = self.load_persons(origin).await?;
+                load.add(rows.to_vec()).await?;
+                load.commit().await
+            }
+
+            async fn load_persons(&self, origin: &str) -> Result<Box<dyn PersonLoad>> {
                 let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
                 let mut qb = QueryBuilder::<$db>::new("DELETE FROM persons WHERE origin = ");
                 qb.push_bind(origin);
@@ -237,29 +295,15 @@ macro_rules! impl_store {
                     .map_err(map_sqlx)?
                     .try_get("top")
                     .map_err(map_sqlx)?;
-                for (chunk_no, chunk) in rows.chunks(PERSON_BATCH).enumerate() {
-                    let first = top + 1 + (chunk_no * PERSON_BATCH) as i64;
-                    let mut qb = QueryBuilder::<$db>::new(format!(
-                        "INSERT INTO persons ({PERSON_COLUMNS}) "
-                    ));
-                    qb.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
-                        b.push_bind(first + i as i64)
-                            .push_bind(r.id.clone())
-                            .push_bind(r.nin.clone())
-                            .push_bind(r.origin.clone())
-                            .push_bind(r.owner.clone())
-                            .push_bind(r.given_name.clone())
-                            .push_bind(r.family_name.clone())
-                            .push_bind(r.birth_date.clone())
-                            .push_bind(r.gender.clone())
-                            .push_bind(r.status.clone())
-                            .push_bind(r.municipality.clone())
-                            .push_bind(r.postal_code.clone())
-                            .push_bind(r.doc.clone());
-                    });
-                    qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                let mut dropped_indexes = Vec::new();
+                for (name, ddl) in <$store>::person_indexes(&mut tx).await? {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_sqlx)?;
+                    dropped_indexes.push(ddl);
                 }
-                tx.commit().await.map_err(map_sqlx)
+                Ok(Box::new($loader { tx, next: top + 1, dropped_indexes }))
             }
 
             async fn export_persons(
@@ -329,5 +373,50 @@ macro_rules! impl_store {
     };
 }
 
-impl_store!(SqliteStore, Sqlite, Backend::Sqlite);
-impl_store!(PgStore, Postgres, Backend::Postgres);
+impl_store!(SqliteStore, Sqlite, Backend::Sqlite, SqlitePersonLoad);
+impl_store!(PgStore, Postgres, Backend::Postgres, PgPersonLoad);
+
+// Where the dialects differ: how each catalog lists a table's secondary indexes (name and the
+// statement that makes it). Constraint indexes (primary key, UNIQUE) are not listed: they stay.
+
+impl SqliteStore {
+    async fn person_indexes(
+        tx: &mut sqlx::Transaction<'static, Sqlite>,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' \
+             AND sql IS NOT NULL ORDER BY name",
+        )
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                Ok((r.try_get("name").map_err(map_sqlx)?, r.try_get("sql").map_err(map_sqlx)?))
+            })
+            .collect()
+    }
+}
+
+impl PgStore {
+    async fn person_indexes(
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT i.indexname AS name, i.indexdef AS sql FROM pg_indexes i \
+             JOIN pg_namespace n ON n.nspname = i.schemaname \
+             JOIN pg_class c ON c.relname = i.indexname AND c.relnamespace = n.oid \
+             JOIN pg_index x ON x.indexrelid = c.oid \
+             WHERE i.tablename = 'persons' AND i.schemaname = current_schema() \
+             AND NOT x.indisunique AND NOT x.indisprimary ORDER BY i.indexname",
+        )
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                Ok((r.try_get("name").map_err(map_sqlx)?, r.try_get("sql").map_err(map_sqlx)?))
+            })
+            .collect()
+    }
+}

@@ -48,11 +48,22 @@ pub trait PersonStore: Send + Sync {
     /// Replaces every person of `origin` with `rows`, in one transaction: all or nothing.
     /// Rows keep their order, after any persons already there.
     async fn replace_persons(&self, origin: &str, rows: &[PersonRow]) -> Result<()>;
+    /// Starts replacing every person of `origin`, in one transaction: rows are added in batches
+    /// and become visible at `commit`; dropping the load without committing changes nothing.
+    async fn load_persons(&self, origin: &str) -> Result<Box<dyn PersonLoad>>;
     /// Calls `each` with every person's JSON document in load order, a page at a time.
     async fn export_persons(
         &self,
         each: &mut (dyn for<'s> FnMut(&'s str) -> std::io::Result<()> + Send),
     ) -> Result<u64>;
+}
+
+/// A load in progress (see [`PersonStore::load_persons`]).
+#[async_trait]
+pub trait PersonLoad: Send {
+    /// Adds rows (taken by value: a bulk load should not copy every field once more).
+    async fn add(&mut self, rows: Vec<PersonRow>) -> Result<()>;
+    async fn commit(self: Box<Self>) -> Result<()>;
 }
 
 /// Small named values the server keeps across restarts (e.g. the admin token's hash).

@@ -236,3 +236,34 @@ async fn persons_are_replaced_whole_keep_reserved_ones_and_export_in_order() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_bulk_load_rebuilds_the_search_indexes_and_a_dropped_load_changes_nothing() {
+    use fjellport_store::Backend;
+    for (name, store, dir) in backends().await {
+        let mut load = store.load_persons("TestNorge").await.unwrap();
+        load.add((1..=50).map(|n| person(n, "TestNorge")).collect()).await.unwrap();
+        load.commit().await.unwrap();
+        // A load that is dropped before commit leaves the persons and indexes as they were.
+        {
+            let mut load = store.load_persons("TestNorge").await.unwrap();
+            load.add(vec![person(999, "TestNorge")]).await.unwrap();
+        }
+        assert_eq!(store.person_count(Some("TestNorge")).await.unwrap(), 50, "{name}");
+        // The indexes exist again (checked in the catalog of a file database or PostgreSQL).
+        if store.backend() == Backend::Sqlite
+            && let Some(dir) = &dir
+        {
+            use sqlx::Connection;
+            let url = format!("sqlite:{}", dir.path().join("t.db").display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' AND sql IS NOT NULL",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(n, 6, "{name}: the six search indexes");
+        }
+    }
+}
