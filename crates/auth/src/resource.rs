@@ -2,11 +2,12 @@
 //! against a trusted issuer. The gateway turns [`GuardError`] into a 401/403 with the
 //! `WWW-Authenticate: DPoP …` challenge.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use crate::dpop::{ProofError, ProofPolicy, ProofTarget, ReplayCache, verify_proof};
 use crate::issuer::Issuer;
-use crate::token::{TokenError, TokenPolicy, verify_token};
+use crate::token::{AccessToken, TokenError, TokenPolicy, verify_token};
 
 /// Verifies DPoP-bound access tokens from the embedded issuer.
 #[derive(Debug)]
@@ -14,7 +15,13 @@ pub struct DpopGuard {
     pub issuer: Arc<Issuer>,
     pub proof_policy: ProofPolicy,
     replay: ReplayCache,
+    /// Verified tokens by SHA-256, until they expire: a token's signature is checked once,
+    /// while every request's proof is still checked in full (DESIGN: performance principles).
+    verified: RwLock<HashMap<[u8; 32], AccessToken>>,
 }
+
+/// Tokens remembered as verified; past this the cache starts over (bounded memory).
+const VERIFIED_CAPACITY: usize = 100_000;
 
 /// What a request presents: the token from `Authorization: DPoP`, the raw `DPoP` header
 /// values, and the request's method and external URI.
@@ -71,12 +78,56 @@ impl GuardError {
 }
 
 impl DpopGuard {
+    /// The token's facts, from the cache when it was verified before and has not expired.
+    /// The cache is keyed by the token's hash and the policy it was checked against.
+    fn verified_token(
+        &self,
+        token: &str,
+        policy: &TokenPolicy,
+        now: i64,
+    ) -> Result<AccessToken, GuardError> {
+        let key = {
+            let text = format!(
+                "{}\u{0}{}\u{0}{}\u{0}{token}",
+                policy.issuer, policy.audience, policy.scope
+            );
+            let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
+            let mut k = [0u8; 32];
+            k.copy_from_slice(d.as_ref());
+            k
+        };
+        let cached = self.verified.read().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        if let Some(access) = cached {
+            if now <= access.exp + policy.leeway_secs {
+                return Ok(access);
+            }
+            return Err(GuardError::Token(TokenError::Expired));
+        }
+        let issuer = &self.issuer;
+        let access = verify_token(token, &|kid| issuer.public_key(kid), policy, now)
+            .map_err(GuardError::Token)?;
+        let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= VERIFIED_CAPACITY {
+            cache.retain(|_, t| now <= t.exp + policy.leeway_secs);
+            if cache.len() >= VERIFIED_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(key, access.clone());
+        Ok(access)
+    }
+
     pub fn new(
         issuer: Arc<Issuer>,
         proof_policy: ProofPolicy,
         replay_capacity: usize,
     ) -> DpopGuard {
-        DpopGuard { issuer, proof_policy, replay: ReplayCache::new(replay_capacity) }
+        DpopGuard {
+            issuer,
+            proof_policy,
+            replay: ReplayCache::new(replay_capacity),
+            verified: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Checks the presented token and proof for a request, against what the API requires.
@@ -93,9 +144,7 @@ impl DpopGuard {
             scope: scope.to_owned(),
             leeway_secs: 30,
         };
-        let issuer = &self.issuer;
-        let access = verify_token(token, &|kid| issuer.public_key(kid), &policy, now)
-            .map_err(GuardError::Token)?;
+        let access = self.verified_token(token, &policy, now)?;
         let bound = access.jkt.as_deref().ok_or(GuardError::NotBound)?;
         let target = ProofTarget { method, uri, access_token: Some(token), nonce: None, now };
         let proof = verify_proof(proofs, &target, &self.proof_policy, &self.replay)
