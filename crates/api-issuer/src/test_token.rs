@@ -14,8 +14,8 @@ use serde_json::{Map, Value, json};
 
 use crate::IssuerState;
 
-/// Longest lifetime a test token may ask for: one day.
-const MAX_LIFETIME_SECS: i64 = 86_400;
+/// Longest lifetime a test token may ask for (retired keys stay published that long).
+const MAX_LIFETIME_SECS: i64 = fjellport_auth::issuer::MAX_TOKEN_LIFETIME_SECS;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -4,10 +4,17 @@
 use std::sync::{Arc, RwLock};
 
 use fjellport_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::jose::{EcSigningKey, JoseError, PublicJwk, b64d, b64e};
 use crate::secret::random_id;
+
+/// The longest lifetime any token of ours can have (test tokens may ask for a day).
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 86_400;
+/// How long a retired key stays published: every token it signed has expired by then
+/// (the longest lifetime plus the verifiers' 30 s leeway).
+pub const KEEP_RETIRED_SECS: i64 = MAX_TOKEN_LIFETIME_SECS + 30;
 
 /// One issuer, e.g. `helseid` at `<public url>/helseid`.
 #[derive(Debug)]
@@ -15,8 +22,83 @@ pub struct Issuer {
     pub name: &'static str,
     /// The issuer identifier: the external URL, never the bind address.
     pub url: String,
-    /// Current key first.
-    keys: RwLock<Vec<Arc<EcSigningKey>>>,
+    /// How long a retired key stays published: the longest token lifetime plus leeway, so every
+    /// token it signed can still be verified.
+    keep_retired_secs: i64,
+    state: RwLock<KeyState>,
+}
+
+#[derive(Debug, Default)]
+struct KeyState {
+    /// The stored setting this state was built from (to notice changes cheaply).
+    stored: String,
+    /// Published keys, current first.
+    keys: Vec<Arc<EcSigningKey>>,
+}
+
+/// One stored signing key. Older databases hold bare PKCS#8 strings; they read as never retired.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum StoredSigningKey {
+    Full {
+        pkcs8: String,
+        #[serde(rename = "createdAt")]
+        created_at: i64,
+        #[serde(rename = "retiredAt", default)]
+        retired_at: Option<i64>,
+    },
+    Legacy(String),
+}
+
+impl StoredSigningKey {
+    fn pkcs8(&self) -> &str {
+        match self {
+            StoredSigningKey::Full { pkcs8, .. } | StoredSigningKey::Legacy(pkcs8) => pkcs8,
+        }
+    }
+
+    fn retired_at(&self) -> Option<i64> {
+        match self {
+            StoredSigningKey::Full { retired_at, .. } => *retired_at,
+            StoredSigningKey::Legacy(_) => None,
+        }
+    }
+}
+
+/// What a rotation did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rotation {
+    pub issuer: String,
+    pub new_kid: String,
+    pub retired_kid: Option<String>,
+    /// Keys retired long enough ago that no token they signed can still be valid.
+    pub removed_kids: Vec<String>,
+}
+
+fn setting_name(name: &str) -> String {
+    format!("issuer.{name}.signing_keys")
+}
+
+fn parse_keys(setting: &str, stored: &str) -> Result<Vec<StoredSigningKey>, StoreError> {
+    serde_json::from_str(stored)
+        .map_err(|e| StoreError::Corrupt(format!("{setting} is not a JSON list of keys: {e}")))
+}
+
+fn decode(setting: &str, k: &StoredSigningKey) -> Result<EcSigningKey, StoreError> {
+    b64d(k.pkcs8())
+        .and_then(|der| EcSigningKey::from_pkcs8(&der).ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("{setting} holds an unusable key")))
+}
+
+fn fresh_entry(now: i64) -> Result<(StoredSigningKey, String), StoreError> {
+    let key = EcSigningKey::generate()
+        .map_err(|e| StoreError::Internal(format!("cannot make a signing key: {e}")))?;
+    let kid = key.kid().to_owned();
+    Ok((
+        StoredSigningKey::Full { pkcs8: b64e(key.pkcs8()), created_at: now, retired_at: None },
+        kid,
+    ))
 }
 
 impl Issuer {
@@ -26,45 +108,97 @@ impl Issuer {
         store: &dyn Store,
         name: &'static str,
         url: String,
+        keep_retired_secs: i64,
+        now: i64,
     ) -> Result<Issuer, StoreError> {
-        let setting = format!("issuer.{name}.signing_keys");
-        let stored = match store.get_setting(&setting).await? {
-            Some(v) => v,
-            None => {
-                let key = EcSigningKey::generate()
-                    .map_err(|e| StoreError::Internal(format!("cannot make a signing key: {e}")))?;
-                let fresh = json!([b64e(key.pkcs8())]).to_string();
-                store.put_setting_if_absent(&setting, &fresh).await?
-            }
-        };
-        let list: Vec<String> = serde_json::from_str(&stored)
-            .map_err(|e| StoreError::Corrupt(format!("{setting} is not a JSON list: {e}")))?;
-        let keys = list
-            .iter()
-            .map(|b64| {
-                b64d(b64)
-                    .and_then(|der| EcSigningKey::from_pkcs8(&der).ok())
-                    .map(Arc::new)
-                    .ok_or_else(|| StoreError::Corrupt(format!("{setting} holds an unusable key")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if keys.is_empty() {
-            return Err(StoreError::Corrupt(format!("{setting} holds no key")));
+        let setting = setting_name(name);
+        if store.get_setting(&setting).await?.is_none() {
+            let (entry, _) = fresh_entry(now)?;
+            let value = serde_json::to_string(&[entry]).unwrap_or_default();
+            store.put_setting_if_absent(&setting, &value).await?;
         }
-        Ok(Issuer { name, url: url.trim_end_matches('/').to_owned(), keys: RwLock::new(keys) })
+        let issuer = Issuer {
+            name,
+            url: url.trim_end_matches('/').to_owned(),
+            keep_retired_secs,
+            state: RwLock::new(KeyState::default()),
+        };
+        issuer.refresh(store, now).await?;
+        Ok(issuer)
+    }
+
+    /// Re-reads the keys if the stored list changed (a rotation by the CLI or another replica),
+    /// and stops publishing retired keys whose tokens have all expired.
+    pub async fn refresh(&self, store: &dyn Store, now: i64) -> Result<bool, StoreError> {
+        let setting = setting_name(self.name);
+        let stored = store.get_setting(&setting).await?.unwrap_or_default();
+        let entries = parse_keys(&setting, &stored)?;
+        let mut keys = Vec::new();
+        for entry in &entries {
+            if entry.retired_at().is_some_and(|r| r + self.keep_retired_secs < now) {
+                continue;
+            }
+            keys.push(Arc::new(decode(&setting, entry)?));
+        }
+        if keys.is_empty() {
+            return Err(StoreError::Corrupt(format!("{setting} holds no usable key")));
+        }
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let changed = state.stored != stored || state.keys.len() != keys.len();
+        *state = KeyState { stored, keys };
+        Ok(changed)
+    }
+
+    /// Makes a new current key; the old one stays published until its tokens have expired,
+    /// and keys retired longer ago than that are removed. Any replica picks the change up.
+    pub async fn rotate(
+        store: &dyn Store,
+        name: &str,
+        keep_retired_secs: i64,
+        now: i64,
+    ) -> Result<Rotation, StoreError> {
+        let setting = setting_name(name);
+        let stored = store.get_setting(&setting).await?.unwrap_or_else(|| "[]".into());
+        let mut entries = parse_keys(&setting, &stored)?;
+        let mut retired_kid = None;
+        for entry in &mut entries {
+            if entry.retired_at().is_none() {
+                let kid = decode(&setting, entry)?.kid().to_owned();
+                retired_kid.get_or_insert(kid);
+                *entry = StoredSigningKey::Full {
+                    pkcs8: entry.pkcs8().to_owned(),
+                    created_at: match entry {
+                        StoredSigningKey::Full { created_at, .. } => *created_at,
+                        StoredSigningKey::Legacy(_) => 0,
+                    },
+                    retired_at: Some(now),
+                };
+            }
+        }
+        let mut removed_kids = Vec::new();
+        let mut kept = Vec::new();
+        for entry in entries {
+            if entry.retired_at().is_some_and(|r| r + keep_retired_secs < now) {
+                removed_kids.push(decode(&setting, &entry)?.kid().to_owned());
+            } else {
+                kept.push(entry);
+            }
+        }
+        let (fresh, new_kid) = fresh_entry(now)?;
+        kept.insert(0, fresh);
+        store.set_setting(&setting, &serde_json::to_string(&kept).unwrap_or_default()).await?;
+        Ok(Rotation { issuer: name.to_owned(), new_kid, retired_kid, removed_kids })
     }
 
     fn current(&self) -> Arc<EcSigningKey> {
-        self.keys.read().unwrap_or_else(|e| e.into_inner())[0].clone()
+        self.state.read().unwrap_or_else(|e| e.into_inner()).keys[0].clone()
     }
 
     /// The public key with this `kid` (any key still published).
     pub fn public_key(&self, kid: Option<&str>) -> Option<PublicJwk> {
-        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        match kid {
-            Some(kid) => keys.iter().find(|k| k.kid() == kid).map(|k| k.public_jwk()),
-            None => None,
-        }
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let kid = kid?;
+        state.keys.iter().find(|k| k.kid() == kid).map(|k| k.public_jwk())
     }
 
     pub fn token_endpoint(&self) -> String {
@@ -72,8 +206,9 @@ impl Issuer {
     }
 
     pub fn jwks(&self) -> Value {
-        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        let list: Vec<Value> = keys
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let list: Vec<Value> = state
+            .keys
             .iter()
             .map(|k| {
                 let mut jwk = k.public_jwk().members;

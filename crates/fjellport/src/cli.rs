@@ -50,6 +50,9 @@ pub enum Command {
     /// OAuth clients of the embedded issuers (private_key_jwt).
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// The embedded token issuers.
+    #[command(subcommand)]
+    Issuer(IssuerCommand),
     /// The synthetic population: generate and export.
     #[command(subcommand)]
     Population(PopulationCommand),
@@ -87,6 +90,16 @@ pub enum KeysCommand {
     Revoke {
         /// The key's id (key_…).
         id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IssuerCommand {
+    /// Make a new signing key; the old one stays in JWKS until every token it signed has
+    /// expired. Running servers switch within about 2 s.
+    RotateKey {
+        #[arg(long, default_value = "helseid", value_parser = ["helseid"])]
+        issuer: String,
     },
 }
 
@@ -238,6 +251,18 @@ impl Cli {
             Command::Nin(cmd) => crate::nin_cmd::run(cmd, clock.now(), self.json),
             Command::Clients(cmd) => clients(cmd, config, clock, self.json).await,
             Command::Population(cmd) => population(cmd, config, clock, self.json).await,
+            Command::Issuer(IssuerCommand::RotateKey { issuer }) => {
+                let store = fjellport_store::open(&config.database).await?;
+                let rotation = fjellport_auth::issuer::Issuer::rotate(
+                    store.as_ref(),
+                    &issuer,
+                    fjellport_auth::issuer::KEEP_RETIRED_SECS,
+                    clock.now().timestamp(),
+                )
+                .await;
+                store.close().await;
+                output::print(&rotation?, self.json).map_err(io)
+            }
         }
     }
 }

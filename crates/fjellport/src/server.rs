@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use fjellport_auth::dpop::{ProofPolicy, ReplayCache};
-use fjellport_auth::issuer::Issuer;
+use fjellport_auth::issuer::{Issuer, KEEP_RETIRED_SECS};
 use fjellport_auth::jose::Alg;
 use fjellport_auth::nonce::NonceKey;
 use fjellport_auth::resource::DpopGuard;
@@ -147,8 +147,16 @@ pub async fn start(
     // `--listen 127.0.0.1:0` the port is only known now): issuer URLs and DPoP `htu` use it.
     config.public_url.get_or_insert_with(|| format!("http://{addr}"));
     let helseid = Arc::new(
-        Issuer::open(store.as_ref(), "helseid", format!("{}/helseid", config.public_url())).await?,
+        Issuer::open(
+            store.as_ref(),
+            "helseid",
+            format!("{}/helseid", config.public_url()),
+            KEEP_RETIRED_SECS,
+            clock.now().timestamp(),
+        )
+        .await?,
     );
+    let key_watcher = watch_issuer(helseid.clone(), store.clone(), clock.clone());
     let dpop = Arc::new(DpopGuard::new(helseid.clone(), ProofPolicy::default(), REPLAY_CAPACITY));
     let nonces = Arc::new(NonceKey::open(store.as_ref(), "helseid").await?);
     let state = Arc::new(AppState {
@@ -174,6 +182,7 @@ pub async fn start(
         };
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
         watcher.abort();
+        key_watcher.abort();
         store.close().await;
         served.map_err(ServeError::Io)
     });
@@ -286,4 +295,24 @@ fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
         proof_policy: ProofPolicy::default(),
         token_lifetime_secs: TOKEN_LIFETIME_SECS,
     }
+}
+
+/// Follows signing-key rotations made elsewhere (the CLI, another replica) every 2 s.
+fn watch_issuer(
+    issuer: Arc<Issuer>,
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match issuer.refresh(store.as_ref(), clock.now().timestamp()).await {
+                Ok(true) => tracing::info!(issuer = issuer.name, "signing keys changed"),
+                Ok(false) => {}
+                Err(err) => tracing::warn!(error = %err, "could not check the signing keys"),
+            }
+        }
+    })
 }

@@ -342,6 +342,16 @@ macro_rules! impl_store {
                 row.map(|r| r.try_get::<String, _>("value").map_err(map_sqlx)).transpose()
             }
 
+            async fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO settings (name, value) ");
+                qb.push_values(std::iter::once((name, value)), |mut b, (n, v)| {
+                    b.push_bind(n.to_owned()).push_bind(v.to_owned());
+                });
+                qb.push(" ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+                qb.build().execute(&self.pool).await.map_err(map_sqlx)?;
+                Ok(())
+            }
+
             async fn put_setting_if_absent(&self, name: &str, value: &str) -> Result<String> {
                 let mut qb = QueryBuilder::<$db>::new("INSERT INTO settings (name, value) ");
                 qb.push_values(std::iter::once((name, value)), |mut b, (n, v)| {

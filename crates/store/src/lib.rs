@@ -73,6 +73,8 @@ pub trait SettingsStore: Send + Sync {
     /// Stores `value` unless `name` is set already; returns the value in force afterwards, so
     /// two replicas starting at once agree on one value.
     async fn put_setting_if_absent(&self, name: &str, value: &str) -> Result<String>;
+    /// Sets `name` to `value`, whatever it was.
+    async fn set_setting(&self, name: &str, value: &str) -> Result<()>;
 }
 
 /// Everything the product stores.

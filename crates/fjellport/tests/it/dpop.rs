@@ -218,3 +218,54 @@ async fn signing_keys_survive_a_restart_and_test_tokens_are_test_only() {
     problem(res, 404).await;
     p.stop().await;
 }
+
+#[tokio::test]
+async fn a_key_rotation_keeps_old_tokens_valid_and_running_servers_follow_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("rotate.db").display());
+    let s = TestServer::start(crate::support::config(&db, BEFORE_SUNSET)).await;
+    let old = client(&s, json!({})).await;
+    let jwks = |s: &TestServer| json(s.get("/helseid/.well-known/openid-configuration/jwks"));
+    let before: Value = jwks(&s).await;
+    assert_eq!(before["keys"].as_array().unwrap().len(), 1);
+
+    let out = crate::cli::fjellport(&[
+        "--clock",
+        BEFORE_SUNSET,
+        "issuer",
+        "rotate-key",
+        "--database",
+        &db,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rotation: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rotation["retiredKid"], before["keys"][0]["kid"]);
+
+    // The running server publishes both keys within a few seconds, and signs with the new one.
+    let started = std::time::Instant::now();
+    loop {
+        let now: Value = jwks(&s).await;
+        if now["keys"].as_array().unwrap().len() == 2 {
+            assert_eq!(now["keys"][0]["kid"], rotation["newKid"], "the new key comes first");
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(4), "rotation not picked up");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let fresh = client(&s, json!({})).await;
+    let kid_of = |token: &str| -> Value {
+        let header = token.split('.').next().unwrap();
+        serde_json::from_slice::<Value>(&fjellport_auth::jose::b64d(header).unwrap()).unwrap()["kid"].clone()
+    };
+    assert_eq!(kid_of(&fresh.token), rotation["newKid"]);
+    for c in [&old, &fresh] {
+        let res = call(&s, &c.token, &fresh_proof(c, &ping_url(&s))).send().await.unwrap();
+        assert_eq!(res.status(), 200, "tokens of both keys verify during the overlap");
+    }
+    // A second rotation long after the first removes the key retired then.
+    let later = "2026-09-05T00:00:00Z";
+    let out = crate::cli::fjellport(&["--clock", later, "issuer", "rotate-key", "--database", &db]);
+    let second: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(second["removedKids"], json!([before["keys"][0]["kid"]]));
+    s.stop().await;
+}

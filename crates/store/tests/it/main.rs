@@ -98,6 +98,10 @@ async fn settings_keep_the_first_value() {
         assert_eq!(store.put_setting_if_absent("admin", "a").await.unwrap(), "a");
         assert_eq!(store.put_setting_if_absent("admin", "b").await.unwrap(), "a");
         assert_eq!(store.get_setting("admin").await.unwrap().as_deref(), Some("a"));
+        store.set_setting("admin", "c").await.unwrap();
+        store.set_setting("fresh", "d").await.unwrap();
+        assert_eq!(store.get_setting("admin").await.unwrap().as_deref(), Some("c"), "{name}");
+        assert_eq!(store.get_setting("fresh").await.unwrap().as_deref(), Some("d"), "{name}");
         store.ping().await.unwrap();
     }
 }
