@@ -269,6 +269,22 @@ impl ReplayCache {
     }
 }
 
+/// Records (`uri`, `jti`) in the replay record all replicas share; true the first time.
+pub async fn first_use_shared(
+    store: &dyn fjellport_store::ReplayStore,
+    uri: &str,
+    jti: &str,
+    expires: i64,
+    now: i64,
+) -> Result<bool, fjellport_store::StoreError> {
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        format!("{uri}\u{0}{jti}").as_bytes(),
+    );
+    let key: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    store.first_use(&key, expires, now).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

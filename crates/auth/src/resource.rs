@@ -5,9 +5,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::dpop::{ProofError, ProofPolicy, ProofTarget, ReplayCache, verify_proof};
+use crate::dpop::{
+    ProofError, ProofPolicy, ProofTarget, ReplayCache, first_use_shared, verify_proof,
+};
 use crate::issuer::Issuer;
 use crate::token::{AccessToken, TokenError, TokenPolicy, verify_token};
+use fjellport_store::ReplayStore;
 
 /// Verifies DPoP-bound access tokens from the embedded issuer.
 #[derive(Debug)]
@@ -18,6 +21,9 @@ pub struct DpopGuard {
     /// Verified tokens by SHA-256, until they expire: a token's signature is checked once,
     /// while every request's proof is still checked in full (DESIGN: performance principles).
     verified: RwLock<HashMap<[u8; 32], AccessToken>>,
+    /// The replay record replicas share (PostgreSQL); `None` on a single node (SQLite), where
+    /// the in-memory cache sees every proof.
+    shared_replay: Option<Arc<dyn ReplayStore>>,
 }
 
 /// Tokens remembered as verified; past this the cache starts over (bounded memory).
@@ -52,6 +58,8 @@ pub enum GuardError {
     NotBound,
     /// The proof key is not the key the token is bound to.
     WrongKey,
+    /// The shared replay record could not be consulted (fail closed).
+    Unavailable(String),
 }
 
 impl GuardError {
@@ -62,6 +70,7 @@ impl GuardError {
             GuardError::Proof(_) => "invalid_dpop_proof",
             GuardError::Token(TokenError::InsufficientScope) => "insufficient_scope",
             GuardError::Token(_) | GuardError::NotBound | GuardError::WrongKey => "invalid_token",
+            GuardError::Unavailable(_) => "temporarily_unavailable",
         }
     }
 
@@ -73,6 +82,7 @@ impl GuardError {
             GuardError::WrongKey => {
                 "Invalid DPoP key binding: the proof key is not the token's".into()
             }
+            GuardError::Unavailable(e) => format!("the replay record is unavailable: {e}"),
         }
     }
 }
@@ -121,17 +131,19 @@ impl DpopGuard {
         issuer: Arc<Issuer>,
         proof_policy: ProofPolicy,
         replay_capacity: usize,
+        shared_replay: Option<Arc<dyn ReplayStore>>,
     ) -> DpopGuard {
         DpopGuard {
             issuer,
             proof_policy,
             replay: ReplayCache::new(replay_capacity),
             verified: RwLock::new(HashMap::new()),
+            shared_replay,
         }
     }
 
     /// Checks the presented token and proof for a request, against what the API requires.
-    pub fn authenticate(
+    pub async fn authenticate(
         &self,
         presented: &Presented<'_>,
         audience: &str,
@@ -146,11 +158,24 @@ impl DpopGuard {
         };
         let access = self.verified_token(token, &policy, now)?;
         let bound = access.jkt.as_deref().ok_or(GuardError::NotBound)?;
-        let target = ProofTarget { method, uri, access_token: Some(token), nonce: None, now };
-        let proof = verify_proof(proofs, &target, &self.proof_policy, &self.replay)
-            .map_err(GuardError::Proof)?;
+        // In a block: the target (it may hold a non-Sync nonce check) must not live across the
+        // await below, or this future would not be Send.
+        let proof = {
+            let target = ProofTarget { method, uri, access_token: Some(token), nonce: None, now };
+            verify_proof(proofs, &target, &self.proof_policy, &self.replay)
+                .map_err(GuardError::Proof)?
+        };
         if proof.jkt != bound {
             return Err(GuardError::WrongKey);
+        }
+        if let Some(shared) = &self.shared_replay {
+            let expires =
+                proof.iat + self.proof_policy.max_age_secs + self.proof_policy.max_future_secs;
+            match first_use_shared(shared.as_ref(), uri, &proof.jti, expires, now).await {
+                Ok(true) => {}
+                Ok(false) => return Err(GuardError::Proof(ProofError::Replayed)),
+                Err(e) => return Err(GuardError::Unavailable(e.to_string())),
+            }
         }
         Ok(TokenIdentity {
             owner: access.orgnr_parent.clone().or_else(|| access.client_id.clone()),

@@ -157,7 +157,15 @@ pub async fn start(
         .await?,
     );
     let key_watcher = watch_issuer(helseid.clone(), store.clone(), clock.clone());
-    let dpop = Arc::new(DpopGuard::new(helseid.clone(), ProofPolicy::default(), REPLAY_CAPACITY));
+    // Replicas share only PostgreSQL: there the replay record is shared too.
+    let shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>> =
+        (store.backend() == fjellport_store::Backend::Postgres).then(|| store.clone() as _);
+    let dpop = Arc::new(DpopGuard::new(
+        helseid.clone(),
+        ProofPolicy::default(),
+        REPLAY_CAPACITY,
+        shared_replay,
+    ));
     let nonces = Arc::new(NonceKey::open(store.as_ref(), "helseid").await?);
     let state = Arc::new(AppState {
         config,
@@ -297,7 +305,8 @@ fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
     }
 }
 
-/// Follows signing-key rotations made elsewhere (the CLI, another replica) every 2 s.
+/// Follows signing-key rotations made elsewhere (the CLI, another replica) every 2 s, and
+/// prunes the shared replay record on PostgreSQL.
 fn watch_issuer(
     issuer: Arc<Issuer>,
     store: Arc<dyn Store>,
@@ -306,8 +315,16 @@ fn watch_issuer(
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
+        let shared_replay = store.backend() == fjellport_store::Backend::Postgres;
+        for round in 0u64.. {
             tick.tick().await;
+            // About once a minute, forget replay records whose proofs have expired.
+            if shared_replay
+                && round % 30 == 29
+                && let Err(err) = store.prune_replay(clock.now().timestamp()).await
+            {
+                tracing::warn!(error = %err, "could not prune the replay record");
+            }
             match issuer.refresh(store.as_ref(), clock.now().timestamp()).await {
                 Ok(true) => tracing::info!(issuer = issuer.name, "signing keys changed"),
                 Ok(false) => {}

@@ -129,7 +129,7 @@ async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Respons
         grant_on_error: registered.clone(),
         labels: MetricLabels { api: g.spec.api.as_str(), version: "-" },
     };
-    let mut res = match admit(g, &mut req, &origin, registered, now, &mut deco) {
+    let mut res = match admit(g, &mut req, &origin, registered, now, &mut deco).await {
         Ok(()) => next.run(req).await,
         Err(answer) => answer,
     };
@@ -156,7 +156,7 @@ async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Respons
 }
 
 /// Steps 1–5; `Err` is the answer to send instead of calling the handler.
-fn admit<'a>(
+async fn admit<'a>(
     g: &'a Inner,
     req: &mut Request,
     origin: &RequestOrigin,
@@ -199,7 +199,15 @@ fn admit<'a>(
     // 3–5 by the version's authentication mode.
     let caller = match &version.auth {
         AuthMode::ApiKey => admit_key(g, req.headers(), origin, version, now, deco)?,
-        AuthMode::Dpop { audience, scope } => admit_dpop(g, req, version, audience, scope, now)?,
+        AuthMode::Dpop { audience, scope } => {
+            // Only Sync parts cross the await (the request body is not Sync).
+            let path = req
+                .extensions()
+                .get::<OriginalUri>()
+                .map_or_else(|| req.uri().path().to_owned(), |o| o.0.path().to_owned());
+            let method = req.method().clone();
+            admit_dpop(g, req.headers(), &method, &path, version, audience, scope, now).await?
+        }
     };
     req.extensions_mut().insert(caller);
     Ok(())
@@ -364,16 +372,18 @@ fn key_challenge(spec: &ApiSpec, detail: String) -> Response {
 /// `Authorization: DPoP <token>` plus a `DPoP` proof (RFC 9449): refuses duplicate
 /// `Authorization` headers (400), Bearer (a DPoP-bound token must not be downgraded, §7.2) and
 /// API keys, then lets the [`DpopGuard`] check token and proof.
-fn admit_dpop(
+#[allow(clippy::too_many_arguments)] // the request's parts and what the version requires
+async fn admit_dpop(
     g: &Inner,
-    req: &Request,
+    headers: &HeaderMap,
+    method: &http::Method,
+    path: &str,
     version: &VersionSpec,
     audience: &str,
     scope: &str,
     now: DateTime<Utc>,
 ) -> Result<Caller, Response> {
     let spec = &g.spec;
-    let headers = req.headers();
     let algs =
         g.dpop.as_ref().map_or_else(|| DPOP_ALGS.to_owned(), |d| d.proof_policy.algs_header());
     let challenge = |error: Option<(&str, &str)>| {
@@ -443,18 +453,16 @@ fn admit_dpop(
             "No trusted token issuer is configured on this server.",
         ));
     };
-    let path =
-        req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().path(), |o| o.0.path());
     let uri = format!("{}{path}", g.public_url);
     let proofs: Vec<&[u8]> = headers.get_all("dpop").iter().map(HeaderValue::as_bytes).collect();
     let presented = Presented {
         token,
         proofs: &proofs,
-        method: req.method().as_str(),
+        method: method.as_str(),
         uri: &uri,
         now: now.timestamp(),
     };
-    let identity = guard.authenticate(&presented, audience, scope).map_err(|e| {
+    let identity = guard.authenticate(&presented, audience, scope).await.map_err(|e| {
         let status = if e.code() == "insufficient_scope" {
             StatusCode::FORBIDDEN
         } else {

@@ -12,8 +12,8 @@ use crate::error::map_sqlx;
 use crate::model::{from_secs, to_secs};
 use crate::open::{Backend, PgStore, SqliteStore};
 use crate::{
-    ClientStore, KeyStore, PersonLoad, PersonRow, PersonStore, Result, SettingsStore, Store,
-    StoreError, StoredClient, StoredKey,
+    ClientStore, KeyStore, PersonLoad, PersonRow, PersonStore, ReplayStore, Result, SettingsStore,
+    Store, StoreError, StoredClient, StoredKey,
 };
 
 const KEY_COLUMNS: &str = "id, api, app_type, secret_hash, secret_hint, origins, owner, \
@@ -330,6 +330,27 @@ macro_rules! impl_store {
                         count += 1;
                     }
                 }
+            }
+        }
+
+        #[async_trait]
+        impl ReplayStore for $store {
+            async fn first_use(&self, key: &str, expires: i64, now: i64) -> Result<bool> {
+                // Insert, or take over an expired record; a live one makes this a replay.
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO replay (key, expires) ");
+                qb.push_values(std::iter::once((key, expires)), |mut b, (k, e)| {
+                    b.push_bind(k.to_owned()).push_bind(e);
+                });
+                qb.push(" ON CONFLICT (key) DO UPDATE SET expires = excluded.expires WHERE replay.expires < ");
+                qb.push_bind(now);
+                let done = qb.build().execute(&self.pool).await.map_err(map_sqlx)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn prune_replay(&self, now: i64) -> Result<u64> {
+                let mut qb = QueryBuilder::<$db>::new("DELETE FROM replay WHERE expires < ");
+                qb.push_bind(now);
+                Ok(qb.build().execute(&self.pool).await.map_err(map_sqlx)?.rows_affected())
             }
         }
 

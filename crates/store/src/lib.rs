@@ -66,6 +66,15 @@ pub trait PersonLoad: Send {
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 
+/// The replay record replicas share.
+#[async_trait]
+pub trait ReplayStore: Send + Sync + std::fmt::Debug {
+    /// True the first time `key` is seen before it expires; records it until `expires`.
+    async fn first_use(&self, key: &str, expires: i64, now: i64) -> Result<bool>;
+    /// Forgets keys that expired before `now`.
+    async fn prune_replay(&self, now: i64) -> Result<u64>;
+}
+
 /// Small named values the server keeps across restarts (e.g. the admin token's hash).
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
@@ -79,7 +88,9 @@ pub trait SettingsStore: Send + Sync {
 
 /// Everything the product stores.
 #[async_trait]
-pub trait Store: KeyStore + ClientStore + PersonStore + SettingsStore + std::fmt::Debug {
+pub trait Store:
+    KeyStore + ClientStore + PersonStore + ReplayStore + SettingsStore + std::fmt::Debug
+{
     fn backend(&self) -> Backend;
     /// A round trip to the database that reads our schema, for `/readyz`.
     async fn ping(&self) -> Result<()>;

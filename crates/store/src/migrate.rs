@@ -25,6 +25,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0003_persons.sql"),
         include_str!("../migrations/0003_persons.sql"),
     ),
+    (
+        4,
+        "replay",
+        include_str!("../migrations/0004_replay.sql"),
+        include_str!("../migrations/0004_replay.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

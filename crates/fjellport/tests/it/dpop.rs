@@ -269,3 +269,22 @@ async fn a_key_rotation_keeps_old_tokens_valid_and_running_servers_follow_it() {
     assert_eq!(second["removedKids"], json!([before["keys"][0]["kid"]]));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_proof_replayed_at_another_replica_fails_on_postgres() {
+    let Some(url) = crate::support::postgres().await else { return };
+    // Two replicas behind one public URL, sharing only the database.
+    let mut cfg = crate::support::config(&url, BEFORE_SUNSET);
+    cfg.public_url = Some("https://fjellport.example.test".into());
+    let a = TestServer::start(cfg.clone()).await;
+    let b = TestServer::start(cfg).await;
+    let c = client(&a, json!({})).await;
+    let external = "https://fjellport.example.test/syntpop/api/ping";
+    let p = fresh_proof(&c, external);
+    assert_eq!(call(&a, &c.token, &p).send().await.unwrap().status(), 200);
+    refused(call(&b, &c.token, &p).send().await.unwrap(), 401, "invalid_dpop_proof").await;
+    // A fresh proof works at either replica.
+    assert_eq!(call(&b, &c.token, &fresh_proof(&c, external)).send().await.unwrap().status(), 200);
+    a.stop().await;
+    b.stop().await;
+}

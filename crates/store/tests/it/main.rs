@@ -271,3 +271,15 @@ async fn a_bulk_load_rebuilds_the_search_indexes_and_a_dropped_load_changes_noth
         }
     }
 }
+
+#[tokio::test]
+async fn the_shared_replay_record_lets_each_key_through_once_until_it_expires() {
+    for (name, store, _dir) in backends().await {
+        assert!(store.first_use("k1", 160, 100).await.unwrap(), "{name}");
+        assert!(!store.first_use("k1", 170, 110).await.unwrap(), "{name}: replay");
+        assert!(store.first_use("k2", 160, 110).await.unwrap(), "{name}");
+        assert!(store.first_use("k1", 260, 200).await.unwrap(), "{name}: expired, usable again");
+        assert!(!store.first_use("k1", 270, 210).await.unwrap(), "{name}");
+        assert_eq!(store.prune_replay(205).await.unwrap(), 1, "{name}: k2 expired, k1 not yet");
+    }
+}
