@@ -31,8 +31,10 @@ pub struct IssuerState {
     pub default_proof_uri: String,
     pub store: Arc<dyn Store>,
     pub nonces: Arc<NonceKey>,
-    /// Single use of client-assertion and token-endpoint proof ids.
+    /// Single use of client-assertion and token-endpoint proof ids, on this node…
     pub replay: Arc<ReplayCache>,
+    /// …and across replicas (PostgreSQL).
+    pub shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>>,
     pub proof_policy: ProofPolicy,
     /// Access-token lifetime in seconds.
     pub token_lifetime_secs: i64,

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use fjellport_auth::client_auth::ClientAssertion;
-use fjellport_auth::dpop::{ProofError, ProofTarget, verify_proof};
+use fjellport_auth::dpop::{ProofError, ProofTarget, first_use_shared, verify_proof};
 use fjellport_store::StoreError;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, StatusCode};
@@ -117,7 +117,7 @@ pub(crate) async fn post_token(
     // assertion, so the assertion's jti is spent only once the proof is in order.
     let proofs: Vec<&[u8]> = headers.get_all("dpop").iter().map(HeaderValue::as_bytes).collect();
     let endpoint = s.issuer.token_endpoint();
-    let jkt = if proofs.is_empty() {
+    let proof = if proofs.is_empty() {
         if client.dpop_bound {
             return oauth_error(
                 StatusCode::BAD_REQUEST,
@@ -137,7 +137,7 @@ pub(crate) async fn post_token(
             now,
         };
         match verify_proof(&proofs, &target, &s.proof_policy, &s.replay) {
-            Ok(p) => Some(p.jkt),
+            Ok(p) => Some((p.jkt, p.jti, p.iat)),
             Err(ProofError::UseNonce) => {
                 let mut res = oauth_error(
                     StatusCode::BAD_REQUEST,
@@ -157,9 +157,46 @@ pub(crate) async fn post_token(
 
     let jwks: Value = serde_json::from_str(&client.jwks).unwrap_or(Value::Null);
     let audiences = [s.issuer.url.as_str(), endpoint.as_str()];
-    if let Err(e) = parsed.verify(&jwks, &audiences, now, &s.replay) {
-        return invalid_client(&e.to_string());
+    let spent = match parsed.verify(&jwks, &audiences, now, &s.replay) {
+        Ok(spent) => spent,
+        Err(e) => return invalid_client(&e.to_string()),
+    };
+    // Across replicas (PostgreSQL): the proof and the assertion are single-use everywhere.
+    if let Some(shared) = &s.shared_replay {
+        if let Some((_, jti, iat)) = &proof {
+            let until = iat + s.proof_policy.max_age_secs + s.proof_policy.max_future_secs;
+            match first_use_shared(shared.as_ref(), &endpoint, jti, until, now).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_dpop_proof",
+                        "this DPoP proof (jti) was used before",
+                    );
+                }
+                Err(e) => {
+                    return oauth_error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "temporarily_unavailable",
+                        &e.to_string(),
+                    );
+                }
+            }
+        }
+        let scope_key = format!("client-assertion:{}", client.client_id);
+        match first_use_shared(shared.as_ref(), &scope_key, &spent.jti, spent.until, now).await {
+            Ok(true) => {}
+            Ok(false) => return invalid_client("the client assertion (jti) was used before"),
+            Err(e) => {
+                return oauth_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    &e.to_string(),
+                );
+            }
+        }
     }
+    let jkt = proof.map(|(jkt, _, _)| jkt);
 
     // Scopes: what was asked (default: all the client may have), each allowed.
     let asked: Vec<String> = match param("scope") {

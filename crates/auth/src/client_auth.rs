@@ -71,6 +71,13 @@ impl fmt::Display for AssertionError {
 
 impl std::error::Error for AssertionError {}
 
+/// A verified assertion's id and how long it must stay spent (for a shared replay record).
+#[derive(Debug, Clone)]
+pub struct Spent {
+    pub jti: String,
+    pub until: i64,
+}
+
 /// A parsed, not yet verified client assertion.
 #[derive(Debug)]
 pub struct ClientAssertion<'a> {
@@ -108,7 +115,7 @@ impl<'a> ClientAssertion<'a> {
         audiences: &[&str],
         now: i64,
         replay: &ReplayCache,
-    ) -> Result<(), AssertionError> {
+    ) -> Result<Spent, AssertionError> {
         let alg = self.jws.alg().map_err(|_| AssertionError::BadAlg)?;
         let kid = self.jws.header.get("kid").and_then(Value::as_str);
         let keys: Vec<&Value> = match jwks.get("keys").and_then(Value::as_array) {
@@ -159,6 +166,6 @@ impl<'a> ClientAssertion<'a> {
         if !replay.first_use(&self.client_id, jti, now, exp + SKEW_SECS) {
             return Err(AssertionError::ReplayedJti);
         }
-        Ok(())
+        Ok(Spent { jti: jti.to_owned(), until: exp + SKEW_SECS })
     }
 }

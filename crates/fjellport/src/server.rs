@@ -41,6 +41,8 @@ pub struct AppState {
     pub helseid: Arc<Issuer>,
     pub dpop: Arc<DpopGuard>,
     pub nonces: Arc<NonceKey>,
+    /// The replay record replicas share (PostgreSQL only).
+    pub shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>>,
 }
 
 /// Proof ids remembered for replay detection (bounded; ~40 MB at most).
@@ -164,7 +166,7 @@ pub async fn start(
         helseid.clone(),
         ProofPolicy::default(),
         REPLAY_CAPACITY,
-        shared_replay,
+        shared_replay.clone(),
     ));
     let nonces = Arc::new(NonceKey::open(store.as_ref(), "helseid").await?);
     let state = Arc::new(AppState {
@@ -176,6 +178,7 @@ pub async fn start(
         helseid,
         dpop,
         nonces,
+        shared_replay,
     });
     let app = app(state);
 
@@ -300,6 +303,7 @@ fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
         store: state.store.clone(),
         nonces: state.nonces.clone(),
         replay: Arc::new(ReplayCache::new(REPLAY_CAPACITY)),
+        shared_replay: state.shared_replay.clone(),
         proof_policy: ProofPolicy::default(),
         token_lifetime_secs: TOKEN_LIFETIME_SECS,
     }

@@ -317,3 +317,33 @@ async fn clients_are_registered_by_cli_and_admin_api_with_checked_input() {
 fn as_refs(f: &[(String, String)]) -> Vec<(&str, &str)> {
     f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
 }
+
+#[tokio::test]
+async fn a_token_request_replayed_at_another_replica_fails_on_postgres() {
+    let Some(url) = crate::support::postgres().await else { return };
+    let mut cfg = crate::support::config(&url, BEFORE_SUNSET);
+    cfg.public_url = Some("https://fjellport.example.test".into());
+    let a = TestServer::start(cfg.clone()).await;
+    let b = TestServer::start(cfg).await;
+    let c = register(&a, json!({})).await;
+    let issuer = "https://fjellport.example.test/helseid";
+    let endpoint = "https://fjellport.example.test/helseid/connect/token";
+    let a_form = assertion(&c.key, &c.client_id, issuer, 30);
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", a_form.as_str()),
+    ];
+    let first = post(&a, &form, Some(&token_proof(&c.key, endpoint, None))).await;
+    let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    let p = token_proof(&c.key, endpoint, Some(&nonce));
+    // Replica B accepts a nonce replica A issued (stateless, shared key) …
+    assert_eq!(post(&b, &form, Some(&p)).await.status(), 200);
+    // … and the very same request at A is a replay, though A never saw it.
+    oauth_error(post(&a, &form, Some(&p)).await, 400, "invalid_dpop_proof").await;
+    // A fresh proof with the spent assertion is refused too.
+    let fresh = token_proof(&c.key, endpoint, Some(&nonce));
+    oauth_error(post(&a, &form, Some(&fresh)).await, 401, "invalid_client").await;
+    a.stop().await;
+    b.stop().await;
+}
