@@ -5,7 +5,7 @@
 
 mod discovery;
 mod test_token;
-mod token;
+pub mod token;
 
 use std::sync::Arc;
 
@@ -38,6 +38,8 @@ pub struct IssuerState {
     pub proof_policy: ProofPolicy,
     /// Access-token lifetime in seconds.
     pub token_lifetime_secs: i64,
+    /// Clients read in the last second (see [`token::ClientCache`]).
+    pub clients: Arc<token::ClientCache>,
 }
 
 pub fn router(state: IssuerState) -> OpenApiRouter {

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use fjellport_auth::client_auth::ClientAssertion;
 use fjellport_auth::dpop::{ProofError, ProofTarget, first_use_shared, verify_proof};
-use fjellport_store::StoreError;
+use fjellport_store::{Store, StoreError, StoredClient};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Serialize;
@@ -19,6 +19,40 @@ use serde_json::{Map, Value, json};
 use crate::IssuerState;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How long a client read from the store is reused: changes made elsewhere (the CLI, another
+/// replica) take effect within this, and the hot path skips a database read per token.
+const CLIENT_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Known clients, briefly. Unknown ids are never cached, so a new client works at once.
+#[derive(Debug, Default)]
+pub struct ClientCache {
+    entries: std::sync::RwLock<
+        std::collections::HashMap<String, (Arc<StoredClient>, std::time::Instant)>,
+    >,
+}
+
+impl ClientCache {
+    async fn get(
+        &self,
+        store: &dyn Store,
+        client_id: &str,
+    ) -> Result<Arc<StoredClient>, StoreError> {
+        let hit = self.entries.read().unwrap_or_else(|e| e.into_inner()).get(client_id).cloned();
+        if let Some((client, at)) = hit
+            && at.elapsed() < CLIENT_TTL
+        {
+            return Ok(client);
+        }
+        let client = Arc::new(store.get_client(client_id).await?);
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() > 10_000 {
+            entries.retain(|_, (_, at)| at.elapsed() < CLIENT_TTL);
+        }
+        entries.insert(client_id.to_owned(), (client.clone(), std::time::Instant::now()));
+        Ok(client)
+    }
+}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct TokenResponse {
@@ -101,7 +135,7 @@ pub(crate) async fn post_token(
         Ok(p) => p,
         Err(e) => return invalid_client(&e.to_string()),
     };
-    let client = match s.store.get_client(parsed.client_id()).await {
+    let client = match s.clients.get(s.store.as_ref(), parsed.client_id()).await {
         Ok(c) if c.issuer == s.issuer.name => c,
         Ok(_) | Err(StoreError::NotFound { .. }) => return invalid_client("unknown client"),
         Err(e) => {

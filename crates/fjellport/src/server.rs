@@ -306,6 +306,7 @@ fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
         shared_replay: state.shared_replay.clone(),
         proof_policy: ProofPolicy::default(),
         token_lifetime_secs: TOKEN_LIFETIME_SECS,
+        clients: Default::default(),
     }
 }
 
