@@ -1,5 +1,7 @@
-//! Credentials: API keys (the Altinn model) today; the HelseID-style issuer and DPoP verification
-//! join them here. No HTTP types: the gateway turns these errors into responses.
+//! Credentials and their rules: API keys (the Altinn model), JOSE, DPoP proofs (RFC 9449),
+//! access tokens, the embedded issuer, client registration and private_key_jwt client
+//! authentication. No HTTP types: the gateway and the issuer routes turn these errors into
+//! responses.
 
 pub mod apikey;
 pub mod client_auth;

@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{OriginalUri, Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -86,12 +85,8 @@ impl Gateway {
         &self.inner.spec
     }
 
-    /// Puts the gateway in front of every route of `router`, and of its fallback.
-    pub fn wrap<S: Clone + Send + Sync + 'static>(self, router: Router<S>) -> Router<S> {
-        router.layer(from_fn_with_state(self, run))
-    }
-
-    /// The same for a router that carries its OpenAPI description.
+    /// Puts the gateway in front of every route of `router` (and its fallback), keeping the
+    /// routes' OpenAPI description.
     pub fn wrap_api<S: Clone + Send + Sync + 'static>(
         self,
         router: OpenApiRouter<S>,

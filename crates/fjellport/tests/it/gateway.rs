@@ -30,10 +30,7 @@ async fn deprecated_versions_carry_deprecation_sunset_and_link() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
     let (_, secret) = s.other_key("syntpop").await;
     for version in [None, Some("0.2")] {
-        let mut req = s.get("/syntpop/api/ping").header("X-api-key", &secret);
-        if let Some(v) = version {
-            req = req.header("X-api-version", v);
-        }
+        let req = ping(&s, &secret, version);
         let res = req.send().await.unwrap();
         assert_eq!(res.status(), 200);
         let h = res.headers();
@@ -52,10 +49,7 @@ async fn after_the_sunset_deprecated_versions_answer_410_with_the_way_forward() 
     let s = TestServer::memory(AFTER_SUNSET).await;
     let (_, secret) = s.other_key("syntpop").await;
     for version in [None, Some("0.2")] {
-        let mut req = s.get("/syntpop/api/ping").header("X-api-key", &secret);
-        if let Some(v) = version {
-            req = req.header("X-api-version", v);
-        }
+        let req = ping(&s, &secret, version);
         let p = problem(req.send().await.unwrap(), 410).await;
         assert_eq!(p["successorVersion"], "1.0");
         assert!(p["detail"].as_str().unwrap().contains("X-api-version: 1.0"), "{p}");
@@ -285,4 +279,13 @@ async fn an_oversize_body_is_413_and_unknown_paths_and_methods_are_problems() {
     problem(res.unwrap(), 404).await;
     problem(s.get("/nowhere").send().await.unwrap(), 404).await;
     s.stop().await;
+}
+
+/// `GET /syntpop/api/ping` with a key, and a version header when one is given.
+fn ping(s: &TestServer, key: &str, version: Option<&str>) -> reqwest::RequestBuilder {
+    let req = s.get("/syntpop/api/ping").header("X-api-key", key);
+    match version {
+        Some(v) => req.header("X-api-version", v),
+        None => req,
+    }
 }
