@@ -16,6 +16,7 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use fjellport_auth::apikey::{ApiName, AppType};
+use fjellport_auth::dpop::ProofPolicy;
 use fjellport_auth::origin::Origin;
 use fjellport_auth::resource::{DpopGuard, Presented};
 use fjellport_clock::SharedClock;
@@ -33,8 +34,6 @@ use crate::version::{AuthMode, VersionSpec, VersionTable};
 
 /// Longest key header value we look at; anything longer is not a key of ours.
 const MAX_KEY_LEN: usize = 256;
-/// Algorithms a DPoP proof may use (RFC 9449 §4.3 step 5; HelseID's list).
-pub const DPOP_ALGS: &str = "ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512";
 
 /// What an API declares to the gateway.
 #[derive(Debug, Clone)]
@@ -379,8 +378,10 @@ async fn admit_dpop(
     now: DateTime<Utc>,
 ) -> Result<Caller, Response> {
     let spec = &g.spec;
-    let algs =
-        g.dpop.as_ref().map_or_else(|| DPOP_ALGS.to_owned(), |d| d.proof_policy.algs_header());
+    let algs = g
+        .dpop
+        .as_ref()
+        .map_or_else(|| ProofPolicy::default().algs_header(), |d| d.proof_policy.algs_header());
     let challenge = |error: Option<(&str, &str)>| {
         let mut value = String::from("DPoP ");
         if let Some((error, description)) = error {

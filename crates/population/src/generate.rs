@@ -99,10 +99,23 @@ impl Generator {
     }
 }
 
+/// A parent's share of parental responsibility for a minor child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Responsibility {
+    Joint,
+    Sole,
+    None,
+}
+
 /// A household's shared address.
 struct Home {
     address: StreetAddress,
     move_date: Date,
+}
+
+/// The date of one of our date-times (`YYYY-MM-DDT…`), if it has one.
+fn date_of(datetime: &str) -> Option<Date> {
+    datetime.get(..10).and_then(Date::parse)
 }
 
 fn ts(d: Date) -> String {
@@ -196,16 +209,17 @@ impl Gen<'_> {
 
     /// An age in `[min, max]`, drawn from the population pyramid.
     fn adult_age(&mut self, min: u16, max: u16) -> u16 {
-        let weights: Vec<(u16, u32)> = BANDS_THOUSANDS
-            .iter()
-            .flat_map(|&(start, n)| (start..start + 5).map(move |a| (a, n)))
-            .filter(|&(a, _)| a >= min && a <= max)
-            .collect();
-        let total: u32 = weights.iter().map(|w| w.1).sum();
+        let ages = || {
+            BANDS_THOUSANDS
+                .iter()
+                .flat_map(|&(start, n)| (start..start + 5).map(move |a| (a, n)))
+                .filter(move |&(a, _)| a >= min && a <= max)
+        };
+        let total: u32 = ages().map(|w| w.1).sum();
         let mut x = self.rng.random_range(0..total.max(1));
-        for (age, w) in &weights {
-            if x < *w {
-                return *age;
+        for (age, w) in ages() {
+            if x < w {
+                return age;
             }
             x -= w;
         }
@@ -385,7 +399,7 @@ impl Gen<'_> {
     }
 
     /// Parent and child, on both sides; parental responsibility while the child is a minor.
-    fn link_parent(&mut self, parent: usize, child: usize, sole: bool) {
+    fn link_parent(&mut self, parent: usize, child: usize, responsibility: Responsibility) {
         let (p, c) = (self.nin(parent), self.nin(child));
         let role = if self.out[parent].gender() == "Female" { "Mother" } else { "Father" };
         let since = self.birth(child);
@@ -401,8 +415,12 @@ impl Gen<'_> {
             related_persons_role: "Child".to_owned(),
             my_role_for_related_person: role.to_owned(),
         });
+        let kind = match responsibility {
+            Responsibility::Joint => "Joint",
+            Responsibility::Sole => role,
+            Responsibility::None => return,
+        };
         if age_on(since, self.today) < 18 {
-            let kind = if sole { role } else { "Joint" };
             let item = ParentalResponsibility {
                 meta: meta(since),
                 responsibility_type: kind.to_owned(),
@@ -495,8 +513,8 @@ impl Gen<'_> {
             let age = self.rng.random_range(lo..=hi);
             let sex = if self.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
             let child = self.person(age, sex, &family, Some(&home), Kind::Fnr)?;
-            self.link_parent(a, child, false);
-            self.link_parent(b, child, false);
+            self.link_parent(a, child, Responsibility::Joint);
+            self.link_parent(b, child, Responsibility::Joint);
         }
         Ok(())
     }
@@ -530,27 +548,14 @@ impl Gen<'_> {
             let sex = if self.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
             let child = self.person(age, sex, &family, Some(&home), Kind::Fnr)?;
             let sole = self.rng.random_bool(0.3);
-            self.link_parent(head, child, sole);
-            if !sole {
-                self.link_parent(other, child, false);
-            } else {
+            let (head_part, other_part) = if sole {
                 // The other parent is still the parent, without responsibility.
-                let (p, c) = (self.nin(other), self.nin(child));
-                let role = if other_sex == Sex::Female { "Mother" } else { "Father" };
-                let since = self.birth(child);
-                self.out[child].family_relation.push(FamilyRelation {
-                    meta: meta(since),
-                    related_person: p,
-                    related_persons_role: role.to_owned(),
-                    my_role_for_related_person: "Child".to_owned(),
-                });
-                self.out[other].family_relation.push(FamilyRelation {
-                    meta: meta(since),
-                    related_person: c,
-                    related_persons_role: "Child".to_owned(),
-                    my_role_for_related_person: role.to_owned(),
-                });
-            }
+                (Responsibility::Sole, Responsibility::None)
+            } else {
+                (Responsibility::Joint, Responsibility::Joint)
+            };
+            self.link_parent(head, child, head_part);
+            self.link_parent(other, child, other_part);
             let b = self.birth(child);
             youngest_birth = Some(youngest_birth.map_or(b, |y: Date| y.max(b)));
         }
@@ -571,7 +576,7 @@ impl Gen<'_> {
             .iter()
             .find(|m| m.meta.is_valid)
             .and_then(|m| m.status_date.as_deref())
-            .and_then(|d| Date::parse(&d[..10]))
+            .and_then(date_of)
             .unwrap_or(self.today)
     }
 
@@ -613,10 +618,8 @@ impl Gen<'_> {
         // The spouse is deceased: status, death, and the address ended on that day.
         let p = &mut self.out[spouse];
         if let Some(s) = p.status.iter_mut().find(|s| s.meta.is_valid) {
-            s.meta = ended(
-                Date::parse(&s.meta.valid_from.clone().unwrap_or_default()[..10]).unwrap_or(died),
-                died,
-            );
+            let from = s.meta.valid_from.as_deref().and_then(date_of).unwrap_or(died);
+            s.meta = ended(from, died);
         }
         p.status.push(PersonStatus { meta: meta(died), status: "Deceased".to_owned() });
         p.death = Some(Death { meta: meta(died), deceased_date: ts(died) });
@@ -649,14 +652,12 @@ impl Gen<'_> {
                 }
             })
             .map_or("POL", |c| c.0);
-        let arrived = Date::parse(
-            &self.out[me].norwegian_identification_number[0]
-                .meta
-                .valid_from
-                .clone()
-                .unwrap_or_default()[..10],
-        )
-        .unwrap_or(self.today);
+        let arrived = self.out[me].norwegian_identification_number[0]
+            .meta
+            .valid_from
+            .as_deref()
+            .and_then(date_of)
+            .unwrap_or(self.today);
         let p = &mut self.out[me];
         p.citizenship = vec![Citizenship {
             meta: meta(Date::parse(p.birth_date()).unwrap_or(arrived)),

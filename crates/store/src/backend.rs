@@ -391,18 +391,13 @@ impl SqliteStore {
     async fn person_indexes(
         tx: &mut sqlx::Transaction<'static, Sqlite>,
     ) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query(
+        sqlx::query_as::<_, (String, String)>(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' \
              AND sql IS NOT NULL ORDER BY name",
         )
         .fetch_all(&mut **tx)
         .await
-        .map_err(map_sqlx)?;
-        rows.iter()
-            .map(|r| {
-                Ok((r.try_get("name").map_err(map_sqlx)?, r.try_get("sql").map_err(map_sqlx)?))
-            })
-            .collect()
+        .map_err(map_sqlx)
     }
 }
 
@@ -410,7 +405,7 @@ impl PgStore {
     async fn person_indexes(
         tx: &mut sqlx::Transaction<'static, Postgres>,
     ) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query(
+        sqlx::query_as::<_, (String, String)>(
             "SELECT i.indexname AS name, i.indexdef AS sql FROM pg_indexes i \
              JOIN pg_namespace n ON n.nspname = i.schemaname \
              JOIN pg_class c ON c.relname = i.indexname AND c.relnamespace = n.oid \
@@ -420,12 +415,7 @@ impl PgStore {
         )
         .fetch_all(&mut **tx)
         .await
-        .map_err(map_sqlx)?;
-        rows.iter()
-            .map(|r| {
-                Ok((r.try_get("name").map_err(map_sqlx)?, r.try_get("sql").map_err(map_sqlx)?))
-            })
-            .collect()
+        .map_err(map_sqlx)
     }
 }
 

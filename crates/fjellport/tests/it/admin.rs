@@ -32,25 +32,14 @@ async fn keys_are_created_listed_read_and_revoked_with_immediate_effect() {
     assert_eq!(one["owner"], "team-x");
     assert_eq!(one["active"], true);
 
-    let ok = s
-        .get("/syntpop/api/ping")
-        .header("X-api-key", &secret)
-        .header("Origin", "https://a.test")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), 200);
+    let ping = || {
+        s.get("/syntpop/api/ping").header("X-api-key", &secret).header("Origin", "https://a.test")
+    };
+    assert_eq!(ping().send().await.unwrap().status(), 200);
     let revoked: Value = json(s.admin(reqwest::Method::DELETE, &format!("/keys/{id}"))).await;
     assert_eq!(revoked["active"], false);
     assert_eq!(revoked["revokedAt"], BEFORE_SUNSET);
-    let res = s
-        .get("/syntpop/api/ping")
-        .header("X-api-key", &secret)
-        .header("Origin", "https://a.test")
-        .send()
-        .await
-        .unwrap();
-    problem(res, 401).await;
+    problem(ping().send().await.unwrap(), 401).await;
     s.stop().await;
 }
 

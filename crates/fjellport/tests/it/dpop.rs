@@ -4,13 +4,9 @@ use fjellport_auth::forge::{Broken, ProofFor, proof};
 use fjellport_auth::jose::EcSigningKey;
 use serde_json::{Value, json};
 
-use crate::support::{BEFORE_SUNSET, TestServer, instant, json, problem};
+use crate::support::{BEFORE_SUNSET, TestServer, json, now, problem};
 
 const SCOPE: &str = "nhntsd:syntpop-api/full-access";
-
-fn now() -> i64 {
-    instant(BEFORE_SUNSET).timestamp()
-}
 
 /// A client with its own key and a token bound to it.
 struct Client {

@@ -15,6 +15,11 @@ pub fn instant(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
+/// Unix seconds of the frozen clock most tests run at.
+pub fn now() -> i64 {
+    instant(BEFORE_SUNSET).timestamp()
+}
+
 pub fn config(database: &str, clock: &str) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().unwrap(),

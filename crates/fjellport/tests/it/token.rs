@@ -5,13 +5,9 @@ use fjellport_auth::jose::EcSigningKey;
 use fjellport_auth::secret::random_id;
 use serde_json::{Value, json};
 
-use crate::support::{BEFORE_SUNSET, TestServer, instant, problem};
+use crate::support::{BEFORE_SUNSET, TestServer, now, problem};
 
 const SCOPE: &str = "nhntsd:syntpop-api/full-access";
-
-fn now() -> i64 {
-    instant(BEFORE_SUNSET).timestamp()
-}
 
 struct Registered {
     key: EcSigningKey,
