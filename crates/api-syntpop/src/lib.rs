@@ -1,11 +1,62 @@
-//! The SyntPop API's HTTP handlers (mounted at `/syntpop/api`, behind the gateway).
+//! The SyntPop API's HTTP handlers (mounted at `/syntpop/api`, behind the gateway): persons by
+//! id and number, search, and the caller's own reserved persons. Every version (0.1, 0.2, 1.0)
+//! serves the same calls; the gateway has settled authentication and deprecation before a
+//! handler runs, and hands it the [`Caller`].
 
+mod docs;
+mod family;
+mod input;
+mod parts;
+mod persons;
 mod ping;
+mod reserved;
+mod search;
 
+use std::sync::Arc;
+
+use fjellport_clock::SharedClock;
+use fjellport_gateway::{Caller, Problem};
+use fjellport_store::{Store, StoredPerson};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// What the SyntPop handlers share.
+#[derive(Debug, Clone)]
+pub struct SyntpopState {
+    pub store: Arc<dyn Store>,
+    pub clock: SharedClock,
+}
+
+pub(crate) type State = axum::extract::State<Arc<SyntpopState>>;
+
 /// Every SyntPop route, with its OpenAPI description.
-pub fn router() -> OpenApiRouter {
-    OpenApiRouter::new().routes(routes!(ping::get_ping))
+pub fn router(state: SyntpopState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(ping::get_ping))
+        .routes(routes!(persons::get_person))
+        .routes(routes!(persons::get_by_nin))
+        .routes(routes!(persons::bulk_by_id))
+        .routes(routes!(persons::bulk_by_nin))
+        .routes(routes!(search::search))
+        .routes(routes!(search::match_count))
+        .routes(routes!(reserved::reserve_person, reserved::list_reserved))
+        .routes(routes!(reserved::delete_reserved))
+        .with_state(Arc::new(state))
+}
+
+/// Whose reserved persons a caller sees: the key's owner (0.x) or the token's `orgnr_parent`,
+/// falling back to `client_id` (1.0) — the gateway has settled which.
+pub(crate) fn owner_of(caller: &Caller) -> String {
+    caller.owner.clone().or_else(|| caller.client_id.clone()).unwrap_or_default()
+}
+
+/// Test-Norge persons are everyone's to read; a reserved person only its owner's.
+pub(crate) fn visible(person: &StoredPerson, owner: &str) -> bool {
+    person.row.origin != "Reserved" || person.row.owner.as_deref() == Some(owner)
+}
+
+/// The problem for a person that does not exist *for this caller* (another owner's reserved
+/// person is not found, not forbidden: its existence is not disclosed).
+pub(crate) fn person_not_found(what: &str) -> Problem {
+    Problem::not_found(format!("No person {what} is visible to you."))
 }

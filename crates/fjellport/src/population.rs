@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Utc};
 use fjellport_nin::Date;
-use fjellport_population::{Generator, Options, Person};
+use fjellport_population::{Generator, Options};
 use fjellport_store::{PersonRow, Store, StoreError};
 use serde::Serialize;
 
@@ -55,7 +55,8 @@ pub async fn generate_into(
         if batch.is_empty() {
             break;
         }
-        let rows: Vec<PersonRow> = batch.iter().map(|p| row(p, "TestNorge", None)).collect();
+        let rows: Vec<PersonRow> =
+            batch.iter().map(|p| PersonRow::of(p, "TestNorge", None)).collect();
         drop(batch);
         done += rows.len();
         load.add(rows).await?;
@@ -63,23 +64,4 @@ pub async fn generate_into(
     }
     load.commit().await?;
     Ok(Summary { persons: done, seed, seconds: started.elapsed().as_secs_f64() })
-}
-
-/// The store row of a person.
-pub fn row(p: &Person, origin: &str, owner: Option<&str>) -> PersonRow {
-    let name = p.current_name();
-    PersonRow {
-        id: p.id.clone(),
-        nin: p.nin().to_owned(),
-        origin: origin.to_owned(),
-        owner: owner.map(str::to_owned),
-        given_name: name.map(|n| n.given_name.clone()).unwrap_or_default(),
-        family_name: name.map(|n| n.family_name.clone()).unwrap_or_default(),
-        birth_date: p.birth_date().to_owned(),
-        gender: p.gender().to_owned(),
-        status: p.status().to_owned(),
-        municipality: p.address().map(|a| a.municipality_number.clone()),
-        postal_code: p.address().map(|a| a.city.postal_code.clone()),
-        doc: serde_json::to_string(p).unwrap_or_default(),
-    }
 }

@@ -42,11 +42,13 @@ const STREET_SUFFIXES: [&str; 10] =
 const MAIL_DOMAINS: [&str; 3] = ["eksempel.test", "testpost.test", "fjellpost.test"];
 const SOURCE: &str = "Skatteetaten";
 
-struct Gen<'a> {
-    rng: &'a mut ChaCha8Rng,
-    alloc: &'a mut Allocator,
-    today: Date,
-    out: &'a mut Vec<Person>,
+pub(crate) struct Gen<'a> {
+    pub(crate) rng: &'a mut ChaCha8Rng,
+    pub(crate) alloc: &'a mut Allocator,
+    pub(crate) today: Date,
+    pub(crate) out: &'a mut Vec<Person>,
+    /// Test-Norge (+80) for the generated population, reserved (+65) for reservations.
+    pub(crate) group: Synthetic,
 }
 
 /// Generates a population household by household, in batches, so a large one never has to be
@@ -79,6 +81,7 @@ impl Generator {
             alloc: &mut self.alloc,
             today: self.opts.today,
             out: &mut out,
+            group: Synthetic::TestNorge,
         };
         while g.out.len() < at_least && self.made + g.out.len() < self.opts.persons {
             let remaining = self.opts.persons - self.made - g.out.len();
@@ -101,14 +104,14 @@ impl Generator {
 
 /// A parent's share of parental responsibility for a minor child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Responsibility {
+pub(crate) enum Responsibility {
     Joint,
     Sole,
     None,
 }
 
 /// A household's shared address.
-struct Home {
+pub(crate) struct Home {
     address: StreetAddress,
     move_date: Date,
 }
@@ -118,11 +121,11 @@ fn date_of(datetime: &str) -> Option<Date> {
     datetime.get(..10).and_then(Date::parse)
 }
 
-fn ts(d: Date) -> String {
+pub(crate) fn ts(d: Date) -> String {
     format!("{d}T00:00:00")
 }
 
-fn meta(from: Date) -> Meta {
+pub(crate) fn meta(from: Date) -> Meta {
     Meta {
         registered_at: format!("{from}T12:00:00Z"),
         is_valid: true,
@@ -208,7 +211,7 @@ impl Gen<'_> {
     }
 
     /// An age in `[min, max]`, drawn from the population pyramid.
-    fn adult_age(&mut self, min: u16, max: u16) -> u16 {
+    pub(crate) fn adult_age(&mut self, min: u16, max: u16) -> u16 {
         let ages = || {
             BANDS_THOUSANDS
                 .iter()
@@ -226,7 +229,7 @@ impl Gen<'_> {
         min
     }
 
-    fn date_years_ago(&mut self, years: u16) -> Date {
+    pub(crate) fn date_years_ago(&mut self, years: u16) -> Date {
         let today = self.today;
         let year = today.year.saturating_sub(years);
         // A birthday somewhere in the year before `today`'s anniversary.
@@ -240,7 +243,7 @@ impl Gen<'_> {
     }
 
     /// A date between today and `max_years` years ago.
-    fn up_to_years_ago(&mut self, max_years: u16) -> Date {
+    pub(crate) fn up_to_years_ago(&mut self, max_years: u16) -> Date {
         let years = self.rng.random_range(0..=max_years);
         self.date_years_ago(years)
     }
@@ -255,8 +258,13 @@ impl Gen<'_> {
         capitalize(&adjectives[self.rng.random_range(0..adjectives.len())])
     }
 
-    fn home(&mut self, head_age: u16) -> Home {
+    pub(crate) fn home(&mut self, head_age: u16) -> Home {
         let m: Municipality = TABLES.municipalities.pick(&mut self.rng).clone();
+        self.home_in(head_age, m)
+    }
+
+    /// A home in municipality `m`, at one of its postal codes.
+    pub(crate) fn home_in(&mut self, head_age: u16, m: Municipality) -> Home {
         let (postal_code, place) =
             m.postal_codes[self.rng.random_range(0..m.postal_codes.len())].clone();
         let street = format!(
@@ -288,7 +296,7 @@ impl Gen<'_> {
         }
     }
 
-    /// Adds one person and returns its index.
+    /// Adds one person `age` years old and returns its index.
     fn person(
         &mut self,
         age: u16,
@@ -298,15 +306,27 @@ impl Gen<'_> {
         kind: Kind,
     ) -> Result<usize, AllocError> {
         let birth = self.date_years_ago(age);
-        let rule = if birth.year >= 2032 { Rule::From2032 } else { Rule::Classic };
+        let given = self.given_name();
+        self.person_born(birth, sex, (given, None, family), home, kind)
+    }
+
+    /// Adds one person born on `birth`, named `(given, middle, family)`; returns its index.
+    pub(crate) fn person_born(
+        &mut self,
+        birth: Date,
+        sex: Sex,
+        (given, middle, family): (String, Option<String>, &str),
+        home: Option<&Home>,
+        kind: Kind,
+    ) -> Result<usize, AllocError> {
         let nin = self.alloc.allocate(Request {
             birth_date: birth,
             sex,
             kind,
-            synthetic: Some(Synthetic::TestNorge),
-            rule,
+            synthetic: Some(self.group),
+            rule: rule_for(birth),
         })?;
-        let given = self.given_name();
+        let age = age_on(birth, self.today);
         let mut id = String::with_capacity(32);
         for _ in 0..4 {
             id.push_str(&format!("{:08x}", self.rng.random::<u32>()));
@@ -348,7 +368,7 @@ impl Gen<'_> {
             name: vec![PersonName {
                 meta: meta(birth),
                 given_name: given,
-                middle_name: None,
+                middle_name: middle,
                 family_name: family.to_owned(),
             }],
             birth: vec![Birth {
@@ -399,7 +419,12 @@ impl Gen<'_> {
     }
 
     /// Parent and child, on both sides; parental responsibility while the child is a minor.
-    fn link_parent(&mut self, parent: usize, child: usize, responsibility: Responsibility) {
+    pub(crate) fn link_parent(
+        &mut self,
+        parent: usize,
+        child: usize,
+        responsibility: Responsibility,
+    ) {
         let (p, c) = (self.nin(parent), self.nin(child));
         let role = if self.out[parent].gender() == "Female" { "Mother" } else { "Father" };
         let since = self.birth(child);
@@ -433,7 +458,7 @@ impl Gen<'_> {
     }
 
     /// Marries `a` and `b` on `date`: marital status and spouse relation on both sides.
-    fn marry(&mut self, a: usize, b: usize, date: Date) {
+    pub(crate) fn marry(&mut self, a: usize, b: usize, date: Date) {
         for (me, other) in [(a, b), (b, a)] {
             let spouse = self.nin(other);
             let previous = self.out[me].marital_status.iter_mut().find(|m| m.meta.is_valid);
@@ -457,7 +482,7 @@ impl Gen<'_> {
     }
 
     /// Ends `me`'s current marriage with `status` (Divorced, WidowOrWidower) on `date`.
-    fn end_marriage(&mut self, me: usize, status: &str, date: Date) {
+    pub(crate) fn end_marriage(&mut self, me: usize, status: &str, date: Date) {
         let p = &mut self.out[me];
         let mut spouse = None;
         if let Some(m) = p.marital_status.iter_mut().find(|m| m.meta.is_valid) {
@@ -639,6 +664,13 @@ impl Gen<'_> {
         let family = self.family_name();
         let sex = if self.rng.random_bool(0.7) { Sex::Male } else { Sex::Female };
         let me = self.person(age, sex, &family, Some(&home), Kind::DNumber)?;
+        self.make_foreign(me);
+        Ok(())
+    }
+
+    /// A D-number holder: a foreign citizenship and birth country, a temporary residence
+    /// permit, and an address from the day of arrival.
+    pub(crate) fn make_foreign(&mut self, me: usize) {
         let total: u32 = WORKER_COUNTRIES.iter().map(|c| c.1).sum();
         let mut x = self.rng.random_range(0..total);
         let country = WORKER_COUNTRIES
@@ -675,7 +707,6 @@ impl Gen<'_> {
             a.meta = meta(arrived);
             a.move_date = ts(arrived);
         }
-        Ok(())
     }
 
     fn emigrant(&mut self, age: u16) -> Result<(), AllocError> {
@@ -718,6 +749,11 @@ pub fn ordinary_name(rng: &mut impl rand::Rng, sex: Sex) -> (String, String) {
         Sex::Male => TABLES.male_names.pick(rng),
     };
     (given.clone(), TABLES.family_names.pick(rng).clone())
+}
+
+/// The numbering rule in force for a birth date.
+pub(crate) fn rule_for(birth: Date) -> Rule {
+    if birth.year >= 2032 { Rule::From2032 } else { Rule::Classic }
 }
 
 /// Whole years of age on `day` for someone born on `birth`.

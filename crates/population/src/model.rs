@@ -22,6 +22,26 @@ pub struct Meta {
     pub valid_to: Option<String>,
 }
 
+impl Meta {
+    /// A current item valid from `on`, recorded by `source`.
+    pub fn starting(on: fjellport_nin::Date, source: &str) -> Meta {
+        Meta {
+            registered_at: format!("{on}T12:00:00Z"),
+            is_valid: true,
+            source: source.to_owned(),
+            reason: None,
+            valid_from: Some(format!("{on}T00:00:00")),
+            valid_to: None,
+        }
+    }
+
+    /// Ends a current item on `on`: it stays in the history.
+    pub fn end(&mut self, on: fjellport_nin::Date) {
+        self.is_valid = false;
+        self.valid_to = Some(format!("{on}T00:00:00"));
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentificationNumber {
@@ -261,5 +281,43 @@ impl Person {
 
     pub fn address(&self) -> Option<&StreetAddress> {
         current(&self.residential_address, |a| &a.meta).map(|a| &a.street_address)
+    }
+
+    /// The current residential address's confidentiality.
+    pub fn address_confidentiality(&self) -> Option<&str> {
+        current(&self.residential_address, |a| &a.meta).map(|a| a.address_confidentiality.as_str())
+    }
+
+    /// `NationalIdentityNumber`, `DNumber`, …
+    pub fn nin_type(&self) -> &str {
+        current(&self.norwegian_identification_number, |i| &i.meta)
+            .map_or("", |i| i.identification_number_type.as_str())
+    }
+
+    pub fn marital_status(&self) -> &str {
+        current(&self.marital_status, |m| &m.meta).map_or("Unspecified", |m| m.status.as_str())
+    }
+
+    pub fn citizenship(&self) -> Option<&str> {
+        current(&self.citizenship, |c| &c.meta).map(|c| c.country_code.as_str())
+    }
+
+    /// Current family relations in which the related person has `role`.
+    pub fn related(&self, role: &str) -> impl Iterator<Item = &FamilyRelation> {
+        self.family_relation
+            .iter()
+            .filter(move |r| r.meta.is_valid && r.related_persons_role == role)
+    }
+
+    pub fn has_spouse(&self) -> bool {
+        self.related("SpouseOrPartner").next().is_some()
+    }
+
+    pub fn children(&self) -> usize {
+        self.related("Child").count()
+    }
+
+    pub fn has_parents(&self) -> bool {
+        ["Mother", "Father", "CoMother"].iter().any(|role| self.related(role).next().is_some())
     }
 }

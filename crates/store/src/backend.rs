@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use crate::error::map_sqlx;
-use crate::model::{from_secs, to_secs};
+use crate::model::{SHUFFLE_MODULUS, SHUFFLE_MULTIPLIER, from_secs, to_secs};
 use crate::open::{Backend, PgStore, SqliteStore};
 use crate::{
-    ClientStore, KeyStore, PersonLoad, PersonRow, PersonStore, ReplayStore, Result, SettingsStore,
-    Store, StoreError, StoredClient, StoredKey,
+    ClientStore, KeyStore, PersonFilter, PersonKey, PersonKeys, PersonLoad, PersonPage, PersonRow,
+    PersonStore, ReplayStore, Result, SettingsStore, Store, StoreError, StoredClient, StoredKey,
+    StoredPerson,
 };
 
 const KEY_COLUMNS: &str = "id, api, app_type, secret_hash, secret_hint, origins, owner, \
@@ -76,8 +77,120 @@ macro_rules! client_from_row {
 }
 
 const PERSON_COLUMNS: &str = "seq, id, nin, origin, owner, given_name, family_name, birth_date, \
-                              gender, status, municipality, postal_code, doc";
-/// Rows per INSERT statement: 13 columns × 400 stays far below both databases' bind limits.
+                              gender, status, municipality, postal_code, nin_type, \
+                              marital_status, citizenship, confidentiality, has_spouse, children, \
+                              has_parents, doc";
+/// What a read selects without the document.
+const PERSON_FACTS: &str = "seq, version, id, nin, origin, owner, given_name, family_name, \
+                            birth_date, gender, status, municipality, postal_code, nin_type, \
+                            marital_status, citizenship, confidentiality, has_spouse, children, \
+                            has_parents";
+/// Values per `IN (…)` list.
+const IN_CHUNK: usize = 500;
+
+macro_rules! person_from_row {
+    ($row:expr, $with_doc:expr) => {{
+        let row = $row;
+        let get = |e: sqlx::Error| map_sqlx(e);
+        StoredPerson {
+            seq: row.try_get("seq").map_err(get)?,
+            version: row.try_get("version").map_err(get)?,
+            row: PersonRow {
+                id: row.try_get("id").map_err(get)?,
+                nin: row.try_get("nin").map_err(get)?,
+                origin: row.try_get("origin").map_err(get)?,
+                owner: row.try_get("owner").map_err(get)?,
+                given_name: row.try_get("given_name").map_err(get)?,
+                family_name: row.try_get("family_name").map_err(get)?,
+                birth_date: row.try_get("birth_date").map_err(get)?,
+                gender: row.try_get("gender").map_err(get)?,
+                status: row.try_get("status").map_err(get)?,
+                municipality: row.try_get("municipality").map_err(get)?,
+                postal_code: row.try_get("postal_code").map_err(get)?,
+                nin_type: row.try_get("nin_type").map_err(get)?,
+                marital_status: row.try_get("marital_status").map_err(get)?,
+                citizenship: row.try_get("citizenship").map_err(get)?,
+                confidentiality: row.try_get("confidentiality").map_err(get)?,
+                has_spouse: row.try_get::<i64, _>("has_spouse").map_err(get)? != 0,
+                children: row.try_get("children").map_err(get)?,
+                has_parents: row.try_get::<i64, _>("has_parents").map_err(get)? != 0,
+                doc: if $with_doc { row.try_get("doc").map_err(get)? } else { String::new() },
+            },
+        }
+    }};
+}
+
+/// Appends ` WHERE …` for a filter (always at least `WHERE 1 = 1`, so callers can add `AND`s).
+macro_rules! push_filter {
+    ($qb:expr, $f:expr) => {{
+        let qb = &mut *$qb;
+        let f: &PersonFilter = $f;
+        qb.push(" WHERE 1 = 1");
+        match (f.origin.as_deref(), &f.visible_to) {
+            (Some("Reserved"), Some(owner)) => {
+                qb.push(" AND origin = 'Reserved' AND owner = ");
+                qb.push_bind(owner.clone());
+            }
+            (Some(origin), _) => {
+                qb.push(" AND origin = ");
+                qb.push_bind(origin.to_owned());
+            }
+            (None, Some(owner)) => {
+                qb.push(" AND (origin = 'TestNorge' OR owner = ");
+                qb.push_bind(owner.clone());
+                qb.push(")");
+            }
+            (None, None) => {}
+        }
+        for (column, value) in [
+            ("gender", &f.gender),
+            ("municipality", &f.municipality),
+            ("postal_code", &f.postal_code),
+            ("citizenship", &f.citizenship),
+            ("nin_type", &f.nin_type),
+            ("confidentiality", &f.confidentiality),
+        ] {
+            if let Some(value) = value {
+                qb.push(format!(" AND {column} = "));
+                qb.push_bind(value.clone());
+            }
+        }
+        if let Some(from) = &f.birth_from {
+            qb.push(" AND birth_date >= ");
+            qb.push_bind(from.clone());
+        }
+        if let Some(to) = &f.birth_to {
+            qb.push(" AND birth_date <= ");
+            qb.push_bind(to.clone());
+        }
+        for (column, values) in [("status", &f.statuses), ("marital_status", &f.marital_statuses)] {
+            if !values.is_empty() {
+                qb.push(format!(" AND {column} IN ("));
+                let mut list = qb.separated(", ");
+                for v in values {
+                    list.push_bind(v.clone());
+                }
+                qb.push(")");
+            }
+        }
+        for (column, value) in [("has_spouse", f.has_spouse), ("has_parents", f.has_parents)] {
+            if let Some(value) = value {
+                qb.push(format!(" AND {column} = "));
+                qb.push_bind(i64::from(value));
+            }
+        }
+        if let Some(n) = f.children_from {
+            qb.push(" AND children >= ");
+            qb.push_bind(n);
+        }
+        if let Some(n) = f.children_to {
+            qb.push(" AND children <= ");
+            qb.push_bind(n);
+        }
+    }};
+}
+
+/// Rows per INSERT statement: 20 columns × 400 stays far below both databases' bind limits.
 const PERSON_BATCH: usize = 400;
 /// Rows per page when exporting.
 const EXPORT_PAGE: i64 = 2000;
@@ -109,6 +222,8 @@ macro_rules! impl_store {
                         .await
                         .map_err(map_sqlx)?;
                 }
+                // Fresh statistics, so the planner picks the selective index for a search.
+                sqlx::raw_sql("ANALYZE persons").execute(&mut *self.tx).await.map_err(map_sqlx)?;
                 self.tx.commit().await.map_err(map_sqlx)
             }
         }
@@ -136,6 +251,43 @@ macro_rules! impl_store {
                     Some(row) => Ok(key_from_row!(row)),
                     None => Err(StoreError::NotFound { what: "API key", id: id.to_owned() }),
                 }
+            }
+        }
+
+        impl $store {
+            /// Rewrites persons inside `tx`; each must still have the given version.
+            async fn rewrite_persons(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                rows: Vec<(PersonRow, i64)>,
+            ) -> Result<()> {
+                for (r, version) in rows {
+                    let mut qb = QueryBuilder::<$db>::new("UPDATE persons SET given_name = ");
+                    qb.push_bind(r.given_name);
+                    qb.push(", family_name = ").push_bind(r.family_name);
+                    qb.push(", birth_date = ").push_bind(r.birth_date);
+                    qb.push(", gender = ").push_bind(r.gender);
+                    qb.push(", status = ").push_bind(r.status);
+                    qb.push(", municipality = ").push_bind(r.municipality);
+                    qb.push(", postal_code = ").push_bind(r.postal_code);
+                    qb.push(", nin_type = ").push_bind(r.nin_type);
+                    qb.push(", marital_status = ").push_bind(r.marital_status);
+                    qb.push(", citizenship = ").push_bind(r.citizenship);
+                    qb.push(", confidentiality = ").push_bind(r.confidentiality);
+                    qb.push(", has_spouse = ").push_bind(i64::from(r.has_spouse));
+                    qb.push(", children = ").push_bind(r.children);
+                    qb.push(", has_parents = ").push_bind(i64::from(r.has_parents));
+                    qb.push(", doc = ").push_bind(r.doc);
+                    qb.push(", version = version + 1 WHERE id = ").push_bind(r.id.clone());
+                    qb.push(" AND version = ").push_bind(version);
+                    let done = qb.build().execute(&mut **tx).await.map_err(map_sqlx)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(format!(
+                            "person {} changed meanwhile (or is gone)",
+                            r.id
+                        )));
+                    }
+                }
+                Ok(())
             }
         }
 
@@ -281,6 +433,174 @@ macro_rules! impl_store {
                     dropped_indexes.push(ddl);
                 }
                 Ok(Box::new($loader { tx, next: top + 1, dropped_indexes }))
+            }
+
+            async fn person(&self, by: PersonKey<'_>) -> Result<Option<StoredPerson>> {
+                let (column, value) = match by {
+                    PersonKey::Id(id) => ("id", id),
+                    PersonKey::Nin(nin) => ("nin", nin),
+                };
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {PERSON_FACTS}, doc FROM persons WHERE {column} = "
+                ));
+                qb.push_bind(value);
+                match qb.build().fetch_optional(&self.pool).await.map_err(map_sqlx)? {
+                    Some(row) => Ok(Some(person_from_row!(row, true))),
+                    None => Ok(None),
+                }
+            }
+
+            async fn persons(&self, by: PersonKeys<'_>) -> Result<Vec<StoredPerson>> {
+                let (column, values) = match by {
+                    PersonKeys::Ids(ids) => ("id", ids),
+                    PersonKeys::Nins(nins) => ("nin", nins),
+                };
+                let mut out = Vec::with_capacity(values.len());
+                for chunk in values.chunks(IN_CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "SELECT {PERSON_FACTS}, doc FROM persons WHERE {column} IN ("
+                    ));
+                    let mut list = qb.separated(", ");
+                    for v in chunk {
+                        list.push_bind(v.clone());
+                    }
+                    qb.push(")");
+                    for row in qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)? {
+                        out.push(person_from_row!(row, true));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn search_persons(
+                &self,
+                page: &PersonPage,
+            ) -> Result<Vec<(i64, StoredPerson)>> {
+                let rank = match page.shuffle_seed {
+                    Some(seed) => format!(
+                        "((seq * {SHUFFLE_MULTIPLIER} + {}) % {SHUFFLE_MODULUS})",
+                        seed.rem_euclid(SHUFFLE_MODULUS)
+                    ),
+                    None => "CAST(0 AS BIGINT)".to_owned(),
+                };
+                let doc = if page.with_doc { ", doc" } else { "" };
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {rank} AS rank, {PERSON_FACTS}{doc} FROM persons"
+                ));
+                push_filter!(&mut qb, &page.filter);
+                if let Some((after_rank, after_seq)) = page.after {
+                    if page.shuffle_seed.is_some() {
+                        qb.push(format!(" AND ({rank} > "));
+                        qb.push_bind(after_rank);
+                        qb.push(format!(" OR ({rank} = "));
+                        qb.push_bind(after_rank);
+                        qb.push(" AND seq > ");
+                        qb.push_bind(after_seq);
+                        qb.push("))");
+                    } else {
+                        qb.push(" AND seq > ");
+                        qb.push_bind(after_seq);
+                    }
+                }
+                qb.push(if page.shuffle_seed.is_some() {
+                    " ORDER BY rank, seq LIMIT "
+                } else {
+                    " ORDER BY seq LIMIT "
+                });
+                qb.push_bind(page.limit);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+                rows.into_iter()
+                    .map(|row| {
+                        let rank: i64 = row.try_get("rank").map_err(map_sqlx)?;
+                        Ok((rank, person_from_row!(row, page.with_doc)))
+                    })
+                    .collect()
+            }
+
+            async fn count_persons(&self, filter: &PersonFilter) -> Result<i64> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM persons");
+                push_filter!(&mut qb, filter);
+                let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
+                row.try_get::<i64, _>("n").map_err(map_sqlx)
+            }
+
+            async fn taken_nins(&self, nins: &[String]) -> Result<Vec<String>> {
+                let mut out = Vec::new();
+                for chunk in nins.chunks(IN_CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new("SELECT nin FROM reserved_nins WHERE nin IN (");
+                    let mut list = qb.separated(", ");
+                    for v in chunk {
+                        list.push_bind(v.clone());
+                    }
+                    qb.push(") UNION SELECT nin FROM persons WHERE nin IN (");
+                    let mut list = qb.separated(", ");
+                    for v in chunk {
+                        list.push_bind(v.clone());
+                    }
+                    qb.push(")");
+                    for row in qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)? {
+                        out.push(row.try_get("nin").map_err(map_sqlx)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn insert_reserved(
+                &self,
+                owner: &str,
+                rows: Vec<PersonRow>,
+                at: i64,
+            ) -> Result<Vec<i64>> {
+                if rows.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO reserved_nins (nin, owner, reserved_at) ");
+                qb.push_values(rows.iter(), |mut b, r| {
+                    b.push_bind(r.nin.clone()).push_bind(owner.to_owned()).push_bind(at);
+                });
+                qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                let mut qb =
+                    QueryBuilder::<$db>::new("SELECT COALESCE(MAX(seq), 0) AS top FROM persons");
+                let top: i64 = qb
+                    .build()
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_sqlx)?
+                    .try_get("top")
+                    .map_err(map_sqlx)?;
+                let seqs = (top + 1..=top + rows.len() as i64).collect();
+                <$store>::insert_persons(&mut tx, top + 1, rows).await?;
+                tx.commit().await.map_err(map_sqlx)?;
+                Ok(seqs)
+            }
+
+            async fn update_persons(&self, rows: Vec<(PersonRow, i64)>) -> Result<()> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                <$store>::rewrite_persons(&mut tx, rows).await?;
+                tx.commit().await.map_err(map_sqlx)
+            }
+
+            async fn delete_person(
+                &self,
+                id: &str,
+                owner: &str,
+                updates: Vec<(PersonRow, i64)>,
+            ) -> Result<bool> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                let mut qb = QueryBuilder::<$db>::new(
+                    "DELETE FROM persons WHERE origin = 'Reserved' AND id = ",
+                );
+                qb.push_bind(id);
+                qb.push(" AND owner = ");
+                qb.push_bind(owner);
+                let gone = qb.build().execute(&mut *tx).await.map_err(map_sqlx)?.rows_affected() == 1;
+                if !gone {
+                    return Ok(false);
+                }
+                <$store>::rewrite_persons(&mut tx, updates).await?;
+                tx.commit().await.map_err(map_sqlx)?;
+                Ok(true)
             }
 
             async fn export_persons(
@@ -449,6 +769,13 @@ impl SqliteStore {
                     .push_bind(r.status)
                     .push_bind(r.municipality)
                     .push_bind(r.postal_code)
+                    .push_bind(r.nin_type)
+                    .push_bind(r.marital_status)
+                    .push_bind(r.citizenship)
+                    .push_bind(r.confidentiality)
+                    .push_bind(i64::from(r.has_spouse))
+                    .push_bind(r.children)
+                    .push_bind(i64::from(r.has_parents))
                     .push_bind(r.doc);
             });
             qb.build().execute(&mut **tx).await.map_err(map_sqlx)?;
@@ -478,6 +805,13 @@ impl PgStore {
                 Some(r.status),
                 r.municipality,
                 r.postal_code,
+                Some(r.nin_type),
+                Some(r.marital_status),
+                r.citizenship,
+                r.confidentiality,
+                Some(i64::from(r.has_spouse).to_string()),
+                Some(r.children.to_string()),
+                Some(i64::from(r.has_parents).to_string()),
                 Some(r.doc),
             ] {
                 csv.push(',');

@@ -15,7 +15,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use error::StoreError;
-pub use model::{PersonRow, StoredClient, StoredKey};
+pub use model::{
+    PersonFilter, PersonPage, PersonRow, StoredClient, StoredKey, StoredPerson, shuffle_rank,
+};
 pub use open::{Backend, open, redact};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -51,11 +53,51 @@ pub trait PersonStore: Send + Sync {
     /// Starts replacing every person of `origin`, in one transaction: rows are added in batches
     /// and become visible at `commit`; dropping the load without committing changes nothing.
     async fn load_persons(&self, origin: &str) -> Result<Box<dyn PersonLoad>>;
+    /// One person by opaque id, or by identity number.
+    async fn person(&self, by: PersonKey<'_>) -> Result<Option<StoredPerson>>;
+    /// Many persons by id or number, in no particular order; unknown ones are simply absent.
+    async fn persons(&self, by: PersonKeys<'_>) -> Result<Vec<StoredPerson>>;
+    /// One page of the persons `page.filter` selects, in `(rank, seq)` order, with each
+    /// person's rank (0 unless shuffled).
+    async fn search_persons(&self, page: &PersonPage) -> Result<Vec<(i64, StoredPerson)>>;
+    /// How many persons `filter` selects.
+    async fn count_persons(&self, filter: &PersonFilter) -> Result<i64>;
+    /// Which of `nins` were ever reserved (or are held by any person).
+    async fn taken_nins(&self, nins: &[String]) -> Result<Vec<String>>;
+    /// Adds reserved persons, all or none, recording their numbers as reserved forever:
+    /// [`StoreError::Conflict`] if any number was taken meanwhile. Returns their load order.
+    async fn insert_reserved(&self, owner: &str, rows: Vec<PersonRow>, at: i64)
+    -> Result<Vec<i64>>;
+    /// Rewrites persons, all or none; each must still have the given version
+    /// ([`StoreError::Conflict`] otherwise), which then grows by one.
+    async fn update_persons(&self, rows: Vec<(PersonRow, i64)>) -> Result<()>;
+    /// Deletes one reserved person if `owner` owns it (false if there was none) and, in the
+    /// same transaction, rewrites `updates` as [`PersonStore::update_persons`] does.
+    async fn delete_person(
+        &self,
+        id: &str,
+        owner: &str,
+        updates: Vec<(PersonRow, i64)>,
+    ) -> Result<bool>;
     /// Calls `each` with every person's JSON document in load order, a page at a time.
     async fn export_persons(
         &self,
         each: &mut (dyn for<'s> FnMut(&'s str) -> std::io::Result<()> + Send),
     ) -> Result<u64>;
+}
+
+/// How to find one person.
+#[derive(Debug, Clone, Copy)]
+pub enum PersonKey<'a> {
+    Id(&'a str),
+    Nin(&'a str),
+}
+
+/// How to find several persons.
+#[derive(Debug, Clone, Copy)]
+pub enum PersonKeys<'a> {
+    Ids(&'a [String]),
+    Nins(&'a [String]),
 }
 
 /// A load in progress (see [`PersonStore::load_persons`]).

@@ -31,6 +31,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0004_replay.sql"),
         include_str!("../migrations/0004_replay.sql"),
     ),
+    (
+        5,
+        "person search",
+        include_str!("../migrations/0005_person_search.sql"),
+        include_str!("../migrations/0005_person_search.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

@@ -57,7 +57,109 @@ pub struct PersonRow {
     pub status: String,
     pub municipality: Option<String>,
     pub postal_code: Option<String>,
+    /// `NationalIdentityNumber` or `DNumber`.
+    pub nin_type: String,
+    pub marital_status: String,
+    /// ISO 3166 alpha-3 of the current citizenship.
+    pub citizenship: Option<String>,
+    /// The current address's confidentiality.
+    pub confidentiality: Option<String>,
+    pub has_spouse: bool,
+    /// Children currently related.
+    pub children: i64,
+    pub has_parents: bool,
     pub doc: String,
+}
+
+impl PersonRow {
+    /// The row of a person: its document and the facts searches filter on.
+    pub fn of(p: &fjellport_population::Person, origin: &str, owner: Option<&str>) -> PersonRow {
+        let name = p.current_name();
+        let address = p.address();
+        PersonRow {
+            id: p.id.clone(),
+            nin: p.nin().to_owned(),
+            origin: origin.to_owned(),
+            owner: owner.map(str::to_owned),
+            given_name: name.map(|n| n.given_name.clone()).unwrap_or_default(),
+            family_name: name.map(|n| n.family_name.clone()).unwrap_or_default(),
+            birth_date: p.birth_date().to_owned(),
+            gender: p.gender().to_owned(),
+            status: p.status().to_owned(),
+            municipality: address.map(|a| a.municipality_number.clone()),
+            postal_code: address.map(|a| a.city.postal_code.clone()),
+            nin_type: p.nin_type().to_owned(),
+            marital_status: p.marital_status().to_owned(),
+            citizenship: p.citizenship().map(str::to_owned),
+            confidentiality: p.address_confidentiality().map(str::to_owned),
+            has_spouse: p.has_spouse(),
+            children: p.children() as i64,
+            has_parents: p.has_parents(),
+            doc: serde_json::to_string(p).unwrap_or_default(),
+        }
+    }
+}
+
+/// A stored person with its place in load order and its edit counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPerson {
+    /// Load order; grows with every insert, so keyset paging on it is stable.
+    pub seq: i64,
+    /// Grows with every edit (optimistic concurrency).
+    pub version: i64,
+    /// `doc` is empty when the read asked for the columns only.
+    pub row: PersonRow,
+}
+
+/// Which persons a search selects; every member narrows it (AND). Values are already valid:
+/// the API layer checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonFilter {
+    /// Who is looking: Test-Norge persons and this owner's reserved persons are visible; `None`
+    /// sees everything (operators, exports).
+    pub visible_to: Option<String>,
+    pub origin: Option<String>,
+    pub gender: Option<String>,
+    /// Inclusive `YYYY-MM-DD` bounds.
+    pub birth_from: Option<String>,
+    pub birth_to: Option<String>,
+    /// Any of these (empty = no condition).
+    pub statuses: Vec<String>,
+    pub marital_statuses: Vec<String>,
+    pub municipality: Option<String>,
+    pub postal_code: Option<String>,
+    pub citizenship: Option<String>,
+    pub nin_type: Option<String>,
+    pub confidentiality: Option<String>,
+    pub has_spouse: Option<bool>,
+    pub has_parents: Option<bool>,
+    /// Inclusive bounds on the number of children.
+    pub children_from: Option<i64>,
+    pub children_to: Option<i64>,
+}
+
+/// One page of a search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonPage {
+    pub filter: PersonFilter,
+    /// Keyset position: results come strictly after `(rank, seq)`.
+    pub after: Option<(i64, i64)>,
+    pub limit: i64,
+    /// Orders by a seeded shuffle instead of load order (a reproducible random sample).
+    pub shuffle_seed: Option<i64>,
+    /// Also read each document (slower; `false` leaves `doc` empty).
+    pub with_doc: bool,
+}
+
+/// The rank of a person in a seeded shuffle: a multiplicative hash of its load order, cheap
+/// enough to compute in SQL for every match, identical in both dialects (no overflow: `seq`
+/// stays far below 2^31 and the product below 2^63).
+pub(crate) const SHUFFLE_MULTIPLIER: i64 = 2_654_435_761;
+pub(crate) const SHUFFLE_MODULUS: i64 = 4_294_967_311;
+
+/// The rank SQL computes, for tests and cursors.
+pub fn shuffle_rank(seq: i64, seed: i64) -> i64 {
+    (seq * SHUFFLE_MULTIPLIER + seed).rem_euclid(SHUFFLE_MODULUS)
 }
 
 pub(crate) fn to_secs(t: DateTime<Utc>) -> i64 {

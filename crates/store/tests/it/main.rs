@@ -204,6 +204,13 @@ fn person(n: usize, origin: &str) -> fjellport_store::PersonRow {
         status: "Resident".into(),
         municipality: Some("0301".into()),
         postal_code: Some("0150".into()),
+        nin_type: "NationalIdentityNumber".into(),
+        marital_status: "Unmarried".into(),
+        citizenship: Some("NOR".into()),
+        confidentiality: Some("Unclassified".into()),
+        has_spouse: false,
+        children: (n % 3) as i64,
+        has_parents: n.is_multiple_of(2),
         doc: format!("{{\"id\":\"id{n}\"}}"),
     }
 }
@@ -267,7 +274,7 @@ async fn a_bulk_load_rebuilds_the_search_indexes_and_a_dropped_load_changes_noth
             .fetch_one(&mut conn)
             .await
             .unwrap();
-            assert_eq!(n, 6, "{name}: the six search indexes");
+            assert_eq!(n, 8, "{name}: the eight search indexes");
         }
     }
 }
@@ -281,5 +288,87 @@ async fn the_shared_replay_record_lets_each_key_through_once_until_it_expires() 
         assert!(store.first_use("k1", 260, 200).await.unwrap(), "{name}: expired, usable again");
         assert!(!store.first_use("k1", 270, 210).await.unwrap(), "{name}");
         assert_eq!(store.prune_replay(205).await.unwrap(), 1, "{name}: k2 expired, k1 not yet");
+    }
+}
+
+#[tokio::test]
+async fn searches_filter_page_by_keyset_and_shuffle_reproducibly() {
+    use fjellport_store::{PersonFilter, PersonPage, shuffle_rank};
+    for (name, store, _dir) in backends().await {
+        let rows: Vec<_> = (1..=30).map(|n| person(n, "TestNorge")).collect();
+        store.replace_persons("TestNorge", &rows).await.unwrap();
+        let mut mine = person(100, "Reserved");
+        mine.owner = Some("team".into());
+        let mut theirs = person(101, "Reserved");
+        theirs.owner = Some("other".into());
+        store.insert_reserved("team", vec![mine], 1).await.unwrap();
+        store.insert_reserved("other", vec![theirs], 1).await.unwrap();
+        let team = PersonFilter { visible_to: Some("team".into()), ..Default::default() };
+        assert_eq!(store.count_persons(&team).await.unwrap(), 31, "{name}: not the other's");
+        let two_kids = PersonFilter { children_from: Some(2), ..team.clone() };
+        // n % 3 == 2 for n in 1..=30 (10 persons) plus none of the reserved (100 % 3 == 1).
+        assert_eq!(store.count_persons(&two_kids).await.unwrap(), 10, "{name}");
+        // Keyset pages of 7 cover the 31 exactly once, in load order.
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = PersonPage { filter: team.clone(), after, limit: 7, ..Default::default() };
+            let got = store.search_persons(&page).await.unwrap();
+            if got.is_empty() {
+                break;
+            }
+            after = got.last().map(|(rank, p)| (*rank, p.seq));
+            seen.extend(got.into_iter().map(|(_, p)| p.seq));
+        }
+        let mut sorted = seen.clone();
+        sorted.sort_unstable();
+        assert_eq!(seen, sorted, "{name}");
+        assert_eq!(seen.len(), 31, "{name}");
+        // A seeded shuffle: same seed, same order; ranks are what shuffle_rank says.
+        let shuffled = |seed| PersonPage {
+            filter: team.clone(),
+            limit: 100,
+            shuffle_seed: Some(seed),
+            ..Default::default()
+        };
+        let a = store.search_persons(&shuffled(42)).await.unwrap();
+        let b = store.search_persons(&shuffled(42)).await.unwrap();
+        let c = store.search_persons(&shuffled(43)).await.unwrap();
+        assert_eq!(a, b, "{name}");
+        assert_ne!(a, c, "{name}");
+        assert!(a.iter().all(|(rank, p)| *rank == shuffle_rank(p.seq, 42)), "{name}");
+        assert!(a.windows(2).all(|w| w[0].0 <= w[1].0), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn reserved_numbers_are_never_reused_and_edits_check_the_version() {
+    use fjellport_store::{PersonKey, PersonKeys};
+    for (name, store, _dir) in backends().await {
+        let mut p = person(7, "Reserved");
+        p.owner = Some("team".into());
+        store.insert_reserved("team", vec![p.clone()], 1).await.unwrap();
+        let again = store.insert_reserved("team", vec![p.clone()], 2).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{name}");
+        let stored = store.person(PersonKey::Nin(&p.nin)).await.unwrap().unwrap();
+        assert_eq!(stored.version, 1, "{name}");
+        let mut edited = stored.row.clone();
+        edited.given_name = "Ny".into();
+        store.update_persons(vec![(edited.clone(), 1)]).await.unwrap();
+        let stale = store.update_persons(vec![(edited, 1)]).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{name}: stale version");
+        let now = store.person(PersonKey::Id(&p.id)).await.unwrap().unwrap();
+        assert_eq!((now.version, now.row.given_name.as_str()), (2, "Ny"), "{name}");
+        assert!(!store.delete_person(&p.id, "someone-else", vec![]).await.unwrap(), "{name}");
+        assert!(store.delete_person(&p.id, "team", vec![]).await.unwrap(), "{name}");
+        let found = store.persons(PersonKeys::Ids(std::slice::from_ref(&p.id))).await.unwrap();
+        assert!(found.is_empty(), "{name}");
+        // Released, the number stays taken.
+        assert_eq!(
+            store.taken_nins(std::slice::from_ref(&p.nin)).await.unwrap(),
+            vec![p.nin.clone()]
+        );
+        let reuse = store.insert_reserved("team", vec![p.clone()], 3).await;
+        assert!(matches!(reuse, Err(StoreError::Conflict(_))), "{name}: never reissued");
     }
 }

@@ -1,0 +1,407 @@
+//! `POST /search` and `POST /search/match-count`: find test persons by their properties.
+//!
+//! The body's members are the contract (see the OpenAPI document); every one narrows the
+//! search. Paging is by keyset — the cursor holds the last person's place in load order (or in
+//! the seeded shuffle), so pages stay stable while others reserve persons — and a cursor only
+//! continues the search it came from.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::RawQuery;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Datelike, Months, NaiveDate};
+use fjellport_gateway::{Caller, Problem};
+use fjellport_store::{PersonFilter, PersonPage, StoredPerson};
+use http::HeaderMap;
+use serde_json::{Map, Value, json};
+
+use crate::docs::{MatchCount, Problems, SearchPage};
+use crate::input::{Members, invalid, json_object, only_known, pairs};
+use crate::parts::View;
+use crate::{State, owner_of};
+
+pub(crate) const STATUSES: [&str; 10] = [
+    "Resident",
+    "Emigrated",
+    "Disappeared",
+    "Deceased",
+    "Discontinued",
+    "RegisteredAtBirth",
+    "Temporary",
+    "Inactive",
+    "NotResident",
+    "Active",
+];
+pub(crate) const MARITAL_STATUSES: [&str; 10] = [
+    "Unspecified",
+    "Unmarried",
+    "Married",
+    "WidowOrWidower",
+    "Divorced",
+    "Separated",
+    "RegisteredPartner",
+    "SeparatedPartner",
+    "DivorcedPartner",
+    "SurvivingPartner",
+];
+pub(crate) const CONFIDENTIALITY: [&str; 4] =
+    ["Unclassified", "ClientAddress", "Confidential", "StrictlyConfidential"];
+
+/// Filter members, then paging and shape members.
+const FILTER_MEMBERS: [&str; 22] = [
+    "origin",
+    "gender",
+    "ageFrom",
+    "ageTo",
+    "birthDateFrom",
+    "birthDateTo",
+    "status",
+    "maritalStatus",
+    "municipalityNumber",
+    "postalCode",
+    "citizenship",
+    "identificationNumberType",
+    "addressConfidentiality",
+    "hasSpouse",
+    "hasChildren",
+    "hasParents",
+    "childrenFrom",
+    "childrenTo",
+    "isDeceased",
+    "isHealthPersonnel",
+    "isGeneralPractitioner",
+    "hasGeneralPractitioner",
+];
+const PAGE_MEMBERS: [&str; 5] = ["limit", "cursor", "random", "seed", "fields"];
+
+pub(crate) const MAX_LIMIT: i64 = 1000;
+pub(crate) const DEFAULT_LIMIT: i64 = 100;
+
+/// Reads the filter members of a search body.
+fn filter_of(m: &Members<'_>, today: NaiveDate) -> Result<PersonFilter, Problem> {
+    let mut f = PersonFilter {
+        origin: m.choice("origin", &["TestNorge", "Reserved"])?.map(str::to_owned),
+        gender: m.choice("gender", &["Female", "Male"])?.map(str::to_owned),
+        statuses: m.choices("status", &STATUSES)?,
+        marital_statuses: m.choices("maritalStatus", &MARITAL_STATUSES)?,
+        municipality: m.digits("municipalityNumber", 4)?.map(str::to_owned),
+        postal_code: m.digits("postalCode", 4)?.map(str::to_owned),
+        nin_type: m
+            .choice("identificationNumberType", &["NationalIdentityNumber", "DNumber"])?
+            .map(str::to_owned),
+        confidentiality: m.choice("addressConfidentiality", &CONFIDENTIALITY)?.map(str::to_owned),
+        has_spouse: m.boolean("hasSpouse")?,
+        has_parents: m.boolean("hasParents")?,
+        children_from: m.int("childrenFrom", 0, 100)?,
+        children_to: m.int("childrenTo", 0, 100)?,
+        ..PersonFilter::default()
+    };
+    if let Some(c) = m.string("citizenship")? {
+        if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(invalid(
+                "citizenship",
+                format!("citizenship must be an ISO 3166 alpha-3 code such as NOR; got {c:?}"),
+            ));
+        }
+        f.citizenship = Some(c.to_owned());
+    }
+    for member in ["isHealthPersonnel", "isGeneralPractitioner", "hasGeneralPractitioner"] {
+        if m.boolean(member)?.is_some() {
+            return Err(invalid(
+                member,
+                format!(
+                    "{member} is not available yet: this stand-in does not simulate the HPR and \
+                     FLR registers so far"
+                ),
+            ));
+        }
+    }
+    // Ranges: each bound checked against its partner, then ages turned into birth dates.
+    let age_from = m.int("ageFrom", 0, 150)?;
+    let age_to = m.int("ageTo", 0, 150)?;
+    if let (Some(a), Some(b)) = (age_from, age_to)
+        && a > b
+    {
+        return Err(invalid("ageFrom", format!("ageFrom {a} is above ageTo {b}")));
+    }
+    let born_from = m.date("birthDateFrom")?.map(to_naive);
+    let born_to = m.date("birthDateTo")?.map(to_naive);
+    if let (Some(a), Some(b)) = (born_from, born_to)
+        && a > b
+    {
+        return Err(invalid(
+            "birthDateFrom",
+            format!("birthDateFrom {a} is after birthDateTo {b}"),
+        ));
+    }
+    if let (Some(a), Some(b)) = (f.children_from, f.children_to)
+        && a > b
+    {
+        return Err(invalid("childrenFrom", format!("childrenFrom {a} is above childrenTo {b}")));
+    }
+    // Aged at least `a` today = born on or before today minus `a` years; at most `b` = born
+    // after today minus `b + 1` years.
+    let age_to_date = age_from.and_then(|a| years_before(today, a));
+    let age_from_date = age_to.and_then(|b| years_before(today, b + 1)?.succ_opt());
+    let from = [born_from, age_from_date].into_iter().flatten().max();
+    let to = [born_to, age_to_date].into_iter().flatten().min();
+    if let (Some(a), Some(b)) = (from, to)
+        && a > b
+    {
+        return Err(invalid(
+            if age_from.is_some() || age_to.is_some() { "ageFrom" } else { "birthDateFrom" },
+            "the age and birth-date bounds leave no possible birth date",
+        ));
+    }
+    f.birth_from = from.map(|d| d.format("%Y-%m-%d").to_string());
+    f.birth_to = to.map(|d| d.format("%Y-%m-%d").to_string());
+    if let Some(has) = m.boolean("hasChildren")? {
+        if has {
+            f.children_from = Some(f.children_from.unwrap_or(1).max(1));
+        } else {
+            if f.children_from.is_some_and(|n| n > 0) {
+                return Err(invalid("hasChildren", "hasChildren false contradicts childrenFrom"));
+            }
+            f.children_to = Some(0);
+        }
+    }
+    if let Some(dead) = m.boolean("isDeceased")? {
+        let listed = |s: &str| f.statuses.is_empty() || f.statuses.iter().any(|x| x == s);
+        if dead && !listed("Deceased") {
+            return Err(invalid("isDeceased", "isDeceased true contradicts status"));
+        }
+        if dead {
+            f.statuses = vec!["Deceased".to_owned()];
+        } else if f.statuses.is_empty() {
+            f.statuses =
+                STATUSES.iter().filter(|s| **s != "Deceased").map(|s| s.to_string()).collect();
+        } else {
+            f.statuses.retain(|s| s != "Deceased");
+            if f.statuses.is_empty() {
+                return Err(invalid("isDeceased", "isDeceased false contradicts status"));
+            }
+        }
+    }
+    Ok(f)
+}
+
+fn to_naive(d: fjellport_nin::Date) -> NaiveDate {
+    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        .unwrap_or_default()
+}
+
+/// `years` before `day` (29 February falls back to the 28th).
+fn years_before(day: NaiveDate, years: i64) -> Option<NaiveDate> {
+    day.checked_sub_months(Months::new(u32::try_from(years.checked_mul(12)?).ok()?))
+}
+
+pub(crate) fn today(state: &State) -> NaiveDate {
+    state.clock.now().date_naive()
+}
+
+/// Which shape results take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fields {
+    Ids,
+    Summary,
+    Full,
+}
+
+/// A search's paging and shape.
+pub(crate) struct Paging {
+    pub(crate) limit: i64,
+    pub(crate) cursor: Option<String>,
+    pub(crate) seed: Option<i64>,
+    pub(crate) fields: Fields,
+}
+
+pub(crate) fn paging_of(m: &Members<'_>) -> Result<Paging, Problem> {
+    let random = m.boolean("random")?.unwrap_or(false);
+    let seed = m.int("seed", i64::MIN, i64::MAX)?;
+    if seed.is_some() && !random {
+        return Err(invalid("seed", "seed only applies with random: true"));
+    }
+    let seed = random.then(|| seed.unwrap_or_else(|| i64::from(rand::random::<u32>())));
+    Ok(Paging {
+        limit: m.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT),
+        cursor: m.string("cursor")?.map(str::to_owned),
+        seed,
+        fields: match m.choice("fields", &["ids", "summary", "full"])? {
+            Some("ids") => Fields::Ids,
+            Some("full") => Fields::Full,
+            _ => Fields::Summary,
+        },
+    })
+}
+
+/// A number that changes whenever the search would: a cursor from another search is refused.
+/// (`DefaultHasher::new` has fixed keys, so every replica of one build agrees.)
+fn fingerprint(filter: &PersonFilter, seed: Option<i64>) -> u64 {
+    let mut h = DefaultHasher::new();
+    format!("{filter:?}").hash(&mut h);
+    seed.hash(&mut h);
+    h.finish()
+}
+
+fn encode_cursor(rank: i64, seq: i64, fp: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("1:{rank}:{seq}:{fp:016x}"))
+}
+
+fn decode_cursor(cursor: &str, fp: u64) -> Result<(i64, i64), Problem> {
+    let bad =
+        || invalid("cursor", "cursor is not one this server issued; start again without a cursor");
+    let text = URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|b| String::from_utf8(b).ok());
+    let text = text.ok_or_else(bad)?;
+    let mut parts = text.split(':');
+    let (Some("1"), Some(rank), Some(seq), Some(their_fp), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let rank: i64 = rank.parse().map_err(|_| bad())?;
+    let seq: i64 = seq.parse().map_err(|_| bad())?;
+    if u64::from_str_radix(their_fp, 16).map_err(|_| bad())? != fp {
+        return Err(invalid(
+            "cursor",
+            "this cursor belongs to a different search (filters or seed changed); start again \
+             without a cursor",
+        ));
+    }
+    Ok((rank, seq))
+}
+
+/// Runs one page of a search and shapes the answer.
+pub(crate) async fn page(
+    state: &State,
+    filter: PersonFilter,
+    paging: Paging,
+    view: &View,
+) -> Result<Value, Problem> {
+    let fp = fingerprint(&filter, paging.seed);
+    let after = paging.cursor.as_deref().map(|c| decode_cursor(c, fp)).transpose()?;
+    let total = state.store.count_persons(&filter).await?;
+    let wanted = PersonPage {
+        filter,
+        after,
+        limit: paging.limit + 1,
+        shuffle_seed: paging.seed,
+        with_doc: paging.fields == Fields::Full,
+    };
+    let mut found = state.store.search_persons(&wanted).await?;
+    let more = found.len() as i64 > paging.limit;
+    found.truncate(usize::try_from(paging.limit).unwrap_or(0));
+    let next = match found.last() {
+        Some((rank, p)) if more => json!(encode_cursor(*rank, p.seq, fp)),
+        _ => Value::Null,
+    };
+    let today = today(state);
+    let results = found
+        .iter()
+        .map(|(_, p)| match paging.fields {
+            Fields::Ids => Ok(json!({ "id": p.row.id })),
+            Fields::Summary => Ok(summary(p, today)),
+            Fields::Full => view.render(&p.row.doc),
+        })
+        .collect::<Result<Vec<_>, Problem>>()?;
+    let mut out = Map::new();
+    out.insert("totalCount".into(), json!(total));
+    out.insert("results".into(), Value::Array(results));
+    out.insert("nextCursor".into(), next);
+    if let Some(seed) = paging.seed {
+        out.insert("seed".into(), json!(seed));
+    }
+    Ok(Value::Object(out))
+}
+
+/// The facts a search shows without reading the whole document.
+pub(crate) fn summary(p: &StoredPerson, today: NaiveDate) -> Value {
+    let r = &p.row;
+    let age = NaiveDate::parse_from_str(&r.birth_date, "%Y-%m-%d").ok().map(|b| {
+        let years = today.year() - b.year();
+        if (today.month(), today.day()) < (b.month(), b.day()) { years - 1 } else { years }
+    });
+    json!({
+        "id": r.id,
+        "nin": r.nin,
+        "identificationNumberType": r.nin_type,
+        "origin": r.origin,
+        "givenName": r.given_name,
+        "familyName": r.family_name,
+        "birthDate": r.birth_date,
+        "age": age,
+        "gender": r.gender,
+        "status": r.status,
+        "maritalStatus": r.marital_status,
+        "municipalityNumber": r.municipality,
+        "postalCode": r.postal_code,
+        "citizenship": r.citizenship,
+        "addressConfidentiality": r.confidentiality,
+        "hasSpouse": r.has_spouse,
+        "children": r.children,
+        "hasParents": r.has_parents,
+    })
+}
+
+/// The view for `fields: full` results: `informationParts` optional here (default All).
+fn search_view(query: Option<&str>) -> Result<View, Problem> {
+    let query = pairs(query.unwrap_or("").as_bytes());
+    only_known(&query, &["informationParts", "includeHistory"], "query parameter")?;
+    View::from_query(&query, false)
+}
+
+#[utoipa::path(
+    post, path = "/search", tag = "syntpop",
+    summary = "Find test persons by their properties (paged)",
+    params(crate::docs::SearchViewParams, crate::docs::AuthHeaders),
+    request_body(content = crate::docs::SearchRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One page of matches", body = SearchPage),
+        Problems,
+    )
+)]
+pub(crate) async fn search(
+    state: State,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let view = search_view(query.as_deref())?;
+    let map = json_object(&headers, &body, false, &["application/json"])?;
+    let m = Members::new(&map);
+    m.only(&[&FILTER_MEMBERS[..], &PAGE_MEMBERS[..]].concat())?;
+    let mut filter = filter_of(&m, today(&state))?;
+    filter.visible_to = Some(owner_of(&caller));
+    let paging = paging_of(&m)?;
+    Ok(Json(page(&state, filter, paging, &view).await?))
+}
+
+#[utoipa::path(
+    post, path = "/search/match-count", tag = "syntpop",
+    summary = "How many test persons match (the same filters as /search)",
+    params(crate::docs::AuthHeaders),
+    request_body(content = crate::docs::SearchRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The number of matches", body = MatchCount),
+        Problems,
+    )
+)]
+pub(crate) async fn match_count(
+    state: State,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let map = json_object(&headers, &body, false, &["application/json"])?;
+    let m = Members::new(&map);
+    // Paging members are accepted (a client may reuse its search body) and have no effect.
+    m.only(&[&FILTER_MEMBERS[..], &PAGE_MEMBERS[..]].concat())?;
+    let mut filter = filter_of(&m, today(&state))?;
+    filter.visible_to = Some(owner_of(&caller));
+    paging_of(&m)?;
+    let n = state.store.count_persons(&filter).await?;
+    Ok(Json(json!({ "matchCount": n })))
+}
