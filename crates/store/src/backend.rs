@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use crate::error::map_sqlx;
-use crate::model::{SHUFFLE_MODULUS, SHUFFLE_MULTIPLIER, from_secs, to_secs};
+use crate::model::{SHUFFLE_MODULUS, from_secs, shuffle_params, to_secs};
 use crate::open::{Backend, PgStore, SqliteStore};
 use crate::{
     ClientStore, KeyStore, PersonFilter, PersonKey, PersonKeys, PersonLoad, PersonPage, PersonRow,
@@ -477,10 +477,10 @@ macro_rules! impl_store {
                 page: &PersonPage,
             ) -> Result<Vec<(i64, StoredPerson)>> {
                 let rank = match page.shuffle_seed {
-                    Some(seed) => format!(
-                        "((seq * {SHUFFLE_MULTIPLIER} + {}) % {SHUFFLE_MODULUS})",
-                        seed.rem_euclid(SHUFFLE_MODULUS)
-                    ),
+                    Some(seed) => {
+                        let (m, o) = shuffle_params(seed);
+                        format!("((seq * {m} + {o}) % {SHUFFLE_MODULUS})")
+                    }
                     None => "CAST(0 AS BIGINT)".to_owned(),
                 };
                 let doc = if page.with_doc { ", doc" } else { "" };

@@ -151,15 +151,26 @@ pub struct PersonPage {
     pub with_doc: bool,
 }
 
-/// The rank of a person in a seeded shuffle: a multiplicative hash of its load order, cheap
-/// enough to compute in SQL for every match, identical in both dialects (no overflow: `seq`
-/// stays far below 2^31 and the product below 2^63).
-pub(crate) const SHUFFLE_MULTIPLIER: i64 = 2_654_435_761;
+/// A seeded shuffle ranks each person by `(seq * m + o) mod P`, with `P` prime and `m`, `o`
+/// drawn from the seed: a different bijection for every seed, cheap to compute in SQL for
+/// every match and identical in both dialects (no overflow while `seq` stays below 2^31: the
+/// product stays below 2^63).
 pub(crate) const SHUFFLE_MODULUS: i64 = 4_294_967_311;
 
-/// The rank SQL computes, for tests and cursors.
+/// The multiplier and offset of a seed's shuffle (splitmix64 of the seed).
+pub(crate) fn shuffle_params(seed: i64) -> (i64, i64) {
+    let mut z = (seed as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let p = SHUFFLE_MODULUS as u64;
+    ((1 + z % (p - 1)) as i64, ((z >> 32) % p) as i64)
+}
+
+/// A person's rank in the shuffle of `seed` (what the SQL computes).
 pub fn shuffle_rank(seq: i64, seed: i64) -> i64 {
-    (seq * SHUFFLE_MULTIPLIER + seed).rem_euclid(SHUFFLE_MODULUS)
+    let (m, o) = shuffle_params(seed);
+    (seq * m + o).rem_euclid(SHUFFLE_MODULUS)
 }
 
 pub(crate) fn to_secs(t: DateTime<Utc>) -> i64 {

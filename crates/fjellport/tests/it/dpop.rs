@@ -4,23 +4,9 @@ use fjellport_auth::forge::{Broken, ProofFor, proof};
 use fjellport_auth::jose::EcSigningKey;
 use serde_json::{Value, json};
 
-use crate::support::{BEFORE_SUNSET, TestServer, json, now, problem};
+use crate::support::{BEFORE_SUNSET, Client, TestServer, client, json, now, problem};
 
 const SCOPE: &str = "nhntsd:syntpop-api/full-access";
-
-/// A client with its own key and a token bound to it.
-struct Client {
-    key: EcSigningKey,
-    token: String,
-}
-
-async fn client(s: &TestServer, claims: Value) -> Client {
-    let key = EcSigningKey::generate().unwrap();
-    let body = json!({"jwk": Value::Object(key.public_jwk().members), "claims": claims});
-    let res: Value = json(s.http.post(s.url("/helseid/test-token")).json(&body)).await;
-    assert_eq!(res["token_type"], "DPoP", "{res}");
-    Client { key, token: res["access_token"].as_str().unwrap().to_owned() }
-}
 
 fn ping_url(s: &TestServer) -> String {
     s.url("/syntpop/api/ping")

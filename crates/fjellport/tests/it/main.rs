@@ -13,4 +13,5 @@ mod ops;
 mod population;
 mod replicas;
 mod support;
+mod syntpop;
 mod token;

@@ -106,3 +106,17 @@ pub async fn postgres() -> Option<String> {
 pub async fn json(req: reqwest::RequestBuilder) -> Value {
     req.send().await.unwrap().json().await.unwrap()
 }
+
+/// A DPoP client with its own key and a token bound to it (from the test-token service).
+pub struct Client {
+    pub key: fjellport_auth::jose::EcSigningKey,
+    pub token: String,
+}
+
+pub async fn client(s: &TestServer, claims: Value) -> Client {
+    let key = fjellport_auth::jose::EcSigningKey::generate().unwrap();
+    let body = json!({"jwk": Value::Object(key.public_jwk().members), "claims": claims});
+    let res: Value = json(s.http.post(s.url("/helseid/test-token")).json(&body)).await;
+    assert_eq!(res["token_type"], "DPoP", "{res}");
+    Client { key, token: res["access_token"].as_str().unwrap().to_owned() }
+}
