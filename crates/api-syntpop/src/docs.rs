@@ -268,6 +268,28 @@ pub(crate) struct TemplateBirth {
     birth_date: Option<String>,
 }
 
+/// A JSON merge patch (RFC 7386) of a reserved person: each member patches the current item
+/// of that part (`null` removes a member); metadata is set by the server. Changing a part
+/// ends its current item (kept as history) and starts a new one today.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PersonPatch {
+    /// `{givenName, middleName, familyName}`.
+    name: Option<serde_json::Value>,
+    /// `{streetAddress: {addressName, addressNumber: {houseNumber, houseLetter}, city:
+    /// {cityName, postalCode}, municipalityNumber}, addressConfidentiality, moveDate}`.
+    residential_address: Option<serde_json::Value>,
+    /// `{status, relatedByMaritalStatus}`: marrying one of your reserved persons, or divorcing,
+    /// changes both sides.
+    marital_status: Option<serde_json::Value>,
+    /// `{status}` (not Deceased: use `death`).
+    status: Option<serde_json::Value>,
+    /// `{deceasedDate}`; `null` undoes a death. A spouse you own becomes a widow(er).
+    death: Option<serde_json::Value>,
+    /// KRR: `{reservation, status, notificationStatus, contactInformation: {email}, language}`.
+    common_contact_register_information: Option<serde_json::Value>,
+}
+
 /// The errors every SyntPop call may answer, all RFC 9457 problem+json.
 pub(crate) struct Problems;
 

@@ -4,6 +4,7 @@
 //! handler runs, and hands it the [`Caller`].
 
 mod docs;
+mod edit;
 mod family;
 mod input;
 mod parts;
@@ -40,7 +41,7 @@ pub fn router(state: SyntpopState) -> OpenApiRouter {
         .routes(routes!(search::search))
         .routes(routes!(search::match_count))
         .routes(routes!(reserved::reserve_person, reserved::list_reserved))
-        .routes(routes!(reserved::delete_reserved))
+        .routes(routes!(edit::patch_reserved, reserved::delete_reserved))
         .with_state(Arc::new(state))
 }
 

@@ -72,7 +72,7 @@ fn template_of(m: &Members<'_>) -> Result<Template, Problem> {
     Ok(t)
 }
 
-fn nin_today(state: &State) -> Date {
+pub(crate) fn nin_today(state: &State) -> Date {
     let d = today(state);
     use chrono::Datelike;
     Date::new(d.year() as u16, d.month() as u8, d.day() as u8).unwrap_or(Date {

@@ -144,7 +144,7 @@ pub struct ParentalResponsibility {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddressNumber {
     pub house_number: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -152,14 +152,14 @@ pub struct AddressNumber {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct City {
     pub city_name: String,
     pub postal_code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StreetAddress {
     pub municipality_number: String,
     pub municipality_name: String,
@@ -205,7 +205,7 @@ pub struct ResidencePermit {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContactInformation {
     pub email: String,
     pub email_last_updated: String,
@@ -213,7 +213,7 @@ pub struct ContactInformation {
 
 /// Kontakt- og reservasjonsregisteret (KRR).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CommonContactRegisterInformation {
     /// `Yes` or `No`.
     pub reservation: String,

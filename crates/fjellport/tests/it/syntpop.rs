@@ -572,3 +572,191 @@ async fn reserved_persons_are_made_to_order_and_belong_to_their_owner() {
     assert_eq!(count(&s, &a, json!({"origin": "Reserved"})).await, 3);
     s.stop().await;
 }
+
+/// Reserves a person from `template`; returns (id, nin).
+async fn reserve(s: &TestServer, auth: &Auth<'_>, template: Value) -> (String, String) {
+    let p = ok(call(s, auth, Method::POST, "/reserved-persons").json(&template)).await;
+    let nin = p["norwegianIdentificationNumber"][0]["identificationNumber"].as_str().unwrap();
+    (p["id"].as_str().unwrap().to_owned(), nin.to_owned())
+}
+
+fn patch(s: &TestServer, auth: &Auth<'_>, id: &str, body: Value) -> reqwest::RequestBuilder {
+    call(s, auth, Method::PATCH, &format!("/reserved-persons/{id}"))
+        .header("content-type", "application/merge-patch+json")
+        .body(body.to_string())
+}
+
+async fn read(s: &TestServer, auth: &Auth<'_>, id: &str, history: bool) -> Value {
+    ok(call(
+        s,
+        auth,
+        Method::GET,
+        &format!("/persons/{id}?informationParts=All&includeHistory={history}"),
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn edits_keep_history_update_searches_and_keep_families_consistent() {
+    let s = server(BEFORE_SUNSET).await;
+    let (_, key) = s.other_key("syntpop").await;
+    let auth = Auth::V02(&key);
+    let (a, a_nin) =
+        reserve(&s, &auth, json!({"gender": "Female", "ageFrom": 30, "ageTo": 50})).await;
+    let (b, b_nin) =
+        reserve(&s, &auth, json!({"gender": "Male", "ageFrom": 30, "ageTo": 50})).await;
+    // A new name and address: the old ones stay in the history, ended today.
+    let edited = ok(patch(&s, &auth, &a, json!({
+        "name": {"givenName": "Ingrid", "middleName": "Marie"},
+        "residentialAddress": {"streetAddress": {
+            "addressName": "Storgata", "addressNumber": {"houseNumber": "1", "houseLetter": "B"},
+            "city": {"cityName": "OSLO", "postalCode": "0155"}, "municipalityNumber": "0301"}}
+    })))
+    .await;
+    assert_eq!(edited["name"][0]["givenName"], "Ingrid");
+    assert_eq!(edited["name"][0]["middleName"], "Marie");
+    assert_eq!(edited["name"][0]["source"], "SyntPop");
+    let street = &edited["residentialAddress"][0]["streetAddress"];
+    assert_eq!(street["municipalityName"], "Oslo", "{street}");
+    assert_eq!(street["addressNumber"]["houseLetter"], "B");
+    let history = read(&s, &auth, &a, true).await;
+    let names = history["name"].as_array().unwrap();
+    assert_eq!(names.len(), 2);
+    assert_eq!(names[0]["isValid"], false);
+    assert_eq!(names[0]["validTo"], "2026-09-01T00:00:00");
+    let found =
+        ok(search(&s, &auth, json!({"origin": "Reserved", "municipalityNumber": "0301"}))).await;
+    assert_eq!(found["totalCount"], 1, "the search columns follow the edit");
+    assert_eq!(found["results"][0]["givenName"], "Ingrid");
+    // Marrying b is recorded on both sides.
+    ok(patch(
+        &s,
+        &auth,
+        &a,
+        json!({"maritalStatus": {"status": "Married", "relatedByMaritalStatus": b_nin}}),
+    ))
+    .await;
+    let bride = read(&s, &auth, &a, false).await;
+    let groom = read(&s, &auth, &b, false).await;
+    assert_eq!(groom["maritalStatus"][0]["status"], "Married");
+    assert_eq!(groom["maritalStatus"][0]["relatedByMaritalStatus"], a_nin.as_str());
+    assert_eq!(bride["familyRelation"][0]["relatedPerson"], b_nin.as_str());
+    assert_eq!(groom["familyRelation"][0]["relatedPerson"], a_nin.as_str());
+    assert_eq!(count(&s, &auth, json!({"origin": "Reserved", "hasSpouse": true})).await, 2);
+    // A widow only once the spouse has died; the death makes b a widower.
+    let p = problem(
+        patch(&s, &auth, &a, json!({"maritalStatus": {"status": "WidowOrWidower"}}))
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert_eq!(p["member"], "maritalStatus.status");
+    ok(patch(&s, &auth, &a, json!({"death": {"deceasedDate": "2026-08-01"}}))).await;
+    let dead = read(&s, &auth, &a, false).await;
+    assert_eq!(dead["status"][0]["status"], "Deceased");
+    assert_eq!(dead["death"]["deceasedDate"], "2026-08-01T00:00:00");
+    assert!(
+        dead.get("residentialAddress").is_none_or(|a| a.as_array().unwrap().is_empty()),
+        "{dead}"
+    );
+    let widower = read(&s, &auth, &b, false).await;
+    assert_eq!(widower["maritalStatus"][0]["status"], "WidowOrWidower");
+    assert!(
+        widower.get("familyRelation").is_none_or(|r| r.as_array().unwrap().is_empty()),
+        "{widower}"
+    );
+    assert_eq!(count(&s, &auth, json!({"origin": "Reserved", "isDeceased": true})).await, 1);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn edits_that_cannot_be_made_are_refused_and_change_nothing() {
+    let s = server(BEFORE_SUNSET).await;
+    let (_, key) = s.other_key("syntpop").await;
+    let (_, other_key) =
+        s.key(json!({"api": "syntpop", "type": "other", "owner": "someone-else"})).await;
+    let auth = Auth::V01(&key);
+    let (a, _) = reserve(&s, &auth, json!({"ageFrom": 30, "ageTo": 50, "withSpouse": true})).await;
+    let (single, _) = reserve(&s, &auth, json!({"ageFrom": 30, "ageTo": 50})).await;
+    let tn = ok(search(&s, &auth, json!({"origin": "TestNorge", "ageFrom": 30, "limit": 1}))).await;
+    let (tn_id, tn_nin) =
+        (tn["results"][0]["id"].as_str().unwrap(), tn["results"][0]["nin"].as_str().unwrap());
+    let before = read(&s, &auth, &a, true).await;
+    let cases = [
+        (patch(&s, &auth, &a, json!({"shoeSize": 42})), 400, "shoeSize"),
+        (patch(&s, &auth, &a, json!({"name": {"givenName": ""}})), 400, "name.givenName"),
+        (patch(&s, &auth, &a, json!({"name": {"nickname": "x"}})), 400, "name"),
+        (patch(&s, &auth, &a, json!({"name": {"isValid": false}})), 400, "name"),
+        (patch(&s, &auth, &a, json!({"status": {"status": "Deceased"}})), 400, "status.status"),
+        (patch(&s, &auth, &a, json!({"status": {"status": "Sleeping"}})), 400, "status.status"),
+        (
+            patch(&s, &auth, &a, json!({"maritalStatus": {"status": "Unmarried"}})),
+            400,
+            "maritalStatus.status",
+        ),
+        (
+            patch(
+                &s,
+                &auth,
+                &single,
+                json!({"maritalStatus": {"status": "Married", "relatedByMaritalStatus": tn_nin}}),
+            ),
+            400,
+            "maritalStatus.relatedByMaritalStatus",
+        ),
+        (
+            patch(
+                &s,
+                &auth,
+                &a,
+                json!({"residentialAddress": {"streetAddress": {"municipalityNumber": "9999"}}}),
+            ),
+            400,
+            "residentialAddress.streetAddress.municipalityNumber",
+        ),
+        (
+            patch(
+                &s,
+                &auth,
+                &a,
+                json!({"residentialAddress": {"streetAddress": {"adressName": "x"}}}),
+            ),
+            400,
+            "residentialAddress",
+        ),
+        (
+            patch(&s, &auth, &a, json!({"death": {"deceasedDate": "2030-01-01"}})),
+            400,
+            "death.deceasedDate",
+        ),
+        (
+            patch(
+                &s,
+                &auth,
+                &a,
+                json!({"commonContactRegisterInformation": {"reservation": "Maybe"}}),
+            ),
+            400,
+            "commonContactRegisterInformation.reservation",
+        ),
+        (
+            call(&s, &auth, Method::PATCH, &format!("/reserved-persons/{a}"))
+                .body("{}")
+                .header("content-type", "text/plain"),
+            415,
+            "",
+        ),
+        (patch(&s, &auth, tn_id, json!({"name": {"givenName": "X"}})), 403, ""),
+        (patch(&s, &Auth::V01(&other_key), &a, json!({"name": {"givenName": "X"}})), 404, ""),
+    ];
+    for (req, status, member) in cases {
+        let p = problem(req.send().await.unwrap(), status).await;
+        if !member.is_empty() {
+            assert_eq!(p["member"], member, "{p}");
+        }
+    }
+    assert_eq!(read(&s, &auth, &a, true).await, before, "nothing was written");
+    s.stop().await;
+}
