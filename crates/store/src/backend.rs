@@ -192,6 +192,8 @@ macro_rules! push_filter {
 
 /// Rows per INSERT statement: 20 columns × 400 stays far below both databases' bind limits.
 const PERSON_BATCH: usize = 400;
+/// Set by migration 5 when persons need their search facts derived.
+const REINDEX_SETTING: &str = "persons_reindex";
 /// Rows per page when exporting.
 const EXPORT_PAGE: i64 = 2000;
 
@@ -255,6 +257,57 @@ macro_rules! impl_store {
         }
 
         impl $store {
+            /// Re-derives every person's search facts from its document, once, when a
+            /// migration asked for it (persons stored before the facts had columns), a page at
+            /// a time; the request is withdrawn in the transaction of the last page, so an
+            /// interrupted refresh starts over at the next open.
+            pub(crate) async fn refresh_person_facts(&self) -> Result<()> {
+                if self.get_setting(REINDEX_SETTING).await?.is_none() {
+                    return Ok(());
+                }
+                tracing::info!("re-deriving the search facts of stored persons (once)");
+                let mut after = 0i64;
+                loop {
+                    let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "SELECT seq, origin, owner, doc FROM persons WHERE seq > ",
+                    );
+                    qb.push_bind(after);
+                    qb.push(" ORDER BY seq LIMIT ");
+                    qb.push_bind(EXPORT_PAGE);
+                    let rows = qb.build().fetch_all(&mut *tx).await.map_err(map_sqlx)?;
+                    let done = rows.is_empty();
+                    for row in rows {
+                        after = row.try_get("seq").map_err(map_sqlx)?;
+                        let origin: String = row.try_get("origin").map_err(map_sqlx)?;
+                        let owner: Option<String> = row.try_get("owner").map_err(map_sqlx)?;
+                        let doc: String = row.try_get("doc").map_err(map_sqlx)?;
+                        let person: fjellport_population::Person = serde_json::from_str(&doc)
+                            .map_err(|e| StoreError::Corrupt(format!("person {after}: {e}")))?;
+                        let r = PersonRow::of(&person, &origin, owner.as_deref());
+                        let mut qb = QueryBuilder::<$db>::new("UPDATE persons SET nin_type = ");
+                        qb.push_bind(r.nin_type);
+                        qb.push(", marital_status = ").push_bind(r.marital_status);
+                        qb.push(", citizenship = ").push_bind(r.citizenship);
+                        qb.push(", confidentiality = ").push_bind(r.confidentiality);
+                        qb.push(", has_spouse = ").push_bind(i64::from(r.has_spouse));
+                        qb.push(", children = ").push_bind(r.children);
+                        qb.push(", has_parents = ").push_bind(i64::from(r.has_parents));
+                        qb.push(" WHERE seq = ").push_bind(after);
+                        qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                    }
+                    if done {
+                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM settings WHERE name = ");
+                        qb.push_bind(REINDEX_SETTING);
+                        qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                    }
+                    tx.commit().await.map_err(map_sqlx)?;
+                    if done {
+                        return Ok(());
+                    }
+                }
+            }
+
             /// Rewrites persons inside `tx`; each must still have the given version.
             async fn rewrite_persons(
                 tx: &mut sqlx::Transaction<'static, $db>,

@@ -81,7 +81,9 @@ async fn open_sqlite(url: &str) -> Result<SqliteStore> {
             },
         )?;
     migrator(false).run(&pool).await.map_err(|e| map_migrate(e, latest_version()))?;
-    Ok(SqliteStore { pool })
+    let store = SqliteStore { pool };
+    store.refresh_person_facts().await?;
+    Ok(store)
 }
 
 async fn open_postgres(url: &str) -> Result<PgStore> {
@@ -99,7 +101,9 @@ async fn open_postgres(url: &str) -> Result<PgStore> {
             other => other,
         })?;
     migrator(true).run(&pool).await.map_err(|e| map_migrate(e, latest_version()))?;
-    Ok(PgStore { pool })
+    let store = PgStore { pool };
+    store.refresh_person_facts().await?;
+    Ok(store)
 }
 
 /// The URL without its password, for messages and logs.

@@ -372,3 +372,46 @@ async fn reserved_numbers_are_never_reused_and_edits_check_the_version() {
         assert!(matches!(reuse, Err(StoreError::Conflict(_))), "{name}: never reissued");
     }
 }
+
+#[tokio::test]
+async fn persons_stored_before_the_search_facts_get_them_at_the_next_open() {
+    use fjellport_store::{PersonFilter, PersonRow};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("old.db");
+    let url = file.to_str().unwrap().to_owned();
+    let persons = fjellport_population::generate(&fjellport_population::Options {
+        seed: 3,
+        persons: 300,
+        today: fjellport_nin::Date { year: 2026, month: 9, day: 1 },
+    })
+    .unwrap();
+    let truth: Vec<PersonRow> =
+        persons.iter().map(|p| PersonRow::of(p, "TestNorge", None)).collect();
+    let married = truth.iter().filter(|r| r.marital_status == "Married").count() as i64;
+    assert!(married > 0);
+    {
+        // As a database from before migration 5 looks: documents, but default facts.
+        let store = open(&url).await.unwrap();
+        let blank: Vec<PersonRow> = truth
+            .iter()
+            .map(|r| PersonRow {
+                marital_status: "Unspecified".into(),
+                has_spouse: false,
+                children: 0,
+                has_parents: false,
+                citizenship: None,
+                ..r.clone()
+            })
+            .collect();
+        store.replace_persons("TestNorge", &blank).await.unwrap();
+        store.set_setting("persons_reindex", "1").await.unwrap();
+        store.close().await;
+    }
+    let store = open(&url).await.unwrap();
+    let filter = PersonFilter { marital_statuses: vec!["Married".into()], ..Default::default() };
+    assert_eq!(store.count_persons(&filter).await.unwrap(), married);
+    let with_spouse = truth.iter().filter(|r| r.has_spouse).count() as i64;
+    let filter = PersonFilter { has_spouse: Some(true), ..Default::default() };
+    assert_eq!(store.count_persons(&filter).await.unwrap(), with_spouse);
+    assert_eq!(store.get_setting("persons_reindex").await.unwrap(), None, "done once");
+}
