@@ -130,9 +130,14 @@ pub(crate) struct NinForm {
 #[derive(Serialize, ToSchema)]
 #[allow(non_snake_case)]
 pub(crate) struct IdsForm {
-    #[schema(min_items = 1, max_items = 100)]
-    personIds: Vec<String>,
+    #[schema(min_items = 1, max_items = 100, inline)]
+    personIds: Vec<PersonId>,
 }
+
+/// An opaque person id.
+#[derive(Serialize, ToSchema)]
+#[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
+pub(crate) struct PersonId(String);
 
 /// Form body of `bulk-by-nin`: the field repeated, 1–100 times.
 #[derive(Serialize, ToSchema)]

@@ -12,6 +12,7 @@ mod interop;
 mod ops;
 mod population;
 mod replicas;
+mod schemathesis;
 mod support;
 mod syntpop;
 mod token;
