@@ -26,8 +26,7 @@ use crate::reserved::{nin_today, owned};
 use crate::search::{CONFIDENTIALITY, MARITAL_STATUSES, STATUSES};
 use crate::{State, owner_of};
 
-/// Who records an edit made through the API.
-const SOURCE: &str = "SyntPop";
+use fjellport_population::reserve::SOURCE;
 
 const EDITABLE: [&str; 6] = [
     "name",

@@ -283,6 +283,29 @@ impl Person {
         current(&self.residential_address, |a| &a.meta).map(|a| &a.street_address)
     }
 
+    /// Marks every item as recorded by `source` (e.g. reserved persons: by SyntPop, not by the
+    /// folkeregister).
+    pub fn set_source(&mut self, source: &str) {
+        let metas = self
+            .norwegian_identification_number
+            .iter_mut()
+            .map(|i| &mut i.meta)
+            .chain(self.name.iter_mut().map(|i| &mut i.meta))
+            .chain(self.birth.iter_mut().map(|i| &mut i.meta))
+            .chain(self.gender.iter_mut().map(|i| &mut i.meta))
+            .chain(self.status.iter_mut().map(|i| &mut i.meta))
+            .chain(self.death.iter_mut().map(|i| &mut i.meta))
+            .chain(self.family_relation.iter_mut().map(|i| &mut i.meta))
+            .chain(self.marital_status.iter_mut().map(|i| &mut i.meta))
+            .chain(self.parental_responsibility.iter_mut().map(|i| &mut i.meta))
+            .chain(self.residential_address.iter_mut().map(|i| &mut i.meta))
+            .chain(self.citizenship.iter_mut().map(|i| &mut i.meta))
+            .chain(self.residence_permit.iter_mut().map(|i| &mut i.meta));
+        for meta in metas {
+            meta.source = source.to_owned();
+        }
+    }
+
     /// The current residential address's confidentiality.
     pub fn address_confidentiality(&self) -> Option<&str> {
         current(&self.residential_address, |a| &a.meta).map(|a| a.address_confidentiality.as_str())

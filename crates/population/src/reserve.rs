@@ -14,6 +14,9 @@ use crate::data::TABLES;
 use crate::generate::{Gen, Responsibility, age_on, meta, ordinary_name, rule_for, ts};
 use crate::model::{MaritalStatus, Person};
 
+/// Who records a reserved person (the folkeregister never saw it).
+pub const SOURCE: &str = "SyntPop";
+
 /// Most children one reservation may ask for.
 pub const MAX_CHILDREN: u8 = 10;
 
@@ -151,6 +154,9 @@ pub fn reserve(
     let mut g =
         Gen { rng: &mut rng, alloc: &mut alloc, today, out: &mut out, group: Synthetic::Reserved };
     build(&mut g, template)?;
+    for p in &mut out {
+        p.set_source(SOURCE);
+    }
     Ok(out)
 }
 

@@ -27,3 +27,28 @@ async fn requests_oauth2client_gets_a_dpop_token_and_cannot_misuse_it() {
     assert!(stdout.contains("interop: all checks passed"), "{stdout}");
     s.stop().await;
 }
+
+/// The README's 1.0 example script works as printed: token, search, reservation, read.
+#[tokio::test]
+async fn the_readme_syntpop_1_0_script_runs() {
+    let Some(python) = std::env::var("FJELLPORT_TEST_PYTHON").ok().filter(|p| !p.is_empty()) else {
+        eprintln!("skipped: FJELLPORT_TEST_PYTHON is not set (see .ci/run)");
+        return;
+    };
+    let mut cfg = config("sqlite::memory:", "2026-01-01T00:00:00Z");
+    cfg.clock = None;
+    cfg.persons = 500;
+    let s = TestServer::start(cfg).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/syntpop_v1.py");
+    let out = tokio::process::Command::new(&python)
+        .args([script, &s.base, ADMIN_TOKEN])
+        .output()
+        .await
+        .expect("run the script");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "script failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("reserved:") && stdout.contains("- Married"), "{stdout}");
+    assert!(stdout.contains("syntpop 1.0: done"), "{stdout}");
+    s.stop().await;
+}

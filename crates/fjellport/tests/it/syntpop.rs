@@ -492,6 +492,7 @@ async fn reserved_persons_are_made_to_order_and_belong_to_their_owner() {
     let nin = kari["norwegianIdentificationNumber"][0]["identificationNumber"].as_str().unwrap();
     assert_eq!(&nin[..6], "177080", "born 17.05.1980, month 05 + 65: {nin}");
     assert_eq!(kari["name"][0]["givenName"], "Kari");
+    assert_eq!(kari["name"][0]["source"], "SyntPop", "reserved persons are SyntPop's record");
     assert_eq!(kari["residentialAddress"][0]["streetAddress"]["municipalityNumber"], "4601");
     assert_eq!(kari["maritalStatus"][0]["status"], "Married");
     let relations = kari["familyRelation"].as_array().unwrap();
