@@ -61,3 +61,38 @@ pub(crate) fn visible(person: &StoredPerson, owner: &str) -> bool {
 pub(crate) fn person_not_found(what: &str) -> Problem {
     Problem::not_found(format!("No person {what} is visible to you."))
 }
+
+/// The parsers of untrusted input, without HTTP, for the fuzz targets in `fuzz/`.
+#[doc(hidden)]
+pub mod fuzzing {
+    use serde_json::Value;
+
+    use crate::input::{Members, pairs};
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap_or_default()
+    }
+
+    /// A search body: the filter, then the paging members.
+    pub fn search_body(data: &[u8]) -> bool {
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(data) else { return false };
+        let m = Members::new(&map);
+        crate::search::filter_of(&m, today()).is_ok() && crate::search::paging_of(&m).is_ok()
+    }
+
+    /// A query string with `informationParts` and `includeHistory`, then a render with it.
+    pub fn view_query(data: &[u8]) -> bool {
+        match crate::parts::View::from_query(&pairs(data), true) {
+            Ok(view) => view.render(r#"{"id":"x","name":[{"isValid":false}]}"#).is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// A reservation template, and the reservation built from it.
+    pub fn reservation(data: &[u8]) -> bool {
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(data) else { return false };
+        let Ok(template) = crate::reserved::template_of(&Members::new(&map)) else { return false };
+        let today = fjellport_nin::Date { year: 2026, month: 9, day: 1 };
+        fjellport_population::reserve::reserve(&template, today, 7, &[]).is_ok()
+    }
+}

@@ -42,7 +42,7 @@ const TEMPLATE_MEMBERS: [&str; 10] = [
     "identificationNumberType",
 ];
 
-fn template_of(m: &Members<'_>) -> Result<Template, Problem> {
+pub(crate) fn template_of(m: &Members<'_>) -> Result<Template, Problem> {
     m.only(&TEMPLATE_MEMBERS)?;
     let mut t = Template::default();
     if let Some(name) = m.object("name", "name.")? {

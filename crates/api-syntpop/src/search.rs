@@ -81,7 +81,7 @@ pub(crate) const MAX_LIMIT: i64 = 1000;
 pub(crate) const DEFAULT_LIMIT: i64 = 100;
 
 /// Reads the filter members of a search body.
-fn filter_of(m: &Members<'_>, today: NaiveDate) -> Result<PersonFilter, Problem> {
+pub(crate) fn filter_of(m: &Members<'_>, today: NaiveDate) -> Result<PersonFilter, Problem> {
     let mut f = PersonFilter {
         origin: m.choice("origin", &["TestNorge", "Reserved"])?.map(str::to_owned),
         gender: m.choice("gender", &["Female", "Male"])?.map(str::to_owned),

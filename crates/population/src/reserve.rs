@@ -83,6 +83,9 @@ impl Template {
             if b > today {
                 return Err(bad("birth.birthDate", "lies in the future"));
             }
+            if b.year < 1854 {
+                return Err(bad("birth.birthDate", "identity numbers begin with 1854"));
+            }
             if self.age_from.is_some() || self.age_to.is_some() {
                 return Err(bad("birth.birthDate", "give a birth date or an age range, not both"));
             }

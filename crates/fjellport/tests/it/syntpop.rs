@@ -761,3 +761,40 @@ async fn edits_that_cannot_be_made_are_refused_and_change_nothing() {
     assert_eq!(read(&s, &auth, &a, true).await, before, "nothing was written");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn every_call_works_in_every_version() {
+    let s = server(BEFORE_SUNSET).await;
+    let (_, key) = s.other_key("syntpop").await;
+    let c = client(&s, json!({"client_id": "every-call"})).await;
+    for auth in [Auth::V01(&key), Auth::V02(&key), Auth::V10(&c, now())] {
+        let (id, nin) =
+            reserve(&s, &auth, json!({"ageFrom": 40, "ageTo": 60, "children": 1})).await;
+        let found = ok(search(&s, &auth, json!({"origin": "Reserved", "fields": "ids"}))).await;
+        assert_eq!(found["totalCount"], 2, "the person and the child");
+        assert_eq!(count(&s, &auth, json!({"origin": "Reserved", "hasChildren": true})).await, 1);
+        let edited = ok(patch(&s, &auth, &id, json!({"name": {"familyName": "Testesen"}}))).await;
+        assert_eq!(edited["name"][0]["familyName"], "Testesen");
+        let by_nin = ok(form(
+            call(&s, &auth, Method::POST, "/persons/get-by-nin?informationParts=Name"),
+            &[("nin", &nin)],
+        ))
+        .await;
+        assert_eq!(by_nin["id"], id.as_str());
+        let mine = ok(call(&s, &auth, Method::GET, "/reserved-persons?fields=ids")).await;
+        assert_eq!(mine["totalCount"], 2);
+        let res = call(&s, &auth, Method::DELETE, &format!("/reserved-persons/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        let child = ok(call(&s, &auth, Method::GET, "/reserved-persons?fields=ids")).await;
+        let child_id = child["results"][0]["id"].as_str().unwrap().to_owned();
+        let res = call(&s, &auth, Method::DELETE, &format!("/reserved-persons/{child_id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+    }
+    s.stop().await;
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SyntPop API benchmark (issue: the SyntPop API): with a population of N persons (default
+# 1.2 million, SyntPop's size) on SQLite or PostgreSQL, wrk -t1 -c64 against
+#   GET  /syntpop/api/persons/{id}?informationParts=All   (a different person each request)
+#   POST /syntpop/api/search  {gender, municipalityNumber, limit 10}   (two common filters)
+#   POST /syntpop/api/persons/get-by-nin  (form nin, a different person each request)
+# all with an API key (version 0.2, every gateway layer on). Loopback only; stops by itself.
+# The population is generated once per size and backend and kept (target/bench/, or the
+# PostgreSQL database fjellport_bench), so later runs start at once.
+# Usage: bench/syntpop.sh [sqlite|postgres] [persons] [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BACKEND=${1:-sqlite}
+PERSONS=${2:-1200000}
+SECS=${3:-20}
+command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)" >&2; exit 1; }
+cargo build --release -q -p fjellport --bin fjellport
+BIN=target/release/fjellport
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+TOKEN=bench-admin-token-0123456789
+CLOCK=2026-09-01T00:00:00Z
+PORT=18082
+
+case "$BACKEND" in
+    sqlite)
+        mkdir -p target/bench
+        DB="sqlite:target/bench/syntpop-$PERSONS.db" ;;
+    postgres)
+        psql -h 127.0.0.1 -U postgres -d postgres -tAc \
+            "SELECT 1 FROM pg_database WHERE datname = 'fjellport_bench_$PERSONS'" | grep -q 1 ||
+            psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE fjellport_bench_$PERSONS"
+        DB="postgres://postgres@127.0.0.1:5432/fjellport_bench_$PERSONS" ;;
+    *) echo "bench: backend is sqlite or postgres" >&2; exit 2 ;;
+esac
+
+echo "== population: $PERSONS persons on $BACKEND (generated once, then reused)"
+marker="target/bench/.syntpop-$BACKEND-$PERSONS.done"
+mkdir -p target/bench
+if [ ! -f "$marker" ]; then
+    /usr/bin/time -f "   generated in %e s, peak RSS %M KB" \
+        "$BIN" population generate --persons "$PERSONS" --seed 1 --replace --clock "$CLOCK" \
+        --database "$DB" >/dev/null
+    touch "$marker"
+fi
+
+port_free() { ! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; }
+port_free "$PORT" || { echo "bench: port $PORT is busy" >&2; exit 1; }
+FJELLPORT_ADMIN_TOKEN=$TOKEN "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" \
+    --persons 0 --clock "$CLOCK" 2>"$WORK/serve.log" &
+PIDS+=($!)
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+BASE="http://127.0.0.1:$PORT"
+KEY=$(curl -fs -X POST "$BASE/admin/api/keys" -H "Authorization: Bearer $TOKEN" \
+    -H 'content-type: application/json' -d '{"api":"syntpop","type":"other","rateLimit":1000000}' \
+    | python3 -c 'import sys,json; print(json.load(sys.stdin)["secret"])')
+H=(-H "X-api-key: $KEY" -H "X-api-version: 0.2")
+
+# A random sample of 2,000 persons to ask for (ids and numbers).
+curl -fs "${H[@]}" "$BASE/syntpop/api/search" -H 'content-type: application/json' \
+    -d '{"random": true, "seed": 1, "limit": 1000}' >"$WORK/a.json"
+curl -fs "${H[@]}" "$BASE/syntpop/api/search" -H 'content-type: application/json' \
+    -d '{"random": true, "seed": 2, "limit": 1000}' >"$WORK/b.json"
+python3 - "$WORK" <<'PY'
+import json, sys
+work = sys.argv[1]
+rows = json.load(open(f"{work}/a.json"))["results"] + json.load(open(f"{work}/b.json"))["results"]
+open(f"{work}/ids", "w").write("\n".join(r["id"] for r in rows) + "\n")
+open(f"{work}/nins", "w").write("\n".join(r["nin"] for r in rows) + "\n")
+PY
+echo "   sampled $(wc -l <"$WORK/ids") persons; total $(curl -fs "${H[@]}" "$BASE/syntpop/api/search/match-count" -H 'content-type: application/json' -d '{}')"
+
+cat >"$WORK/by_id.lua" <<LUA
+local ids = {}
+for line in io.lines("$WORK/ids") do ids[#ids + 1] = line end
+local i = 0
+request = function()
+  i = i % #ids + 1
+  return wrk.format("GET", "/syntpop/api/persons/" .. ids[i] .. "?informationParts=All")
+end
+LUA
+cat >"$WORK/by_nin.lua" <<LUA
+local nins = {}
+for line in io.lines("$WORK/nins") do nins[#nins + 1] = line end
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+request = function()
+  i = i % #nins + 1
+  return wrk.format(nil, "/syntpop/api/persons/get-by-nin?informationParts=All", nil, "nin=" .. nins[i])
+end
+LUA
+cat >"$WORK/search.lua" <<LUA
+-- Two common filters (gender and municipality), limit 10, over the ten largest municipalities.
+local places = {"0301", "4601", "5001", "1103", "3907", "4204", "3301", "5501", "3107", "1108"}
+local sexes = {"Female", "Male"}
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  i = i + 1
+  local body = string.format('{"gender":"%s","municipalityNumber":"%s","limit":10}',
+    sexes[i % 2 + 1], places[i % #places + 1])
+  return wrk.format(nil, "/syntpop/api/search", nil, body)
+end
+LUA
+
+summary() { awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF} END {print rps, p50, p99, (bad ? bad " non-2xx" : "")}'; }
+run() { # name script
+    wrk -t1 -c64 -d5s -s "$2" "${H[@]}" "$BASE" >/dev/null # warm-up
+    local out
+    out=$(wrk -t1 -c64 -d"${SECS}s" --latency -s "$2" "${H[@]}" "$BASE")
+    printf '%-44s %s\n' "$1" "$(echo "$out" | summary)"
+}
+echo "== wrk -t1 -c64, ${SECS}s each, $BACKEND, $PERSONS persons (req/s p50 p99)"
+run "GET /persons/{id} (informationParts=All)" "$WORK/by_id.lua"
+run "POST /search (gender + municipality, limit 10)" "$WORK/search.lua"
+run "POST /persons/get-by-nin" "$WORK/by_nin.lua"
+echo "targets (SQLite, 1.2 M): by id >= 25,000 req/s and p99 <= 5 ms; search p99 <= 20 ms; get-by-nin >= 10,000 req/s"
