@@ -195,6 +195,12 @@ pub(crate) struct SearchRequest {
     #[schema(minimum = 0, maximum = 100)]
     children_to: Option<i64>,
     is_deceased: Option<bool>,
+    /// Holds an HPR authorization.
+    is_health_personnel: Option<bool>,
+    /// Is a GP (fastlege) with a patient list.
+    is_general_practitioner: Option<bool>,
+    /// Is on a GP's list.
+    has_general_practitioner: Option<bool>,
     /// 1–1000, default 100.
     #[schema(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
@@ -293,6 +299,35 @@ pub(crate) struct PersonPatch {
     death: Option<serde_json::Value>,
     /// KRR: `{reservation, status, notificationStatus, contactInformation: {email}, language}`.
     common_contact_register_information: Option<serde_json::Value>,
+}
+
+/// A health-personnel record (HPR).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HprRecord {
+    hpr_number: String,
+    person_id: String,
+    nin: String,
+    given_name: String,
+    family_name: String,
+    /// `{category (HPR code, e.g. LE), categoryName, validFrom, status}`.
+    authorizations: Vec<serde_json::Value>,
+    specialities: Option<Vec<String>>,
+    /// A GP's practice municipality.
+    gp_municipality_number: Option<String>,
+}
+
+/// A person's GP (FLR).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PatientGp {
+    nin: String,
+    person_id: String,
+    /// The GP's HPR number, or empty.
+    gp_hpr_nr: Vec<String>,
+    /// `{hprNumber, givenName, familyName, municipalityNumber}`, or null.
+    general_practitioner: Option<serde_json::Value>,
+    on_list_since: Option<String>,
 }
 
 /// The errors every SyntPop call may answer, all RFC 9457 problem+json.

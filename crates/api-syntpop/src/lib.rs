@@ -10,6 +10,7 @@ mod input;
 mod parts;
 mod persons;
 mod ping;
+mod registers;
 mod reserved;
 mod search;
 
@@ -42,6 +43,9 @@ pub fn router(state: SyntpopState) -> OpenApiRouter {
         .routes(routes!(search::match_count))
         .routes(routes!(reserved::reserve_person, reserved::list_reserved))
         .routes(routes!(edit::patch_reserved, reserved::delete_reserved))
+        .routes(routes!(registers::get_hpr))
+        .routes(routes!(registers::post_patient))
+        .routes(routes!(registers::get_patients))
         .with_state(Arc::new(state))
 }
 

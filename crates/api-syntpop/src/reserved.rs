@@ -21,7 +21,7 @@ use crate::docs::{PersonDoc, Problems, SearchPage};
 use crate::input::{Members, invalid, json_object, only_known, pairs};
 use crate::parts::View;
 use crate::persons::check_id;
-use crate::search::{DEFAULT_LIMIT, Fields, MAX_LIMIT, Paging, page, today};
+use crate::search::{page, today};
 use crate::{State, owner_of, person_not_found};
 
 /// Where persons are read (the `Location` of a new reservation).
@@ -167,27 +167,7 @@ pub(crate) async fn list_reserved(
         "query parameter",
     )?;
     let view = View::from_query(&query, false)?;
-    let last = |name: &str| query.iter().rfind(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let limit = match last("limit") {
-        None => DEFAULT_LIMIT,
-        Some(v) => {
-            v.parse::<i64>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
-                invalid("limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}"))
-            })?
-        }
-    };
-    let fields = match last("fields") {
-        None | Some("summary") => Fields::Summary,
-        Some("ids") => Fields::Ids,
-        Some("full") => Fields::Full,
-        Some(other) => {
-            return Err(invalid(
-                "fields",
-                format!("fields must be ids, summary or full; got {other:?}"),
-            ));
-        }
-    };
-    let paging = Paging { limit, cursor: last("cursor").map(str::to_owned), seed: None, fields };
+    let paging = crate::registers::list_paging(&query)?;
     let filter = PersonFilter {
         visible_to: Some(owner_of(&caller)),
         origin: Some("Reserved".to_owned()),

@@ -108,17 +108,9 @@ pub(crate) fn filter_of(m: &Members<'_>, today: NaiveDate) -> Result<PersonFilte
         }
         f.citizenship = Some(c.to_owned());
     }
-    for member in ["isHealthPersonnel", "isGeneralPractitioner", "hasGeneralPractitioner"] {
-        if m.boolean(member)?.is_some() {
-            return Err(invalid(
-                member,
-                format!(
-                    "{member} is not available yet: this stand-in does not simulate the HPR and \
-                     FLR registers so far"
-                ),
-            ));
-        }
-    }
+    f.is_health_personnel = m.boolean("isHealthPersonnel")?;
+    f.is_gp = m.boolean("isGeneralPractitioner")?;
+    f.has_gp = m.boolean("hasGeneralPractitioner")?;
     // Ranges: each bound checked against its partner, then ages turned into birth dates.
     let age_from = m.int("ageFrom", 0, 150)?;
     let age_to = m.int("ageTo", 0, 150)?;
@@ -342,6 +334,9 @@ pub(crate) fn summary(p: &StoredPerson, today: NaiveDate) -> Value {
         "hasSpouse": r.has_spouse,
         "children": r.children,
         "hasParents": r.has_parents,
+        "hprNumber": r.hpr_number,
+        "isGeneralPractitioner": r.is_gp,
+        "generalPractitionerHprNumber": r.gp_hpr,
     })
 }
 

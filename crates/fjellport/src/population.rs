@@ -51,12 +51,14 @@ pub async fn generate_into(
     let mut done = 0;
     loop {
         let batch =
-            generator.next_batch(BATCH).map_err(|e| GenerateError::Numbers(e.to_string()))?;
+            generator.next_registered(BATCH).map_err(|e| GenerateError::Numbers(e.to_string()))?;
         if batch.is_empty() {
             break;
         }
-        let rows: Vec<PersonRow> =
-            batch.iter().map(|p| PersonRow::of(p, "TestNorge", None)).collect();
+        let rows: Vec<PersonRow> = batch
+            .iter()
+            .map(|(p, registers)| PersonRow::of(p, "TestNorge", None).with_registers(registers))
+            .collect();
         drop(batch);
         done += rows.len();
         load.add(rows).await?;

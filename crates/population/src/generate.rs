@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::data::{Municipality, TABLES};
 use crate::model::*;
 use crate::pyramid::BANDS_THOUSANDS;
+use crate::registers::{PersonRegisters, Roster};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +50,8 @@ pub(crate) struct Gen<'a> {
     pub(crate) out: &'a mut Vec<Person>,
     /// Test-Norge (+80) for the generated population, reserved (+65) for reservations.
     pub(crate) group: Synthetic,
+    /// Where the next household's home must be (a GP's practice municipality).
+    pub(crate) force_home: Option<Municipality>,
 }
 
 /// Generates a population household by household, in batches, so a large one never has to be
@@ -60,32 +63,70 @@ pub struct Generator {
     alloc: Allocator,
     opts: Options,
     made: usize,
+    /// The health registers, drawn from their own stream so they leave households alone.
+    registers: ChaCha8Rng,
+    roster: Roster,
+    gp_households: usize,
 }
 
 impl Generator {
     pub fn new(opts: Options) -> Generator {
+        let mut registers = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x4850_5246_4c52);
+        let roster = Roster::plan(opts.persons, &mut registers);
         Generator {
             rng: ChaCha8Rng::seed_from_u64(opts.seed),
             alloc: Allocator::new(),
             opts,
             made: 0,
+            registers,
+            roster,
+            gp_households: 0,
         }
     }
 
     /// The next persons, at least `at_least` of them unless the population is complete;
     /// empty once it is.
     pub fn next_batch(&mut self, at_least: usize) -> Result<Vec<Person>, AllocError> {
+        Ok(self.next_registered(at_least)?.into_iter().map(|(p, _)| p).collect())
+    }
+
+    /// Like [`Generator::next_batch`], with what the health registers hold about each person.
+    pub fn next_registered(
+        &mut self,
+        at_least: usize,
+    ) -> Result<Vec<(Person, PersonRegisters)>, AllocError> {
         let mut out = Vec::with_capacity(at_least + 8);
+        let mut gp_heads = Vec::new();
         let mut g = Gen {
             rng: &mut self.rng,
             alloc: &mut self.alloc,
             today: self.opts.today,
             out: &mut out,
             group: Synthetic::TestNorge,
+            force_home: None,
         };
         while g.out.len() < at_least && self.made + g.out.len() < self.opts.persons {
             let remaining = self.opts.persons - self.made - g.out.len();
             let before = g.out.len();
+            // The GPs' households come first, each in its planned municipality.
+            if let Some(m) = self.roster.gp_home(self.gp_households) {
+                g.force_home = Some(m);
+                let age = g.adult_age(30, 66);
+                if g.rng.random_bool(0.55) && remaining > 4 {
+                    let children = g.rng.random_range(0..=2);
+                    g.couple(age, children)?;
+                } else {
+                    g.single(age)?;
+                }
+                g.force_home = None;
+                if g.out.len() - before > remaining {
+                    g.out.truncate(before);
+                } else {
+                    gp_heads.push(before);
+                    self.gp_households += 1;
+                    continue;
+                }
+            }
             g.household()?;
             if g.out.len() - before > remaining {
                 // Too big for what is left: drop it and fill with a single adult instead.
@@ -98,7 +139,8 @@ impl Generator {
             }
         }
         self.made += out.len();
-        Ok(out)
+        let registers = self.roster.register(&out, &gp_heads, &mut self.registers, self.opts.today);
+        Ok(out.into_iter().zip(registers).collect())
     }
 }
 
@@ -259,6 +301,9 @@ impl Gen<'_> {
     }
 
     pub(crate) fn home(&mut self, head_age: u16) -> Home {
+        if let Some(m) = self.force_home.take() {
+            return self.home_in(head_age, m);
+        }
         let m: Municipality = TABLES.municipalities.pick(&mut self.rng).clone();
         self.home_in(head_age, m)
     }
@@ -515,7 +560,7 @@ impl Gen<'_> {
         self.date_years_ago(back).max(earliest)
     }
 
-    fn couple(&mut self, head_age: u16, children: u32) -> Result<(), AllocError> {
+    pub(crate) fn couple(&mut self, head_age: u16, children: u32) -> Result<(), AllocError> {
         let home = self.home(head_age);
         let family = self.family_name();
         let same_sex = self.rng.random_bool(0.03);
@@ -605,7 +650,7 @@ impl Gen<'_> {
             .unwrap_or(self.today)
     }
 
-    fn single(&mut self, head_age: u16) -> Result<(), AllocError> {
+    pub(crate) fn single(&mut self, head_age: u16) -> Result<(), AllocError> {
         let home = self.home(head_age);
         let family = self.family_name();
         let sex = if self.rng.random_bool(0.5) { Sex::Female } else { Sex::Male };

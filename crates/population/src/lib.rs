@@ -6,6 +6,7 @@ pub mod data;
 pub mod generate;
 pub mod model;
 pub mod pyramid;
+pub mod registers;
 pub mod reserve;
 
 pub use generate::{Generator, Options, generate, ordinary_name};

@@ -154,8 +154,14 @@ pub fn reserve(
         alloc.mark_taken(nin);
     }
     let mut out = Vec::new();
-    let mut g =
-        Gen { rng: &mut rng, alloc: &mut alloc, today, out: &mut out, group: Synthetic::Reserved };
+    let mut g = Gen {
+        rng: &mut rng,
+        alloc: &mut alloc,
+        today,
+        out: &mut out,
+        group: Synthetic::Reserved,
+        force_home: None,
+    };
     build(&mut g, template)?;
     for p in &mut out {
         p.set_source(SOURCE);

@@ -79,12 +79,12 @@ macro_rules! client_from_row {
 const PERSON_COLUMNS: &str = "seq, id, nin, origin, owner, given_name, family_name, birth_date, \
                               gender, status, municipality, postal_code, nin_type, \
                               marital_status, citizenship, confidentiality, has_spouse, children, \
-                              has_parents, doc";
+                              has_parents, hpr_number, hpr_doc, is_gp, gp_hpr, gp_since, doc";
 /// What a read selects without the document.
 const PERSON_FACTS: &str = "seq, version, id, nin, origin, owner, given_name, family_name, \
                             birth_date, gender, status, municipality, postal_code, nin_type, \
                             marital_status, citizenship, confidentiality, has_spouse, children, \
-                            has_parents";
+                            has_parents, hpr_number, hpr_doc, is_gp, gp_hpr, gp_since";
 /// Values per `IN (…)` list.
 const IN_CHUNK: usize = 500;
 
@@ -114,6 +114,11 @@ macro_rules! person_from_row {
                 has_spouse: row.try_get::<i64, _>("has_spouse").map_err(get)? != 0,
                 children: row.try_get("children").map_err(get)?,
                 has_parents: row.try_get::<i64, _>("has_parents").map_err(get)? != 0,
+                hpr_number: row.try_get("hpr_number").map_err(get)?,
+                hpr_doc: row.try_get("hpr_doc").map_err(get)?,
+                is_gp: row.try_get::<i64, _>("is_gp").map_err(get)? != 0,
+                gp_hpr: row.try_get("gp_hpr").map_err(get)?,
+                gp_since: row.try_get("gp_since").map_err(get)?,
                 doc: if $with_doc { row.try_get("doc").map_err(get)? } else { String::new() },
             },
         }
@@ -149,6 +154,7 @@ macro_rules! push_filter {
             ("citizenship", &f.citizenship),
             ("nin_type", &f.nin_type),
             ("confidentiality", &f.confidentiality),
+            ("gp_hpr", &f.gp),
         ] {
             if let Some(value) = value {
                 qb.push(format!(" AND {column} = "));
@@ -179,6 +185,15 @@ macro_rules! push_filter {
                 qb.push_bind(i64::from(value));
             }
         }
+        for (column, value) in [("hpr_number", f.is_health_personnel), ("gp_hpr", f.has_gp)] {
+            if let Some(value) = value {
+                qb.push(format!(" AND {column} IS {}NULL", if value { "NOT " } else { "" }));
+            }
+        }
+        if let Some(value) = f.is_gp {
+            qb.push(" AND is_gp = ");
+            qb.push_bind(i64::from(value));
+        }
         if let Some(n) = f.children_from {
             qb.push(" AND children >= ");
             qb.push_bind(n);
@@ -190,7 +205,7 @@ macro_rules! push_filter {
     }};
 }
 
-/// Rows per INSERT statement: 20 columns × 400 stays far below both databases' bind limits.
+/// Rows per INSERT statement: 25 columns × 400 stays far below both databases' bind limits.
 const PERSON_BATCH: usize = 400;
 /// Set by migration 5 when persons need their search facts derived.
 const REINDEX_SETTING: &str = "persons_reindex";
@@ -492,6 +507,7 @@ macro_rules! impl_store {
                 let (column, value) = match by {
                     PersonKey::Id(id) => ("id", id),
                     PersonKey::Nin(nin) => ("nin", nin),
+                    PersonKey::Hpr(hpr) => ("hpr_number", hpr),
                 };
                 let mut qb = QueryBuilder::<$db>::new(format!(
                     "SELECT {PERSON_FACTS}, doc FROM persons WHERE {column} = "
@@ -829,6 +845,11 @@ impl SqliteStore {
                     .push_bind(i64::from(r.has_spouse))
                     .push_bind(r.children)
                     .push_bind(i64::from(r.has_parents))
+                    .push_bind(r.hpr_number)
+                    .push_bind(r.hpr_doc)
+                    .push_bind(i64::from(r.is_gp))
+                    .push_bind(r.gp_hpr)
+                    .push_bind(r.gp_since)
                     .push_bind(r.doc);
             });
             qb.build().execute(&mut **tx).await.map_err(map_sqlx)?;
@@ -865,6 +886,11 @@ impl PgStore {
                 Some(i64::from(r.has_spouse).to_string()),
                 Some(r.children.to_string()),
                 Some(i64::from(r.has_parents).to_string()),
+                r.hpr_number,
+                r.hpr_doc,
+                Some(i64::from(r.is_gp).to_string()),
+                r.gp_hpr,
+                r.gp_since,
                 Some(r.doc),
             ] {
                 csv.push(',');

@@ -91,6 +91,8 @@ pub trait PersonStore: Send + Sync {
 pub enum PersonKey<'a> {
     Id(&'a str),
     Nin(&'a str),
+    /// Health personnel by HPR number.
+    Hpr(&'a str),
 }
 
 /// How to find several persons.

@@ -37,6 +37,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0005_person_search.sql"),
         include_str!("../migrations/0005_person_search.sql"),
     ),
+    (
+        6,
+        "health registers",
+        include_str!("../migrations/0006_health_registers.sql"),
+        include_str!("../migrations/0006_health_registers.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

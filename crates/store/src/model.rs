@@ -68,6 +68,14 @@ pub struct PersonRow {
     /// Children currently related.
     pub children: i64,
     pub has_parents: bool,
+    /// HPR number, when the person is health personnel.
+    pub hpr_number: Option<String>,
+    /// The HPR record as JSON.
+    pub hpr_doc: Option<String>,
+    pub is_gp: bool,
+    /// HPR number of the person's GP (FLR), and since when (`YYYY-MM-DD`).
+    pub gp_hpr: Option<String>,
+    pub gp_since: Option<String>,
     pub doc: String,
 }
 
@@ -95,8 +103,26 @@ impl PersonRow {
             has_spouse: p.has_spouse(),
             children: p.children() as i64,
             has_parents: p.has_parents(),
+            hpr_number: None,
+            hpr_doc: None,
+            is_gp: false,
+            gp_hpr: None,
+            gp_since: None,
             doc: serde_json::to_string(p).unwrap_or_default(),
         }
+    }
+
+    /// Adds what the health registers hold about the person.
+    pub fn with_registers(
+        mut self,
+        r: &fjellport_population::registers::PersonRegisters,
+    ) -> PersonRow {
+        self.hpr_number = r.hpr.as_ref().map(|h| h.hpr_number.clone());
+        self.hpr_doc = r.hpr.as_ref().and_then(|h| serde_json::to_string(h).ok());
+        self.is_gp = r.is_gp;
+        self.gp_hpr = r.gp.clone();
+        self.gp_since = r.gp_since.clone();
+        self
     }
 }
 
@@ -136,6 +162,11 @@ pub struct PersonFilter {
     /// Inclusive bounds on the number of children.
     pub children_from: Option<i64>,
     pub children_to: Option<i64>,
+    pub is_health_personnel: Option<bool>,
+    pub is_gp: Option<bool>,
+    pub has_gp: Option<bool>,
+    /// Patients of this GP (HPR number).
+    pub gp: Option<String>,
 }
 
 /// One page of a search.

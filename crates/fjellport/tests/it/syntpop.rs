@@ -252,7 +252,7 @@ async fn bad_inputs_are_problems_naming_the_member() {
         (search(&s, &auth, json!({"seed": 3})), 400, "seed"),
         (search(&s, &auth, json!({"municipalityNumber": "46"})), 400, "municipalityNumber"),
         (search(&s, &auth, json!({"status": ["Alive"]})), 400, "status"),
-        (search(&s, &auth, json!({"isGeneralPractitioner": true})), 400, "isGeneralPractitioner"),
+        (search(&s, &auth, json!({"isGeneralPractitioner": "yes"})), 400, "isGeneralPractitioner"),
         (search(&s, &auth, json!({"hasChildren": false, "childrenFrom": 1})), 400, "hasChildren"),
         (
             call(&s, &auth, Method::POST, "/search")
@@ -796,5 +796,76 @@ async fn every_call_works_in_every_version() {
             .unwrap();
         assert_eq!(res.status(), 204);
     }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn gps_their_patients_and_health_personnel_can_be_found_and_read() {
+    let s = server(BEFORE_SUNSET).await;
+    let (_, key) = s.other_key("syntpop").await;
+    let auth = Auth::V02(&key);
+    let gps = ok(search(&s, &auth, json!({"isGeneralPractitioner": true}))).await;
+    assert_eq!(gps["totalCount"], 2, "1,500 persons: two GPs");
+    let gp = &gps["results"][0];
+    let hpr = gp["hprNumber"].as_str().unwrap();
+    let record = ok(call(&s, &auth, Method::GET, &format!("/hpr/{hpr}"))).await;
+    assert_eq!(record["nin"], gp["nin"]);
+    assert_eq!(record["authorizations"][0]["category"], "LE");
+    assert_eq!(record["specialities"], json!(["Allmennmedisin"]));
+    // The GP's list, paged, and each patient's GP is this GP.
+    let mut patients = 0;
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/flr/doctors/{hpr}/patients?limit=200&cursor={cursor}");
+        let path =
+            if cursor.is_empty() { format!("/flr/doctors/{hpr}/patients?limit=200") } else { path };
+        let page = ok(call(&s, &auth, Method::GET, &path)).await;
+        for p in page["results"].as_array().unwrap() {
+            assert_eq!(p["generalPractitionerHprNumber"], hpr);
+            patients += 1;
+        }
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert!(patients > 300, "a realistic list: {patients}");
+    let one =
+        ok(call(&s, &auth, Method::GET, &format!("/flr/doctors/{hpr}/patients?limit=1"))).await;
+    let patient_nin = one["results"][0]["nin"].as_str().unwrap();
+    let theirs =
+        ok(form(call(&s, &auth, Method::POST, "/flr/patient"), &[("nin", patient_nin)])).await;
+    assert_eq!(theirs["gpHprNr"], json!([hpr]));
+    assert_eq!(theirs["generalPractitioner"]["familyName"], gp["familyName"]);
+    assert!(theirs["onListSince"].is_string());
+    // Residents mostly have a GP; health personnel are found by the flag.
+    let residents = count(&s, &auth, json!({"status": ["Resident"]})).await;
+    let listed =
+        count(&s, &auth, json!({"status": ["Resident"], "hasGeneralPractitioner": true})).await;
+    assert!(listed * 100 >= residents * 93, "{listed} of {residents}");
+    let personnel = ok(search(
+        &s,
+        &auth,
+        json!({"isHealthPersonnel": true, "isGeneralPractitioner": false, "limit": 1}),
+    ))
+    .await;
+    assert!(personnel["totalCount"].as_i64().unwrap() > 20, "{personnel}");
+    // Not found, and bad numbers.
+    problem(call(&s, &auth, Method::GET, "/hpr/123").send().await.unwrap(), 404).await;
+    let p = problem(call(&s, &auth, Method::GET, "/hpr/12x").send().await.unwrap(), 400).await;
+    assert_eq!(p["member"], "hprNumber");
+    let nurse = personnel["results"][0]["hprNumber"].as_str().unwrap();
+    problem(
+        call(&s, &auth, Method::GET, &format!("/flr/doctors/{nurse}/patients"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    // A reserved person has no GP (reserved persons are not in the registers).
+    let (_, nin) = reserve(&s, &auth, json!({})).await;
+    let none = ok(form(call(&s, &auth, Method::POST, "/flr/patient"), &[("nin", &nin)])).await;
+    assert_eq!(none["gpHprNr"], json!([]));
     s.stop().await;
 }

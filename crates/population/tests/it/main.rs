@@ -233,3 +233,70 @@ fn ordinary_names_for_reserved_persons_come_from_ssb_lists() {
         "{names:?}"
     );
 }
+
+#[test]
+fn most_residents_have_a_gp_in_their_area_and_some_adults_are_health_personnel() {
+    use fjellport_population::Generator;
+    use fjellport_population::registers::RESIDENTS_PER_GP;
+    let persons = 30_000;
+    let mut generator = Generator::new(Options { seed: 5, persons, today: TODAY });
+    let mut all = Vec::new();
+    loop {
+        let batch = generator.next_registered(7_000).unwrap();
+        if batch.is_empty() {
+            break;
+        }
+        all.extend(batch);
+    }
+    assert_eq!(all.len(), persons);
+    let gps: BTreeMap<&str, &Person> = all
+        .iter()
+        .filter(|(_, r)| r.is_gp)
+        .map(|(p, r)| (r.hpr.as_ref().unwrap().hpr_number.as_str(), p))
+        .collect();
+    assert_eq!(gps.len(), persons.div_ceil(RESIDENTS_PER_GP), "one GP per 1,100 persons");
+    for (p, r) in all.iter().filter(|(_, r)| r.is_gp) {
+        let hpr = r.hpr.as_ref().unwrap();
+        assert_eq!(hpr.authorizations[0].category, "LE", "a GP is a doctor");
+        assert_eq!(hpr.specialities, ["Allmennmedisin"]);
+        assert!((30..=67).contains(&age(p)), "working age: {}", age(p));
+        assert_eq!(
+            hpr.gp_municipality_number.as_deref(),
+            p.address().map(|a| a.municipality_number.as_str()),
+            "practises where they live"
+        );
+    }
+    let residents: Vec<_> = all.iter().filter(|(p, _)| p.status() == "Resident").collect();
+    let listed: Vec<_> = residents.iter().filter(|(_, r)| r.gp.is_some()).collect();
+    let share = listed.len() as f64 / residents.len() as f64;
+    assert!((0.95..0.99).contains(&share), "about 97 % of residents have a GP: {share}");
+    assert!(all.iter().filter(|(p, _)| p.status() != "Resident").all(|(_, r)| r.gp.is_none()));
+    let mut list_sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut same_county = 0;
+    for (p, r) in &listed {
+        let gp = r.gp.as_deref().unwrap();
+        let doctor = gps.get(gp).expect("every GP link points at a GP");
+        assert_ne!(doctor.nin(), p.nin(), "nobody is their own GP");
+        *list_sizes.entry(gp).or_default() += 1;
+        if doctor.address().map(|a| &a.county_number) == p.address().map(|a| &a.county_number) {
+            same_county += 1;
+        }
+        let since = Date::parse(r.gp_since.as_deref().unwrap()).unwrap();
+        assert!(since <= TODAY && since >= Date::parse(p.birth_date()).unwrap());
+    }
+    assert!(list_sizes.values().all(|&n| n <= RESIDENTS_PER_GP * 13 / 10), "lists are capped");
+    assert!(
+        same_county * 10 >= listed.len() * 6,
+        "mostly a GP of their own county: {same_county}/{}",
+        listed.len()
+    );
+    // Health personnel: about 7 % of adults 23–70, mostly nurses and health workers.
+    let adults =
+        all.iter().filter(|(p, _)| (23..=70).contains(&age(p)) && p.status() == "Resident").count();
+    let personnel = all.iter().filter(|(_, r)| r.hpr.is_some() && !r.is_gp).count();
+    let share = personnel as f64 / adults as f64;
+    assert!((0.05..0.09).contains(&share), "health personnel share {share}");
+    let numbers: BTreeSet<&str> =
+        all.iter().filter_map(|(_, r)| r.hpr.as_ref()).map(|h| h.hpr_number.as_str()).collect();
+    assert_eq!(numbers.len(), personnel + gps.len(), "HPR numbers are unique");
+}

@@ -211,6 +211,11 @@ fn person(n: usize, origin: &str) -> fjellport_store::PersonRow {
         has_spouse: false,
         children: (n % 3) as i64,
         has_parents: n.is_multiple_of(2),
+        hpr_number: None,
+        hpr_doc: None,
+        is_gp: false,
+        gp_hpr: None,
+        gp_since: None,
         doc: format!("{{\"id\":\"id{n}\"}}"),
     }
 }
@@ -274,7 +279,7 @@ async fn a_bulk_load_rebuilds_the_search_indexes_and_a_dropped_load_changes_noth
             .fetch_one(&mut conn)
             .await
             .unwrap();
-            assert_eq!(n, 8, "{name}: the eight search indexes");
+            assert_eq!(n, 10, "{name}: the ten search indexes");
         }
     }
 }
