@@ -3,6 +3,7 @@
 //! serves the same calls; the gateway has settled authentication and deprecation before a
 //! handler runs, and hands it the [`Caller`].
 
+mod cache;
 mod docs;
 mod edit;
 mod family;
@@ -18,15 +19,22 @@ use std::sync::Arc;
 
 use fjellport_clock::SharedClock;
 use fjellport_gateway::{Caller, Problem};
-use fjellport_store::{Store, StoredPerson};
+use fjellport_store::{PersonKey, Store, StoredPerson};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// What the SyntPop handlers share.
 #[derive(Debug, Clone)]
 pub struct SyntpopState {
-    pub store: Arc<dyn Store>,
-    pub clock: SharedClock,
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+    cache: Arc<cache::TestNorgeCache>,
+}
+
+impl SyntpopState {
+    pub fn new(store: Arc<dyn Store>, clock: SharedClock) -> SyntpopState {
+        SyntpopState { store, clock, cache: Arc::new(cache::TestNorgeCache::new()) }
+    }
 }
 
 pub(crate) type State = axum::extract::State<Arc<SyntpopState>>;
@@ -53,6 +61,23 @@ pub fn router(state: SyntpopState) -> OpenApiRouter {
 /// falling back to `client_id` (1.0) — the gateway has settled which.
 pub(crate) fn owner_of(caller: &Caller) -> String {
     caller.owner.clone().or_else(|| caller.client_id.clone()).unwrap_or_default()
+}
+
+/// One person, from the Test-Norge cache when it is there.
+pub(crate) async fn lookup(
+    state: &SyntpopState,
+    key: PersonKey<'_>,
+) -> Result<Option<Arc<StoredPerson>>, Problem> {
+    state.cache.freshen(state.store.as_ref()).await;
+    let cached = match key {
+        PersonKey::Id(id) => state.cache.by_id(id),
+        PersonKey::Nin(nin) => state.cache.by_nin(nin),
+        PersonKey::Hpr(_) => None,
+    };
+    if cached.is_some() {
+        return Ok(cached);
+    }
+    Ok(state.store.person(key).await?.map(|p| state.cache.keep(&p).unwrap_or_else(|| Arc::new(p))))
 }
 
 /// Test-Norge persons are everyone's to read; a reserved person only its owner's.

@@ -7,14 +7,16 @@ use axum::extract::RawQuery;
 use fjellport_gateway::extract::Path;
 use fjellport_gateway::{Caller, Problem};
 use fjellport_nin::Nin;
-use fjellport_store::{PersonKey, PersonKeys};
+use std::sync::Arc;
+
+use fjellport_store::{PersonKey, PersonKeys, StoredPerson};
 use http::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::docs::{BulkResult, PersonDoc, Problems};
 use crate::input::{Pairs, form, invalid, only_known, pairs};
 use crate::parts::View;
-use crate::{State, owner_of, person_not_found, visible};
+use crate::{State, lookup, owner_of, person_not_found, visible};
 
 /// Most persons one bulk call may ask for (Persontjenesten's cap).
 pub(crate) const BULK_MAX: usize = 100;
@@ -68,7 +70,7 @@ pub(crate) async fn get_person(
     let view = view_of(query.as_deref())?;
     check_id("id", &id)?;
     let owner = owner_of(&caller);
-    match state.store.person(PersonKey::Id(&id)).await? {
+    match lookup(&state, PersonKey::Id(&id)).await? {
         Some(p) if visible(&p, &owner) => Ok(Json(view.render(&p.row.doc)?)),
         _ => Err(person_not_found(&format!("with id {id}"))),
     }
@@ -97,7 +99,7 @@ pub(crate) async fn get_by_nin(
     let nin = single(&fields, "nin")?;
     check_nin("nin", nin)?;
     let owner = owner_of(&caller);
-    match state.store.person(PersonKey::Nin(nin)).await? {
+    match lookup(&state, PersonKey::Nin(nin)).await? {
         Some(p) if visible(&p, &owner) => Ok(Json(view.render(&p.row.doc)?)),
         _ => Err(person_not_found("with that identity number")),
     }
@@ -157,7 +159,7 @@ pub(crate) async fn bulk_by_id(
     for id in &ids {
         check_id("personIds", id)?;
     }
-    let found = state.store.persons(PersonKeys::Ids(&ids)).await?;
+    let found = many_persons(&state, &ids, true).await?;
     bulk_answer(&view, &owner_of(&caller), &ids, found, |p| &p.row.id)
 }
 
@@ -185,8 +187,35 @@ pub(crate) async fn bulk_by_nin(
     for nin in &nins {
         check_nin("nins", nin)?;
     }
-    let found = state.store.persons(PersonKeys::Nins(&nins)).await?;
+    let found = many_persons(&state, &nins, false).await?;
     bulk_answer(&view, &owner_of(&caller), &nins, found, |p| &p.row.nin)
+}
+
+/// Persons by id (or number), from the Test-Norge cache where it has them.
+async fn many_persons(
+    state: &crate::SyntpopState,
+    keys: &[String],
+    by_id: bool,
+) -> Result<Vec<Arc<StoredPerson>>, Problem> {
+    state.cache.freshen(state.store.as_ref()).await;
+    let mut found = Vec::with_capacity(keys.len());
+    let mut missing = Vec::new();
+    for k in keys {
+        let hit = if by_id { state.cache.by_id(k) } else { state.cache.by_nin(k) };
+        match hit {
+            Some(p) => found.push(p),
+            None => missing.push(k.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        let read = if by_id {
+            state.store.persons(PersonKeys::Ids(&missing)).await?
+        } else {
+            state.store.persons(PersonKeys::Nins(&missing)).await?
+        };
+        found.extend(read.into_iter().map(|p| state.cache.keep(&p).unwrap_or_else(|| Arc::new(p))));
+    }
+    Ok(found)
 }
 
 /// The persons in the order asked, and what was not found (or not visible) listed apart.
@@ -194,8 +223,8 @@ fn bulk_answer(
     view: &View,
     owner: &str,
     asked: &[String],
-    found: Vec<fjellport_store::StoredPerson>,
-    key: impl Fn(&fjellport_store::StoredPerson) -> &String,
+    found: Vec<Arc<StoredPerson>>,
+    key: impl Fn(&StoredPerson) -> &String,
 ) -> Result<Json<Value>, Problem> {
     let mut persons = Vec::with_capacity(found.len());
     let mut not_found = Vec::new();

@@ -274,7 +274,7 @@ pub(crate) async fn page(
 ) -> Result<Value, Problem> {
     let fp = fingerprint(&filter, paging.seed);
     let after = paging.cursor.as_deref().map(|c| decode_cursor(c, fp)).transpose()?;
-    let total = state.store.count_persons(&filter).await?;
+    let total = count(state, &filter).await?;
     let wanted = PersonPage {
         filter,
         after,
@@ -306,6 +306,36 @@ pub(crate) async fn page(
         out.insert("seed".into(), json!(seed));
     }
     Ok(Value::Object(out))
+}
+
+/// How many persons `filter` selects: the Test-Norge part (cached until the population
+/// changes) plus the caller's own reserved persons (few; counted each time).
+pub(crate) async fn count(state: &State, filter: &PersonFilter) -> Result<i64, Problem> {
+    let test_norge =
+        PersonFilter { origin: Some("TestNorge".to_owned()), visible_to: None, ..filter.clone() };
+    let reserved = PersonFilter { origin: Some("Reserved".to_owned()), ..filter.clone() };
+    let (tn, own) = match filter.origin.as_deref() {
+        Some("Reserved") => (None, Some(reserved)),
+        Some(_) => (Some(test_norge), None),
+        None => (Some(test_norge), filter.visible_to.is_some().then_some(reserved)),
+    };
+    let mut n = 0;
+    if let Some(f) = tn {
+        state.cache.freshen(state.store.as_ref()).await;
+        let key = format!("{f:?}");
+        n += match state.cache.count(&key) {
+            Some(n) => n,
+            None => {
+                let counted = state.store.count_persons(&f).await?;
+                state.cache.keep_count(key, counted);
+                counted
+            }
+        };
+    }
+    if let Some(f) = own {
+        n += state.store.count_persons(&f).await?;
+    }
+    Ok(n)
 }
 
 /// The facts a search shows without reading the whole document.
@@ -397,6 +427,6 @@ pub(crate) async fn match_count(
     let mut filter = filter_of(&m, today(&state))?;
     filter.visible_to = Some(owner_of(&caller));
     paging_of(&m)?;
-    let n = state.store.count_persons(&filter).await?;
+    let n = count(&state, &filter).await?;
     Ok(Json(json!({ "matchCount": n })))
 }

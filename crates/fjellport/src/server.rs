@@ -270,12 +270,9 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
         .nest("/helseid", fjellport_api_issuer::router(issuer_state(&state)));
     for (spec, prefix) in apis::all(&state.config) {
         let api_routes = match spec.api {
-            fjellport_auth::apikey::ApiName::Syntpop => {
-                fjellport_api_syntpop::router(fjellport_api_syntpop::SyntpopState {
-                    store: state.store.clone(),
-                    clock: state.clock.clone(),
-                })
-            }
+            fjellport_auth::apikey::ApiName::Syntpop => fjellport_api_syntpop::router(
+                fjellport_api_syntpop::SyntpopState::new(state.store.clone(), state.clock.clone()),
+            ),
             fjellport_auth::apikey::ApiName::Altinn => fjellport_api_altinn::router(),
             fjellport_auth::apikey::ApiName::AltinnServiceowner => {
                 fjellport_api_altinn::serviceowner_router()

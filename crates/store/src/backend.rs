@@ -241,6 +241,7 @@ macro_rules! impl_store {
                 }
                 // Fresh statistics, so the planner picks the selective index for a search.
                 sqlx::raw_sql("ANALYZE persons").execute(&mut *self.tx).await.map_err(map_sqlx)?;
+                <$store>::bump_revision(&mut self.tx, "population").await?;
                 self.tx.commit().await.map_err(map_sqlx)
             }
         }
@@ -315,6 +316,7 @@ macro_rules! impl_store {
                         let mut qb = QueryBuilder::<$db>::new("DELETE FROM settings WHERE name = ");
                         qb.push_bind(REINDEX_SETTING);
                         qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                        Self::bump_revision(&mut tx, "population").await?;
                     }
                     tx.commit().await.map_err(map_sqlx)?;
                     if done {
@@ -503,6 +505,14 @@ macro_rules! impl_store {
                 Ok(Box::new($loader { tx, next: top + 1, dropped_indexes }))
             }
 
+            async fn population_revision(&self) -> Result<i64> {
+                let mut qb =
+                    QueryBuilder::<$db>::new("SELECT revision FROM revisions WHERE aggregate = ");
+                qb.push_bind("population");
+                let row = qb.build().fetch_optional(&self.pool).await.map_err(map_sqlx)?;
+                row.map_or(Ok(0), |r| r.try_get::<i64, _>("revision").map_err(map_sqlx))
+            }
+
             async fn person(&self, by: PersonKey<'_>) -> Result<Option<StoredPerson>> {
                 let (column, value) = match by {
                     PersonKey::Id(id) => ("id", id),
@@ -587,10 +597,36 @@ macro_rules! impl_store {
             }
 
             async fn count_persons(&self, filter: &PersonFilter) -> Result<i64> {
+                // Counting "Test-Norge or mine" directly would read every matching row for its
+                // origin and owner; instead count all matches from the indexes and take away
+                // the few reserved persons that are not visible (reserved persons are few, and
+                // found through the (origin, owner) index).
+                let (all, hidden) = match (filter.origin.as_deref(), &filter.visible_to) {
+                    (Some("Reserved"), _) | (None, None) => (filter.clone(), None),
+                    (Some(_), _) | (None, Some(_)) => {
+                        let all = PersonFilter { origin: None, visible_to: None, ..filter.clone() };
+                        (all, Some(filter))
+                    }
+                };
                 let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM persons");
-                push_filter!(&mut qb, filter);
+                push_filter!(&mut qb, &all);
                 let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
-                row.try_get::<i64, _>("n").map_err(map_sqlx)
+                let mut n = row.try_get::<i64, _>("n").map_err(map_sqlx)?;
+                if let Some(f) = hidden {
+                    let others = PersonFilter { origin: None, visible_to: None, ..f.clone() };
+                    let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM persons");
+                    push_filter!(&mut qb, &others);
+                    qb.push(" AND origin = 'Reserved'");
+                    if f.origin.is_none()
+                        && let Some(owner) = &f.visible_to
+                    {
+                        qb.push(" AND owner <> ");
+                        qb.push_bind(owner.clone());
+                    }
+                    let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
+                    n -= row.try_get::<i64, _>("n").map_err(map_sqlx)?;
+                }
+                Ok(n)
             }
 
             async fn taken_nins(&self, nins: &[String]) -> Result<Vec<String>> {

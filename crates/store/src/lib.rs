@@ -53,6 +53,9 @@ pub trait PersonStore: Send + Sync {
     /// Starts replacing every person of `origin`, in one transaction: rows are added in batches
     /// and become visible at `commit`; dropping the load without committing changes nothing.
     async fn load_persons(&self, origin: &str) -> Result<Box<dyn PersonLoad>>;
+    /// Grows whenever Test-Norge persons change (loads; reserved persons do not count): a
+    /// cheap "is my cached copy still good?" for readers.
+    async fn population_revision(&self) -> Result<i64>;
     /// One person by opaque id, or by identity number.
     async fn person(&self, by: PersonKey<'_>) -> Result<Option<StoredPerson>>;
     /// Many persons by id or number, in no particular order; unknown ones are simply absent.

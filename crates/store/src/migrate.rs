@@ -43,6 +43,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0006_health_registers.sql"),
         include_str!("../migrations/0006_health_registers.sql"),
     ),
+    (
+        7,
+        "search indexes",
+        include_str!("../migrations/0007_search_indexes.sql"),
+        include_str!("../migrations/0007_search_indexes.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

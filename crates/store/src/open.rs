@@ -4,6 +4,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -28,6 +29,11 @@ pub(crate) struct SqliteStore {
 pub(crate) struct PgStore {
     pub(crate) pool: PgPool,
 }
+
+/// Statements slower than this are logged — at info level: index builds during a bulk load
+/// take seconds by design and must not read as warnings.
+const SLOW_STATEMENT: Duration = Duration::from_secs(2);
+const SLOW_LEVEL: log::LevelFilter = log::LevelFilter::Info;
 
 /// Opens (creating if needed) and migrates the database named by `url`:
 /// `sqlite:PATH`, `sqlite://PATH`, `sqlite::memory:`, a bare file path, or `postgres://…`.
@@ -55,7 +61,8 @@ async fn open_sqlite(url: &str) -> Result<SqliteStore> {
         .map_err(|e| StoreError::BadUrl(format!("{url}: {e}")))?
         .create_if_missing(true)
         .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
+        .foreign_keys(true)
+        .log_slow_statements(SLOW_LEVEL, SLOW_STATEMENT);
     let options = if memory {
         options
     } else {
@@ -88,7 +95,8 @@ async fn open_sqlite(url: &str) -> Result<SqliteStore> {
 
 async fn open_postgres(url: &str) -> Result<PgStore> {
     let options = PgConnectOptions::from_str(url)
-        .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact(url))))?;
+        .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact(url))))?
+        .log_slow_statements(SLOW_LEVEL, SLOW_STATEMENT);
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))

@@ -869,3 +869,42 @@ async fn gps_their_patients_and_health_personnel_can_be_found_and_read() {
     assert_eq!(none["gpHprNr"], json!([]));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_new_population_replaces_what_readers_had_cached_within_two_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("p.db").display());
+    let s =
+        TestServer::start(fjellport::config::Config { persons: 300, ..config(&db, BEFORE_SUNSET) })
+            .await;
+    let (_, key) = s.other_key("syntpop").await;
+    let auth = Auth::V01(&key);
+    let first = ok(search(&s, &auth, json!({"limit": 1, "fields": "ids"}))).await;
+    let id = first["results"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/persons/{id}?informationParts=Name");
+    ok(call(&s, &auth, Method::GET, &path)).await; // now cached
+    assert_eq!(count(&s, &auth, json!({})).await, 300); // count cached too
+    // Another process (here: another store handle) generates a new population into the file.
+    let other = fjellport_store::open(&db).await.unwrap();
+    fjellport::population::generate_into(
+        other.as_ref(),
+        200,
+        99,
+        crate::support::instant(BEFORE_SUNSET),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let mut gone = false;
+    for _ in 0..30 {
+        let res = call(&s, &auth, Method::GET, &path).send().await.unwrap();
+        if res.status() == 404 {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the cached person is gone within 3 s");
+    assert_eq!(count(&s, &auth, json!({})).await, 200);
+    s.stop().await;
+}

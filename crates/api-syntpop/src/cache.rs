@@ -1,0 +1,104 @@
+//! Test-Norge persons and match counts, kept in memory.
+//!
+//! Test-Norge persons change only in bulk (a population load, the life-event simulation), and
+//! each such change grows the store's population revision; the cache checks that revision at
+//! most once a second and lets everything go when it moved. Reserved persons are never cached:
+//! an owner's edit must be visible at once on every replica.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use fjellport_store::{Store, StoredPerson};
+use moka::sync::Cache;
+
+/// How stale a replica's view of a population change may be.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+/// Persons kept (documents of ~3 KB: ≈ 150 MB at most).
+const PERSONS: u64 = 50_000;
+const COUNTS: u64 = 10_000;
+
+#[derive(Debug)]
+pub(crate) struct TestNorgeCache {
+    started: Instant,
+    /// Milliseconds after `started` of the last revision check.
+    checked: AtomicU64,
+    revision: AtomicI64,
+    by_id: Cache<String, Arc<StoredPerson>>,
+    id_by_nin: Cache<String, String>,
+    counts: Cache<String, i64>,
+}
+
+impl TestNorgeCache {
+    pub(crate) fn new() -> TestNorgeCache {
+        TestNorgeCache {
+            started: Instant::now(),
+            checked: AtomicU64::new(0),
+            revision: AtomicI64::new(i64::MIN),
+            by_id: Cache::new(PERSONS),
+            id_by_nin: Cache::new(PERSONS),
+            counts: Cache::new(COUNTS),
+        }
+    }
+
+    /// Drops everything if the population changed since the last look (looked at no more than
+    /// once a second; one request pays for the look, the rest go on).
+    pub(crate) async fn freshen(&self, store: &dyn Store) {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.checked.load(Ordering::Relaxed);
+        let due = now.saturating_sub(last) >= CHECK_EVERY.as_millis() as u64
+            || self.revision.load(Ordering::Relaxed) == i64::MIN;
+        if !due
+            || self
+                .checked
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        match store.population_revision().await {
+            Ok(rev) if rev != self.revision.swap(rev, Ordering::AcqRel) => {
+                self.by_id.invalidate_all();
+                self.id_by_nin.invalidate_all();
+                self.counts.invalidate_all();
+            }
+            Ok(_) => {}
+            // Unknown state: keep nothing rather than serve what may be stale.
+            Err(_) => {
+                self.revision.store(i64::MIN, Ordering::Relaxed);
+                self.by_id.invalidate_all();
+                self.id_by_nin.invalidate_all();
+                self.counts.invalidate_all();
+            }
+        }
+    }
+
+    pub(crate) fn by_id(&self, id: &str) -> Option<Arc<StoredPerson>> {
+        self.by_id.get(id)
+    }
+
+    pub(crate) fn by_nin(&self, nin: &str) -> Option<Arc<StoredPerson>> {
+        self.id_by_nin.get(nin).and_then(|id| self.by_id.get(&id))
+    }
+
+    /// Keeps a person read from the store, if it is a Test-Norge person.
+    pub(crate) fn keep(&self, p: &StoredPerson) -> Option<Arc<StoredPerson>> {
+        if p.row.origin != "TestNorge" || self.revision.load(Ordering::Relaxed) == i64::MIN {
+            return None;
+        }
+        let p = Arc::new(p.clone());
+        self.id_by_nin.insert(p.row.nin.clone(), p.row.id.clone());
+        self.by_id.insert(p.row.id.clone(), p.clone());
+        Some(p)
+    }
+
+    pub(crate) fn count(&self, key: &str) -> Option<i64> {
+        self.counts.get(key)
+    }
+
+    pub(crate) fn keep_count(&self, key: String, n: i64) {
+        if self.revision.load(Ordering::Relaxed) != i64::MIN {
+            self.counts.insert(key, n);
+        }
+    }
+}
