@@ -49,6 +49,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0007_search_indexes.sql"),
         include_str!("../migrations/0007_search_indexes.sql"),
     ),
+    (
+        8,
+        "planner statistics",
+        include_str!("../migrations/0008_analyze.sql"),
+        include_str!("../migrations/0008_analyze.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.
