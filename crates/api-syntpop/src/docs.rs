@@ -330,6 +330,38 @@ pub(crate) struct PatientGp {
     on_list_since: Option<String>,
 }
 
+/// Where to read the event feed from.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(non_snake_case)]
+pub(crate) struct EventParams {
+    /// First sequence number to return (inclusive; default 1).
+    #[param(minimum = 1)]
+    sequenceNumber: Option<i64>,
+    /// Only these event types (repeat the parameter).
+    #[param(style = Form, explode = true)]
+    eventTypes: Option<Vec<String>>,
+    /// 1–1000 (default 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+}
+
+/// One event (Persontjenesten's `EventDocument`, with the v3 `nin`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EventDoc {
+    /// Strictly increasing, as a string (upstream's type).
+    sequence_number: String,
+    person_id: String,
+    event_type: String,
+    nin: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EventPage {
+    results: Vec<EventDoc>,
+}
+
 /// The errors every SyntPop call may answer, all RFC 9457 problem+json.
 pub(crate) struct Problems;
 

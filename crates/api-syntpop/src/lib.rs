@@ -6,6 +6,7 @@
 mod cache;
 mod docs;
 mod edit;
+mod events;
 mod family;
 mod input;
 mod parts;
@@ -54,6 +55,8 @@ pub fn router(state: SyntpopState) -> OpenApiRouter {
         .routes(routes!(registers::get_hpr))
         .routes(routes!(registers::post_patient))
         .routes(routes!(registers::get_patients))
+        .routes(routes!(events::get_events))
+        .routes(routes!(events::get_latest))
         .with_state(Arc::new(state))
 }
 

@@ -78,6 +78,9 @@ pub struct ServeArgs {
     /// Seed of that population.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    /// Give Test-Norge persons life events (births, deaths, moves, …) as the clock's days pass.
+    #[arg(long)]
+    pub simulate_events: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +119,13 @@ pub enum PopulationCommand {
         /// Replace an existing Test-Norge population.
         #[arg(long)]
         replace: bool,
+    },
+    /// Life events for Test-Norge persons over the next N days of the population's own
+    /// calendar (births, deaths, moves, marriages, divorces, emigration), with their events.
+    Advance {
+        /// How many days (1–366).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
     },
     /// Write the population out, one JSON document per line, in a stable order.
     Export {
@@ -237,6 +247,9 @@ impl Cli {
             }
             if let Some(s) = args.seed {
                 flags.insert("seed".into(), json!(s));
+            }
+            if args.simulate_events {
+                flags.insert("simulate_events".into(), json!(true));
             }
         }
         Config::load(self.config.as_deref(), Value::Object(flags)).map_err(CliError::Usage)
@@ -419,6 +432,15 @@ async fn population(
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
+            output::print(&summary, json).map_err(io)
+        }
+        PopulationCommand::Advance { days } => {
+            let summary = crate::advance::advance(store.as_ref(), days, clock.now().date_naive())
+                .await
+                .map_err(|e| match e {
+                    crate::advance::AdvanceError::Empty => CliError::Usage(e.to_string()),
+                    other => CliError::Runtime(other.to_string()),
+                })?;
             output::print(&summary, json).map_err(io)
         }
         PopulationCommand::Export { .. } => {

@@ -55,6 +55,8 @@ pub struct Config {
     pub persons: usize,
     /// Seed of the generated population: the same seed and size give the same persons.
     pub seed: u64,
+    /// Whether `serve` gives Test-Norge persons life events as the clock's days pass.
+    pub simulate_events: bool,
     pub apis: Apis,
 }
 
@@ -98,6 +100,7 @@ impl Default for Config {
             key_poll_millis: 1000,
             persons: 10_000,
             seed: 1,
+            simulate_events: false,
             apis: Apis::default(),
         }
     }

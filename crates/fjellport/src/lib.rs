@@ -2,6 +2,7 @@
 //! library so tests drive exactly what users run.
 
 mod admin;
+pub mod advance;
 pub mod apis;
 pub mod cli;
 pub mod config;

@@ -65,5 +65,8 @@ pub async fn generate_into(
         progress(done);
     }
     load.commit().await?;
+    // The population's own calendar starts today; its seed drives its life events.
+    store.set_setting(crate::advance::POPULATION_DAY, &today.to_string()).await?;
+    store.set_setting(crate::advance::POPULATION_SEED, &seed.to_string()).await?;
     Ok(Summary { persons: done, seed, seconds: started.elapsed().as_secs_f64() })
 }

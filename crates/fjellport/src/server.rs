@@ -159,6 +159,7 @@ pub async fn start(
         .await?,
     );
     let key_watcher = watch_issuer(helseid.clone(), store.clone(), clock.clone());
+    let simulator = config.simulate_events.then(|| simulate(store.clone(), clock.clone()));
     // Replicas share only PostgreSQL: there the replay record is shared too.
     let shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>> =
         (store.backend() == fjellport_store::Backend::Postgres).then(|| store.clone() as _);
@@ -194,6 +195,9 @@ pub async fn start(
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
         watcher.abort();
         key_watcher.abort();
+        if let Some(s) = simulator {
+            s.abort();
+        }
         store.close().await;
         served.map_err(ServeError::Io)
     });
@@ -310,6 +314,38 @@ fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
         token_lifetime_secs: TOKEN_LIFETIME_SECS,
         clients: Default::default(),
     }
+}
+
+/// `--simulate-events`: brings the population's calendar up to the clock's day (a year at a
+/// time at most), at start and then every minute. Several replicas may do so at once: a day
+/// two of them simulate is refused to the later one (its persons changed meanwhile).
+fn simulate(store: Arc<dyn Store>, clock: SharedClock) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let today = clock.now().date_naive();
+            let behind = match crate::advance::population_day(store.as_ref()).await {
+                Ok(Some(day)) => (today - day).num_days(),
+                Ok(None) => continue,
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot read the population's day");
+                    continue;
+                }
+            };
+            if behind <= 0 {
+                continue;
+            }
+            let days = u32::try_from(behind).unwrap_or(u32::MAX).min(crate::advance::MAX_DAYS);
+            match crate::advance::advance(store.as_ref(), days, today).await {
+                Ok(s) => {
+                    tracing::info!(days = s.days, events = s.events, day = %s.day, "life events")
+                }
+                Err(err) => tracing::warn!(error = %err, "life events failed"),
+            }
+        }
+    })
 }
 
 /// Follows signing-key rotations made elsewhere (the CLI, another replica) every 2 s, and

@@ -154,8 +154,8 @@ pub(crate) enum Responsibility {
 
 /// A household's shared address.
 pub(crate) struct Home {
-    address: StreetAddress,
-    move_date: Date,
+    pub(crate) address: StreetAddress,
+    pub(crate) move_date: Date,
 }
 
 /// The date of one of our date-times (`YYYY-MM-DDT…`), if it has one.

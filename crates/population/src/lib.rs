@@ -4,6 +4,7 @@
 
 pub mod data;
 pub mod generate;
+pub mod life;
 pub mod model;
 pub mod pyramid;
 pub mod registers;

@@ -12,9 +12,9 @@ use crate::error::map_sqlx;
 use crate::model::{SHUFFLE_MODULUS, from_secs, shuffle_params, to_secs};
 use crate::open::{Backend, PgStore, SqliteStore};
 use crate::{
-    ClientStore, KeyStore, PersonFilter, PersonKey, PersonKeys, PersonLoad, PersonPage, PersonRow,
-    PersonStore, ReplayStore, Result, SettingsStore, Store, StoreError, StoredClient, StoredKey,
-    StoredPerson,
+    ClientStore, EventStore, KeyStore, LifeChanges, PersonFilter, PersonKey, PersonKeys,
+    PersonLoad, PersonPage, PersonRow, PersonStore, ReplayStore, Result, SettingsStore, Store,
+    StoreError, StoredClient, StoredEvent, StoredKey, StoredPerson,
 };
 
 const KEY_COLUMNS: &str = "id, api, app_type, secret_hash, secret_hint, origins, owner, \
@@ -207,6 +207,23 @@ macro_rules! push_filter {
 
 /// Rows per INSERT statement: 25 columns × 400 stays far below both databases' bind limits.
 const PERSON_BATCH: usize = 400;
+const EVENT_COLUMNS: &str = "seq, person_id, nin, event_type, occurred_on";
+/// The setting holding the last simulated day.
+pub(crate) const POPULATION_DAY: &str = "population_day";
+
+macro_rules! event_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        StoredEvent {
+            seq: row.try_get("seq").map_err(map_sqlx)?,
+            person_id: row.try_get("person_id").map_err(map_sqlx)?,
+            nin: row.try_get("nin").map_err(map_sqlx)?,
+            event_type: row.try_get("event_type").map_err(map_sqlx)?,
+            occurred_on: row.try_get("occurred_on").map_err(map_sqlx)?,
+        }
+    }};
+}
+
 /// Set by migration 5 when persons need their search facts derived.
 const REINDEX_SETTING: &str = "persons_reindex";
 /// Rows per page when exporting.
@@ -731,6 +748,104 @@ macro_rules! impl_store {
                             .map_err(|e| StoreError::Unavailable(format!("cannot write: {e}")))?;
                         count += 1;
                     }
+                }
+            }
+        }
+
+        #[async_trait]
+        impl EventStore for $store {
+            async fn apply_life(&self, c: LifeChanges) -> Result<()> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                if !c.born.is_empty() {
+                    let mut qb =
+                        QueryBuilder::<$db>::new("SELECT COALESCE(MAX(seq), 0) AS top FROM persons");
+                    let top: i64 = qb
+                        .build()
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(map_sqlx)?
+                        .try_get("top")
+                        .map_err(map_sqlx)?;
+                    <$store>::insert_persons(&mut tx, top + 1, c.born).await?;
+                }
+                <$store>::rewrite_persons(&mut tx, c.changed).await?;
+                for chunk in c.off_gp_lists.chunks(IN_CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "UPDATE persons SET gp_hpr = NULL, gp_since = NULL WHERE id IN (",
+                    );
+                    let mut list = qb.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.clone());
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                }
+                if !c.events.is_empty() {
+                    let mut qb =
+                        QueryBuilder::<$db>::new("SELECT COALESCE(MAX(seq), 0) AS top FROM events");
+                    let top: i64 = qb
+                        .build()
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(map_sqlx)?
+                        .try_get("top")
+                        .map_err(map_sqlx)?;
+                    for (n, chunk) in c.events.chunks(PERSON_BATCH).enumerate() {
+                        let first = top + 1 + (n * PERSON_BATCH) as i64;
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO events (seq, person_id, nin, event_type, occurred_on) ",
+                        );
+                        qb.push_values(chunk.iter().enumerate(), |mut b, (i, (id, nin, kind))| {
+                            b.push_bind(first + i as i64)
+                                .push_bind(id.clone())
+                                .push_bind(nin.clone())
+                                .push_bind(kind.clone())
+                                .push_bind(c.day.clone());
+                        });
+                        qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                    }
+                }
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO settings (name, value) ");
+                qb.push_values(std::iter::once(&c.day), |mut b, day| {
+                    b.push_bind(POPULATION_DAY).push_bind(day.clone());
+                });
+                qb.push(" ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+                qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                Self::bump_revision(&mut tx, "population").await?;
+                tx.commit().await.map_err(map_sqlx)
+            }
+
+            async fn events(
+                &self,
+                from: i64,
+                types: &[String],
+                limit: i64,
+            ) -> Result<Vec<StoredEvent>> {
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE seq >= "
+                ));
+                qb.push_bind(from);
+                if !types.is_empty() {
+                    qb.push(" AND event_type IN (");
+                    let mut list = qb.separated(", ");
+                    for t in types {
+                        list.push_bind(t.clone());
+                    }
+                    qb.push(")");
+                }
+                qb.push(" ORDER BY seq LIMIT ");
+                qb.push_bind(limit);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+                rows.into_iter().map(|row| Ok(event_from_row!(row))).collect()
+            }
+
+            async fn latest_event(&self) -> Result<Option<StoredEvent>> {
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {EVENT_COLUMNS} FROM events ORDER BY seq DESC LIMIT 1"
+                ));
+                match qb.build().fetch_optional(&self.pool).await.map_err(map_sqlx)? {
+                    Some(row) => Ok(Some(event_from_row!(row))),
+                    None => Ok(None),
                 }
             }
         }

@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 
 pub use error::StoreError;
 pub use model::{
-    PersonFilter, PersonPage, PersonRow, StoredClient, StoredKey, StoredPerson, shuffle_rank,
+    LifeChanges, PersonFilter, PersonPage, PersonRow, StoredClient, StoredEvent, StoredKey,
+    StoredPerson, shuffle_rank,
 };
 pub use open::{Backend, open, redact};
 
@@ -113,6 +114,17 @@ pub trait PersonLoad: Send {
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 
+/// The Test-Norge event feed and the life events behind it.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Writes one day of life events — births, changed persons, GP lists, the events — in one
+    /// transaction, and records the day as the population's.
+    async fn apply_life(&self, changes: LifeChanges) -> Result<()>;
+    /// Events from sequence number `from` (inclusive), of the given types (all when empty).
+    async fn events(&self, from: i64, types: &[String], limit: i64) -> Result<Vec<StoredEvent>>;
+    async fn latest_event(&self) -> Result<Option<StoredEvent>>;
+}
+
 /// The replay record replicas share.
 #[async_trait]
 pub trait ReplayStore: Send + Sync + std::fmt::Debug {
@@ -136,7 +148,7 @@ pub trait SettingsStore: Send + Sync {
 /// Everything the product stores.
 #[async_trait]
 pub trait Store:
-    KeyStore + ClientStore + PersonStore + ReplayStore + SettingsStore + std::fmt::Debug
+    KeyStore + ClientStore + PersonStore + EventStore + ReplayStore + SettingsStore + std::fmt::Debug
 {
     fn backend(&self) -> Backend;
     /// A round trip to the database that reads our schema, for `/readyz`.

@@ -55,6 +55,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0008_analyze.sql"),
         include_str!("../migrations/0008_analyze.sql"),
     ),
+    (
+        9,
+        "events",
+        include_str!("../migrations/0009_events.sql"),
+        include_str!("../migrations/0009_events.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

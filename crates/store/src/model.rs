@@ -126,6 +126,34 @@ impl PersonRow {
     }
 }
 
+/// One entry of the Test-Norge event feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Strictly increasing.
+    pub seq: i64,
+    pub person_id: String,
+    pub nin: String,
+    /// A Persontjenesten event type (`PersonIsCreated`, `ChangeInResidentialAddress`, …).
+    pub event_type: String,
+    /// `YYYY-MM-DD`.
+    pub occurred_on: String,
+}
+
+/// A day of life events, written all or nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LifeChanges {
+    /// New Test-Norge persons (births).
+    pub born: Vec<PersonRow>,
+    /// Changed persons, each with the version it was read at.
+    pub changed: Vec<(PersonRow, i64)>,
+    /// Persons leaving their GP's list (deaths, emigration): ids.
+    pub off_gp_lists: Vec<String>,
+    /// `(person_id, nin, event_type)`, in order; numbered as they are appended.
+    pub events: Vec<(String, String, String)>,
+    /// The day simulated (`YYYY-MM-DD`): recorded as the population's day.
+    pub day: String,
+}
+
 /// A stored person with its place in load order and its edit counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPerson {

@@ -94,3 +94,62 @@ async fn serve_generates_the_population_on_an_empty_database_once() {
     s.stop().await;
     assert_eq!(export(&db), first);
 }
+
+fn advance(db: &str, days: &str) -> serde_json::Value {
+    let out = fjellport(&[
+        "--clock",
+        BEFORE_SUNSET,
+        "population",
+        "advance",
+        "--days",
+        days,
+        "--database",
+        db,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn advancing_gives_the_same_life_events_on_sqlite_and_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = format!("sqlite:{}", dir.path().join("a.db").display());
+    let gen3000 = |db: &str| {
+        fjellport(&[
+            "--clock",
+            BEFORE_SUNSET,
+            "population",
+            "generate",
+            "--persons",
+            "3000",
+            "--seed",
+            "5",
+            "--database",
+            db,
+        ])
+    };
+    assert!(gen3000(&a).status.success());
+    let summary = advance(&a, "90");
+    assert_eq!(summary["days"], 90);
+    assert_eq!(summary["day"], "2026-11-30", "the population's own calendar moved on");
+    assert!(summary["events"].as_u64().unwrap() > 50, "{summary}");
+    assert!(summary["births"].as_u64().unwrap() > 0 && summary["moves"].as_u64().unwrap() > 0);
+    let reference = export(&a);
+    assert!(String::from_utf8_lossy(&reference).lines().count() > 3000, "births add persons");
+    let Some(pg) = tokio::runtime::Runtime::new().unwrap().block_on(crate::support::postgres())
+    else {
+        return;
+    };
+    assert!(gen3000(&pg).status.success());
+    assert_eq!(advance(&pg, "90"), summary);
+    assert_eq!(export(&pg), reference, "SQLite and PostgreSQL advance alike");
+    // Bad input: no population, or a silly number of days.
+    let empty = format!("sqlite:{}", dir.path().join("empty.db").display());
+    let out = fjellport(&["population", "advance", "--days", "3", "--database", &empty]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("population generate"));
+    for days in ["0", "400", "soon"] {
+        let out = fjellport(&["population", "advance", "--days", days, "--database", &a]);
+        assert_eq!(out.status.code(), Some(2), "{days}");
+    }
+}

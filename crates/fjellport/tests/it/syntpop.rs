@@ -908,3 +908,148 @@ async fn a_new_population_replaces_what_readers_had_cached_within_two_seconds() 
     assert_eq!(count(&s, &auth, json!({})).await, 200);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_event_feed_tells_what_life_did_to_test_norge_persons() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("e.db").display());
+    let s = TestServer::start(fjellport::config::Config {
+        persons: 4000,
+        ..config(&db, BEFORE_SUNSET)
+    })
+    .await;
+    let (_, key) = s.other_key("syntpop").await;
+    let auth = Auth::V02(&key);
+    problem(call(&s, &auth, Method::GET, "/events/latest").send().await.unwrap(), 404).await;
+    let store = fjellport_store::open(&db).await.unwrap();
+    let day = crate::support::instant(BEFORE_SUNSET).date_naive();
+    let summary = fjellport::advance::advance(store.as_ref(), 120, day).await.unwrap();
+    assert!(summary.births > 0 && summary.deaths > 0, "{summary:?}");
+    let all = ok(call(&s, &auth, Method::GET, "/events?sequenceNumber=1")).await;
+    let events = all["results"].as_array().unwrap();
+    assert_eq!(events.len() as u64, summary.events);
+    let seqs: Vec<i64> =
+        events.iter().map(|e| e["sequenceNumber"].as_str().unwrap().parse().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
+    let latest = ok(call(&s, &auth, Method::GET, "/events/latest")).await;
+    assert_eq!(&latest, events.last().unwrap());
+    // From a sequence number on, and by type.
+    let from = seqs[seqs.len() / 2];
+    let tail = ok(call(&s, &auth, Method::GET, &format!("/events?sequenceNumber={from}"))).await;
+    assert_eq!(tail["results"].as_array().unwrap().len(), seqs.len() - seqs.len() / 2);
+    let births = ok(call(&s, &auth, Method::GET, "/events?eventTypes=PersonIsCreated")).await;
+    let births = births["results"].as_array().unwrap();
+    assert_eq!(births.len() as u32, summary.births);
+    // A newborn is linked to its mother on both sides, and born on the population's day.
+    for b in births {
+        let child = ok(call(
+            &s,
+            &auth,
+            Method::GET,
+            &format!("/persons/{}?informationParts=All", b["personId"].as_str().unwrap()),
+        ))
+        .await;
+        let mother = child["familyRelation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["relatedPersonsRole"] == "Mother")
+            .unwrap();
+        let mother_nin = mother["relatedPerson"].as_str().unwrap();
+        let m = ok(form(
+            call(&s, &auth, Method::POST, "/persons/get-by-nin?informationParts=FamilyRelation"),
+            &[("nin", mother_nin)],
+        ))
+        .await;
+        assert!(
+            m["familyRelation"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["relatedPerson"] == b["nin"] && r["relatedPersonsRole"] == "Child")
+        );
+        assert!(child["birth"][0]["birthDate"].as_str().unwrap() > "2026-09-01");
+    }
+    // The deceased are deceased, off their GP's list, and a spouse they left is widowed.
+    let deaths = ok(call(&s, &auth, Method::GET, "/events?eventTypes=PersonIsDeceased")).await;
+    for d in deaths["results"].as_array().unwrap() {
+        let nin = d["nin"].as_str().unwrap();
+        let p = ok(form(
+            call(
+                &s,
+                &auth,
+                Method::POST,
+                "/persons/get-by-nin?informationParts=Status&informationParts=Death",
+            ),
+            &[("nin", nin)],
+        ))
+        .await;
+        assert_eq!(p["status"][0]["status"], "Deceased");
+        assert!(p["death"]["deceasedDate"].is_string());
+        let gp = ok(form(call(&s, &auth, Method::POST, "/flr/patient"), &[("nin", nin)])).await;
+        assert_eq!(gp["gpHprNr"], json!([]));
+    }
+    assert!(count(&s, &auth, json!({"isDeceased": true})).await > 0);
+    let bad = problem(
+        call(&s, &auth, Method::GET, "/events?eventTypes=Haircut").send().await.unwrap(),
+        400,
+    )
+    .await;
+    assert_eq!(bad["member"], "eventTypes");
+    problem(call(&s, &auth, Method::GET, "/events?sequenceNumber=0").send().await.unwrap(), 400)
+        .await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn serve_with_simulate_events_catches_the_population_up_with_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("sim.db").display());
+    // Generated on 1 September; the server's clock says 31 October.
+    let store = fjellport_store::open(&db).await.unwrap();
+    fjellport::population::generate_into(
+        store.as_ref(),
+        3000,
+        4,
+        crate::support::instant(BEFORE_SUNSET),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    store.close().await;
+    let mut cfg = fjellport::config::Config {
+        persons: 3000,
+        simulate_events: true,
+        ..config(&db, "2026-10-31T12:00:00Z")
+    };
+    cfg.apis.syntpop.enforce_sunset = false; // the clock is past 0.x's sunset
+    let s = TestServer::start(cfg).await;
+    let (_, key) = s.key(json!({"api": "syntpop", "type": "other"})).await;
+    let mut latest = None;
+    for _ in 0..50 {
+        let res = s
+            .get("/syntpop/api/events/latest")
+            .header("X-api-key", &key)
+            .header("X-api-version", "0.2")
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 200 {
+            latest = Some(res.json::<Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(latest.is_some(), "events appear soon after start");
+    let store = fjellport_store::open(&db).await.unwrap();
+    for _ in 0..50 {
+        if fjellport::advance::population_day(store.as_ref()).await.unwrap().map(|d| d.to_string())
+            == Some("2026-10-31".into())
+        {
+            s.stop().await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the population's day did not reach the clock's");
+}
