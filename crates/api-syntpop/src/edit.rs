@@ -10,7 +10,7 @@ use fjellport_nin::Date;
 use fjellport_population::Person;
 use fjellport_population::data::municipalities;
 use fjellport_population::model::{
-    CommonContactRegisterInformation, Death, FamilyRelation, MaritalStatus, Meta, PersonName,
+    CommonContactRegisterInformation, FamilyRelation, MaritalStatus, Meta, PersonName,
     PersonStatus, ResidentialAddress,
 };
 use fjellport_store::{PersonRow, StoreError};
@@ -26,6 +26,7 @@ use crate::reserved::{nin_today, owned};
 use crate::search::{CONFIDENTIALITY, MARITAL_STATUSES, STATUSES};
 use crate::{State, owner_of};
 
+use fjellport_population::life::{self, BOUND, bound_spouse, end_spouse_link, set_marital};
 use fjellport_population::reserve::SOURCE;
 
 const EDITABLE: [&str; 6] = [
@@ -39,9 +40,6 @@ const EDITABLE: [&str; 6] = [
 
 /// Metadata members: set by the server, never by a patch.
 const META: [&str; 6] = ["registeredAt", "isValid", "source", "reason", "validFrom", "validTo"];
-
-/// Statuses that bind two persons (the spouse link stays while they hold).
-const BOUND: [&str; 4] = ["Married", "RegisteredPartner", "Separated", "SeparatedPartner"];
 
 /// RFC 7386: members of `patch` replace those of `target`, `null` removes, objects merge.
 fn merge(target: &mut Value, patch: &Value) {
@@ -255,18 +253,6 @@ impl Changes {
     }
 }
 
-fn set_marital(p: &mut Person, status: &str, spouse: Option<String>, today: Date) {
-    if let Some(m) = p.marital_status.iter_mut().find(|m| m.meta.is_valid) {
-        m.meta.end(today);
-    }
-    p.marital_status.push(MaritalStatus {
-        meta: Meta::starting(today, SOURCE),
-        status: status.to_owned(),
-        status_date: Some(ts(today)),
-        related_by_marital_status: spouse,
-    });
-}
-
 fn link_spouses(p: &mut Person, other: &str, today: Date) {
     if p.related("SpouseOrPartner").any(|r| r.related_person == other) {
         return;
@@ -277,20 +263,6 @@ fn link_spouses(p: &mut Person, other: &str, today: Date) {
         related_persons_role: "SpouseOrPartner".to_owned(),
         my_role_for_related_person: "SpouseOrPartner".to_owned(),
     });
-}
-
-fn end_spouse_link(p: &mut Person, other: &str, today: Date) {
-    for r in p.family_relation.iter_mut().filter(|r| {
-        r.meta.is_valid && r.related_persons_role == "SpouseOrPartner" && r.related_person == other
-    }) {
-        r.meta.end(today);
-    }
-}
-
-/// The current spouse link of a bound marital status.
-fn bound_spouse(p: &Person) -> Option<String> {
-    let m = p.marital_status.iter().find(|m| m.meta.is_valid)?;
-    BOUND.contains(&m.status.as_str()).then(|| m.related_by_marital_status.clone()).flatten()
 }
 
 /// Makes the other side of a marital change match, or refuses it.
@@ -330,7 +302,7 @@ async fn settle_marriage(
                 end_spouse_link(&mut changes.me.0, old, today);
                 if let Some(i) = other {
                     let p = &mut changes.relatives[i].0;
-                    set_marital(p, &status, Some(me.clone()), today);
+                    set_marital(p, &status, Some(me.clone()), today, SOURCE);
                     end_spouse_link(p, &me, today);
                 }
             }
@@ -378,7 +350,7 @@ async fn settle_marriage(
         return Err(invalid(member, "that person is deceased"));
     }
     if other.marital_status() != status || bound_spouse(other).as_deref() != Some(me.as_str()) {
-        set_marital(other, &status, Some(me.clone()), today);
+        set_marital(other, &status, Some(me.clone()), today, SOURCE);
     }
     link_spouses(other, &me, today);
     link_spouses(&mut changes.me.0, &spouse, today);
@@ -395,16 +367,7 @@ async fn settle_death(
 ) -> Result<(), Problem> {
     let me = changes.me.0.nin().to_owned();
     if patch.is_null() {
-        let p = &mut changes.me.0;
-        if p.death.take().is_some() {
-            if let Some(s) = p.status.iter_mut().find(|s| s.meta.is_valid) {
-                s.meta.end(today);
-            }
-            p.status.push(PersonStatus {
-                meta: Meta::starting(today, SOURCE),
-                status: "Resident".into(),
-            });
-        }
+        life::undo_death(&mut changes.me.0, today, SOURCE);
         return Ok(());
     }
     if !patch.is_object() {
@@ -419,30 +382,11 @@ async fn settle_death(
     if date > today || birth.is_some_and(|b| date < b) {
         return Err(invalid("death.deceasedDate", "must lie between the birth date and today"));
     }
-    let spouse = bound_spouse(&changes.me.0);
-    let p = &mut changes.me.0;
-    p.death = Some(Death { meta: Meta::starting(date, SOURCE), deceased_date: ts(date) });
-    if p.status() != "Deceased" {
-        if let Some(s) = p.status.iter_mut().find(|s| s.meta.is_valid) {
-            s.meta.end(date);
-        }
-        p.status
-            .push(PersonStatus { meta: Meta::starting(date, SOURCE), status: "Deceased".into() });
-    }
-    for a in p.residential_address.iter_mut().filter(|a| a.meta.is_valid) {
-        a.meta.end(date);
-    }
+    let spouse = life::die(&mut changes.me.0, date, SOURCE);
     if let Some(spouse) = spouse
         && let Some(i) = changes.relative(state, owner, &spouse).await?
     {
-        let other = &mut changes.relatives[i].0;
-        let widowed = if other.marital_status() == "RegisteredPartner" {
-            "SurvivingPartner"
-        } else {
-            "WidowOrWidower"
-        };
-        set_marital(other, widowed, Some(me.clone()), date);
-        end_spouse_link(other, &me, date);
+        life::widow(&mut changes.relatives[i].0, &me, date, SOURCE);
     }
     Ok(())
 }

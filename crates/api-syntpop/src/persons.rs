@@ -152,15 +152,7 @@ pub(crate) async fn bulk_by_id(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, Problem> {
-    let view = view_of(query.as_deref())?;
-    let fields = form(&headers, &body)?;
-    only_known(&fields, &["personIds"], "form field")?;
-    let ids = many(&fields, "personIds")?;
-    for id in &ids {
-        check_id("personIds", id)?;
-    }
-    let found = many_persons(&state, &ids, true).await?;
-    bulk_answer(&view, &owner_of(&caller), &ids, found, |p| &p.row.id)
+    bulk(&state, &caller, query.as_deref(), &headers, &body, true).await
 }
 
 #[utoipa::path(
@@ -180,15 +172,29 @@ pub(crate) async fn bulk_by_nin(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, Problem> {
-    let view = view_of(query.as_deref())?;
-    let fields = form(&headers, &body)?;
-    only_known(&fields, &["nins"], "form field")?;
-    let nins = many(&fields, "nins")?;
-    for nin in &nins {
-        check_nin("nins", nin)?;
+    bulk(&state, &caller, query.as_deref(), &headers, &body, false).await
+}
+
+/// A bulk read by ids (form field `personIds`) or numbers (`nins`).
+async fn bulk(
+    state: &crate::SyntpopState,
+    caller: &Caller,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &Bytes,
+    by_id: bool,
+) -> Result<Json<Value>, Problem> {
+    let view = view_of(query)?;
+    let fields = form(headers, body)?;
+    let field = if by_id { "personIds" } else { "nins" };
+    only_known(&fields, &[field], "form field")?;
+    let keys = many(&fields, field)?;
+    for key in &keys {
+        if by_id { check_id(field, key)? } else { check_nin(field, key)? }
     }
-    let found = many_persons(&state, &nins, false).await?;
-    bulk_answer(&view, &owner_of(&caller), &nins, found, |p| &p.row.nin)
+    let found = many_persons(state, &keys, by_id).await?;
+    let key = |p: &StoredPerson| if by_id { p.row.id.clone() } else { p.row.nin.clone() };
+    bulk_answer(&view, &owner_of(caller), &keys, found, key)
 }
 
 /// Persons by id (or number), from the Test-Norge cache where it has them.
@@ -224,12 +230,12 @@ fn bulk_answer(
     owner: &str,
     asked: &[String],
     found: Vec<Arc<StoredPerson>>,
-    key: impl Fn(&StoredPerson) -> &String,
+    key: impl Fn(&StoredPerson) -> String,
 ) -> Result<Json<Value>, Problem> {
     let mut persons = Vec::with_capacity(found.len());
     let mut not_found = Vec::new();
     for wanted in asked {
-        match found.iter().find(|p| key(p) == wanted && visible(p, owner)) {
+        match found.iter().find(|p| &key(p) == wanted && visible(p, owner)) {
             Some(p) => persons.push(view.render(&p.row.doc)?),
             None => not_found.push(wanted.clone()),
         }

@@ -135,8 +135,19 @@ pub(crate) async fn get_patients(
     Ok(Json(page(&state, filter, paging, &view).await?))
 }
 
-/// `limit`, `cursor` and `fields` of a GET list.
-pub(crate) fn list_paging(query: &crate::input::Pairs) -> Result<Paging, Problem> {
+/// The query of a GET list of persons: its view (`informationParts`, `includeHistory`) and
+/// its paging (`limit`, `cursor`, `fields`).
+pub(crate) fn list_query(query: Option<&str>) -> Result<(View, Paging), Problem> {
+    let query = pairs(query.unwrap_or_default().as_bytes());
+    only_known(
+        &query,
+        &["limit", "cursor", "fields", "informationParts", "includeHistory"],
+        "query parameter",
+    )?;
+    Ok((View::from_query(&query, false)?, list_paging(&query)?))
+}
+
+fn list_paging(query: &crate::input::Pairs) -> Result<Paging, Problem> {
     let last = |name: &str| query.iter().rfind(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let limit = match last("limit") {
         None => DEFAULT_LIMIT,

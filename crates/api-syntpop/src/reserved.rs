@@ -18,7 +18,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header::LOCATION};
 use serde_json::Value;
 
 use crate::docs::{PersonDoc, Problems, SearchPage};
-use crate::input::{Members, invalid, json_object, only_known, pairs};
+use crate::input::{Members, invalid, json_object};
 use crate::parts::View;
 use crate::persons::check_id;
 use crate::search::{page, today};
@@ -160,14 +160,7 @@ pub(crate) async fn list_reserved(
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, Problem> {
-    let query = pairs(query.unwrap_or_default().as_bytes());
-    only_known(
-        &query,
-        &["limit", "cursor", "fields", "informationParts", "includeHistory"],
-        "query parameter",
-    )?;
-    let view = View::from_query(&query, false)?;
-    let paging = crate::registers::list_paging(&query)?;
+    let (view, paging) = crate::registers::list_query(query.as_deref())?;
     let filter = PersonFilter {
         visible_to: Some(owner_of(&caller)),
         origin: Some("Reserved".to_owned()),

@@ -185,6 +185,17 @@ impl Day<'_> {
         self.changed.insert(p.id.clone(), (p, version));
     }
 
+    /// A marriage or divorce: both marital statuses and family relations changed, and `b`
+    /// moved.
+    fn couple(&mut self, a: Person, av: i64, b: Person, bv: i64) {
+        let (ai, bi) = (a.id.clone(), b.id.clone());
+        self.keep(a, av, "ChangeInMaritalStatus");
+        self.keep(b, bv, "ChangeInMaritalStatus");
+        self.also(&ai, "ChangeInFamilyRelation");
+        self.also(&bi, "ChangeInFamilyRelation");
+        self.also(&bi, "ChangeInResidentialAddress");
+    }
+
     /// Another event for a person kept today.
     fn also(&mut self, id: &str, event: &str) {
         if let Some((p, _)) = self.changed.get(id) {
@@ -369,12 +380,7 @@ async fn simulate_day(
             continue;
         }
         let (a, b) = life::marry(a, b, today);
-        let (ai, bi) = (a.id.clone(), b.id.clone());
-        d.keep(a, av, "ChangeInMaritalStatus");
-        d.keep(b, bv, "ChangeInMaritalStatus");
-        d.also(&ai, "ChangeInFamilyRelation");
-        d.also(&bi, "ChangeInFamilyRelation");
-        d.also(&bi, "ChangeInResidentialAddress");
+        d.couple(a, av, b, bv);
         summary.marriages += 1;
     }
 
@@ -394,12 +400,7 @@ async fn simulate_day(
         life::divorce(&mut a, &mut b, today);
         let home = life::new_home(d.rng.random(), today);
         life::move_to(&mut b, &home, today, SOURCE);
-        let (ai, bi) = (a.id.clone(), b.id.clone());
-        d.keep(a, av, "ChangeInMaritalStatus");
-        d.keep(b, bv, "ChangeInMaritalStatus");
-        d.also(&ai, "ChangeInFamilyRelation");
-        d.also(&bi, "ChangeInFamilyRelation");
-        d.also(&bi, "ChangeInResidentialAddress");
+        d.couple(a, av, b, bv);
         summary.divorces += 1;
     }
 

@@ -106,18 +106,7 @@ pub fn emigrate(p: &mut Person, on: Date, source: &str) {
 
 /// A new home somewhere in Norway (a real municipality and postal code).
 pub fn new_home(seed: u64, today: Date) -> crate::model::StreetAddress {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut alloc = Allocator::new();
-    let mut out = Vec::new();
-    let mut g = Gen {
-        rng: &mut rng,
-        alloc: &mut alloc,
-        today,
-        out: &mut out,
-        group: Synthetic::TestNorge,
-        force_home: None,
-    };
-    g.home(30).address
+    with_gen(Vec::new(), seed, today, &[], |g| g.home(30).address).1
 }
 
 /// Runs `f` on a generator holding `persons` (indexes 0, 1, …) and returns them, changed, with

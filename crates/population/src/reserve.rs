@@ -11,8 +11,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::data::TABLES;
-use crate::generate::{Gen, Responsibility, age_on, meta, ordinary_name, rule_for, ts};
-use crate::model::{MaritalStatus, Person};
+use crate::generate::{Gen, Responsibility, age_on, ordinary_name, rule_for};
+use crate::model::Person;
 
 /// Who records a reserved person (the folkeregister never saw it).
 pub const SOURCE: &str = "SyntPop";
@@ -291,24 +291,13 @@ impl TemplateError {
     }
 }
 
-/// Ends the current marital status and starts `status` today (the spouse link, if any, stays
-/// on the record).
+/// Starts `status` today unless it is the current one; the spouse link, if any, stays.
 fn set_marital(p: &mut Person, status: &str, today: Date) {
-    let mut spouse = None;
-    if let Some(m) = p.marital_status.iter_mut().find(|m| m.meta.is_valid) {
-        if m.status == status {
-            return;
-        }
-        m.meta.is_valid = false;
-        m.meta.valid_to = Some(ts(today));
-        spouse = m.related_by_marital_status.clone();
+    if p.marital_status() != status {
+        let spouse = p.marital_status.iter().find(|m| m.meta.is_valid);
+        let spouse = spouse.and_then(|m| m.related_by_marital_status.clone());
+        crate::life::set_marital(p, status, spouse, today, "Skatteetaten");
     }
-    p.marital_status.push(MaritalStatus {
-        meta: meta(today),
-        status: status.to_owned(),
-        status_date: Some(ts(today)),
-        related_by_marital_status: spouse,
-    });
 }
 
 /// Every reserved number each person could have had (same birth date, sex and kind): what

@@ -290,6 +290,19 @@ macro_rules! impl_store {
         }
 
         impl $store {
+            /// The highest `seq` of `table` (0 when empty): new rows take the numbers after it.
+            async fn top_seq(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                table: &'static str,
+            ) -> Result<i64> {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                    "SELECT COALESCE(MAX(seq), 0) FROM {table}"
+                )))
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_sqlx)
+            }
+
             /// Re-derives every person's search facts from its document, once, when a
             /// migration asked for it (persons stored before the facts had columns), a page at
             /// a time; the request is withdrawn in the transaction of the last page, so an
@@ -502,15 +515,7 @@ macro_rules! impl_store {
                 let mut qb = QueryBuilder::<$db>::new("DELETE FROM persons WHERE origin = ");
                 qb.push_bind(origin);
                 qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
-                let mut qb =
-                    QueryBuilder::<$db>::new("SELECT COALESCE(MAX(seq), 0) AS top FROM persons");
-                let top: i64 = qb
-                    .build()
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map_sqlx)?
-                    .try_get("top")
-                    .map_err(map_sqlx)?;
+                let top = <$store>::top_seq(&mut tx, "persons").await?;
                 let mut dropped_indexes = Vec::new();
                 for (name, ddl) in <$store>::person_indexes(&mut tx).await? {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
@@ -682,15 +687,7 @@ macro_rules! impl_store {
                     b.push_bind(r.nin.clone()).push_bind(owner.to_owned()).push_bind(at);
                 });
                 qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
-                let mut qb =
-                    QueryBuilder::<$db>::new("SELECT COALESCE(MAX(seq), 0) AS top FROM persons");
-                let top: i64 = qb
-                    .build()
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map_sqlx)?
-                    .try_get("top")
-                    .map_err(map_sqlx)?;
+                let top = <$store>::top_seq(&mut tx, "persons").await?;
                 let seqs = (top + 1..=top + rows.len() as i64).collect();
                 <$store>::insert_persons(&mut tx, top + 1, rows).await?;
                 tx.commit().await.map_err(map_sqlx)?;
@@ -757,15 +754,7 @@ macro_rules! impl_store {
             async fn apply_life(&self, c: LifeChanges) -> Result<()> {
                 let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
                 if !c.born.is_empty() {
-                    let mut qb =
-                        QueryBuilder::<$db>::new("SELECT COALESCE(MAX(seq), 0) AS top FROM persons");
-                    let top: i64 = qb
-                        .build()
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(map_sqlx)?
-                        .try_get("top")
-                        .map_err(map_sqlx)?;
+                    let top = <$store>::top_seq(&mut tx, "persons").await?;
                     <$store>::insert_persons(&mut tx, top + 1, c.born).await?;
                 }
                 <$store>::rewrite_persons(&mut tx, c.changed).await?;
@@ -781,15 +770,7 @@ macro_rules! impl_store {
                     qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
                 }
                 if !c.events.is_empty() {
-                    let mut qb =
-                        QueryBuilder::<$db>::new("SELECT COALESCE(MAX(seq), 0) AS top FROM events");
-                    let top: i64 = qb
-                        .build()
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(map_sqlx)?
-                        .try_get("top")
-                        .map_err(map_sqlx)?;
+                    let top = <$store>::top_seq(&mut tx, "events").await?;
                     for (n, chunk) in c.events.chunks(PERSON_BATCH).enumerate() {
                         let first = top + 1 + (n * PERSON_BATCH) as i64;
                         let mut qb = QueryBuilder::<$db>::new(
