@@ -127,11 +127,13 @@ pub enum PopulationCommand {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=366))]
         days: u32,
     },
-    /// Write the population out, one JSON document per line, in a stable order.
+    /// Write the population out in a stable order: one JSON document per line, or CSV.
     Export {
-        #[arg(long, default_value = "persons", value_parser = ["persons"])]
+        /// persons (the Person documents) or events (the Test-Norge event feed).
+        #[arg(long, default_value = "persons", value_parser = ["persons", "events"])]
         what: String,
-        #[arg(long, default_value = "jsonl", value_parser = ["jsonl"])]
+        /// jsonl, or csv (persons: their main facts; events: every field), with a header row.
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
         format: String,
     },
 }
@@ -443,32 +445,8 @@ async fn population(
                 })?;
             output::print(&summary, json).map_err(io)
         }
-        PopulationCommand::Export { .. } => {
-            use std::io::Write;
-            // `Stdout` (unlike its lock) can cross await points; the buffer keeps writes large.
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-            let mut write_error: Option<std::io::ErrorKind> = None;
-            let exported = store
-                .export_persons(&mut |doc| {
-                    let written = out.write_all(doc.as_bytes()).and_then(|()| out.write_all(b"\n"));
-                    if let Err(e) = &written {
-                        write_error = Some(e.kind());
-                    }
-                    written
-                })
-                .await;
-            match (exported, write_error) {
-                // The reader went away (`| head`): that is how a pipe ends, not a failure.
-                (_, Some(std::io::ErrorKind::BrokenPipe)) => Ok(()),
-                (_, Some(kind)) => {
-                    Err(CliError::Runtime(format!("cannot write the export: {kind}")))
-                }
-                (Err(e), None) => Err(e.into()),
-                (Ok(_), None) => match out.flush() {
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                    other => other.map_err(io),
-                },
-            }
+        PopulationCommand::Export { what, format } => {
+            crate::export::export(store.as_ref(), &what, &format).await
         }
     };
     store.close().await;

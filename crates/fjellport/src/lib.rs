@@ -6,6 +6,7 @@ pub mod advance;
 pub mod apis;
 pub mod cli;
 pub mod config;
+mod export;
 mod nin_cmd;
 mod ops;
 mod output;

@@ -10,6 +10,13 @@ fn export(db: &str) -> Vec<u8> {
     out.stdout
 }
 
+fn export_as(db: &str, what: &str, format: &str) -> String {
+    let out =
+        fjellport(&["population", "export", "--what", what, "--format", format, "--database", db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn generate(db: &str, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "--clock",
@@ -135,7 +142,15 @@ fn advancing_gives_the_same_life_events_on_sqlite_and_postgres() {
     assert!(summary["events"].as_u64().unwrap() > 50, "{summary}");
     assert!(summary["births"].as_u64().unwrap() > 0 && summary["moves"].as_u64().unwrap() > 0);
     let reference = export(&a);
-    assert!(String::from_utf8_lossy(&reference).lines().count() > 3000, "births add persons");
+    let persons = String::from_utf8_lossy(&reference).lines().count();
+    assert!(persons > 3000, "births add persons");
+    let events = export_as(&a, "events", "jsonl");
+    assert_eq!(events.lines().count() as u64, summary["events"].as_u64().unwrap());
+    let csv = export_as(&a, "events", "csv");
+    assert_eq!(csv.lines().next(), Some("sequenceNumber,personId,nin,eventType,occurredOn"));
+    assert_eq!(csv.lines().count(), events.lines().count() + 1);
+    let people = export_as(&a, "persons", "csv");
+    assert_eq!(people.lines().count(), persons + 1, "a header and a row per person");
     let Some(pg) = tokio::runtime::Runtime::new().unwrap().block_on(crate::support::postgres())
     else {
         return;
@@ -143,6 +158,7 @@ fn advancing_gives_the_same_life_events_on_sqlite_and_postgres() {
     assert!(gen3000(&pg).status.success());
     assert_eq!(advance(&pg, "90"), summary);
     assert_eq!(export(&pg), reference, "SQLite and PostgreSQL advance alike");
+    assert_eq!(export_as(&pg, "events", "jsonl"), events, "and tell it alike");
     // Bad input: no population, or a silly number of days.
     let empty = format!("sqlite:{}", dir.path().join("empty.db").display());
     let out = fjellport(&["population", "advance", "--days", "3", "--database", &empty]);
