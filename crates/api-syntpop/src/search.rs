@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Datelike, Months, NaiveDate};
 use fjellport_gateway::{Caller, Problem};
-use fjellport_store::{PersonFilter, PersonPage, StoredPerson};
+use fjellport_store::{PersonFilter, PersonPage, SearchHits, StoredPerson};
 use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
@@ -274,15 +274,25 @@ pub(crate) async fn page(
 ) -> Result<Value, Problem> {
     let fp = fingerprint(&filter, paging.seed);
     let after = paging.cursor.as_deref().map(|c| decode_cursor(c, fp)).transpose()?;
-    let total = count(state, &filter).await?;
+    let (test_norge, reserved) = count_parts(&filter);
+    // The caller's own reserved persons are counted in the page's own round trip.
     let wanted = PersonPage {
         filter,
         after,
         limit: paging.limit + 1,
         shuffle_seed: paging.seed,
         with_doc: paging.fields == Fields::Full,
+        count_also: reserved.clone(),
     };
-    let mut found = state.store.search_persons(&wanted).await?;
+    let SearchHits { hits: mut found, also_counted } = state.store.search_persons(&wanted).await?;
+    let mut total = match (reserved, also_counted) {
+        (Some(_), Some(n)) => n,
+        (Some(f), None) => state.store.count_persons(&f).await?,
+        (None, _) => 0,
+    };
+    if let Some(f) = test_norge {
+        total += test_norge_count(state, f).await?;
+    }
     let more = found.len() as i64 > paging.limit;
     found.truncate(usize::try_from(paging.limit).unwrap_or(0));
     let next = match found.last() {
@@ -308,31 +318,38 @@ pub(crate) async fn page(
     Ok(Value::Object(out))
 }
 
-/// How many persons `filter` selects: the Test-Norge part (cached until the population
-/// changes) plus the caller's own reserved persons (few; counted each time).
-pub(crate) async fn count(state: &State, filter: &PersonFilter) -> Result<i64, Problem> {
+/// A count split in two: the Test-Norge part (cacheable until the population changes) and the
+/// caller's own reserved persons (few; counted each time).
+fn count_parts(filter: &PersonFilter) -> (Option<PersonFilter>, Option<PersonFilter>) {
     let test_norge =
         PersonFilter { origin: Some("TestNorge".to_owned()), visible_to: None, ..filter.clone() };
     let reserved = PersonFilter { origin: Some("Reserved".to_owned()), ..filter.clone() };
-    let (tn, own) = match filter.origin.as_deref() {
+    match filter.origin.as_deref() {
         Some("Reserved") => (None, Some(reserved)),
         Some(_) => (Some(test_norge), None),
         None => (Some(test_norge), filter.visible_to.is_some().then_some(reserved)),
-    };
-    let mut n = 0;
-    if let Some(f) = tn {
-        state.cache.freshen(state.store.as_ref()).await;
-        let key = format!("{f:?}");
-        n += match state.cache.count(&key) {
-            Some(n) => n,
-            None => {
-                let counted = state.store.count_persons(&f).await?;
-                state.cache.keep_count(key, counted);
-                counted
-            }
-        };
     }
-    if let Some(f) = own {
+}
+
+async fn test_norge_count(state: &State, f: PersonFilter) -> Result<i64, Problem> {
+    state.cache.freshen(state.store.as_ref()).await;
+    let key = format!("{f:?}");
+    if let Some(n) = state.cache.count(&key) {
+        return Ok(n);
+    }
+    let counted = state.store.count_persons(&f).await?;
+    state.cache.keep_count(key, counted);
+    Ok(counted)
+}
+
+/// How many persons `filter` selects.
+pub(crate) async fn count(state: &State, filter: &PersonFilter) -> Result<i64, Problem> {
+    let (test_norge, reserved) = count_parts(filter);
+    let mut n = 0;
+    if let Some(f) = test_norge {
+        n += test_norge_count(state, f).await?;
+    }
+    if let Some(f) = reserved {
         n += state.store.count_persons(&f).await?;
     }
     Ok(n)

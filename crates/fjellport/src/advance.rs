@@ -145,7 +145,7 @@ impl Day<'_> {
                 limit: 4,
                 ..Default::default()
             };
-            for (_, hit) in self.store.search_persons(&page).await? {
+            for (_, hit) in self.store.search_persons(&page).await?.hits {
                 if self.changed.contains_key(&hit.row.id) {
                     continue;
                 }

@@ -13,8 +13,8 @@ use crate::model::{SHUFFLE_MODULUS, from_secs, shuffle_params, to_secs};
 use crate::open::{Backend, PgStore, SqliteStore};
 use crate::{
     ClientStore, EventStore, KeyStore, LifeChanges, PersonFilter, PersonKey, PersonKeys,
-    PersonLoad, PersonPage, PersonRow, PersonStore, ReplayStore, Result, SettingsStore, Store,
-    StoreError, StoredClient, StoredEvent, StoredKey, StoredPerson,
+    PersonLoad, PersonPage, PersonRow, PersonStore, ReplayStore, Result, SearchHits, SettingsStore,
+    Store, StoreError, StoredClient, StoredEvent, StoredKey, StoredPerson,
 };
 
 const KEY_COLUMNS: &str = "id, api, app_type, secret_hash, secret_hint, origins, owner, \
@@ -573,10 +573,7 @@ macro_rules! impl_store {
                 Ok(out)
             }
 
-            async fn search_persons(
-                &self,
-                page: &PersonPage,
-            ) -> Result<Vec<(i64, StoredPerson)>> {
+            async fn search_persons(&self, page: &PersonPage) -> Result<SearchHits> {
                 let rank = match page.shuffle_seed {
                     Some(seed) => {
                         let (m, o) = shuffle_params(seed);
@@ -586,8 +583,14 @@ macro_rules! impl_store {
                 };
                 let doc = if page.with_doc { ", doc" } else { "" };
                 let mut qb = QueryBuilder::<$db>::new(format!(
-                    "SELECT {rank} AS rank, {PERSON_FACTS}{doc} FROM persons"
+                    "SELECT {rank} AS rank, {PERSON_FACTS}{doc}"
                 ));
+                if let Some(also) = &page.count_also {
+                    qb.push(", (SELECT COUNT(*) FROM persons");
+                    push_filter!(&mut qb, also);
+                    qb.push(") AS also_counted");
+                }
+                qb.push(" FROM persons");
                 push_filter!(&mut qb, &page.filter);
                 if let Some((after_rank, after_seq)) = page.after {
                     if page.shuffle_seed.is_some() {
@@ -610,12 +613,18 @@ macro_rules! impl_store {
                 });
                 qb.push_bind(page.limit);
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
-                rows.into_iter()
+                let also_counted = match (&page.count_also, rows.first()) {
+                    (Some(_), Some(row)) => Some(row.try_get::<i64, _>("also_counted").map_err(map_sqlx)?),
+                    _ => None,
+                };
+                let hits = rows
+                    .into_iter()
                     .map(|row| {
                         let rank: i64 = row.try_get("rank").map_err(map_sqlx)?;
                         Ok((rank, person_from_row!(row, page.with_doc)))
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(SearchHits { hits, also_counted })
             }
 
             async fn count_persons(&self, filter: &PersonFilter) -> Result<i64> {

@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 
 pub use error::StoreError;
 pub use model::{
-    LifeChanges, PersonFilter, PersonPage, PersonRow, StoredClient, StoredEvent, StoredKey,
-    StoredPerson, shuffle_rank,
+    LifeChanges, PersonFilter, PersonPage, PersonRow, SearchHits, StoredClient, StoredEvent,
+    StoredKey, StoredPerson, shuffle_rank,
 };
 pub use open::{Backend, open, redact};
 
@@ -63,7 +63,7 @@ pub trait PersonStore: Send + Sync {
     async fn persons(&self, by: PersonKeys<'_>) -> Result<Vec<StoredPerson>>;
     /// One page of the persons `page.filter` selects, in `(rank, seq)` order, with each
     /// person's rank (0 unless shuffled).
-    async fn search_persons(&self, page: &PersonPage) -> Result<Vec<(i64, StoredPerson)>>;
+    async fn search_persons(&self, page: &PersonPage) -> Result<SearchHits>;
     /// How many persons `filter` selects.
     async fn count_persons(&self, filter: &PersonFilter) -> Result<i64>;
     /// Which of `nins` were ever reserved (or are held by any person).

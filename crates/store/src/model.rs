@@ -208,6 +208,17 @@ pub struct PersonPage {
     pub shuffle_seed: Option<i64>,
     /// Also read each document (slower; `false` leaves `doc` empty).
     pub with_doc: bool,
+    /// Also count what this filter selects, in the same round trip.
+    pub count_also: Option<PersonFilter>,
+}
+
+/// A page of a search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchHits {
+    /// `(rank, person)` in page order.
+    pub hits: Vec<(i64, StoredPerson)>,
+    /// What `count_also` selects — known only when the page has a row to carry it.
+    pub also_counted: Option<i64>,
 }
 
 /// A seeded shuffle ranks each person by `(seq * m + o) mod P`, with `P` prime and `m`, `o`

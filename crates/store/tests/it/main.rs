@@ -318,7 +318,7 @@ async fn searches_filter_page_by_keyset_and_shuffle_reproducibly() {
         let mut after = None;
         loop {
             let page = PersonPage { filter: team.clone(), after, limit: 7, ..Default::default() };
-            let got = store.search_persons(&page).await.unwrap();
+            let got = store.search_persons(&page).await.unwrap().hits;
             if got.is_empty() {
                 break;
             }
@@ -336,9 +336,9 @@ async fn searches_filter_page_by_keyset_and_shuffle_reproducibly() {
             shuffle_seed: Some(seed),
             ..Default::default()
         };
-        let a = store.search_persons(&shuffled(42)).await.unwrap();
-        let b = store.search_persons(&shuffled(42)).await.unwrap();
-        let c = store.search_persons(&shuffled(43)).await.unwrap();
+        let a = store.search_persons(&shuffled(42)).await.unwrap().hits;
+        let b = store.search_persons(&shuffled(42)).await.unwrap().hits;
+        let c = store.search_persons(&shuffled(43)).await.unwrap().hits;
         assert_eq!(a, b, "{name}");
         assert_ne!(a, c, "{name}");
         assert!(a.iter().all(|(rank, p)| *rank == shuffle_rank(p.seq, 42)), "{name}");
