@@ -19,17 +19,19 @@ async fn schemathesis_finds_no_server_error_and_no_answer_the_document_does_not_
     let s = TestServer::start(Config { persons: 1000, ..config("sqlite::memory:", BEFORE_SUNSET) })
         .await;
     let (_, key) = s.key(json!({"api": "syntpop", "type": "other", "owner": "fuzz"})).await;
-    // Once as a 0.1 caller (no version header) and once as 0.2; both with a valid key, so the
-    // fuzzer reaches the handlers rather than the key check.
-    for version in [None, Some("0.2")] {
+    // As a 0.1 caller (no version header), as 0.2 — both with a valid key, so the fuzzer reaches
+    // the handlers rather than the key check — and as 1.0, every call signed with a fresh DPoP
+    // proof by a schemathesis hook.
+    let hook = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/schemathesis_dpop.py");
+    let iat = crate::support::now().to_string();
+    let statuses = tempfile::NamedTempFile::new().unwrap();
+    for version in [None, Some("0.2"), Some("1.0")] {
         let mut cmd = tokio::process::Command::new(&tool);
         cmd.args([
             "run",
             &s.url("/openapi.json"),
             "--include-tag",
             "syntpop",
-            "--header",
-            &format!("X-api-key: {key}"),
             "--checks",
             "not_a_server_error,status_code_conformance,content_type_conformance,\
              response_schema_conformance",
@@ -43,8 +45,20 @@ async fn schemathesis_finds_no_server_error_and_no_answer_the_document_does_not_
             "2",
             "--no-color",
         ]);
-        if let Some(v) = version {
-            cmd.args(["--header", &format!("X-api-version: {v}")]);
+        match version {
+            Some("1.0") => {
+                cmd.env("SCHEMATHESIS_HOOKS", hook)
+                    .env("FJELLPORT_BASE", &s.base)
+                    .env("FJELLPORT_PROOF_IAT", &iat)
+                    .env("FJELLPORT_STATUS_LOG", statuses.path());
+            }
+            Some(v) => {
+                cmd.args(["--header", &format!("X-api-version: {v}")]);
+                cmd.args(["--header", &format!("X-api-key: {key}")]);
+            }
+            None => {
+                cmd.args(["--header", &format!("X-api-key: {key}")]);
+            }
         }
         let out = cmd.output().await.expect("run schemathesis");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -52,5 +66,13 @@ async fn schemathesis_finds_no_server_error_and_no_answer_the_document_does_not_
         assert!(out.status.success(), "schemathesis ({version:?}) failed:\n{stdout}\n{stderr}");
         assert!(stdout.contains("passed"), "{stdout}");
     }
+    // The 1.0 calls were signed well: they reached the handlers (mostly 2xx and 4xx other than
+    // 401), not the authentication wall.
+    let log = std::fs::read_to_string(statuses.path()).unwrap();
+    let codes: Vec<&str> = log.lines().collect();
+    let ok = codes.iter().filter(|c| c.starts_with('2')).count();
+    let refused = codes.iter().filter(|c| **c == "401").count();
+    assert!(codes.len() > 100 && ok * 10 > codes.len(), "1.0: {ok} of {} succeeded", codes.len());
+    assert!(refused * 20 < codes.len(), "1.0: {refused} of {} were 401", codes.len());
     s.stop().await;
 }
