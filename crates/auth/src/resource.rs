@@ -9,6 +9,7 @@ use crate::dpop::{
     ProofError, ProofPolicy, ProofTarget, ReplayCache, first_use_shared, verify_proof,
 };
 use crate::issuer::Issuer;
+use crate::nonce::NonceKey;
 use crate::token::{AccessToken, TokenError, TokenPolicy, verify_token};
 use fjellport_store::ReplayStore;
 
@@ -24,6 +25,9 @@ pub struct DpopGuard {
     /// The replay record replicas share (PostgreSQL); `None` on a single node (SQLite), where
     /// the in-memory cache sees every proof.
     shared_replay: Option<Arc<dyn ReplayStore>>,
+    /// When set, proofs must carry a nonce this server issued (RFC 9449 §9; stateless, so any
+    /// replica accepts another's).
+    nonces: Option<Arc<NonceKey>>,
 }
 
 /// Tokens remembered as verified; past this the cache starts over (bounded memory).
@@ -139,7 +143,19 @@ impl DpopGuard {
             replay: ReplayCache::new(replay_capacity),
             verified: RwLock::new(HashMap::new()),
             shared_replay,
+            nonces: None,
         }
+    }
+
+    /// Demands resource-server nonces made with `key`.
+    pub fn with_nonces(mut self, key: Arc<NonceKey>) -> DpopGuard {
+        self.nonces = Some(key);
+        self
+    }
+
+    /// A nonce to hand the client (`DPoP-Nonce`), when this guard demands them.
+    pub fn fresh_nonce(&self, now: i64) -> Option<String> {
+        self.nonces.as_ref().map(|k| k.issue(now))
     }
 
     /// Checks the presented token and proof for a request, against what the API requires.
@@ -161,7 +177,10 @@ impl DpopGuard {
         // In a block: the target (it may hold a non-Sync nonce check) must not live across the
         // await below, or this future would not be Send.
         let proof = {
-            let target = ProofTarget { method, uri, access_token: Some(token), nonce: None, now };
+            let accepts = |n: &str| self.nonces.as_ref().is_some_and(|k| k.accepts(n, now));
+            let nonce: Option<&dyn Fn(&str) -> bool> =
+                if self.nonces.is_some() { Some(&accepts) } else { None };
+            let target = ProofTarget { method, uri, access_token: Some(token), nonce, now };
             verify_proof(proofs, &target, &self.proof_policy, &self.replay)
                 .map_err(GuardError::Proof)?
         };

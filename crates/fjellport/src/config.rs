@@ -57,7 +57,28 @@ pub struct Config {
     pub seed: u64,
     /// Whether `serve` gives Test-Norge persons life events as the clock's days pass.
     pub simulate_events: bool,
+    pub dpop: DpopConfig,
     pub apis: Apis,
+}
+
+/// How DPoP proofs are judged, at the issuer and at the APIs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DpopConfig {
+    /// How old a proof's `iat` may be, in seconds (HelseID's sample allows 6; RFC 9449 leaves
+    /// it to the server).
+    pub max_age_secs: i64,
+    /// How far ahead of the clock `iat` may be (clock skew), in seconds.
+    pub max_future_secs: i64,
+    /// Whether the APIs demand a server nonce in proofs (RFC 9449 §9): `401 use_dpop_nonce`
+    /// with a `DPoP-Nonce` first, and a fresh one on every answer.
+    pub resource_nonce: bool,
+}
+
+impl Default for DpopConfig {
+    fn default() -> Self {
+        DpopConfig { max_age_secs: 60, max_future_secs: 5, resource_nonce: false }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -101,6 +122,7 @@ impl Default for Config {
             persons: 10_000,
             seed: 1,
             simulate_events: false,
+            dpop: DpopConfig::default(),
             apis: Apis::default(),
         }
     }
@@ -143,6 +165,12 @@ impl Config {
         }
         if self.request_timeout_secs == 0 {
             return Err("request_timeout_secs must be at least 1".into());
+        }
+        if !(1..=3600).contains(&self.dpop.max_age_secs) {
+            return Err("dpop.max_age_secs must be between 1 and 3600".into());
+        }
+        if !(0..=300).contains(&self.dpop.max_future_secs) {
+            return Err("dpop.max_future_secs must be between 0 and 300".into());
         }
         if !(50..=60_000).contains(&self.key_poll_millis) {
             return Err("key_poll_millis must be between 50 and 60000".into());

@@ -163,12 +163,17 @@ pub async fn start(
     // Replicas share only PostgreSQL: there the replay record is shared too.
     let shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>> =
         (store.backend() == fjellport_store::Backend::Postgres).then(|| store.clone() as _);
-    let dpop = Arc::new(DpopGuard::new(
+    let guard = DpopGuard::new(
         helseid.clone(),
-        ProofPolicy::default(),
+        proof_policy(&config),
         REPLAY_CAPACITY,
         shared_replay.clone(),
-    ));
+    );
+    let dpop = Arc::new(if config.dpop.resource_nonce {
+        guard.with_nonces(Arc::new(NonceKey::open(store.as_ref(), "resource").await?))
+    } else {
+        guard
+    });
     let nonces = Arc::new(NonceKey::open(store.as_ref(), "helseid").await?);
     let state = Arc::new(AppState {
         config,
@@ -310,7 +315,7 @@ fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
         nonces: state.nonces.clone(),
         replay: Arc::new(ReplayCache::new(REPLAY_CAPACITY)),
         shared_replay: state.shared_replay.clone(),
-        proof_policy: ProofPolicy::default(),
+        proof_policy: proof_policy(&state.config),
         token_lifetime_secs: TOKEN_LIFETIME_SECS,
         clients: Default::default(),
     }
@@ -346,6 +351,14 @@ fn simulate(store: Arc<dyn Store>, clock: SharedClock) -> tokio::task::JoinHandl
             }
         }
     })
+}
+
+fn proof_policy(config: &Config) -> ProofPolicy {
+    ProofPolicy {
+        max_age_secs: config.dpop.max_age_secs,
+        max_future_secs: config.dpop.max_future_secs,
+        ..ProofPolicy::default()
+    }
 }
 
 /// Follows signing-key rotations made elsewhere (the CLI, another replica) every 2 s, and

@@ -29,7 +29,7 @@ use crate::cors::{self, RequestOrigin};
 use crate::keys::{CachedKey, KeyCache};
 use crate::observe::{MetricLabels, leak_label};
 use crate::problem::Problem;
-use crate::ratelimit::Decision;
+use crate::ratelimit::{Decision, Limiter};
 use crate::version::{AuthMode, VersionSpec, VersionTable};
 
 /// Longest key header value we look at; anything longer is not a key of ours.
@@ -65,7 +65,12 @@ struct Inner {
     public_url: String,
     /// Version names as `'static` metric labels, parallel to `spec.versions.versions`.
     version_labels: Vec<&'static str>,
+    /// One limiter per DPoP client (its `client_id`, else owner), at the API's default rate.
+    client_limiters: moka::sync::Cache<String, Arc<Limiter>>,
 }
+
+/// DPoP clients whose limiters are remembered (least recently used ones are let go).
+const CLIENT_LIMITERS: u64 = 10_000;
 
 impl Gateway {
     pub fn new(
@@ -77,7 +82,18 @@ impl Gateway {
     ) -> Gateway {
         let version_labels = spec.versions.versions.iter().map(|v| leak_label(&v.name)).collect();
         let public_url = public_url.trim_end_matches('/').to_owned();
-        Gateway { inner: Arc::new(Inner { spec, keys, clock, dpop, public_url, version_labels }) }
+        let client_limiters = moka::sync::Cache::new(CLIENT_LIMITERS);
+        Gateway {
+            inner: Arc::new(Inner {
+                spec,
+                keys,
+                clock,
+                dpop,
+                public_url,
+                version_labels,
+                client_limiters,
+            }),
+        }
     }
 
     pub fn spec(&self) -> &ApiSpec {
@@ -104,12 +120,15 @@ struct Decoration<'a> {
     grant_on_success: Option<Origin>,
     /// Origin to grant on an error answer (registered by some browser key of this API).
     grant_on_error: Option<Origin>,
+    /// A fresh resource-server nonce for the client (`DPoP-Nonce`), when they are demanded.
+    dpop_nonce: Option<String>,
     labels: MetricLabels,
 }
 
 const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
 const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
 const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+const DPOP_NONCE: HeaderName = HeaderName::from_static("dpop-nonce");
 
 async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Response {
     let g = &gw.inner;
@@ -121,6 +140,7 @@ async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Respons
         rate: None,
         grant_on_success: None,
         grant_on_error: registered.clone(),
+        dpop_nonce: None,
         labels: MetricLabels { api: g.spec.api.as_str(), version: "-" },
     };
     let mut res = match admit(g, &mut req, &origin, registered, now, &mut deco).await {
@@ -141,6 +161,11 @@ async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Respons
     }
     if let Some((limit, remaining)) = deco.rate {
         rate_headers(headers, limit, remaining, 1);
+    }
+    if let Some(nonce) = deco.dpop_nonce.take()
+        && let Ok(value) = HeaderValue::from_str(&nonce)
+    {
+        headers.insert(DPOP_NONCE, value);
     }
     if let Some(origin) = grant {
         cors::allow_origin(&origin, headers);
@@ -200,7 +225,8 @@ async fn admit<'a>(
                 .get::<OriginalUri>()
                 .map_or_else(|| req.uri().path().to_owned(), |o| o.0.path().to_owned());
             let method = req.method().clone();
-            admit_dpop(g, req.headers(), &method, &path, version, audience, scope, now).await?
+            let call = DpopCall { method: &method, path: &path, audience, scope };
+            admit_dpop(g, req.headers(), &call, version, now, deco).await?
         }
     };
     req.extensions_mut().insert(caller);
@@ -282,20 +308,7 @@ fn admit_key(
         match limiter.check() {
             Decision::Allowed { limit, remaining } => deco.rate = Some((limit, remaining)),
             Decision::Limited { limit, retry_after } => {
-                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                let mut res = Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate-limited",
-                    "Too many requests",
-                )
-                .detail(format!(
-                    "This key may make {limit} requests per second; retry after {secs} s."
-                ))
-                .with("limit", limit)
-                .into_response();
-                res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
-                rate_headers(res.headers_mut(), limit, 0, secs);
-                return Err(res);
+                return Err(too_many(limit, retry_after, "This key"));
             }
         }
     }
@@ -309,6 +322,18 @@ fn admit_key(
         owner: Some(key.stored.owner.clone()),
         client_id: None,
     })
+}
+
+/// 429 with `Retry-After` and the `RateLimit-*` headers.
+fn too_many(limit: u32, retry_after: std::time::Duration, who: &str) -> Response {
+    let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    let mut res = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests")
+        .detail(format!("{who} may make {limit} requests per second; retry after {secs} s."))
+        .with("limit", limit)
+        .into_response();
+    res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+    rate_headers(res.headers_mut(), limit, 0, secs);
+    res
 }
 
 /// `RateLimit-Limit`, `-Remaining` and `-Reset` (draft-ietf-httpapi-ratelimit-headers).
@@ -363,20 +388,27 @@ fn key_challenge(spec: &ApiSpec, detail: String) -> Response {
         .into_response()
 }
 
+/// What a DPoP-protected call is and needs.
+#[derive(Clone, Copy)]
+struct DpopCall<'a> {
+    method: &'a http::Method,
+    path: &'a str,
+    audience: &'a str,
+    scope: &'a str,
+}
+
 /// `Authorization: DPoP <token>` plus a `DPoP` proof (RFC 9449): refuses duplicate
 /// `Authorization` headers (400), Bearer (a DPoP-bound token must not be downgraded, §7.2) and
 /// API keys, then lets the [`DpopGuard`] check token and proof.
-#[allow(clippy::too_many_arguments)] // the request's parts and what the version requires
 async fn admit_dpop(
     g: &Inner,
     headers: &HeaderMap,
-    method: &http::Method,
-    path: &str,
+    call: &DpopCall<'_>,
     version: &VersionSpec,
-    audience: &str,
-    scope: &str,
     now: DateTime<Utc>,
+    deco: &mut Decoration<'_>,
 ) -> Result<Caller, Response> {
+    let DpopCall { method, path, audience, scope } = *call;
     let spec = &g.spec;
     let algs = g
         .dpop
@@ -458,16 +490,35 @@ async fn admit_dpop(
         uri: &uri,
         now: now.timestamp(),
     };
+    let nonce = guard.fresh_nonce(now.timestamp());
     let identity = guard.authenticate(&presented, audience, scope).await.map_err(|e| {
         let status = if e.code() == "insufficient_scope" {
             StatusCode::FORBIDDEN
         } else {
             StatusCode::UNAUTHORIZED
         };
-        refuse(status, Some(e.code()), &e.description())
+        let mut res = refuse(status, Some(e.code()), &e.description());
+        // RFC 9449 §9: a nonce to use, with the refusal that asks for one (and with any other
+        // refusal, so the retry can carry it).
+        if let Some(n) = nonce.as_deref().and_then(|n| HeaderValue::from_str(n).ok()) {
+            res.headers_mut().insert(DPOP_NONCE, n);
+        }
+        res
     })?;
+    deco.dpop_nonce = nonce;
     if let Some(client) = &identity.client_id {
         tracing::Span::current().record("client_id", client.as_str());
+    }
+    // Rate limit per client, at the API's default rate.
+    if let Some(rate) = g.keys.default_rate(spec.api) {
+        let who = identity.client_id.clone().or_else(|| identity.owner.clone()).unwrap_or_default();
+        let limiter = g.client_limiters.get_with(who, || Arc::new(Limiter::new(rate)));
+        match limiter.check() {
+            Decision::Allowed { limit, remaining } => deco.rate = Some((limit, remaining)),
+            Decision::Limited { limit, retry_after } => {
+                return Err(too_many(limit, retry_after, "This client"));
+            }
+        }
     }
     Ok(Caller {
         api: spec.api.as_str(),

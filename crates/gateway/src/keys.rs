@@ -88,6 +88,11 @@ impl KeyCache {
         Ok(cache)
     }
 
+    /// The rate limit of callers that set none of their own (keys without one, DPoP clients).
+    pub fn default_rate(&self, api: ApiName) -> Option<NonZeroU32> {
+        self.inner.default_rate.get(&api).copied()
+    }
+
     pub fn environment(&self) -> Environment {
         self.inner.environment
     }

@@ -117,6 +117,15 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
         assert!(line.contains(needle), "{args:?}: {line:?} should name {needle:?}");
         assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
+    // Bad values in the environment layer are named too.
+    for (var, value, needle) in [
+        ("FJELLPORT_DPOP__MAX_AGE_SECS", "0", "dpop.max_age_secs"),
+        ("FJELLPORT_DPOP__MAX_FUTURE_SECS", "999", "dpop.max_future_secs"),
+    ] {
+        let out = fjellport_in(dir.path(), &["keys", "list", "--database", &db], &[(var, value)]);
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        assert!(first_stderr_line(&out).contains(needle), "{}", first_stderr_line(&out));
+    }
     let keys = fjellport(&["keys", "list", "--database", &db]);
     assert_eq!(String::from_utf8_lossy(&keys.stdout).trim(), "[]", "nothing was written");
 }

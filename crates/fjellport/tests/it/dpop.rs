@@ -270,3 +270,82 @@ async fn a_proof_replayed_at_another_replica_fails_on_postgres() {
     a.stop().await;
     b.stop().await;
 }
+
+fn proof_at(c: &Client, uri: &str, at: i64, nonce: Option<&str>) -> String {
+    let target = ProofFor { method: "GET", uri, access_token: Some(&c.token), nonce, now: at };
+    proof(&c.key, &target, None).unwrap()
+}
+
+#[tokio::test]
+async fn the_proof_window_is_configurable() {
+    // Default: a proof made 30 s ago is still fresh.
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let c = client(&s, json!({})).await;
+    let res =
+        call(&s, &c.token, &proof_at(&c, &ping_url(&s), now() - 30, None)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    s.stop().await;
+    // HelseID's sample allows about 6 s: with max_age_secs = 6 the same proof is too old.
+    let mut cfg = crate::support::config("sqlite::memory:", BEFORE_SUNSET);
+    cfg.dpop.max_age_secs = 6;
+    let s = TestServer::start(cfg).await;
+    let c = client(&s, json!({})).await;
+    let old = proof_at(&c, &ping_url(&s), now() - 30, None);
+    let p =
+        refused(call(&s, &c.token, &old).send().await.unwrap(), 401, "invalid_dpop_proof").await;
+    assert!(p["detail"].as_str().unwrap().contains("iat"), "{p}");
+    let fresh = proof_at(&c, &ping_url(&s), now() - 3, None);
+    assert_eq!(call(&s, &c.token, &fresh).send().await.unwrap().status(), 200);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_resource_server_nonce_can_be_demanded() {
+    let mut cfg = crate::support::config("sqlite::memory:", BEFORE_SUNSET);
+    cfg.dpop.resource_nonce = true;
+    let s = TestServer::start(cfg).await;
+    let c = client(&s, json!({})).await;
+    // Without a nonce: 401 use_dpop_nonce, and a nonce to use.
+    let res = call(&s, &c.token, &proof_at(&c, &ping_url(&s), now(), None)).send().await.unwrap();
+    let nonce = res.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    refused(res, 401, "use_dpop_nonce").await;
+    // A made-up nonce is no better.
+    let res = call(&s, &c.token, &proof_at(&c, &ping_url(&s), now(), Some("made-up")))
+        .send()
+        .await
+        .unwrap();
+    refused(res, 401, "use_dpop_nonce").await;
+    // With the server's nonce: through, and the answer carries the next one to use.
+    let res =
+        call(&s, &c.token, &proof_at(&c, &ping_url(&s), now(), Some(&nonce))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let next = res.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    let res =
+        call(&s, &c.token, &proof_at(&c, &ping_url(&s), now(), Some(&next))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn dpop_clients_are_rate_limited_each_on_their_own() {
+    let mut cfg = crate::support::config("sqlite::memory:", BEFORE_SUNSET);
+    cfg.apis.syntpop.rate_limit = Some(2);
+    let s = TestServer::start(cfg).await;
+    let a = client(&s, json!({"client_id": "client-a"})).await;
+    let b = client(&s, json!({"client_id": "client-b"})).await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let res = call(&s, &a.token, &fresh_proof(&a, &ping_url(&s))).send().await.unwrap();
+        statuses.push(res.status().as_u16());
+        if res.status() == 429 {
+            assert!(res.headers().contains_key("retry-after"));
+            let p = problem(res, 429).await;
+            assert!(p["detail"].as_str().unwrap().contains("client"), "{p}");
+        }
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    let res = call(&s, &b.token, &fresh_proof(&b, &ping_url(&s))).send().await.unwrap();
+    assert_eq!(res.status(), 200, "another client has its own budget");
+    assert_eq!(res.headers()["ratelimit-limit"], "2");
+    s.stop().await;
+}
