@@ -7,7 +7,7 @@ use fjellport_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::jose::{EcSigningKey, JoseError, PublicJwk, b64d, b64e};
+use crate::jose::{Alg, JoseError, PublicJwk, SigningKey, b64d, b64e};
 use crate::secret::random_id;
 
 /// The longest lifetime any token of ours can have (test tokens may ask for a day).
@@ -33,7 +33,7 @@ struct KeyState {
     /// The stored setting this state was built from (to notice changes cheaply).
     stored: String,
     /// Published keys, current first.
-    keys: Vec<Arc<EcSigningKey>>,
+    keys: Vec<Arc<SigningKey>>,
 }
 
 /// One stored signing key. Older databases hold bare PKCS#8 strings; they read as never retired.
@@ -46,6 +46,9 @@ enum StoredSigningKey {
         created_at: i64,
         #[serde(rename = "retiredAt", default)]
         retired_at: Option<i64>,
+        /// Keys stored before RSA keys existed have none: ES256.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alg: Option<String>,
     },
     Legacy(String),
 }
@@ -54,6 +57,13 @@ impl StoredSigningKey {
     fn pkcs8(&self) -> &str {
         match self {
             StoredSigningKey::Full { pkcs8, .. } | StoredSigningKey::Legacy(pkcs8) => pkcs8,
+        }
+    }
+
+    fn alg(&self) -> Alg {
+        match self {
+            StoredSigningKey::Full { alg: Some(a), .. } => a.parse().unwrap_or(Alg::ES256),
+            _ => Alg::ES256,
         }
     }
 
@@ -85,21 +95,25 @@ fn parse_keys(setting: &str, stored: &str) -> Result<Vec<StoredSigningKey>, Stor
         .map_err(|e| StoreError::Corrupt(format!("{setting} is not a JSON list of keys: {e}")))
 }
 
-fn decode(setting: &str, k: &StoredSigningKey) -> Result<EcSigningKey, StoreError> {
+fn decode(setting: &str, k: &StoredSigningKey) -> Result<SigningKey, StoreError> {
     b64d(k.pkcs8())
-        .and_then(|der| EcSigningKey::from_pkcs8(&der).ok())
+        .and_then(|der| SigningKey::from_pkcs8(&der, k.alg()).ok())
         .ok_or_else(|| StoreError::Corrupt(format!("{setting} holds an unusable key")))
 }
 
-fn fresh_entry(now: i64) -> Result<(StoredSigningKey, String), StoreError> {
-    let key = EcSigningKey::generate()
+fn fresh_entry(now: i64, alg: Alg) -> Result<(StoredSigningKey, String), StoreError> {
+    let key = SigningKey::generate(alg)
         .map_err(|e| StoreError::Internal(format!("cannot make a signing key: {e}")))?;
     let kid = key.kid().to_owned();
+    let alg = (alg != Alg::ES256).then(|| alg.as_str().to_owned());
     Ok((
-        StoredSigningKey::Full { pkcs8: b64e(key.pkcs8()), created_at: now, retired_at: None },
+        StoredSigningKey::Full { pkcs8: b64e(key.pkcs8()), created_at: now, retired_at: None, alg },
         kid,
     ))
 }
+
+/// Algorithms an issuer signs with.
+pub const SIGNING_ALGS: [Alg; 3] = [Alg::ES256, Alg::RS256, Alg::PS256];
 
 impl Issuer {
     /// Loads the issuer's signing keys, creating the first one at first start. Two replicas
@@ -110,10 +124,11 @@ impl Issuer {
         url: String,
         keep_retired_secs: i64,
         now: i64,
+        alg: Alg,
     ) -> Result<Issuer, StoreError> {
         let setting = setting_name(name);
         if store.get_setting(&setting).await?.is_none() {
-            let (entry, _) = fresh_entry(now)?;
+            let (entry, _) = fresh_entry(now, alg)?;
             let value = serde_json::to_string(&[entry]).unwrap_or_default();
             store.put_setting_if_absent(&setting, &value).await?;
         }
@@ -124,7 +139,17 @@ impl Issuer {
             state: RwLock::new(KeyState::default()),
         };
         issuer.refresh(store, now).await?;
+        // A changed algorithm takes effect by rotation, with the usual overlap.
+        if issuer.current().alg() != alg {
+            Issuer::rotate(store, name, keep_retired_secs, now, Some(alg)).await?;
+            issuer.refresh(store, now).await?;
+        }
         Ok(issuer)
+    }
+
+    /// The algorithm the current key signs with.
+    pub fn alg(&self) -> Alg {
+        self.current().alg()
     }
 
     /// Re-reads the keys if the stored list changed (a rotation by the CLI or another replica),
@@ -156,13 +181,16 @@ impl Issuer {
         name: &str,
         keep_retired_secs: i64,
         now: i64,
+        alg: Option<Alg>,
     ) -> Result<Rotation, StoreError> {
         let setting = setting_name(name);
         let stored = store.get_setting(&setting).await?.unwrap_or_else(|| "[]".into());
         let mut entries = parse_keys(&setting, &stored)?;
         let mut retired_kid = None;
+        let mut current_alg = None;
         for entry in &mut entries {
             if entry.retired_at().is_none() {
+                current_alg.get_or_insert(entry.alg());
                 let kid = decode(&setting, entry)?.kid().to_owned();
                 retired_kid.get_or_insert(kid);
                 *entry = StoredSigningKey::Full {
@@ -172,6 +200,7 @@ impl Issuer {
                         StoredSigningKey::Legacy(_) => 0,
                     },
                     retired_at: Some(now),
+                    alg: Some(entry.alg().as_str().to_owned()),
                 };
             }
         }
@@ -184,13 +213,13 @@ impl Issuer {
                 kept.push(entry);
             }
         }
-        let (fresh, new_kid) = fresh_entry(now)?;
+        let (fresh, new_kid) = fresh_entry(now, alg.or(current_alg).unwrap_or(Alg::ES256))?;
         kept.insert(0, fresh);
         store.set_setting(&setting, &serde_json::to_string(&kept).unwrap_or_default()).await?;
         Ok(Rotation { issuer: name.to_owned(), new_kid, retired_kid, removed_kids })
     }
 
-    fn current(&self) -> Arc<EcSigningKey> {
+    fn current(&self) -> Arc<SigningKey> {
         self.state.read().unwrap_or_else(|e| e.into_inner()).keys[0].clone()
     }
 
@@ -214,7 +243,7 @@ impl Issuer {
                 let mut jwk = k.public_jwk().members;
                 jwk.insert("kid".into(), json!(k.kid()));
                 jwk.insert("use".into(), json!("sig"));
-                jwk.insert("alg".into(), json!("ES256"));
+                jwk.insert("alg".into(), json!(k.alg().as_str()));
                 Value::Object(jwk)
             })
             .collect();
@@ -252,7 +281,7 @@ impl Issuer {
         claims.entry("nbf").or_insert(json!(now));
         claims.entry("exp").or_insert(json!(now + lifetime_secs));
         claims.entry("jti").or_insert_with(|| json!(random_id("at_")));
-        let header = json!({"alg": "ES256", "typ": "at+jwt", "kid": key.kid()});
+        let header = json!({"alg": key.alg().as_str(), "typ": "at+jwt", "kid": key.kid()});
         key.sign(&header, &Value::Object(claims))
     }
 }

@@ -350,6 +350,123 @@ impl EcSigningKey {
     }
 }
 
+/// An RSA signing key (RS256 or PS256), for issuers whose relying parties want RSA.
+pub struct RsaSigningKey {
+    pair: aws_lc_rs::rsa::KeyPair,
+    pkcs8: Vec<u8>,
+    kid: String,
+    alg: Alg,
+}
+
+impl fmt::Debug for RsaSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RsaSigningKey({}, {}, [redacted])", self.alg.as_str(), self.kid)
+    }
+}
+
+impl RsaSigningKey {
+    /// A new 2048-bit key for `alg` (RS256 or PS256).
+    pub fn generate(alg: Alg) -> Result<RsaSigningKey, JoseError> {
+        use aws_lc_rs::encoding::AsDer;
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+            .map_err(|_| JoseError::BadJwk("key generation failed"))?;
+        let der = pair.as_der().map_err(|_| JoseError::BadJwk("key export failed"))?;
+        RsaSigningKey::from_pkcs8(der.as_ref(), alg)
+    }
+
+    pub fn from_pkcs8(pkcs8: &[u8], alg: Alg) -> Result<RsaSigningKey, JoseError> {
+        if !matches!(alg, Alg::RS256 | Alg::PS256) {
+            return Err(JoseError::BadJwk("RSA signing keys sign RS256 or PS256"));
+        }
+        let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(pkcs8)
+            .map_err(|_| JoseError::BadJwk("not an RSA PKCS#8 key"))?;
+        let mut key = RsaSigningKey { pair, pkcs8: pkcs8.to_vec(), kid: String::new(), alg };
+        key.kid = key.public_jwk().thumbprint();
+        Ok(key)
+    }
+
+    pub fn public_jwk(&self) -> PublicJwk {
+        use aws_lc_rs::signature::KeyPair as _;
+        let public = self.pair.public_key();
+        let n = public.modulus().big_endian_without_leading_zero();
+        let e = public.exponent().big_endian_without_leading_zero();
+        let value = serde_json::json!({"kty": "RSA", "n": b64e(n), "e": b64e(e)});
+        PublicJwk::from_value(&value).unwrap_or_else(|_| unreachable_key())
+    }
+
+    fn sign_bytes(&self, input: &[u8]) -> Option<Vec<u8>> {
+        let padding: &'static dyn aws_lc_rs::signature::RsaEncoding = match self.alg {
+            Alg::PS256 => &signature::RSA_PSS_SHA256,
+            _ => &signature::RSA_PKCS1_SHA256,
+        };
+        let mut sig = vec![0u8; self.pair.public_modulus_len()];
+        let rng = lc_rand::SystemRandom::new();
+        self.pair.sign(padding, &rng, input, &mut sig).ok()?;
+        Some(sig)
+    }
+}
+
+/// An issuer's signing key, of any algorithm it can sign with.
+#[derive(Debug)]
+pub enum SigningKey {
+    Ec(EcSigningKey),
+    Rsa(RsaSigningKey),
+}
+
+impl SigningKey {
+    /// A new key for `alg`: ES256, RS256 or PS256.
+    pub fn generate(alg: Alg) -> Result<SigningKey, JoseError> {
+        match alg {
+            Alg::ES256 => EcSigningKey::generate().map(SigningKey::Ec),
+            Alg::RS256 | Alg::PS256 => RsaSigningKey::generate(alg).map(SigningKey::Rsa),
+            _ => Err(JoseError::BadJwk("issuers sign with ES256, RS256 or PS256")),
+        }
+    }
+
+    pub fn from_pkcs8(pkcs8: &[u8], alg: Alg) -> Result<SigningKey, JoseError> {
+        match alg {
+            Alg::ES256 => EcSigningKey::from_pkcs8(pkcs8).map(SigningKey::Ec),
+            _ => RsaSigningKey::from_pkcs8(pkcs8, alg).map(SigningKey::Rsa),
+        }
+    }
+
+    pub fn alg(&self) -> Alg {
+        match self {
+            SigningKey::Ec(_) => Alg::ES256,
+            SigningKey::Rsa(k) => k.alg,
+        }
+    }
+
+    pub fn kid(&self) -> &str {
+        match self {
+            SigningKey::Ec(k) => k.kid(),
+            SigningKey::Rsa(k) => &k.kid,
+        }
+    }
+
+    pub fn pkcs8(&self) -> &[u8] {
+        match self {
+            SigningKey::Ec(k) => k.pkcs8(),
+            SigningKey::Rsa(k) => &k.pkcs8,
+        }
+    }
+
+    pub fn public_jwk(&self) -> PublicJwk {
+        match self {
+            SigningKey::Ec(k) => k.public_jwk(),
+            SigningKey::Rsa(k) => k.public_jwk(),
+        }
+    }
+
+    /// Signs `header` and `payload` as a compact JWS (the header must name this key's alg).
+    pub fn sign(&self, header: &Value, payload: &Value) -> Result<String, JoseError> {
+        match self {
+            SigningKey::Ec(k) => k.sign(header, payload),
+            SigningKey::Rsa(k) => sign_with(header, payload, |input| k.sign_bytes(input)),
+        }
+    }
+}
+
 /// Assembles a compact JWS around any signer (also used by tests to forge broken proofs).
 pub fn sign_with(
     header: &Value,
@@ -431,5 +548,25 @@ mod tests {
         for bad in ["a.b", "a.b.c.d", "!!.e30.AA", "e30.!!.AA"] {
             assert!(matches!(Jws::parse(bad), Err(JoseError::Malformed(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn rsa_issuer_keys_sign_what_the_verifier_accepts_and_survive_a_round_trip() {
+        for alg in [Alg::RS256, Alg::PS256] {
+            let key = SigningKey::generate(alg).unwrap();
+            assert_eq!(key.alg(), alg);
+            let header = json!({"alg": alg.as_str(), "typ": "at+jwt", "kid": key.kid()});
+            let token = key.sign(&header, &json!({"sub": "x"})).unwrap();
+            let jws = Jws::parse(&token).unwrap();
+            jws.verify(alg, &key.public_jwk()).unwrap();
+            // The other RSA padding does not verify: RS256 and PS256 are not interchangeable.
+            let other = if alg == Alg::RS256 { Alg::PS256 } else { Alg::RS256 };
+            assert!(jws.verify(other, &key.public_jwk()).is_err());
+            // Stored and loaded again: the same key (same kid, same public key).
+            let again = SigningKey::from_pkcs8(key.pkcs8(), alg).unwrap();
+            assert_eq!(again.kid(), key.kid());
+            assert_eq!(again.public_jwk().thumbprint(), key.public_jwk().thumbprint());
+        }
+        assert!(SigningKey::generate(Alg::ES384).is_err(), "issuers sign ES256, RS256, PS256");
     }
 }

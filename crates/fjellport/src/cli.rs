@@ -103,6 +103,9 @@ pub enum IssuerCommand {
     RotateKey {
         #[arg(long, default_value = "helseid", value_parser = ["helseid"])]
         issuer: String,
+        /// Algorithm of the new key (default: that of the current key).
+        #[arg(long, value_parser = ["ES256", "RS256", "PS256"])]
+        alg: Option<String>,
     },
 }
 
@@ -266,13 +269,14 @@ impl Cli {
             Command::Nin(cmd) => crate::nin_cmd::run(cmd, clock.now(), self.json),
             Command::Clients(cmd) => clients(cmd, config, clock, self.json).await,
             Command::Population(cmd) => population(cmd, config, clock, self.json).await,
-            Command::Issuer(IssuerCommand::RotateKey { issuer }) => {
+            Command::Issuer(IssuerCommand::RotateKey { issuer, alg }) => {
                 let store = fjellport_store::open(&config.database).await?;
                 let rotation = fjellport_auth::issuer::Issuer::rotate(
                     store.as_ref(),
                     &issuer,
                     fjellport_auth::issuer::KEEP_RETIRED_SECS,
                     clock.now().timestamp(),
+                    alg.and_then(|a| a.parse().ok()),
                 )
                 .await;
                 store.close().await;

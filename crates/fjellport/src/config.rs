@@ -58,6 +58,9 @@ pub struct Config {
     /// Whether `serve` gives Test-Norge persons life events as the clock's days pass.
     pub simulate_events: bool,
     pub dpop: DpopConfig,
+    /// What the embedded issuer signs access tokens with: ES256 (default), RS256 or PS256. A
+    /// change takes effect at the next start by a key rotation (the old key stays published).
+    pub issuer_signing_alg: String,
     pub apis: Apis,
 }
 
@@ -123,6 +126,7 @@ impl Default for Config {
             seed: 1,
             simulate_events: false,
             dpop: DpopConfig::default(),
+            issuer_signing_alg: "ES256".to_owned(),
             apis: Apis::default(),
         }
     }
@@ -168,6 +172,12 @@ impl Config {
         }
         if !(1..=3600).contains(&self.dpop.max_age_secs) {
             return Err("dpop.max_age_secs must be between 1 and 3600".into());
+        }
+        if !["ES256", "RS256", "PS256"].contains(&self.issuer_signing_alg.as_str()) {
+            return Err(format!(
+                "issuer_signing_alg {:?} is not one of ES256, RS256, PS256",
+                self.issuer_signing_alg
+            ));
         }
         if !(0..=300).contains(&self.dpop.max_future_secs) {
             return Err("dpop.max_future_secs must be between 0 and 300".into());

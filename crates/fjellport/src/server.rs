@@ -155,6 +155,7 @@ pub async fn start(
             format!("{}/helseid", config.public_url()),
             KEEP_RETIRED_SECS,
             clock.now().timestamp(),
+            config.issuer_signing_alg.parse().unwrap_or(Alg::ES256),
         )
         .await?,
     );

@@ -349,3 +349,50 @@ async fn dpop_clients_are_rate_limited_each_on_their_own() {
     assert_eq!(res.headers()["ratelimit-limit"], "2");
     s.stop().await;
 }
+
+fn token_alg(token: &str) -> String {
+    use base64::Engine;
+    let header = token.split('.').next().unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).unwrap();
+    serde_json::from_slice::<Value>(&bytes).unwrap()["alg"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_issuer_signs_with_rsa_when_configured_and_a_change_keeps_old_tokens_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("rsa.db").display());
+    let mut cfg = crate::support::config(&db, BEFORE_SUNSET);
+    cfg.issuer_signing_alg = "RS256".into();
+    // One issuer URL across both starts (the port changes), as behind a proxy.
+    cfg.public_url = Some("http://fjellport.test".into());
+    let ping = "http://fjellport.test/syntpop/api/ping";
+    let s = TestServer::start(cfg.clone()).await;
+    let jwks = json(s.get("/helseid/.well-known/openid-configuration/jwks")).await;
+    assert_eq!(jwks["keys"][0]["kty"], "RSA");
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+    let old = client(&s, json!({})).await;
+    assert_eq!(token_alg(&old.token), "RS256");
+    let res = call(&s, &old.token, &fresh_proof(&old, ping)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    s.stop().await;
+    // PS256 from the next start: a rotation, and the RS256 key stays published for its tokens.
+    cfg.issuer_signing_alg = "PS256".into();
+    let s = TestServer::start(cfg).await;
+    let jwks = json(s.get("/helseid/.well-known/openid-configuration/jwks")).await;
+    let algs: Vec<&str> =
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["alg"].as_str().unwrap()).collect();
+    assert_eq!(algs, ["PS256", "RS256"]);
+    let new = client(&s, json!({})).await;
+    assert_eq!(token_alg(&new.token), "PS256");
+    for (name, c) in [("RS256", &old), ("PS256", &new)] {
+        let res = call(&s, &c.token, &fresh_proof(c, ping)).send().await.unwrap();
+        let status = res.status();
+        assert_eq!(status, 200, "{name}: {}", res.text().await.unwrap());
+    }
+    s.stop().await;
+    // And back to ES256 by the CLI.
+    let out = crate::cli::fjellport(&["issuer", "rotate-key", "--alg", "ES256", "--database", &db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = crate::cli::fjellport(&["issuer", "rotate-key", "--alg", "HS256", "--database", &db]);
+    assert_eq!(out.status.code(), Some(2));
+}
