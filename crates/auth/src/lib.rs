@@ -16,5 +16,6 @@ pub mod origin;
 pub mod resource;
 pub mod secret;
 pub mod token;
+pub mod trust;
 
 pub use environment::Environment;

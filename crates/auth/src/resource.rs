@@ -11,6 +11,7 @@ use crate::dpop::{
 use crate::issuer::Issuer;
 use crate::nonce::NonceKey;
 use crate::token::{AccessToken, TokenError, TokenPolicy, verify_token};
+use crate::trust::ExternalIssuer;
 use fjellport_store::ReplayStore;
 
 /// Verifies DPoP-bound access tokens from the embedded issuer.
@@ -28,6 +29,8 @@ pub struct DpopGuard {
     /// When set, proofs must carry a nonce this server issued (RFC 9449 §9; stateless, so any
     /// replica accepts another's).
     nonces: Option<Arc<NonceKey>>,
+    /// Issuers trusted beside the embedded one.
+    external: Vec<Arc<ExternalIssuer>>,
 }
 
 /// Tokens remembered as verified; past this the cache starts over (bounded memory).
@@ -91,6 +94,12 @@ impl GuardError {
     }
 }
 
+/// The `iss` a token claims, before anything about it is verified.
+fn claimed_issuer(token: &str) -> Option<String> {
+    let jws = crate::jose::Jws::parse(token).ok()?;
+    jws.payload.get("iss").and_then(serde_json::Value::as_str).map(str::to_owned)
+}
+
 impl DpopGuard {
     /// The token's facts, from the cache when it was verified before and has not expired.
     /// The cache is keyed by the token's hash and the policy it was checked against.
@@ -117,9 +126,14 @@ impl DpopGuard {
             }
             return Err(GuardError::Token(TokenError::Expired));
         }
-        let issuer = &self.issuer;
-        let access = verify_token(token, &|kid| issuer.public_key(kid), policy, now)
-            .map_err(GuardError::Token)?;
+        let access = match self.external.iter().find(|e| e.url == policy.issuer) {
+            Some(external) => verify_token(token, &|kid| external.public_key(kid), policy, now),
+            None => {
+                let issuer = &self.issuer;
+                verify_token(token, &|kid| issuer.public_key(kid), policy, now)
+            }
+        }
+        .map_err(GuardError::Token)?;
         let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= VERIFIED_CAPACITY {
             cache.retain(|_, t| now <= t.exp + policy.leeway_secs);
@@ -144,7 +158,14 @@ impl DpopGuard {
             verified: RwLock::new(HashMap::new()),
             shared_replay,
             nonces: None,
+            external: Vec::new(),
         }
+    }
+
+    /// Also trusts tokens from these issuers.
+    pub fn with_external(mut self, issuers: Vec<Arc<ExternalIssuer>>) -> DpopGuard {
+        self.external = issuers;
+        self
     }
 
     /// Demands resource-server nonces made with `key`.
@@ -166,8 +187,16 @@ impl DpopGuard {
         scope: &str,
     ) -> Result<TokenIdentity, GuardError> {
         let Presented { token, proofs, method, uri, now } = *presented;
+        // The token names its issuer; trust decides whose keys check it (the embedded issuer's
+        // unless it names a configured external one).
+        let claimed = claimed_issuer(token);
+        let issuer_url =
+            match self.external.iter().find(|e| Some(e.url.as_str()) == claimed.as_deref()) {
+                Some(e) => e.url.clone(),
+                None => self.issuer.url.clone(),
+            };
         let policy = TokenPolicy {
-            issuer: self.issuer.url.clone(),
+            issuer: issuer_url,
             audience: audience.to_owned(),
             scope: scope.to_owned(),
             leeway_secs: 30,

@@ -291,6 +291,7 @@ async fn serve(config: Config, clock: fjellport_clock::SharedClock) -> Result<()
     let environment = config.environment;
     let running = server::start(config, clock, true).await.map_err(|e| match e {
         server::ServeError::Store(s) => CliError::from(s),
+        server::ServeError::Config(c) => CliError::Usage(c),
         other => CliError::Runtime(other.to_string()),
     })?;
     if let Some(token) = &running.new_admin_token {

@@ -61,7 +61,21 @@ pub struct Config {
     /// What the embedded issuer signs access tokens with: ES256 (default), RS256 or PS256. A
     /// change takes effect at the next start by a key rotation (the old key stays published).
     pub issuer_signing_alg: String,
+    /// Issuers whose tokens the APIs accept beside the embedded one's.
+    pub trusted_issuers: Vec<TrustedIssuer>,
     pub apis: Apis,
+}
+
+/// An external issuer: its identifier, and where its keys are — a JWKS file, or its discovery
+/// document (fetched at start and every 10 minutes).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedIssuer {
+    pub issuer: String,
+    #[serde(default)]
+    pub jwks_file: Option<std::path::PathBuf>,
+    #[serde(default)]
+    pub discovery_url: Option<String>,
 }
 
 /// How DPoP proofs are judged, at the issuer and at the APIs.
@@ -127,6 +141,7 @@ impl Default for Config {
             simulate_events: false,
             dpop: DpopConfig::default(),
             issuer_signing_alg: "ES256".to_owned(),
+            trusted_issuers: Vec::new(),
             apis: Apis::default(),
         }
     }
@@ -178,6 +193,31 @@ impl Config {
                 "issuer_signing_alg {:?} is not one of ES256, RS256, PS256",
                 self.issuer_signing_alg
             ));
+        }
+        for t in &self.trusted_issuers {
+            let http =
+                |u: &str| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !http(&t.issuer) {
+                return Err(format!(
+                    "trusted_issuers: issuer {:?} is not an http(s) URL",
+                    t.issuer
+                ));
+            }
+            match (&t.jwks_file, &t.discovery_url) {
+                (Some(_), None) => {}
+                (None, Some(u)) if http(u) => {}
+                (None, Some(u)) => {
+                    return Err(format!(
+                        "trusted_issuers: discovery_url {u:?} is not an http(s) URL"
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "trusted_issuers: give {:?} either jwks_file or discovery_url",
+                        t.issuer
+                    ));
+                }
+            }
         }
         if !(0..=300).contains(&self.dpop.max_future_secs) {
             return Err("dpop.max_future_secs must be between 0 and 300".into());

@@ -12,3 +12,4 @@ mod ops;
 mod output;
 pub mod population;
 pub mod server;
+mod trusted;

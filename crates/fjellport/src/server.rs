@@ -61,6 +61,8 @@ pub enum ServeError {
     Listen { addr: SocketAddr, source: std::io::Error },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// A running server (tests start one in-process; `serve` runs one until a signal).
@@ -164,12 +166,17 @@ pub async fn start(
     // Replicas share only PostgreSQL: there the replay record is shared too.
     let shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>> =
         (store.backend() == fjellport_store::Backend::Postgres).then(|| store.clone() as _);
+    let trusted = crate::trusted::load(&config.trusted_issuers).map_err(ServeError::Config)?;
+    let external = trusted.iter().map(|(i, _)| i.clone()).collect();
+    let trust_watcher =
+        crate::trusted::watch(trusted.into_iter().filter_map(|(i, d)| Some((i, d?))).collect());
     let guard = DpopGuard::new(
         helseid.clone(),
         proof_policy(&config),
         REPLAY_CAPACITY,
         shared_replay.clone(),
-    );
+    )
+    .with_external(external);
     let dpop = Arc::new(if config.dpop.resource_nonce {
         guard.with_nonces(Arc::new(NonceKey::open(store.as_ref(), "resource").await?))
     } else {
@@ -201,8 +208,8 @@ pub async fn start(
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
         watcher.abort();
         key_watcher.abort();
-        if let Some(s) = simulator {
-            s.abort();
+        for task in [simulator, trust_watcher].into_iter().flatten() {
+            task.abort();
         }
         store.close().await;
         served.map_err(ServeError::Io)

@@ -396,3 +396,95 @@ async fn the_issuer_signs_with_rsa_when_configured_and_a_change_keeps_old_tokens
     let out = crate::cli::fjellport(&["issuer", "rotate-key", "--alg", "HS256", "--database", &db]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A token as an external issuer would sign it, bound to `holder`'s key.
+fn external_token(signer: &EcSigningKey, kid: &str, iss: &str, holder: &EcSigningKey) -> String {
+    let header = json!({"alg": "ES256", "typ": "at+jwt", "kid": kid});
+    let claims = json!({
+        "iss": iss, "aud": "nhntsd:syntpop-api", "scope": SCOPE, "client_id": "external-client",
+        "iat": now(), "nbf": now(), "exp": now() + 300,
+        "cnf": {"jkt": holder.public_jwk().thumbprint()},
+    });
+    signer.sign(&header, &claims).unwrap()
+}
+
+fn jwks_of(key: &EcSigningKey, kid: &str) -> Value {
+    let mut jwk = key.public_jwk().members;
+    jwk.insert("kid".into(), json!(kid));
+    json!({"keys": [Value::Object(jwk)]})
+}
+
+#[tokio::test]
+async fn tokens_of_a_trusted_external_issuer_are_accepted_by_file_or_discovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let external = EcSigningKey::generate().unwrap();
+    let holder = EcSigningKey::generate().unwrap();
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, jwks_of(&external, "ext-1").to_string()).unwrap();
+    // A stand-in for the external issuer's discovery endpoint.
+    let app = axum::Router::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_url = format!("http://{}", listener.local_addr().unwrap());
+    let other_key = EcSigningKey::generate().unwrap();
+    let (doc, jwks) = (
+        json!({"issuer": other_url, "jwks_uri": format!("{other_url}/jwks")}),
+        jwks_of(&other_key, "disc-1"),
+    );
+    let app = app
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(move || async move { axum::Json(doc) }),
+        )
+        .route("/jwks", axum::routing::get(move || async move { axum::Json(jwks) }));
+    let discovery_server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let mut cfg = crate::support::config("sqlite::memory:", BEFORE_SUNSET);
+    cfg.trusted_issuers = vec![
+        fjellport::config::TrustedIssuer {
+            issuer: "https://helseid-sts.test.example".into(),
+            jwks_file: Some(file),
+            discovery_url: None,
+        },
+        fjellport::config::TrustedIssuer {
+            issuer: other_url.clone(),
+            jwks_file: None,
+            discovery_url: Some(format!("{other_url}/.well-known/openid-configuration")),
+        },
+    ];
+    let s = TestServer::start(cfg).await;
+    let with =
+        |token: String| Client { key: EcSigningKey::from_pkcs8(holder.pkcs8()).unwrap(), token };
+    let by_file =
+        with(external_token(&external, "ext-1", "https://helseid-sts.test.example", &holder));
+    let res = call(&s, &by_file.token, &fresh_proof(&by_file, &ping_url(&s))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["clientId"], "external-client");
+    // By discovery (fetched in the background right after start).
+    let by_discovery = with(external_token(&other_key, "disc-1", &other_url, &holder));
+    let mut status = 0;
+    for _ in 0..40 {
+        let res = call(&s, &by_discovery.token, &fresh_proof(&by_discovery, &ping_url(&s)))
+            .send()
+            .await
+            .unwrap();
+        status = res.status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "the discovered issuer's token");
+    // A forged key under a trusted kid, and an issuer nobody configured, are refused.
+    let forger = EcSigningKey::generate().unwrap();
+    let forged =
+        with(external_token(&forger, "ext-1", "https://helseid-sts.test.example", &holder));
+    let res = call(&s, &forged.token, &fresh_proof(&forged, &ping_url(&s))).send().await.unwrap();
+    refused(res, 401, "invalid_token").await;
+    let stranger = with(external_token(&forger, "x", "https://unknown.example", &holder));
+    let res =
+        call(&s, &stranger.token, &fresh_proof(&stranger, &ping_url(&s))).send().await.unwrap();
+    refused(res, 401, "invalid_token").await;
+    s.stop().await;
+    discovery_server.abort();
+}
