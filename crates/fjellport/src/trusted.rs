@@ -13,11 +13,12 @@ use crate::config::TrustedIssuer;
 const REFRESH: Duration = Duration::from_secs(600);
 const RETRY: Duration = Duration::from_secs(30);
 
+/// An issuer and, when its keys come by discovery, the discovery URL.
+pub(crate) type Trusted = (Arc<ExternalIssuer>, Option<String>);
+
 /// The issuers, with the keys of those given by file already loaded: a bad file stops the start
 /// with one line.
-pub(crate) fn load(
-    config: &[TrustedIssuer],
-) -> Result<Vec<(Arc<ExternalIssuer>, Option<String>)>, String> {
+pub(crate) fn load(config: &[TrustedIssuer]) -> Result<Vec<Trusted>, String> {
     let mut out = Vec::new();
     for t in config {
         let issuer = Arc::new(ExternalIssuer::new(&t.issuer));

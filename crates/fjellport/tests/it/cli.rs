@@ -129,11 +129,15 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
     // A trusted issuer needs exactly one source of keys; a JWKS file must be readable.
     for (toml, needle) in [
         ("[[trusted_issuers]]\nissuer = \"https://i.test\"\n", "either jwks_file or discovery_url"),
-        ("[[trusted_issuers]]\nissuer = \"ftp://i.test\"\njwks_file = \"x.json\"\n", "not an http(s) URL"),
+        (
+            "[[trusted_issuers]]\nissuer = \"ftp://i.test\"\njwks_file = \"x.json\"\n",
+            "not an http(s) URL",
+        ),
     ] {
         let file = dir.path().join("trust.toml");
         std::fs::write(&file, toml).unwrap();
-        let out = fjellport(&["keys", "list", "--config", file.to_str().unwrap(), "--database", &db]);
+        let out =
+            fjellport(&["keys", "list", "--config", file.to_str().unwrap(), "--database", &db]);
         assert_eq!(out.status.code(), Some(2), "{toml}");
         assert!(first_stderr_line(&out).contains(needle), "{}", first_stderr_line(&out));
     }
