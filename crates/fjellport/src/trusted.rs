@@ -45,30 +45,24 @@ async fn fetch(
     issuer: &ExternalIssuer,
     discovery: &str,
 ) -> Result<usize, String> {
-    let doc: Value = http
-        .get(discovery)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let doc = get_json(http, discovery).await?;
     let named = doc.get("issuer").and_then(Value::as_str).map(|s| s.trim_end_matches('/'));
     if named != Some(issuer.url.as_str()) {
         return Err(format!("the discovery document names issuer {named:?}, not {}", issuer.url));
     }
     let jwks_uri = doc.get("jwks_uri").and_then(Value::as_str).ok_or("no jwks_uri")?;
-    let jwks: Value = http
-        .get(jwks_uri)
+    issuer.set_keys(&get_json(http, jwks_uri).await?).map_err(|e| e.to_string())
+}
+
+async fn get_json(http: &reqwest::Client, url: &str) -> Result<Value, String> {
+    http.get(url)
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{url}: {e}"))?
         .json()
         .await
-        .map_err(|e| e.to_string())?;
-    issuer.set_keys(&jwks).map_err(|e| e.to_string())
+        .map_err(|e| format!("{url}: {e}"))
 }
 
 /// Keeps the discovered issuers' keys fresh, in the background.
