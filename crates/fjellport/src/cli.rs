@@ -132,8 +132,9 @@ pub enum PopulationCommand {
     },
     /// Write the population out in a stable order: one JSON document per line, or CSV.
     Export {
-        /// persons (the Person documents) or events (the Test-Norge event feed).
-        #[arg(long, default_value = "persons", value_parser = ["persons", "events"])]
+        /// persons (the Person documents), organizations (the Enhetsregister, with roles) or
+        /// events (the Test-Norge event feed).
+        #[arg(long, default_value = "persons", value_parser = ["persons", "organizations", "events"])]
         what: String,
         /// jsonl, or csv (persons: their main facts; events: every field), with a header row.
         #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]

@@ -14,6 +14,8 @@ const EVENT_PAGE: i64 = 5000;
 const PERSON_HEADER: &str = "id,nin,identificationNumberType,givenName,familyName,birthDate,\
                              gender,status,maritalStatus,municipalityNumber,postalCode,citizenship";
 const EVENT_HEADER: &str = "sequenceNumber,personId,nin,eventType,occurredOn";
+const ORGANIZATION_HEADER: &str =
+    "organizationNumber,name,organizationForm,industryCode,municipalityNumber,employees,roles";
 
 /// One CSV field: quoted when it holds a comma, a quote or a line break.
 fn field(out: &mut String, value: &str) {
@@ -57,6 +59,21 @@ fn person_csv(doc: &str) -> std::io::Result<String> {
     ]))
 }
 
+fn organization_csv(doc: &str) -> std::io::Result<String> {
+    let o: fjellport_population::organizations::Organization =
+        serde_json::from_str(doc).map_err(std::io::Error::other)?;
+    let roles: Vec<String> = o.roles.iter().map(|r| format!("{}:{}", r.role, r.nin)).collect();
+    Ok(csv_line(&[
+        &o.organization_number,
+        &o.name,
+        &o.organization_form.code,
+        &o.industry_code.code,
+        &o.business_address.municipality_number,
+        &o.employees.to_string(),
+        &roles.join(" "),
+    ]))
+}
+
 fn event_line(e: &StoredEvent, csv: bool) -> String {
     if csv {
         csv_line(&[&e.seq.to_string(), &e.person_id, &e.nin, &e.event_type, &e.occurred_on])
@@ -96,6 +113,7 @@ pub(crate) async fn export(store: &dyn Store, what: &str, format: &str) -> Resul
     let header = match (what, csv) {
         ("events", true) => Some(EVENT_HEADER),
         ("persons", true) => Some(PERSON_HEADER),
+        ("organizations", true) => Some(ORGANIZATION_HEADER),
         _ => None,
     };
     let mut result: Result<(), CliError> = Ok(());
@@ -116,6 +134,15 @@ pub(crate) async fn export(store: &dyn Store, what: &str, format: &str) -> Resul
                     break Ok(());
                 }
             }
+        } else if what == "organizations" {
+            store
+                .export_organizations(&mut |doc| {
+                    let text = if csv { organization_csv(doc)? } else { format!("{doc}\n") };
+                    w.emit(&text)
+                })
+                .await
+                .map(|_| ())
+                .map_err(CliError::from)
         } else {
             store
                 .export_persons(&mut |doc| {

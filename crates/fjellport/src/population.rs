@@ -6,7 +6,7 @@ use std::time::Instant;
 use chrono::{DateTime, Datelike, Utc};
 use fjellport_nin::Date;
 use fjellport_population::{Generator, Options};
-use fjellport_store::{PersonRow, Store, StoreError};
+use fjellport_store::{OrganizationRow, PersonRow, Store, StoreError};
 use serde::Serialize;
 
 /// Largest population a command accepts (SyntPop's is about 1.2 million).
@@ -17,6 +17,7 @@ pub const MAX_PERSONS: usize = 2_000_000;
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub persons: usize,
+    pub organizations: usize,
     pub seed: u64,
     pub seconds: f64,
 }
@@ -49,6 +50,7 @@ pub async fn generate_into(
     let mut generator = Generator::new(Options { seed, persons, today });
     let mut load = store.load_persons("TestNorge").await?;
     let mut done = 0;
+    let mut organizations = 0;
     loop {
         let batch =
             generator.next_registered(BATCH).map_err(|e| GenerateError::Numbers(e.to_string()))?;
@@ -62,11 +64,15 @@ pub async fn generate_into(
         drop(batch);
         done += rows.len();
         load.add(rows).await?;
+        let founded: Vec<OrganizationRow> =
+            generator.take_organizations().iter().map(OrganizationRow::of).collect();
+        organizations += founded.len();
+        load.add_organizations(founded).await?;
         progress(done);
     }
     load.commit().await?;
     // The population's own calendar starts today; its seed drives its life events.
     store.set_setting(crate::advance::POPULATION_DAY, &today.to_string()).await?;
     store.set_setting(crate::advance::POPULATION_SEED, &seed.to_string()).await?;
-    Ok(Summary { persons: done, seed, seconds: started.elapsed().as_secs_f64() })
+    Ok(Summary { persons: done, organizations, seed, seconds: started.elapsed().as_secs_f64() })
 }

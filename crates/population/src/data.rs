@@ -44,7 +44,7 @@ fn rows(text: &'static str) -> impl Iterator<Item = Vec<String>> {
     text.lines().skip(1).filter(|l| !l.trim().is_empty()).map(split_csv)
 }
 
-fn split_csv(line: &str) -> Vec<String> {
+pub(crate) fn split_csv(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut field = String::new();
     let mut quoted = false;

@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::data::{Municipality, TABLES};
 use crate::model::*;
+use crate::organizations::{Organization, Registry};
 use crate::pyramid::BANDS_THOUSANDS;
 use crate::registers::{PersonRegisters, Roster};
 
@@ -67,6 +68,11 @@ pub struct Generator {
     registers: ChaCha8Rng,
     roster: Roster,
     gp_households: usize,
+    /// Organizations founded so far and not yet taken (see [`Generator::take_organizations`]).
+    organizations: Vec<Organization>,
+    registry: Registry,
+    /// The Enhetsregister's own draws, apart from households and health registers.
+    founding: ChaCha8Rng,
 }
 
 impl Generator {
@@ -81,7 +87,15 @@ impl Generator {
             registers,
             roster,
             gp_households: 0,
+            organizations: Vec::new(),
+            registry: Registry::new(),
+            founding: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x454e_4845_5453),
         }
+    }
+
+    /// The organizations founded by the persons generated so far (each handed out once).
+    pub fn take_organizations(&mut self) -> Vec<Organization> {
+        std::mem::take(&mut self.organizations)
     }
 
     /// The next persons, at least `at_least` of them unless the population is complete;
@@ -140,6 +154,8 @@ impl Generator {
         }
         self.made += out.len();
         let registers = self.roster.register(&out, &gp_heads, &mut self.registers, self.opts.today);
+        let founded = self.registry.found(&out, &mut self.founding, self.opts.today);
+        self.organizations.extend(founded);
         Ok(out.into_iter().zip(registers).collect())
     }
 }

@@ -6,6 +6,7 @@ pub mod data;
 pub mod generate;
 pub mod life;
 pub mod model;
+pub mod organizations;
 pub mod pyramid;
 pub mod registers;
 pub mod reserve;

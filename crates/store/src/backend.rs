@@ -12,9 +12,9 @@ use crate::error::map_sqlx;
 use crate::model::{SHUFFLE_MODULUS, from_secs, shuffle_params, to_secs};
 use crate::open::{Backend, PgStore, SqliteStore};
 use crate::{
-    ClientStore, EventStore, KeyStore, LifeChanges, PersonFilter, PersonKey, PersonKeys,
-    PersonLoad, PersonPage, PersonRow, PersonStore, ReplayStore, Result, SearchHits, SettingsStore,
-    Store, StoreError, StoredClient, StoredEvent, StoredKey, StoredPerson,
+    ClientStore, EventStore, KeyStore, LifeChanges, OrganizationRow, PersonFilter, PersonKey,
+    PersonKeys, PersonLoad, PersonPage, PersonRow, PersonStore, ReplayStore, Result, SearchHits,
+    SettingsStore, Store, StoreError, StoredClient, StoredEvent, StoredKey, StoredPerson,
 };
 
 const KEY_COLUMNS: &str = "id, api, app_type, secret_hash, secret_hint, origins, owner, \
@@ -237,6 +237,7 @@ macro_rules! impl_store {
         struct $loader {
             tx: sqlx::Transaction<'static, $db>,
             next: i64,
+            next_org: i64,
             dropped_indexes: Vec<String>,
         }
 
@@ -246,6 +247,42 @@ macro_rules! impl_store {
                 let n = rows.len() as i64;
                 <$store>::insert_persons(&mut self.tx, self.next, rows).await?;
                 self.next += n;
+                Ok(())
+            }
+
+            async fn add_organizations(&mut self, rows: Vec<OrganizationRow>) -> Result<()> {
+                for chunk in rows.chunks(PERSON_BATCH) {
+                    let first = self.next_org;
+                    self.next_org += chunk.len() as i64;
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "INSERT INTO organizations (seq, orgnr, name, form, industry, municipality, doc) ",
+                    );
+                    qb.push_values(chunk.iter().enumerate(), |mut b, (i, o)| {
+                        b.push_bind(first + i as i64)
+                            .push_bind(o.orgnr.clone())
+                            .push_bind(o.name.clone())
+                            .push_bind(o.form.clone())
+                            .push_bind(o.industry.clone())
+                            .push_bind(o.municipality.clone())
+                            .push_bind(o.doc.clone());
+                    });
+                    qb.build().execute(&mut *self.tx).await.map_err(map_sqlx)?;
+                    let roles: Vec<(&String, &String, &String)> = chunk
+                        .iter()
+                        .flat_map(|o| o.roles.iter().map(move |(nin, role)| (&o.orgnr, nin, role)))
+                        .collect();
+                    for part in roles.chunks(PERSON_BATCH) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO organization_roles (orgnr, nin, role) ",
+                        );
+                        qb.push_values(part.iter(), |mut b, (orgnr, nin, role)| {
+                            b.push_bind((*orgnr).clone())
+                                .push_bind((*nin).clone())
+                                .push_bind((*role).clone());
+                        });
+                        qb.build().execute(&mut *self.tx).await.map_err(map_sqlx)?;
+                    }
+                }
                 Ok(())
             }
 
@@ -290,6 +327,35 @@ macro_rules! impl_store {
         }
 
         impl $store {
+            /// Calls `each` with every document of `table` in load order, a page at a time.
+            async fn export_docs(
+                &self,
+                table: &'static str,
+                each: &mut (dyn for<'s> FnMut(&'s str) -> std::io::Result<()> + Send),
+            ) -> Result<u64> {
+                let mut after = 0i64;
+                let mut count = 0u64;
+                loop {
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "SELECT seq, doc FROM {table} WHERE seq > "
+                    ));
+                    qb.push_bind(after);
+                    qb.push(" ORDER BY seq LIMIT ");
+                    qb.push_bind(EXPORT_PAGE);
+                    let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+                    if rows.is_empty() {
+                        return Ok(count);
+                    }
+                    for row in rows {
+                        after = row.try_get("seq").map_err(map_sqlx)?;
+                        let doc: String = row.try_get("doc").map_err(map_sqlx)?;
+                        each(&doc)
+                            .map_err(|e| StoreError::Unavailable(format!("cannot write: {e}")))?;
+                        count += 1;
+                    }
+                }
+            }
+
             /// The highest `seq` of `table` (0 when empty): new rows take the numbers after it.
             async fn top_seq(
                 tx: &mut sqlx::Transaction<'static, $db>,
@@ -516,6 +582,14 @@ macro_rules! impl_store {
                 qb.push_bind(origin);
                 qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
                 let top = <$store>::top_seq(&mut tx, "persons").await?;
+                if origin == "TestNorge" {
+                    for table in ["organization_roles", "organizations"] {
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_sqlx)?;
+                    }
+                }
                 let mut dropped_indexes = Vec::new();
                 for (name, ddl) in <$store>::person_indexes(&mut tx).await? {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
@@ -524,7 +598,7 @@ macro_rules! impl_store {
                         .map_err(map_sqlx)?;
                     dropped_indexes.push(ddl);
                 }
-                Ok(Box::new($loader { tx, next: top + 1, dropped_indexes }))
+                Ok(Box::new($loader { tx, next: top + 1, next_org: 1, dropped_indexes }))
             }
 
             async fn population_revision(&self) -> Result<i64> {
@@ -731,30 +805,18 @@ macro_rules! impl_store {
                 Ok(true)
             }
 
+            async fn export_organizations(
+                &self,
+                each: &mut (dyn for<'s> FnMut(&'s str) -> std::io::Result<()> + Send),
+            ) -> Result<u64> {
+                self.export_docs("organizations", each).await
+            }
+
             async fn export_persons(
                 &self,
                 each: &mut (dyn for<'s> FnMut(&'s str) -> std::io::Result<()> + Send),
             ) -> Result<u64> {
-                let mut after = 0i64;
-                let mut count = 0u64;
-                loop {
-                    let mut qb =
-                        QueryBuilder::<$db>::new("SELECT seq, doc FROM persons WHERE seq > ");
-                    qb.push_bind(after);
-                    qb.push(" ORDER BY seq LIMIT ");
-                    qb.push_bind(EXPORT_PAGE);
-                    let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
-                    if rows.is_empty() {
-                        return Ok(count);
-                    }
-                    for row in rows {
-                        after = row.try_get("seq").map_err(map_sqlx)?;
-                        let doc: String = row.try_get("doc").map_err(map_sqlx)?;
-                        each(&doc)
-                            .map_err(|e| StoreError::Unavailable(format!("cannot write: {e}")))?;
-                        count += 1;
-                    }
-                }
+                self.export_docs("persons", each).await
             }
         }
 

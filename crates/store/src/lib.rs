@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 
 pub use error::StoreError;
 pub use model::{
-    LifeChanges, PersonFilter, PersonPage, PersonRow, SearchHits, StoredClient, StoredEvent,
-    StoredKey, StoredPerson, shuffle_rank,
+    LifeChanges, OrganizationRow, PersonFilter, PersonPage, PersonRow, SearchHits, StoredClient,
+    StoredEvent, StoredKey, StoredPerson, shuffle_rank,
 };
 pub use open::{Backend, open, redact};
 
@@ -83,6 +83,11 @@ pub trait PersonStore: Send + Sync {
         owner: &str,
         updates: Vec<(PersonRow, i64)>,
     ) -> Result<bool>;
+    /// Calls `each` with every organization's JSON document in load order.
+    async fn export_organizations(
+        &self,
+        each: &mut (dyn for<'s> FnMut(&'s str) -> std::io::Result<()> + Send),
+    ) -> Result<u64>;
     /// Calls `each` with every person's JSON document in load order, a page at a time.
     async fn export_persons(
         &self,
@@ -111,6 +116,8 @@ pub enum PersonKeys<'a> {
 pub trait PersonLoad: Send {
     /// Adds rows (taken by value: a bulk load should not copy every field once more).
     async fn add(&mut self, rows: Vec<PersonRow>) -> Result<()>;
+    /// Adds organizations (a Test-Norge load replaces every organization).
+    async fn add_organizations(&mut self, rows: Vec<OrganizationRow>) -> Result<()>;
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 

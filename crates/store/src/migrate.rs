@@ -61,6 +61,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0009_events.sql"),
         include_str!("../migrations/0009_events.sql"),
     ),
+    (
+        10,
+        "organizations",
+        include_str!("../migrations/0010_organizations.sql"),
+        include_str!("../migrations/0010_organizations.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

@@ -126,6 +126,33 @@ impl PersonRow {
     }
 }
 
+/// An organization row: the JSON document, its search columns and its roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationRow {
+    pub orgnr: String,
+    pub name: String,
+    pub form: String,
+    pub industry: String,
+    pub municipality: String,
+    /// `(nin, role code)` for every role.
+    pub roles: Vec<(String, String)>,
+    pub doc: String,
+}
+
+impl OrganizationRow {
+    pub fn of(o: &fjellport_population::organizations::Organization) -> OrganizationRow {
+        OrganizationRow {
+            orgnr: o.organization_number.clone(),
+            name: o.name.clone(),
+            form: o.organization_form.code.clone(),
+            industry: o.industry_code.code.clone(),
+            municipality: o.business_address.municipality_number.clone(),
+            roles: o.roles.iter().map(|r| (r.nin.clone(), r.role.clone())).collect(),
+            doc: serde_json::to_string(o).unwrap_or_default(),
+        }
+    }
+}
+
 /// One entry of the Test-Norge event feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {

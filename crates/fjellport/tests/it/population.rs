@@ -42,6 +42,13 @@ fn generate_refuses_to_overwrite_without_replace_and_exports_every_person() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["persons"], 300);
+    let organizations = summary["organizations"].as_u64().unwrap();
+    assert!(organizations > 5, "{summary}");
+    let exported = export_as(&db, "organizations", "jsonl");
+    assert_eq!(exported.lines().count() as u64, organizations);
+    let csv = export_as(&db, "organizations", "csv");
+    assert!(csv.starts_with("organizationNumber,name,"));
+    assert_eq!(csv.lines().count() as u64, organizations + 1);
     let first = export(&db);
     let lines: Vec<serde_json::Value> =
         String::from_utf8_lossy(&first).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -81,6 +88,11 @@ fn exports_are_byte_identical_on_sqlite_and_postgres() {
     };
     assert!(generate(&pg, &[]).status.success());
     assert_eq!(export(&pg), reference, "SQLite and PostgreSQL");
+    assert_eq!(
+        export_as(&pg, "organizations", "jsonl"),
+        export_as(&a, "organizations", "jsonl"),
+        "organizations too"
+    );
 }
 
 #[tokio::test]

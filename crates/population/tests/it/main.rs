@@ -300,3 +300,48 @@ fn most_residents_have_a_gp_in_their_area_and_some_adults_are_health_personnel()
         all.iter().filter_map(|(_, r)| r.hpr.as_ref()).map(|h| h.hpr_number.as_str()).collect();
     assert_eq!(numbers.len(), personnel + gps.len(), "HPR numbers are unique");
 }
+
+#[test]
+fn organizations_have_valid_numbers_forms_and_roles_held_by_adults_of_the_population() {
+    use fjellport_nin::orgnr::OrgNumber;
+    use fjellport_population::Generator;
+    let mut generator = Generator::new(Options { seed: 9, persons: 20_000, today: TODAY });
+    let mut persons = Vec::new();
+    let mut orgs = Vec::new();
+    loop {
+        let batch = generator.next_batch(5_000).unwrap();
+        if batch.is_empty() {
+            break;
+        }
+        persons.extend(batch);
+        orgs.extend(generator.take_organizations());
+    }
+    let by_nin: BTreeMap<&str, &Person> = persons.iter().map(|p| (p.nin(), p)).collect();
+    let adults =
+        persons.iter().filter(|p| p.status() == "Resident" && (25..=75).contains(&age(p))).count();
+    let share = orgs.len() as f64 / adults as f64;
+    assert!((0.10..0.14).contains(&share), "about 12 % of adults found one: {share}");
+    let numbers: BTreeSet<&str> = orgs.iter().map(|o| o.organization_number.as_str()).collect();
+    assert_eq!(numbers.len(), orgs.len(), "unique numbers");
+    let count = |form: &str| orgs.iter().filter(|o| o.organization_form.code == form).count();
+    assert!(count("ENK") * 100 / orgs.len() >= 35 && count("AS") * 100 / orgs.len() >= 35);
+    for o in &orgs {
+        let n: OrgNumber = o.organization_number.parse().expect("a valid organization number");
+        assert!(n.to_string().starts_with('3'), "synthetic range");
+        assert!(!o.organization_form.description.is_empty());
+        assert!(o.industry_code.code.contains('.'), "an SN2025 subclass: {}", o.industry_code.code);
+        assert!(o.registered_date.as_str() <= "2026-09-01");
+        let codes: Vec<&str> = o.roles.iter().map(|r| r.role.as_str()).collect();
+        match o.organization_form.code.as_str() {
+            "ENK" => assert_eq!(codes, ["INNH"]),
+            "AS" | "ASA" | "NUF" | "SA" => assert_eq!(codes[0], "DAGL"),
+            _ => assert!(!codes.is_empty()),
+        }
+        for r in &o.roles {
+            let p =
+                by_nin.get(r.nin.as_str()).expect("roles are held by persons of the population");
+            assert_eq!(p.id, r.person_id);
+            assert!(age(p) >= 25, "role holders are adults");
+        }
+    }
+}
