@@ -25,8 +25,11 @@ async fn schemathesis_finds_no_server_error_and_no_answer_the_document_does_not_
     let hook = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/schemathesis_dpop.py");
     let iat = crate::support::now().to_string();
     let statuses = tempfile::NamedTempFile::new().unwrap();
+    // schemathesis keeps a cache in its working directory: not in the source tree.
+    let scratch = tempfile::tempdir().unwrap();
     for version in [None, Some("0.2"), Some("1.0")] {
         let mut cmd = tokio::process::Command::new(&tool);
+        cmd.current_dir(scratch.path());
         cmd.args([
             "run",
             &s.url("/openapi.json"),
