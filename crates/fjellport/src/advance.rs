@@ -1,5 +1,5 @@
 //! Life events for Test-Norge persons, a day at a time: deaths, births, moves, marriages,
-//! divorces and emigration at roughly Norway's yearly rates (SSB, rounded; stated below), each
+//! divorces, name changes and emigration at roughly Norway's yearly rates (SSB, rounded; stated below), each
 //! appended to the event feed. Reserved persons never get events.
 //!
 //! Deterministic: the day's draws come from the population's seed and the date, and persons
@@ -28,6 +28,10 @@ const MOVES: f64 = 0.05;
 const MARRIAGES: f64 = 0.0018;
 const DIVORCES: f64 = 0.0008;
 const EMIGRATIONS: f64 = 0.005;
+/// Name changes outside marriage (a new family name), per person per year; on marriage, one
+/// spouse takes the other's family name in [`TAKES_NAME`] of cases.
+const NAME_CHANGES: f64 = 0.003;
+const TAKES_NAME: f64 = 0.3;
 
 /// Where the population's own calendar and seed are kept.
 pub const POPULATION_DAY: &str = "population_day";
@@ -50,6 +54,7 @@ pub struct Summary {
     pub marriages: u32,
     pub divorces: u32,
     pub emigrations: u32,
+    pub name_changes: u32,
     pub events: u64,
     #[serde(skip)]
     pub millis: u128,
@@ -246,7 +251,7 @@ async fn simulate_day(
         newborn_numbers: Vec::new(),
     };
     let today = d.today();
-    let counts = [DEATHS, BIRTHS, MOVES, MARRIAGES, DIVORCES, EMIGRATIONS]
+    let counts = [DEATHS, BIRTHS, MOVES, MARRIAGES, DIVORCES, EMIGRATIONS, NAME_CHANGES]
         .map(|rate| how_many(&mut d.rng, residents, rate));
 
     // Deaths: mostly the old.
@@ -379,8 +384,16 @@ async fn simulate_day(
         if a.id == b.id {
             continue;
         }
-        let (a, b) = life::marry(a, b, today);
+        let (a, mut b) = life::marry(a, b, today);
+        let takes_name = d.rng.random_bool(TAKES_NAME);
+        if takes_name && let Some(family) = a.current_name().map(|n| n.family_name.clone()) {
+            life::rename(&mut b, &family, today, SOURCE);
+        }
+        let bi = b.id.clone();
         d.couple(a, av, b, bv);
+        if takes_name {
+            d.also(&bi, "ChangeInName");
+        }
         summary.marriages += 1;
     }
 
@@ -416,6 +429,15 @@ async fn simulate_day(
         d.off_gp.push(p.id.clone());
         d.keep(p, v, "PersonIsEmigrated");
         summary.emigrations += 1;
+    }
+
+    // Name changes: an adult takes a new family name.
+    for _ in 0..counts[6] {
+        let f = PersonFilter { birth_to: Some(years_before(day, 18)), ..d.filter() };
+        let Some((mut p, v)) = d.pick(f).await? else { continue };
+        life::rename(&mut p, &life::new_family_name(d.rng.random()), today, SOURCE);
+        d.keep(p, v, "ChangeInName");
+        summary.name_changes += 1;
     }
 
     summary.events += d.events.len() as u64;

@@ -306,7 +306,7 @@ impl Gen<'_> {
         self.date_years_ago(years)
     }
 
-    fn family_name(&mut self) -> String {
+    pub(crate) fn family_name(&mut self) -> String {
         let nouns = &TABLES.nouns;
         capitalize(&nouns[self.rng.random_range(0..nouns.len())])
     }

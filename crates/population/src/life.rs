@@ -96,6 +96,27 @@ pub fn move_to(p: &mut Person, address: &crate::model::StreetAddress, on: Date, 
     });
 }
 
+/// A new family name from `on` (the old name stays in the history).
+pub fn rename(p: &mut Person, family: &str, on: Date, source: &str) {
+    let Some(current) = p.name.iter_mut().find(|n| n.meta.is_valid) else { return };
+    if current.family_name == family {
+        return;
+    }
+    current.meta.end(on);
+    let renamed = crate::model::PersonName {
+        meta: Meta::starting(on, source),
+        given_name: current.given_name.clone(),
+        middle_name: current.middle_name.clone(),
+        family_name: family.to_owned(),
+    };
+    p.name.push(renamed);
+}
+
+/// A Test-Norge family name (a noun, as the population's names are), drawn from `seed`.
+pub fn new_family_name(seed: u64) -> String {
+    with_gen(Vec::new(), seed, Date { year: 2000, month: 1, day: 1 }, &[], |g| g.family_name()).1
+}
+
 /// Leaves Norway on `on`.
 pub fn emigrate(p: &mut Person, on: Date, source: &str) {
     set_status(p, "Emigrated", on, source);

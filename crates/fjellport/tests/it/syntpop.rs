@@ -999,6 +999,20 @@ async fn the_event_feed_tells_what_life_did_to_test_norge_persons() {
         assert_eq!(gp["gpHprNr"], json!([]));
     }
     assert!(count(&s, &auth, json!({"isDeceased": true})).await > 0);
+    // A name change keeps the old name in the history.
+    let renamed = ok(call(&s, &auth, Method::GET, "/events?eventTypes=ChangeInName")).await;
+    let renamed = renamed["results"].as_array().unwrap();
+    assert!(!renamed.is_empty(), "{summary:?}");
+    let id = renamed[0]["personId"].as_str().unwrap();
+    let p = ok(call(
+        &s,
+        &auth,
+        Method::GET,
+        &format!("/persons/{id}?informationParts=Name&includeHistory=true"),
+    ))
+    .await;
+    let names = p["name"].as_array().unwrap();
+    assert!(names.len() >= 2 && names[0]["isValid"] == false, "{p}");
     let bad = problem(
         call(&s, &auth, Method::GET, "/events?eventTypes=Haircut").send().await.unwrap(),
         400,
