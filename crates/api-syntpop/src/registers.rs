@@ -113,20 +113,13 @@ pub(crate) async fn get_patients(
     Path(hpr): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, Problem> {
-    let query = pairs(query.unwrap_or_default().as_bytes());
-    only_known(
-        &query,
-        &["limit", "cursor", "fields", "informationParts", "includeHistory"],
-        "query parameter",
-    )?;
-    let view = View::from_query(&query, false)?;
+    let (view, paging) = list_query(query.as_deref())?;
     let (gp, _) = personnel(&state, &hpr).await?;
     if !gp.row.is_gp {
         return Err(Problem::not_found(format!(
             "HPR number {hpr} is not a GP with a patient list."
         )));
     }
-    let paging = list_paging(&query)?;
     let filter = PersonFilter {
         visible_to: Some(owner_of(&caller)),
         gp: Some(hpr),

@@ -119,7 +119,8 @@ struct Day<'a> {
     store: &'a dyn Store,
     day: NaiveDate,
     rng: ChaCha8Rng,
-    /// Upper end of load order, for random picks.
+    /// About the upper end of load order (the number of persons), for random picks; a pick
+    /// wraps around, so a gap in the numbering only skews where picks start.
     top: i64,
     changed: HashMap<String, (Person, i64)>,
     order: Vec<String>,
@@ -144,34 +145,25 @@ impl Day<'_> {
     async fn pick(&mut self, filter: PersonFilter) -> Result<Option<(Person, i64)>, AdvanceError> {
         let start = self.rng.random_range(0..self.top.max(1));
         for after in [start, 0] {
+            // The documents come with the page: a pick costs one read, not two.
             let page = PersonPage {
                 filter: filter.clone(),
                 after: Some((0, after)),
                 limit: 4,
+                with_doc: true,
                 ..Default::default()
             };
             for (_, hit) in self.store.search_persons(&page).await?.hits {
                 if self.changed.contains_key(&hit.row.id) {
                     continue;
                 }
-                return self.load(&hit.row.id).await;
+                return Ok(parse(&hit).map(|p| (p, hit.version)));
             }
         }
         Ok(None)
     }
 
-    /// A person to change, as changed so far today.
-    async fn load(&mut self, id: &str) -> Result<Option<(Person, i64)>, AdvanceError> {
-        if let Some(p) = self.changed.get(id) {
-            return Ok(Some(p.clone()));
-        }
-        Ok(self
-            .store
-            .person(PersonKey::Id(id))
-            .await?
-            .and_then(|s| parse(&s).map(|p| (p, s.version))))
-    }
-
+    /// A relative to change, as changed so far today.
     async fn load_nin(&mut self, nin: &str) -> Result<Option<(Person, i64)>, AdvanceError> {
         if let Some(p) = self.changed.values().find(|(p, _)| p.nin() == nin) {
             return Ok(Some(p.clone()));

@@ -84,7 +84,7 @@ struct Slot {
     municipality: Municipality,
     hpr: String,
     room: usize,
-    /// Index of the GP's person once made (to keep them off their own list).
+    /// The GP's identity number once made (to keep them off their own list).
     nin: Option<String>,
 }
 
