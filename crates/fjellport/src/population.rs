@@ -33,6 +33,12 @@ pub enum GenerateError {
 /// Persons generated and written per step: bounds memory whatever the population's size.
 const BATCH: usize = 20_000;
 
+/// One step of a load: persons and the organizations they founded.
+struct Batch {
+    persons: Vec<PersonRow>,
+    organizations: Vec<OrganizationRow>,
+}
+
 /// Generates `persons` Test-Norge persons with `seed` as of `now` and replaces the stored
 /// Test-Norge population with them in one transaction (reserved persons are kept): a failure
 /// anywhere leaves the database as it was. `progress` hears the running count.
@@ -47,29 +53,45 @@ pub async fn generate_into(
     let today =
         Date::new(u16::try_from(now.year()).unwrap_or(2026), now.month() as u8, now.day() as u8)
             .unwrap_or(Date { year: 2026, month: 1, day: 1 });
-    let mut generator = Generator::new(Options { seed, persons, today });
+    // Generation runs on its own thread, a batch ahead of the store: the two overlap on the
+    // machine's cores, and the channel's one slot keeps memory bounded by two batches.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Batch, GenerateError>>(1);
+    let producer = tokio::task::spawn_blocking(move || {
+        let mut generator = Generator::new(Options { seed, persons, today });
+        loop {
+            let batch = match generator.next_registered(BATCH) {
+                Ok(batch) if batch.is_empty() => return,
+                Ok(batch) => batch,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(GenerateError::Numbers(e.to_string())));
+                    return;
+                }
+            };
+            let persons = batch
+                .iter()
+                .map(|(p, registers)| PersonRow::of(p, "TestNorge", None).with_registers(registers))
+                .collect();
+            drop(batch);
+            let organizations =
+                generator.take_organizations().iter().map(OrganizationRow::of).collect();
+            // A closed channel means the store side failed: it reports why.
+            if tx.blocking_send(Ok(Batch { persons, organizations })).is_err() {
+                return;
+            }
+        }
+    });
     let mut load = store.load_persons("TestNorge").await?;
     let mut done = 0;
     let mut organizations = 0;
-    loop {
-        let batch =
-            generator.next_registered(BATCH).map_err(|e| GenerateError::Numbers(e.to_string()))?;
-        if batch.is_empty() {
-            break;
-        }
-        let rows: Vec<PersonRow> = batch
-            .iter()
-            .map(|(p, registers)| PersonRow::of(p, "TestNorge", None).with_registers(registers))
-            .collect();
-        drop(batch);
+    while let Some(batch) = rx.recv().await {
+        let Batch { persons: rows, organizations: founded } = batch?;
         done += rows.len();
         load.add(rows).await?;
-        let founded: Vec<OrganizationRow> =
-            generator.take_organizations().iter().map(OrganizationRow::of).collect();
         organizations += founded.len();
         load.add_organizations(founded).await?;
         progress(done);
     }
+    producer.await.map_err(|e| GenerateError::Numbers(format!("the generator stopped: {e}")))?;
     load.commit().await?;
     // The population's own calendar starts today; its seed drives its life events.
     store.set_setting(crate::advance::POPULATION_DAY, &today.to_string()).await?;

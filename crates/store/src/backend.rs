@@ -89,7 +89,7 @@ const PERSON_FACTS: &str = "seq, version, id, nin, origin, owner, given_name, fa
 const IN_CHUNK: usize = 500;
 
 macro_rules! person_from_row {
-    ($row:expr, $with_doc:expr) => {{
+    ($store:ty, $row:expr, $with_doc:expr) => {{
         let row = $row;
         let get = |e: sqlx::Error| map_sqlx(e);
         StoredPerson {
@@ -119,7 +119,7 @@ macro_rules! person_from_row {
                 is_gp: row.try_get::<i64, _>("is_gp").map_err(get)? != 0,
                 gp_hpr: row.try_get("gp_hpr").map_err(get)?,
                 gp_since: row.try_get("gp_since").map_err(get)?,
-                doc: if $with_doc { row.try_get("doc").map_err(get)? } else { String::new() },
+                doc: if $with_doc { <$store>::doc_of(&row)? } else { String::new() },
             },
         }
     }};
@@ -296,6 +296,7 @@ macro_rules! impl_store {
                 // Fresh statistics, so the planner picks the selective index for a search.
                 sqlx::raw_sql("ANALYZE persons").execute(&mut *self.tx).await.map_err(map_sqlx)?;
                 <$store>::bump_revision(&mut self.tx, "population").await?;
+                <$store>::tune_for_load(&mut self.tx, false).await?;
                 self.tx.commit().await.map_err(map_sqlx)
             }
         }
@@ -348,7 +349,7 @@ macro_rules! impl_store {
                     }
                     for row in rows {
                         after = row.try_get("seq").map_err(map_sqlx)?;
-                        let doc: String = row.try_get("doc").map_err(map_sqlx)?;
+                        let doc = <$store>::doc_of(&row)?;
                         each(&doc)
                             .map_err(|e| StoreError::Unavailable(format!("cannot write: {e}")))?;
                         count += 1;
@@ -393,7 +394,7 @@ macro_rules! impl_store {
                         after = row.try_get("seq").map_err(map_sqlx)?;
                         let origin: String = row.try_get("origin").map_err(map_sqlx)?;
                         let owner: Option<String> = row.try_get("owner").map_err(map_sqlx)?;
-                        let doc: String = row.try_get("doc").map_err(map_sqlx)?;
+                        let doc = <$store>::doc_of(&row)?;
                         let person: fjellport_population::Person = serde_json::from_str(&doc)
                             .map_err(|e| StoreError::Corrupt(format!("person {after}: {e}")))?;
                         let r = PersonRow::of(&person, &origin, owner.as_deref());
@@ -442,7 +443,7 @@ macro_rules! impl_store {
                     qb.push(", has_spouse = ").push_bind(i64::from(r.has_spouse));
                     qb.push(", children = ").push_bind(r.children);
                     qb.push(", has_parents = ").push_bind(i64::from(r.has_parents));
-                    qb.push(", doc = ").push_bind(r.doc);
+                    qb.push(", doc = ").push_bind(<$store>::doc_in(&r.doc));
                     qb.push(", version = version + 1 WHERE id = ").push_bind(r.id.clone());
                     qb.push(" AND version = ").push_bind(version);
                     let done = qb.build().execute(&mut **tx).await.map_err(map_sqlx)?;
@@ -581,6 +582,7 @@ macro_rules! impl_store {
                 let mut qb = QueryBuilder::<$db>::new("DELETE FROM persons WHERE origin = ");
                 qb.push_bind(origin);
                 qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                <$store>::tune_for_load(&mut tx, true).await?;
                 let top = <$store>::top_seq(&mut tx, "persons").await?;
                 if origin == "TestNorge" {
                     for table in ["organization_roles", "organizations"] {
@@ -620,7 +622,7 @@ macro_rules! impl_store {
                 ));
                 qb.push_bind(value);
                 match qb.build().fetch_optional(&self.pool).await.map_err(map_sqlx)? {
-                    Some(row) => Ok(Some(person_from_row!(row, true))),
+                    Some(row) => Ok(Some(person_from_row!($store, row, true))),
                     None => Ok(None),
                 }
             }
@@ -641,7 +643,7 @@ macro_rules! impl_store {
                     }
                     qb.push(")");
                     for row in qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)? {
-                        out.push(person_from_row!(row, true));
+                        out.push(person_from_row!($store, row, true));
                     }
                 }
                 Ok(out)
@@ -695,7 +697,7 @@ macro_rules! impl_store {
                     .into_iter()
                     .map(|row| {
                         let rank: i64 = row.try_get("rank").map_err(map_sqlx)?;
-                        Ok((rank, person_from_row!(row, page.with_doc)))
+                        Ok((rank, person_from_row!($store, row, page.with_doc)))
                     })
                     .collect::<Result<Vec<_>>>()?;
                 Ok(SearchHits { hits, also_counted })
@@ -979,7 +981,31 @@ impl_store!(PgStore, Postgres, Backend::Postgres, PgPersonLoad);
 // Where the dialects differ: how each catalog lists a table's secondary indexes (name and the
 // statement that makes it). Constraint indexes (primary key, UNIQUE) are not listed: they stay.
 
+/// Page cache for a load, in KiB: the two unique indexes (random keys) stay in memory while
+/// the table grows at its end, so a row costs no page reads. Inside the 1.5 GiB load budget.
+const LOAD_CACHE_KIB: i64 = 384 * 1024;
+
 impl SqliteStore {
+    /// Documents are packed on disk (see `packed`).
+    fn doc_in(doc: &str) -> Vec<u8> {
+        crate::packed::pack(doc)
+    }
+
+    fn doc_of(row: &sqlx::sqlite::SqliteRow) -> Result<String> {
+        crate::packed::unpack(row.try_get("doc").map_err(map_sqlx)?)
+    }
+
+    /// A big page cache for the load's connection, and back to SQLite's default after it, so
+    /// the pooled connection does not keep the memory.
+    async fn tune_for_load(tx: &mut sqlx::Transaction<'static, Sqlite>, on: bool) -> Result<()> {
+        let kib = if on { LOAD_CACHE_KIB } else { 2000 };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
+            .execute(&mut **tx)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(())
+    }
+
     async fn person_indexes(
         tx: &mut sqlx::Transaction<'static, Sqlite>,
     ) -> Result<Vec<(String, String)>> {
@@ -994,6 +1020,23 @@ impl SqliteStore {
 }
 
 impl PgStore {
+    /// PostgreSQL keeps documents as text (it compresses large values itself).
+    fn doc_in(doc: &str) -> String {
+        doc.to_owned()
+    }
+
+    fn doc_of(row: &sqlx::postgres::PgRow) -> Result<String> {
+        row.try_get("doc").map_err(map_sqlx)
+    }
+
+    /// PostgreSQL's COPY needs no tuning per load.
+    async fn tune_for_load(
+        _tx: &mut sqlx::Transaction<'static, Postgres>,
+        _on: bool,
+    ) -> Result<()> {
+        Ok(())
+    }
+
     async fn person_indexes(
         tx: &mut sqlx::Transaction<'static, Postgres>,
     ) -> Result<Vec<(String, String)>> {
@@ -1026,38 +1069,42 @@ impl SqliteStore {
             let chunk: Vec<PersonRow> = rows.by_ref().take(PERSON_BATCH).collect();
             let start = next;
             next += chunk.len() as i64;
-            let mut qb =
-                QueryBuilder::<Sqlite>::new(format!("INSERT INTO persons ({PERSON_COLUMNS}) "));
-            qb.push_values(chunk.into_iter().enumerate(), |mut b, (i, r)| {
-                b.push_bind(start + i as i64)
-                    .push_bind(r.id)
-                    .push_bind(r.nin)
-                    .push_bind(r.origin)
-                    .push_bind(r.owner)
-                    .push_bind(r.given_name)
-                    .push_bind(r.family_name)
-                    .push_bind(r.birth_date)
-                    .push_bind(r.gender)
-                    .push_bind(r.status)
-                    .push_bind(r.municipality)
-                    .push_bind(r.postal_code)
-                    .push_bind(r.nin_type)
-                    .push_bind(r.marital_status)
-                    .push_bind(r.citizenship)
-                    .push_bind(r.confidentiality)
-                    .push_bind(i64::from(r.has_spouse))
-                    .push_bind(r.children)
-                    .push_bind(i64::from(r.has_parents))
-                    .push_bind(r.hpr_number)
-                    .push_bind(r.hpr_doc)
-                    .push_bind(i64::from(r.is_gp))
-                    .push_bind(r.gp_hpr)
-                    .push_bind(r.gp_since)
-                    .push_bind(r.doc);
-            });
-            qb.build().execute(&mut **tx).await.map_err(map_sqlx)?;
+            Self::person_insert(start, chunk).build().execute(&mut **tx).await.map_err(map_sqlx)?;
         }
         Ok(())
+    }
+
+    fn person_insert(start: i64, chunk: Vec<PersonRow>) -> QueryBuilder<Sqlite> {
+        let mut qb =
+            QueryBuilder::<Sqlite>::new(format!("INSERT INTO persons ({PERSON_COLUMNS}) "));
+        qb.push_values(chunk.into_iter().enumerate(), |mut b, (i, r)| {
+            b.push_bind(start + i as i64)
+                .push_bind(r.id)
+                .push_bind(r.nin)
+                .push_bind(r.origin)
+                .push_bind(r.owner)
+                .push_bind(r.given_name)
+                .push_bind(r.family_name)
+                .push_bind(r.birth_date)
+                .push_bind(r.gender)
+                .push_bind(r.status)
+                .push_bind(r.municipality)
+                .push_bind(r.postal_code)
+                .push_bind(r.nin_type)
+                .push_bind(r.marital_status)
+                .push_bind(r.citizenship)
+                .push_bind(r.confidentiality)
+                .push_bind(i64::from(r.has_spouse))
+                .push_bind(r.children)
+                .push_bind(i64::from(r.has_parents))
+                .push_bind(r.hpr_number)
+                .push_bind(r.hpr_doc)
+                .push_bind(i64::from(r.is_gp))
+                .push_bind(r.gp_hpr)
+                .push_bind(r.gp_since)
+                .push_bind(crate::packed::pack(&r.doc));
+        });
+        qb
     }
 }
 

@@ -9,6 +9,7 @@ mod error;
 mod migrate;
 mod model;
 mod open;
+mod packed;
 pub mod testing;
 
 use async_trait::async_trait;
