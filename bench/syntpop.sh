@@ -4,6 +4,8 @@
 #   GET  /syntpop/api/persons/{id}?informationParts=All   (a different person each request)
 #   POST /syntpop/api/search  {gender, municipalityNumber, limit 10}   (two common filters)
 #   POST /syntpop/api/persons/get-by-nin  (form nin, a different person each request)
+#   POST /syntpop/api/search  {gender, municipalityNumber, birthDateFrom, limit 10}, a different
+#        birth date each request: what a search costs when its page is not cached
 # all with an API key (version 0.2, every gateway layer on). Loopback only; stops by itself.
 # The population is generated once per size and backend and kept (target/bench/, or the
 # PostgreSQL database fjellport_bench), so later runs start at once.
@@ -107,6 +109,23 @@ request = function()
 end
 LUA
 
+cat >"$WORK/search_cold.lua" <<LUA
+-- The same two filters plus a birth-date bound that differs from request to request, so
+-- (almost) every search misses the page cache and reads the database.
+local places = {"0301", "4601", "5001", "1103", "3907", "4204", "3301", "5501", "3107", "1108"}
+local sexes = {"Female", "Male"}
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  i = i + 1
+  local day = os.time({year = 1940, month = 1, day = 1}) + (i * 7919 % 25000) * 86400
+  local body = string.format('{"gender":"%s","municipalityNumber":"%s","birthDateFrom":"%s","limit":10}',
+    sexes[i % 2 + 1], places[i % #places + 1], os.date("%Y-%m-%d", day))
+  return wrk.format(nil, "/syntpop/api/search", nil, body)
+end
+LUA
+
 summary() { awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF} END {print rps, p50, p99, (bad ? bad " non-2xx" : "")}'; }
 run() { # name script
     wrk -t1 -c64 -d5s -s "$2" "${H[@]}" "$BASE" >/dev/null # warm-up
@@ -118,4 +137,5 @@ echo "== wrk -t1 -c64, ${SECS}s each, $BACKEND, $PERSONS persons (req/s p50 p99)
 run "GET /persons/{id} (informationParts=All)" "$WORK/by_id.lua"
 run "POST /search (gender + municipality, limit 10)" "$WORK/search.lua"
 run "POST /persons/get-by-nin" "$WORK/by_nin.lua"
+run "POST /search, a new birth-date bound each (uncached)" "$WORK/search_cold.lua"
 echo "targets (SQLite, 1.2 M): by id >= 25,000 req/s and p99 <= 5 ms; search p99 <= 20 ms; get-by-nin >= 10,000 req/s"

@@ -1,4 +1,4 @@
-//! Test-Norge persons and match counts, kept in memory.
+//! Test-Norge persons, match counts and search pages, kept in memory.
 //!
 //! Test-Norge persons change only in bulk (a population load, the life-event simulation), and
 //! each such change grows the store's population revision; the cache checks that revision at
@@ -17,6 +17,11 @@ const CHECK_EVERY: Duration = Duration::from_secs(1);
 /// Persons kept (documents of ~3 KB: ≈ 150 MB at most).
 const PERSONS: u64 = 50_000;
 const COUNTS: u64 = 10_000;
+/// Bytes of search pages kept (a page of summaries is a few kB; of full documents, more).
+const PAGE_BYTES: u64 = 64 << 20;
+
+/// A page of a search: `(rank, person)` in page order.
+pub(crate) type Page = Arc<Vec<(i64, Arc<StoredPerson>)>>;
 
 #[derive(Debug)]
 pub(crate) struct TestNorgeCache {
@@ -27,6 +32,7 @@ pub(crate) struct TestNorgeCache {
     by_id: Cache<String, Arc<StoredPerson>>,
     id_by_nin: Cache<String, String>,
     counts: Cache<String, i64>,
+    pages: Cache<String, Page>,
 }
 
 impl TestNorgeCache {
@@ -38,6 +44,18 @@ impl TestNorgeCache {
             by_id: Cache::new(PERSONS),
             id_by_nin: Cache::new(PERSONS),
             counts: Cache::new(COUNTS),
+            pages: Cache::builder()
+                .max_capacity(PAGE_BYTES)
+                .weigher(|key: &String, page: &Page| {
+                    let bytes: usize = page
+                        .iter()
+                        .map(|(_, p)| {
+                            512 + p.row.doc.len() + p.row.hpr_doc.as_ref().map_or(0, String::len)
+                        })
+                        .sum();
+                    u32::try_from(key.len() + bytes).unwrap_or(u32::MAX)
+                })
+                .build(),
         }
     }
 
@@ -61,6 +79,7 @@ impl TestNorgeCache {
                 self.by_id.invalidate_all();
                 self.id_by_nin.invalidate_all();
                 self.counts.invalidate_all();
+                self.pages.invalidate_all();
             }
             Ok(_) => {}
             // Unknown state: keep nothing rather than serve what may be stale.
@@ -69,6 +88,7 @@ impl TestNorgeCache {
                 self.by_id.invalidate_all();
                 self.id_by_nin.invalidate_all();
                 self.counts.invalidate_all();
+                self.pages.invalidate_all();
             }
         }
     }
@@ -94,6 +114,16 @@ impl TestNorgeCache {
 
     pub(crate) fn count(&self, key: &str) -> Option<i64> {
         self.counts.get(key)
+    }
+
+    pub(crate) fn page(&self, key: &str) -> Option<Page> {
+        self.pages.get(key)
+    }
+
+    pub(crate) fn keep_page(&self, key: String, page: Page) {
+        if self.revision.load(Ordering::Relaxed) != i64::MIN {
+            self.pages.insert(key, page);
+        }
     }
 
     pub(crate) fn keep_count(&self, key: String, n: i64) {

@@ -196,6 +196,15 @@ fn check_person(p: &Person) -> Result<(), Problem> {
                 ));
             }
         }
+        if let Some(phone) = &k.contact_information.phone_number {
+            let digits = phone.strip_prefix('+').unwrap_or(phone);
+            if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(
+                    "commonContactRegisterInformation.contactInformation.phoneNumber",
+                    "not a phone number: 8 to 15 digits, optionally after a +",
+                ));
+            }
+        }
         let email = &k.contact_information.email;
         if !email.is_empty() && (!email.contains('@') || email.len() > 254) {
             return Err(invalid(

@@ -6,6 +6,7 @@
 //! continues the search it came from.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -275,23 +276,34 @@ pub(crate) async fn page(
     let fp = fingerprint(&filter, paging.seed);
     let after = paging.cursor.as_deref().map(|c| decode_cursor(c, fp)).transpose()?;
     let (test_norge, reserved) = count_parts(&filter);
-    // The caller's own reserved persons are counted in the page's own round trip.
-    let wanted = PersonPage {
+    let wanted = |filter: PersonFilter, count_also: Option<PersonFilter>| PersonPage {
         filter,
         after,
         limit: paging.limit + 1,
         shuffle_seed: paging.seed,
         with_doc: paging.fields == Fields::Full,
-        count_also: reserved.clone(),
+        count_also,
     };
-    let SearchHits { hits: mut found, also_counted } = state.store.search_persons(&wanted).await?;
-    let mut total = match (reserved, also_counted) {
-        (Some(_), Some(n)) => n,
-        (Some(f), None) => state.store.count_persons(&f).await?,
-        (None, _) => 0,
-    };
+    // Two parts in one order: Test-Norge persons (the same for every caller, cached until the
+    // population changes) and the caller's own reserved persons (read every time, counted in
+    // the same round trip; usually none, so one short query).
+    let mut found = Vec::new();
+    let mut total = 0;
+    if let Some(f) = reserved {
+        let SearchHits { hits, also_counted } =
+            state.store.search_persons(&wanted(f.clone(), Some(f.clone()))).await?;
+        total += match also_counted {
+            Some(n) => n,
+            // No row to carry the count: nothing matches at all, unless a cursor skipped some.
+            None if after.is_none() => 0,
+            None => state.store.count_persons(&f).await?,
+        };
+        found.extend(hits.into_iter().map(|(rank, p)| (rank, Arc::new(p))));
+    }
     if let Some(f) = test_norge {
-        total += test_norge_count(state, f).await?;
+        total += test_norge_count(state, f.clone()).await?;
+        found.extend(test_norge_page(state, wanted(f, None)).await?.iter().cloned());
+        found.sort_by_key(|(rank, p)| (*rank, p.seq));
     }
     let more = found.len() as i64 > paging.limit;
     found.truncate(usize::try_from(paging.limit).unwrap_or(0));
@@ -329,6 +341,23 @@ fn count_parts(filter: &PersonFilter) -> (Option<PersonFilter>, Option<PersonFil
         Some(_) => (Some(test_norge), None),
         None => (Some(test_norge), filter.visible_to.is_some().then_some(reserved)),
     }
+}
+
+/// A page of Test-Norge persons, from the cache when this very page was read since the
+/// population last changed.
+async fn test_norge_page(
+    state: &State,
+    wanted: PersonPage,
+) -> Result<Arc<Vec<(i64, Arc<StoredPerson>)>>, Problem> {
+    state.cache.freshen(state.store.as_ref()).await;
+    let key = format!("{wanted:?}");
+    if let Some(page) = state.cache.page(&key) {
+        return Ok(page);
+    }
+    let SearchHits { hits, .. } = state.store.search_persons(&wanted).await?;
+    let page = Arc::new(hits.into_iter().map(|(rank, p)| (rank, Arc::new(p))).collect::<Vec<_>>());
+    state.cache.keep_page(key, page.clone());
+    Ok(page)
 }
 
 async fn test_norge_count(state: &State, f: PersonFilter) -> Result<i64, Problem> {

@@ -81,6 +81,9 @@ pub struct ServeArgs {
     /// Give Test-Norge persons life events (births, deaths, moves, …) as the clock's days pass.
     #[arg(long)]
     pub simulate_events: bool,
+    /// Kartverket's address CSV: homes get real street addresses from it.
+    #[arg(long, value_name = "FILE")]
+    pub addresses: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,6 +125,10 @@ pub enum PopulationCommand {
         /// Replace an existing Test-Norge population.
         #[arg(long)]
         replace: bool,
+        /// Kartverket's address CSV ("Matrikkelen – Adresse", `;`-separated, from Geonorge):
+        /// homes get real street addresses from it instead of synthetic street names.
+        #[arg(long, value_name = "FILE")]
+        addresses: Option<std::path::PathBuf>,
     },
     /// Life events for Test-Norge persons over the next N days of the population's own
     /// calendar (births, deaths, moves, marriages, divorces, emigration), with their events.
@@ -129,6 +136,9 @@ pub enum PopulationCommand {
         /// How many days (1–366).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=366))]
         days: u32,
+        /// Kartverket's address CSV: households that move get real street addresses from it.
+        #[arg(long, value_name = "FILE")]
+        addresses: Option<std::path::PathBuf>,
     },
     /// Write the population out in a stable order: one JSON document per line, or CSV.
     Export {
@@ -258,12 +268,26 @@ impl Cli {
                 flags.insert("simulate_events".into(), json!(true));
             }
         }
+        let addresses = match &self.command {
+            Command::Serve(args) => args.addresses.as_ref(),
+            Command::Population(
+                PopulationCommand::Generate { addresses, .. }
+                | PopulationCommand::Advance { addresses, .. },
+            ) => addresses.as_ref(),
+            _ => None,
+        };
+        if let Some(file) = addresses {
+            flags.insert("addresses_file".into(), json!(file));
+        }
         Config::load(self.config.as_deref(), Value::Object(flags)).map_err(CliError::Usage)
     }
 
     pub async fn run(self) -> Result<(), CliError> {
         let config = self.config()?;
         let clock = fjellport_clock::from_option(config.clock);
+        if matches!(self.command, Command::Serve(_) | Command::Population(_)) {
+            install_addresses(&config)?;
+        }
         match self.command {
             Command::Serve(_) => serve(config, clock).await,
             Command::Keys(cmd) => keys(cmd, config, clock, self.json).await,
@@ -395,6 +419,28 @@ async fn clients(
     result
 }
 
+/// Reads the configured Kartverket address file before anything makes a home: a file that
+/// cannot be read or is not the address CSV stops the command with one line naming why.
+fn install_addresses(config: &Config) -> Result<(), CliError> {
+    let Some(path) = &config.addresses_file else {
+        return Ok(());
+    };
+    let file = std::fs::File::open(path).map_err(|e| {
+        CliError::Usage(format!("cannot open the address file {}: {e}", path.display()))
+    })?;
+    let book = fjellport_population::addresses::AddressBook::read(std::io::BufReader::new(file))
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    tracing::info!(
+        "{} street addresses in {} municipalities from {}",
+        book.len(),
+        book.municipalities(),
+        path.display()
+    );
+    // Installed once per process; a command runs once, so a second install cannot happen.
+    let _ = fjellport_population::addresses::install(book);
+    Ok(())
+}
+
 async fn population(
     cmd: PopulationCommand,
     config: Config,
@@ -403,7 +449,7 @@ async fn population(
 ) -> Result<(), CliError> {
     let store = fjellport_store::open(&config.database).await?;
     let result = match cmd {
-        PopulationCommand::Generate { persons, seed, replace } => {
+        PopulationCommand::Generate { persons, seed, replace, .. } => {
             let existing = store.person_count(Some("TestNorge")).await?;
             if existing > 0 && !replace {
                 store.close().await;
@@ -442,7 +488,7 @@ async fn population(
             }
             output::print(&summary, json).map_err(io)
         }
-        PopulationCommand::Advance { days } => {
+        PopulationCommand::Advance { days, .. } => {
             let summary = crate::advance::advance(store.as_ref(), days, clock.now().date_naive())
                 .await
                 .map_err(|e| match e {

@@ -57,6 +57,9 @@ pub struct Config {
     pub seed: u64,
     /// Whether `serve` gives Test-Norge persons life events as the clock's days pass.
     pub simulate_events: bool,
+    /// Kartverket's address CSV ("Matrikkelen – Adresse"): homes get real street addresses
+    /// from it; without it, synthetic street names in real municipalities and postal codes.
+    pub addresses_file: Option<std::path::PathBuf>,
     pub dpop: DpopConfig,
     /// What the embedded issuer signs access tokens with: ES256 (default), RS256 or PS256. A
     /// change takes effect at the next start by a key rotation (the old key stays published).
@@ -139,6 +142,7 @@ impl Default for Config {
             persons: 10_000,
             seed: 1,
             simulate_events: false,
+            addresses_file: None,
             dpop: DpopConfig::default(),
             issuer_signing_alg: "ES256".to_owned(),
             trusted_issuers: Vec::new(),

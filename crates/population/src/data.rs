@@ -45,6 +45,11 @@ fn rows(text: &'static str) -> impl Iterator<Item = Vec<String>> {
 }
 
 pub(crate) fn split_csv(line: &str) -> Vec<String> {
+    split_fields(line, ',')
+}
+
+/// One line's fields, split at `sep` outside double quotes (`""` inside quotes is a quote).
+pub(crate) fn split_fields(line: &str, sep: char) -> Vec<String> {
     let mut out = Vec::new();
     let mut field = String::new();
     let mut quoted = false;
@@ -56,7 +61,7 @@ pub(crate) fn split_csv(line: &str) -> Vec<String> {
                 chars.next();
             }
             ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut field)),
+            (c, false) if c == sep => out.push(std::mem::take(&mut field)),
             _ => field.push(c),
         }
     }

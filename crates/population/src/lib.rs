@@ -1,7 +1,9 @@
 //! Fjellport's synthetic Norwegian population, without I/O: the person model in
 //! Persontjenesten's shape ([`model`]) and a deterministic generator ([`generate`]) drawing on
-//! real municipalities, postal codes and names (see `data/SOURCES.md`).
+//! real municipalities, postal codes and names (see `data/SOURCES.md`), and real street
+//! addresses when the user supplies Kartverket's address file ([`addresses`]).
 
+pub mod addresses;
 pub mod data;
 pub mod generate;
 pub mod life;

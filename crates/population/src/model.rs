@@ -209,6 +209,13 @@ pub struct ResidencePermit {
 pub struct ContactInformation {
     pub email: String,
     pub email_last_updated: String,
+    /// `+47` and eight digits in the `01` series, which Nkom keeps out of use ("reserved for
+    /// future changes to the numbering plan"): Norway has no range set aside for fiction, and
+    /// a test system that sends an SMS to one of these reaches nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_last_updated: Option<String>,
 }
 
 /// Kontakt- og reservasjonsregisteret (KRR).

@@ -181,3 +181,63 @@ fn advancing_gives_the_same_life_events_on_sqlite_and_postgres() {
         assert_eq!(out.status.code(), Some(2), "{days}");
     }
 }
+
+#[test]
+fn a_kartverket_address_file_gives_real_streets_where_it_covers_and_a_bad_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("pop.db").display());
+    // Kartverket's layout (extra columns, `;`, a BOM); Oslo only, so other municipalities keep
+    // synthetic streets.
+    let csv = dir.path().join("adresser.csv");
+    let mut text = String::from(
+        "\u{feff}lokalid;kommunenummer;kommunenavn;adressetype;adressenavn;nummer;bokstav;\
+         postnummer;poststed;nord;øst\n",
+    );
+    for (i, street) in ["Karl Johans gate", "Storgata", "Thorvald Meyers gate"].iter().enumerate() {
+        for n in 1..=4 {
+            text.push_str(&format!(
+                "{i}{n};0301;OSLO;vegadresse;{street};{n};;01{i}{n};Oslo;6643000;597000\n"
+            ));
+        }
+    }
+    text.push_str("99;0301;OSLO;matrikkeladresse;;;;0150;OSLO;0;0\n");
+    std::fs::write(&csv, &text).unwrap();
+    let out = generate(&db, &["--addresses", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (mut oslo, mut elsewhere) = (0, 0);
+    for line in String::from_utf8(export(&db)).unwrap().lines() {
+        let p: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(a) = p["residentialAddress"].as_array().and_then(|a| a.first()) else {
+            continue;
+        };
+        let s = &a["streetAddress"];
+        let street = s["addressName"].as_str().unwrap();
+        if s["municipalityNumber"] == "0301" {
+            oslo += 1;
+            assert!(text.contains(&format!(";{street};")), "{street} is not from the file");
+            let code = s["city"]["postalCode"].as_str().unwrap();
+            assert!(code.starts_with("01"), "{code}");
+            assert_eq!(s["city"]["cityName"], "OSLO");
+        } else {
+            elsewhere += 1;
+            assert!(!text.contains(street), "{street} outside Oslo");
+        }
+    }
+    assert!(oslo > 5 && elsewhere > 100, "Oslo {oslo}, elsewhere {elsewhere}");
+
+    // Not the address CSV, a missing file, a malformed row: one line each, exit 2, and the
+    // database keeps what it had.
+    let before = export(&db);
+    let wrong = dir.path().join("wrong.csv");
+    std::fs::write(&wrong, "kommunenummer,adressenavn\n0301,Gata\n").unwrap();
+    let broken = dir.path().join("broken.csv");
+    std::fs::write(&broken, text.replace("Storgata;2;", "Storgata;to;")).unwrap();
+    let missing = dir.path().join("missing.csv");
+    for (file, says) in [(&wrong, "no column"), (&missing, "cannot open"), (&broken, "line 7")] {
+        let out = generate(&db, &["--replace", "--addresses", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", file.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says) && err.trim().lines().count() == 1, "{err}");
+    }
+    assert_eq!(export(&db), before);
+}

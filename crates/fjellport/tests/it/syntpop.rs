@@ -1077,3 +1077,57 @@ async fn serve_with_simulate_events_catches_the_population_up_with_the_clock() {
     }
     panic!("the population's day did not reach the clock's");
 }
+
+/// Search pages of Test-Norge persons are cached, so a change to the population must reach
+/// them: after life events, the same search shows the new dead (within the second a server
+/// takes to notice), and a fresh reservation shows at once.
+#[tokio::test]
+async fn search_pages_follow_population_changes_and_new_reservations() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("c.db").display());
+    let s = TestServer::start(fjellport::config::Config {
+        persons: 4000,
+        ..config(&db, BEFORE_SUNSET)
+    })
+    .await;
+    let (_, key) = s.other_key("syntpop").await;
+    let auth = Auth::V02(&key);
+    let dead = || async {
+        let page = ok(call(&s, &auth, Method::POST, "/search")
+            .json(&json!({"isDeceased": true, "fields": "ids", "limit": 1000})))
+        .await;
+        let ids: Vec<String> = page["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect();
+        (page["totalCount"].as_i64().unwrap(), ids)
+    };
+    let before = dead().await;
+    assert_eq!(dead().await, before, "the same search, the same page");
+    let store = fjellport_store::open(&db).await.unwrap();
+    let day = crate::support::instant(BEFORE_SUNSET).date_naive();
+    let summary = fjellport::advance::advance(store.as_ref(), 120, day).await.unwrap();
+    assert!(summary.deaths > 0, "{summary:?}");
+    let mut after = dead().await;
+    for _ in 0..40 {
+        if after != before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        after = dead().await;
+    }
+    assert_eq!(after.0, before.0 + i64::from(summary.deaths), "the count moved");
+    assert_eq!(after.1.len(), after.0 as usize, "the page holds every dead person");
+    assert!(before.1.iter().all(|id| after.1.contains(id)));
+
+    // A reservation is the caller's own and never cached: its death is in the next page at
+    // once, in load order after every Test-Norge person.
+    let (id, _) = reserve(&s, &auth, json!({"gender": "Male"})).await;
+    ok(patch(&s, &auth, &id, json!({"death": {"deceasedDate": "2026-08-01"}}))).await;
+    let now = dead().await;
+    assert_eq!(now.0, after.0 + 1);
+    assert_eq!(now.1.last(), Some(&id));
+    s.stop().await;
+}

@@ -207,16 +207,31 @@ fn d_number_holders_emigrants_and_the_deceased_are_there() {
     }
     assert!(count(&|p| p.status() == "Emigrated") > 20);
     assert!(count(&|p| p.status() == "Deceased") > 100);
-    // Test-Norge names are adjective + noun; e-mail addresses are on .test domains.
-    for p in POP.iter().take(500) {
+    // Test-Norge names are adjective + noun; e-mail addresses are on .test domains; mobile
+    // numbers are +47 and eight digits in the unassigned 01 series, for most KRR entries.
+    let (mut krr, mut phones) = (0, 0);
+    for p in POP.iter() {
         if let Some(k) = &p.common_contact_register_information {
-            assert!(
-                k.contact_information.email.ends_with(".test"),
-                "{}",
-                k.contact_information.email
-            );
+            let c = &k.contact_information;
+            assert!(c.email.ends_with(".test"), "{}", c.email);
+            krr += 1;
+            if let Some(phone) = &c.phone_number {
+                phones += 1;
+                let national = phone.strip_prefix("+47").unwrap_or_default();
+                assert!(
+                    national.len() == 8
+                        && national.starts_with("01")
+                        && national.bytes().all(|b| b.is_ascii_digit()),
+                    "{phone}"
+                );
+                assert_eq!(c.phone_number_last_updated.as_ref(), Some(&c.email_last_updated));
+            } else {
+                assert!(c.phone_number_last_updated.is_none());
+            }
         }
     }
+    assert!(krr > POP.len() / 2, "KRR entries: {krr}");
+    assert!(phones * 100 > krr * 88 && phones * 100 < krr * 98, "phones: {phones} of {krr}");
 }
 
 #[test]
