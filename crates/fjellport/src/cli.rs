@@ -125,6 +125,10 @@ pub enum PopulationCommand {
         /// Replace an existing Test-Norge population.
         #[arg(long)]
         replace: bool,
+        /// Also release every reserved person, of every owner (kept otherwise; their
+        /// numbers are never handed out again).
+        #[arg(long, requires = "replace")]
+        release_reserved: bool,
         /// Kartverket's address CSV ("Matrikkelen – Adresse", `;`-separated, from Geonorge):
         /// homes get real street addresses from it instead of synthetic street names.
         #[arg(long, value_name = "FILE")]
@@ -449,7 +453,7 @@ async fn population(
 ) -> Result<(), CliError> {
     let store = fjellport_store::open(&config.database).await?;
     let result = match cmd {
-        PopulationCommand::Generate { persons, seed, replace, .. } => {
+        PopulationCommand::Generate { persons, seed, replace, release_reserved, .. } => {
             let existing = store.person_count(Some("TestNorge")).await?;
             if existing > 0 && !replace {
                 store.close().await;
@@ -475,6 +479,7 @@ async fn population(
                 total,
                 seed,
                 clock.now(),
+                release_reserved,
                 &|done| {
                     if let Some(bar) = &bar {
                         bar.set_position(done as u64);

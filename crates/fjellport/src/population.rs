@@ -18,8 +18,16 @@ pub const MAX_PERSONS: usize = 2_000_000;
 pub struct Summary {
     pub persons: usize,
     pub organizations: usize,
+    /// Reserved persons released with the load (only when asked to).
+    pub released_reserved: u64,
+    /// Events in the feed (a generation writes none; life events do).
+    pub events: i64,
     pub seed: u64,
     pub seconds: f64,
+    pub persons_per_second: u64,
+    /// What the whole database takes on disk afterwards, and that over the persons.
+    pub database_bytes: u64,
+    pub bytes_per_person: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,13 +48,15 @@ struct Batch {
 }
 
 /// Generates `persons` Test-Norge persons with `seed` as of `now` and replaces the stored
-/// Test-Norge population with them in one transaction (reserved persons are kept): a failure
+/// Test-Norge population with them in one transaction (reserved persons are kept unless
+/// `release_reserved`): a failure
 /// anywhere leaves the database as it was. `progress` hears the running count.
 pub async fn generate_into(
     store: &dyn Store,
     persons: usize,
     seed: u64,
     now: DateTime<Utc>,
+    release_reserved: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Summary, GenerateError> {
     let started = Instant::now();
@@ -81,6 +91,7 @@ pub async fn generate_into(
         }
     });
     let mut load = store.load_persons("TestNorge").await?;
+    let released = if release_reserved { load.release_reserved().await? } else { 0 };
     let mut done = 0;
     let mut organizations = 0;
     while let Some(batch) = rx.recv().await {
@@ -96,5 +107,19 @@ pub async fn generate_into(
     // The population's own calendar starts today; its seed drives its life events.
     store.set_setting(crate::advance::POPULATION_DAY, &today.to_string()).await?;
     store.set_setting(crate::advance::POPULATION_SEED, &seed.to_string()).await?;
-    Ok(Summary { persons: done, organizations, seed, seconds: started.elapsed().as_secs_f64() })
+    let seconds = started.elapsed().as_secs_f64();
+    let events = store.latest_event().await?.map_or(0, |e| e.seq);
+    let database_bytes = store.size_bytes().await?;
+    let all_persons = u64::try_from(store.person_count(None).await?).unwrap_or(0).max(1);
+    Ok(Summary {
+        persons: done,
+        organizations,
+        released_reserved: released,
+        events,
+        seed,
+        seconds,
+        persons_per_second: (done as f64 / seconds.max(1e-9)) as u64,
+        database_bytes,
+        bytes_per_person: database_bytes / all_persons,
+    })
 }

@@ -124,6 +124,7 @@ pub async fn start(
             config.persons,
             config.seed,
             clock.now(),
+            false,
             &|_| {},
         )
         .await

@@ -286,6 +286,14 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn release_reserved(&mut self) -> Result<u64> {
+                let done = sqlx::raw_sql("DELETE FROM persons WHERE origin = 'Reserved'")
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(map_sqlx)?;
+                Ok(done.rows_affected())
+            }
+
             async fn commit(mut self: Box<Self>) -> Result<()> {
                 for ddl in std::mem::take(&mut self.dropped_indexes) {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
@@ -971,6 +979,14 @@ macro_rules! impl_store {
             async fn close(&self) {
                 self.pool.close().await;
             }
+
+            async fn size_bytes(&self) -> Result<u64> {
+                let n: i64 = sqlx::query_scalar(<$store>::SIZE_SQL)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_sqlx)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
         }
     };
 }
@@ -986,6 +1002,9 @@ impl_store!(PgStore, Postgres, Backend::Postgres, PgPersonLoad);
 const LOAD_CACHE_KIB: i64 = 384 * 1024;
 
 impl SqliteStore {
+    const SIZE_SQL: &str =
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
+
     /// Documents are packed on disk (see `packed`).
     fn doc_in(doc: &str) -> Vec<u8> {
         crate::packed::pack(doc)
@@ -1020,6 +1039,10 @@ impl SqliteStore {
 }
 
 impl PgStore {
+    const SIZE_SQL: &str = "SELECT CAST(COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS BIGINT) \
+                            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                            WHERE n.nspname = current_schema() AND c.relkind = 'r'";
+
     /// PostgreSQL keeps documents as text (it compresses large values itself).
     fn doc_in(doc: &str) -> String {
         doc.to_owned()

@@ -119,6 +119,9 @@ pub trait PersonLoad: Send {
     async fn add(&mut self, rows: Vec<PersonRow>) -> Result<()>;
     /// Adds organizations (a Test-Norge load replaces every organization).
     async fn add_organizations(&mut self, rows: Vec<OrganizationRow>) -> Result<()>;
+    /// Also releases every reserved person, of every owner, in the same transaction (their
+    /// numbers stay retired); returns how many.
+    async fn release_reserved(&mut self) -> Result<u64>;
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 
@@ -163,4 +166,7 @@ pub trait Store:
     async fn ping(&self) -> Result<()>;
     /// Waits for in-flight statements and closes the pool.
     async fn close(&self);
+    /// Bytes our data takes on disk (SQLite: the file's pages; PostgreSQL: our tables and
+    /// their indexes in the current schema), for load summaries.
+    async fn size_bytes(&self) -> Result<u64>;
 }

@@ -67,6 +67,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0010_organizations.sql"),
         include_str!("../migrations/0010_organizations.sql"),
     ),
+    (
+        11,
+        "count indexes",
+        include_str!("../migrations/0011_count_indexes.sql"),
+        include_str!("../migrations/0011_count_indexes.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

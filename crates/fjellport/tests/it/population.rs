@@ -241,3 +241,56 @@ fn a_kartverket_address_file_gives_real_streets_where_it_covers_and_a_bad_one_ch
     }
     assert_eq!(export(&db), before);
 }
+
+#[tokio::test]
+async fn the_summary_tells_size_and_speed_and_reserved_persons_go_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("pop.db").display());
+    let out = generate(&db, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bytes = summary["databaseBytes"].as_u64().unwrap();
+    let file = std::fs::metadata(dir.path().join("pop.db")).unwrap().len();
+    assert!(bytes > 300 * 500 && bytes <= file.max(bytes), "{summary} vs file {file}");
+    assert_eq!(summary["bytesPerPerson"].as_u64().unwrap(), bytes / 300);
+    assert!(summary["personsPerSecond"].as_u64().unwrap() > 0);
+    assert_eq!(summary["events"], 0);
+    assert_eq!(summary["releasedReserved"], 0);
+
+    // One reserved person, made through the API.
+    let s = TestServer::start(config(&db, BEFORE_SUNSET)).await;
+    let (_, key) = s.other_key("syntpop").await;
+    let made = s
+        .http
+        .post(s.url("/syntpop/api/reserved-persons"))
+        .header("X-api-key", &key)
+        .header("X-api-version", "0.2")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    s.stop().await;
+    let persons = |db: &str| export(db).split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+    assert_eq!(persons(&db), 301);
+    let kept = generate(&db, &["--replace"]);
+    assert!(kept.status.success());
+    assert_eq!(persons(&db), 301, "reserved persons are kept");
+    let released = generate(&db, &["--replace", "--release-reserved"]);
+    assert!(released.status.success(), "{}", String::from_utf8_lossy(&released.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&released.stdout).unwrap();
+    assert_eq!(summary["releasedReserved"], 1);
+    assert_eq!(persons(&db), 300);
+    let alone = generate(&db, &["--release-reserved"]);
+    assert_eq!(alone.status.code(), Some(2), "--release-reserved needs --replace");
+
+    // A database that cannot be written: one line, a failure exit, nothing changed.
+    let before = export(&db);
+    let read_only = format!("{db}?mode=ro");
+    let out = generate(&read_only, &["--replace"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("read"), "{err}");
+    assert_eq!(export(&db), before);
+}

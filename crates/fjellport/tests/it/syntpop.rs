@@ -900,6 +900,7 @@ async fn a_new_population_replaces_what_readers_had_cached_within_two_seconds() 
         200,
         99,
         crate::support::instant(BEFORE_SUNSET),
+        false,
         &|_| {},
     )
     .await
@@ -1035,6 +1036,7 @@ async fn serve_with_simulate_events_catches_the_population_up_with_the_clock() {
         3000,
         4,
         crate::support::instant(BEFORE_SUNSET),
+        false,
         &|_| {},
     )
     .await

@@ -279,7 +279,7 @@ async fn a_bulk_load_rebuilds_the_search_indexes_and_a_dropped_load_changes_noth
             .fetch_one(&mut conn)
             .await
             .unwrap();
-            assert_eq!(n, 11, "{name}: the eleven search indexes");
+            assert_eq!(n, 13, "{name}: the thirteen search indexes");
         }
     }
 }
