@@ -919,16 +919,23 @@ async fn a_new_population_replaces_what_readers_had_cached_within_two_seconds() 
     s.stop().await;
 }
 
-#[tokio::test]
-async fn the_event_feed_tells_what_life_did_to_test_norge_persons() {
+/// A server on a file database of 4,000 Test-Norge persons (so a test can change them from
+/// outside), with a 0.2 key: the directory (keep it alive), the URL, the server, the key.
+async fn served_population() -> (tempfile::TempDir, String, TestServer, String) {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("e.db").display());
+    let db = format!("sqlite:{}", dir.path().join("p.db").display());
     let s = TestServer::start(fjellport::config::Config {
         persons: 4000,
         ..config(&db, BEFORE_SUNSET)
     })
     .await;
     let (_, key) = s.other_key("syntpop").await;
+    (dir, db, s, key)
+}
+
+#[tokio::test]
+async fn the_event_feed_tells_what_life_did_to_test_norge_persons() {
+    let (_dir, db, s, key) = served_population().await;
     let auth = Auth::V02(&key);
     problem(call(&s, &auth, Method::GET, "/events/latest").send().await.unwrap(), 404).await;
     let store = fjellport_store::open(&db).await.unwrap();
@@ -1085,14 +1092,7 @@ async fn serve_with_simulate_events_catches_the_population_up_with_the_clock() {
 /// takes to notice), and a fresh reservation shows at once.
 #[tokio::test]
 async fn search_pages_follow_population_changes_and_new_reservations() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("c.db").display());
-    let s = TestServer::start(fjellport::config::Config {
-        persons: 4000,
-        ..config(&db, BEFORE_SUNSET)
-    })
-    .await;
-    let (_, key) = s.other_key("syntpop").await;
+    let (_dir, db, s, key) = served_population().await;
     let auth = Auth::V02(&key);
     let dead = || async {
         let page = ok(call(&s, &auth, Method::POST, "/search")
