@@ -44,6 +44,17 @@ const STREET_SUFFIXES: [&str; 10] =
 const MAIL_DOMAINS: [&str; 3] = ["eksempel.test", "testpost.test", "fjellpost.test"];
 const SOURCE: &str = "Skatteetaten";
 
+/// When a person last confirmed their KRR details: up to 180 days before `today` (KRR asks
+/// twice a year), never before they last changed them; from the id, like the phone number.
+pub(crate) fn krr_verified(id: &str, today: Date, updated: Date) -> Date {
+    let bits = id.get(16..32).and_then(|h| u64::from_str_radix(h, 16).ok()).unwrap_or(0);
+    let mut d = today;
+    for _ in 0..bits % 181 {
+        d = previous_day(d);
+    }
+    d.max(updated)
+}
+
 /// A KRR mobile number for about 93 % of persons, drawn from the person's (random) id rather
 /// than the generator's stream, so adding it left every other generated value as it was.
 /// Numbers are in the `01` series that Nkom keeps unassigned (see `ContactInformation`).
@@ -430,7 +441,9 @@ impl Gen<'_> {
                 ascii_mail(family),
                 MAIL_DOMAINS[self.rng.random_range(0..MAIL_DOMAINS.len())]
             );
-            let updated = format!("{}T09:00:00Z", self.up_to_years_ago(4));
+            let updated_on = self.up_to_years_ago(4);
+            let updated = format!("{updated_on}T09:00:00Z");
+            let verified = format!("{}T09:30:00Z", krr_verified(&id, self.today, updated_on));
             CommonContactRegisterInformation {
                 reservation: reservation.to_owned(),
                 status: "Active".to_owned(),
@@ -438,8 +451,10 @@ impl Gen<'_> {
                 contact_information: ContactInformation {
                     email,
                     phone_number_last_updated: phone.is_some().then(|| updated.clone()),
+                    phone_number_last_verified: phone.is_some().then(|| verified.clone()),
                     phone_number: phone,
                     email_last_updated: updated,
+                    email_last_verified: Some(verified),
                 },
                 language: "nb".to_owned(),
             }

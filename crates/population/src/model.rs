@@ -209,6 +209,10 @@ pub struct ResidencePermit {
 pub struct ContactInformation {
     pub email: String,
     pub email_last_updated: String,
+    /// KRR asks persons to confirm their details at least twice a year: within the last six
+    /// months, and never before the last update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_last_verified: Option<String>,
     /// `+47` and eight digits in the `01` series, which Nkom keeps out of use ("reserved for
     /// future changes to the numbering plan"): Norway has no range set aside for fiction, and
     /// a test system that sends an SMS to one of these reaches nobody.
@@ -216,6 +220,8 @@ pub struct ContactInformation {
     pub phone_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number_last_updated: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_last_verified: Option<String>,
 }
 
 /// Kontakt- og reservasjonsregisteret (KRR).

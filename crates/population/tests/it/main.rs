@@ -225,9 +225,19 @@ fn d_number_holders_emigrants_and_the_deceased_are_there() {
                     "{phone}"
                 );
                 assert_eq!(c.phone_number_last_updated.as_ref(), Some(&c.email_last_updated));
+                assert_eq!(c.phone_number_last_verified, c.email_last_verified);
             } else {
                 assert!(c.phone_number_last_updated.is_none());
+                assert!(c.phone_number_last_verified.is_none());
             }
+            // Confirmed within the last six months, never before the last change.
+            let verified = c.email_last_verified.as_deref().unwrap();
+            assert!(
+                verified >= c.email_last_updated.as_str(),
+                "{verified} {}",
+                c.email_last_updated
+            );
+            assert!(("2026-03-01".."2026-09-02").contains(&verified), "{verified}");
         }
     }
     assert!(krr > POP.len() / 2, "KRR entries: {krr}");
