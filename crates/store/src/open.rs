@@ -37,11 +37,6 @@ const SLOW_STATEMENT: Duration = Duration::from_secs(2);
 /// 4 KiB pages hold two or three and waste much of the rest; 16 KiB pages hold a dozen. (It
 /// takes effect only when the file is created: an existing database keeps its own.)
 const PAGE_SIZE: u32 = 16384;
-/// Reads through a memory map instead of a `pread` per page: a search touches a dozen pages
-/// of 16 KiB, and copying each into SQLite's small per-connection cache was a large part of its
-/// cost. Address space, not memory (the kernel's page cache backs it); SQLite caps it at its
-/// own compile-time limit (2 GiB) and reads the rest of a larger file as before.
-const MMAP_BYTES: u64 = 1 << 32;
 const SLOW_LEVEL: log::LevelFilter = log::LevelFilter::Info;
 
 /// Opens (creating if needed) and migrates the database named by `url`:
@@ -76,10 +71,7 @@ async fn open_sqlite(url: &str) -> Result<SqliteStore> {
     let options = if memory {
         options
     } else {
-        options
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .pragma("mmap_size", MMAP_BYTES.to_string())
+        options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
     };
     // An in-memory database lives as long as its one connection: keep exactly one, forever.
     let pool_options = if memory {
