@@ -117,7 +117,7 @@ pub async fn start(
     signals: bool,
 ) -> Result<Running, ServeError> {
     ops::prometheus(); // record from the first request on
-    let store = fjellport_store::open(&config.database).await?;
+    let store = fjellport_store::open_serving(&config.database).await?;
     if config.persons > 0 && store.person_count(Some("TestNorge")).await? == 0 {
         let summary = crate::population::generate_into(
             store.as_ref(),

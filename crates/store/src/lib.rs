@@ -20,7 +20,7 @@ pub use model::{
     LifeChanges, OrganizationRow, PersonFilter, PersonPage, PersonRow, SearchHits, StoredClient,
     StoredEvent, StoredKey, StoredPerson, shuffle_rank,
 };
-pub use open::{Backend, open, redact};
+pub use open::{Backend, open, open_serving, redact};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
