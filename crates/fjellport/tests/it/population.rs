@@ -294,3 +294,30 @@ async fn the_summary_tells_size_and_speed_and_reserved_persons_go_only_when_aske
     assert!(err.contains("read"), "{err}");
     assert_eq!(export(&db), before);
 }
+
+/// A disk that fills up mid-load (here: a file-size limit of 3 MB on the process, with the
+/// signal it raises ignored, so writes fail as on a full disk): one line, a failure exit, and
+/// the population the database held before.
+#[test]
+fn a_disk_that_fills_up_mid_load_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("pop.db").display());
+    assert!(generate(&db, &[]).status.success());
+    let before = export(&db);
+    let mut bash = std::process::Command::new("bash");
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("FJELLPORT_")) {
+        bash.env_remove(k);
+    }
+    let out = bash
+        .arg("-c")
+        .arg(r#"trap "" XFSZ; ulimit -f 3000; exec "$0" population generate --persons 20000 --replace --database "$1""#)
+        .arg(env!("CARGO_BIN_EXE_fjellport"))
+        .arg(&db)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(export(&db), before);
+}
