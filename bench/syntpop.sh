@@ -94,8 +94,12 @@ request = function()
   return wrk.format(nil, "/syntpop/api/persons/get-by-nin?informationParts=All", nil, "nin=" .. nins[i])
 end
 LUA
-cat >"$WORK/search.lua" <<LUA
--- Two common filters (gender and municipality), limit 10, over the ten largest municipalities.
+# Two common filters (gender and one of the ten largest municipalities), limit 10; "cold" adds a
+# birth-date bound that differs from request to request, so (almost) every search misses the
+# page cache and reads the database.
+search_lua() { # cold: true|false
+    cat <<LUA
+local cold = $1
 local places = {"0301", "4601", "5001", "1103", "3907", "4204", "3301", "5501", "3107", "1108"}
 local sexes = {"Female", "Male"}
 local i = 0
@@ -103,28 +107,19 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   i = i + 1
-  local body = string.format('{"gender":"%s","municipalityNumber":"%s","limit":10}',
-    sexes[i % 2 + 1], places[i % #places + 1])
+  local extra = ""
+  if cold then
+    local day = os.time({year = 1940, month = 1, day = 1}) + (i * 7919 % 25000) * 86400
+    extra = string.format(',"birthDateFrom":"%s"', os.date("%Y-%m-%d", day))
+  end
+  local body = string.format('{"gender":"%s","municipalityNumber":"%s"%s,"limit":10}',
+    sexes[i % 2 + 1], places[i % #places + 1], extra)
   return wrk.format(nil, "/syntpop/api/search", nil, body)
 end
 LUA
-
-cat >"$WORK/search_cold.lua" <<LUA
--- The same two filters plus a birth-date bound that differs from request to request, so
--- (almost) every search misses the page cache and reads the database.
-local places = {"0301", "4601", "5001", "1103", "3907", "4204", "3301", "5501", "3107", "1108"}
-local sexes = {"Female", "Male"}
-local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-  i = i + 1
-  local day = os.time({year = 1940, month = 1, day = 1}) + (i * 7919 % 25000) * 86400
-  local body = string.format('{"gender":"%s","municipalityNumber":"%s","birthDateFrom":"%s","limit":10}',
-    sexes[i % 2 + 1], places[i % #places + 1], os.date("%Y-%m-%d", day))
-  return wrk.format(nil, "/syntpop/api/search", nil, body)
-end
-LUA
+}
+search_lua false >"$WORK/search.lua"
+search_lua true >"$WORK/search_cold.lua"
 
 summary() { awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF} END {print rps, p50, p99, (bad ? bad " non-2xx" : "")}'; }
 run() { # name script

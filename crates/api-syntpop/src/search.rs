@@ -19,6 +19,7 @@ use fjellport_store::{PersonFilter, PersonPage, SearchHits, StoredPerson};
 use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
+use crate::cache::Page;
 use crate::docs::{MatchCount, Problems, SearchPage};
 use crate::input::{Members, invalid, json_object, only_known, pairs};
 use crate::parts::View;
@@ -345,10 +346,7 @@ fn count_parts(filter: &PersonFilter) -> (Option<PersonFilter>, Option<PersonFil
 
 /// A page of Test-Norge persons, from the cache when this very page was read since the
 /// population last changed.
-async fn test_norge_page(
-    state: &State,
-    wanted: PersonPage,
-) -> Result<Arc<Vec<(i64, Arc<StoredPerson>)>>, Problem> {
+async fn test_norge_page(state: &State, wanted: PersonPage) -> Result<Page, Problem> {
     state.cache.freshen(state.store.as_ref()).await;
     let key = format!("{wanted:?}");
     if let Some(page) = state.cache.page(&key) {

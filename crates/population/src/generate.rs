@@ -431,8 +431,8 @@ impl Gen<'_> {
             Sex::Male => "Male",
         };
         let registered = if kind == Kind::DNumber { self.up_to_years_ago(5) } else { birth };
-        let phone = krr_phone(&id);
         let krr = (age >= 15).then(|| {
+            let phone = krr_phone(&id);
             // Drawn in this order since the start: keep it, so seeds give what they gave.
             let reservation = if self.rng.random_bool(0.04) { "Yes" } else { "No" };
             let email = format!(

@@ -453,7 +453,7 @@ macro_rules! impl_store {
                     qb.push(", has_spouse = ").push_bind(i64::from(r.has_spouse));
                     qb.push(", children = ").push_bind(r.children);
                     qb.push(", has_parents = ").push_bind(i64::from(r.has_parents));
-                    qb.push(", doc = ").push_bind(<$store>::doc_in(&r.doc));
+                    qb.push(", doc = ").push_bind(<$store>::doc_in(r.doc));
                     qb.push(", version = version + 1 WHERE id = ").push_bind(r.id.clone());
                     qb.push(" AND version = ").push_bind(version);
                     let done = qb.build().execute(&mut **tx).await.map_err(map_sqlx)?;
@@ -1003,7 +1003,9 @@ impl_store!(SqliteStore, Sqlite, Backend::Sqlite, SqlitePersonLoad);
 impl_store!(PgStore, Postgres, Backend::Postgres, PgPersonLoad);
 
 // Where the dialects differ: how each catalog lists a table's secondary indexes (name and the
-// statement that makes it). Constraint indexes (primary key, UNIQUE) are not listed: they stay.
+// statement that makes it; constraint indexes — primary key, UNIQUE — are not listed: they
+// stay), how a document is stored, how a load empties the table, is tuned and is finished, and
+// how the database's size is read.
 
 /// Page cache for a load, in KiB: the two unique indexes (random keys) stay in memory while
 /// the table grows at its end, so a row costs no page reads. Inside the 1.5 GiB load budget.
@@ -1042,8 +1044,8 @@ impl SqliteStore {
     }
 
     /// Documents are packed on disk (see `packed`).
-    fn doc_in(doc: &str) -> Vec<u8> {
-        crate::packed::pack(doc)
+    fn doc_in(doc: String) -> Vec<u8> {
+        crate::packed::pack(&doc)
     }
 
     fn doc_of(row: &sqlx::sqlite::SqliteRow) -> Result<String> {
@@ -1107,8 +1109,8 @@ impl PgStore {
     }
 
     /// PostgreSQL keeps documents as text (it compresses large values itself).
-    fn doc_in(doc: &str) -> String {
-        doc.to_owned()
+    fn doc_in(doc: String) -> String {
+        doc
     }
 
     fn doc_of(row: &sqlx::postgres::PgRow) -> Result<String> {
@@ -1188,7 +1190,7 @@ impl SqliteStore {
                 .push_bind(i64::from(r.is_gp))
                 .push_bind(r.gp_hpr)
                 .push_bind(r.gp_since)
-                .push_bind(crate::packed::pack(&r.doc));
+                .push_bind(Self::doc_in(r.doc));
         });
         qb
     }

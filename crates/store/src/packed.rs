@@ -18,9 +18,10 @@ const MAX_DOC: usize = 16 << 20;
 
 /// Packs a JSON document for storage.
 pub(crate) fn pack(doc: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 + 4 + lz4_flex::block::get_maximum_output_size(doc.len()));
+    let block = lz4_flex::compress_prepend_size(doc.as_bytes());
+    let mut out = Vec::with_capacity(1 + block.len());
     out.push(MARKER);
-    out.extend_from_slice(&lz4_flex::compress_prepend_size(doc.as_bytes()));
+    out.extend_from_slice(&block);
     out
 }
 

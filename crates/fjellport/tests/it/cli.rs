@@ -13,15 +13,20 @@ pub fn fjellport(args: &[&str]) -> Output {
 pub fn fjellport_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fjellport"));
     cmd.args(args).current_dir(dir).stdin(Stdio::null());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("FJELLPORT_") {
-            cmd.env_remove(k);
-        }
-    }
+    without_our_env(&mut cmd);
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.output().expect("run fjellport")
+}
+
+/// Takes this process's `FJELLPORT_*` variables (test settings among them) out of a child's
+/// environment: the binary refuses configuration keys it does not know.
+pub fn without_our_env(cmd: &mut Command) -> &mut Command {
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("FJELLPORT_")) {
+        cmd.env_remove(k);
+    }
+    cmd
 }
 
 fn first_stderr_line(out: &Output) -> String {

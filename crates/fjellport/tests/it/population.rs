@@ -304,11 +304,7 @@ fn a_disk_that_fills_up_mid_load_changes_nothing() {
     let db = format!("sqlite:{}", dir.path().join("pop.db").display());
     assert!(generate(&db, &[]).status.success());
     let before = export(&db);
-    let mut bash = std::process::Command::new("bash");
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("FJELLPORT_")) {
-        bash.env_remove(k);
-    }
-    let out = bash
+    let out = crate::cli::without_our_env(&mut std::process::Command::new("bash"))
         .arg("-c")
         .arg(r#"trap "" XFSZ; ulimit -f 3000; exec "$0" population generate --persons 20000 --replace --database "$1""#)
         .arg(env!("CARGO_BIN_EXE_fjellport"))
