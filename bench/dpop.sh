@@ -3,6 +3,8 @@
 # compare with its quoted peers (node oidc-provider ~2,000 tokens/s on this kind of machine):
 #  - token:    client_credentials + private_key_jwt, fresh assertion and proof per request, 64 conns
 #  - resource: one DPoP-bound token, GET /syntpop/api/ping (v1.0) with a fresh proof per request
+#  - floor:    the same driver against /healthz, which checks nothing: the latency the driver and
+#              HTTP alone give on these cores, against which the resource figures compare
 # plus the crypto-only bound (cargo bench -p fjellport-auth). Loopback only; stops by itself.
 # Usage: bench/dpop.sh [seconds]
 set -euo pipefail
@@ -40,6 +42,9 @@ echo "== token endpoint: fresh client assertion + fresh DPoP proof per request, 
 echo "== DPoP-protected GET /syntpop/api/ping (X-api-version: 1.0), fresh proof per request, 64 connections"
 "$LOAD" resource "${COMMON[@]}" --url "$BASE/syntpop/api/ping" -H "X-api-version: 1.0" \
     --label fjellport-resource | tail -n 12
+echo "== floor: the same driver against GET /healthz (no authentication: the server only answers), 64 connections"
+echo "   (the proof is still signed per request, so this is what the driver and HTTP leave for the server's checks)"
+"$LOAD" resource "${COMMON[@]}" --url "$BASE/healthz" --label fjellport-floor | tail -n 12
 kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 echo "== crypto-only bound (one core)"
 cargo bench -q -p fjellport-auth --bench es256 2>/dev/null | grep -E "/s on one core"

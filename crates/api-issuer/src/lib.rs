@@ -13,6 +13,7 @@ use fjellport_auth::Environment;
 use fjellport_auth::dpop::{ProofPolicy, ReplayCache};
 use fjellport_auth::issuer::Issuer;
 use fjellport_auth::nonce::NonceKey;
+use fjellport_auth::profile::ClaimProfile;
 use fjellport_clock::SharedClock;
 use fjellport_store::Store;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +23,8 @@ use utoipa_axum::routes;
 #[derive(Debug, Clone)]
 pub struct IssuerState {
     pub issuer: Arc<Issuer>,
+    /// How this issuer's tokens describe clients and which API a scope names.
+    pub profile: Arc<dyn ClaimProfile>,
     pub clock: SharedClock,
     pub environment: Environment,
     /// Scopes the issuer advertises (and the test-token default, the first).

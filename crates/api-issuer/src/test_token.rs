@@ -7,12 +7,21 @@ use std::sync::Arc;
 use axum::extract::State;
 use fjellport_auth::forge::{Broken, ProofFor, proof};
 use fjellport_auth::jose::{EcSigningKey, PublicJwk};
+use fjellport_auth::profile::ClientFacts;
 use fjellport_gateway::Problem;
 use fjellport_gateway::extract::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::IssuerState;
+
+/// Whom a test token names as its client unless the caller's claims say otherwise.
+const TEST_CLIENT: ClientFacts<'static> = ClientFacts {
+    client_id: "fjellport-test-client",
+    name: "Fjellport test client",
+    orgnr_parent: None,
+    orgnr_child: None,
+};
 
 /// Longest lifetime a test token may ask for (retired keys stay published that long).
 const MAX_LIFETIME_SECS: i64 = fjellport_auth::issuer::MAX_TOKEN_LIFETIME_SECS;
@@ -79,18 +88,17 @@ pub(crate) async fn create_test_token(
     let now = s.clock.now().timestamp();
     let default_scope = s.scopes.first().copied().unwrap_or_default();
     let mut claims = Map::new();
-    claims.insert("client_id".into(), json!("fjellport-test-client"));
+    claims.insert("client_id".into(), json!(TEST_CLIENT.client_id));
     claims.insert("scope".into(), json!(default_scope));
-    claims.insert("helseid://claims/client/client_name".into(), json!("Fjellport test client"));
-    claims.insert("helseid://claims/client/amr".into(), json!("private_key_jwt"));
+    claims.extend(s.profile.client_claims(&TEST_CLIENT));
     for (k, v) in req.claims {
         claims.insert(k, v);
     }
     if !claims.contains_key("aud") {
-        // HelseID's `<audience>/<name>` scopes: the audience is the part before the slash.
-        // Scopes without a slash (`openid`) name no API.
+        // The first scope that names an API gives the audience (a scope like `openid` names
+        // none).
         let scope = claims.get("scope").and_then(Value::as_str).unwrap_or(default_scope);
-        let api = scope.split_whitespace().find_map(|s| s.split_once('/').map(|(aud, _)| aud));
+        let api = scope.split_whitespace().find_map(|a| s.profile.audience_of(a));
         let fallback = scope.split_whitespace().next().unwrap_or_default();
         claims.insert("aud".into(), json!(api.unwrap_or(fallback)));
     }

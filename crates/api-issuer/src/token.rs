@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use fjellport_auth::client_auth::ClientAssertion;
 use fjellport_auth::dpop::{ProofError, ProofTarget, first_use_shared, verify_proof};
+use fjellport_auth::profile::ClientFacts;
 use fjellport_store::{Store, StoreError, StoredClient};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, StatusCode};
@@ -244,10 +245,9 @@ pub(crate) async fn post_token(
             &format!("the client may not have scope {bad}"),
         );
     }
-    // HelseID's `<audience>/<name>` scopes: the token's aud is the audience part, unless
-    // `resource` picks one of them.
-    let audiences: Vec<&str> =
-        asked.iter().filter_map(|s| s.split_once('/').map(|(a, _)| a)).collect();
+    // The profile says which API each scope is for (HelseID: `<audience>/<name>`); the token's
+    // aud is the first, unless `resource` picks another of them.
+    let audiences: Vec<&str> = asked.iter().filter_map(|a| s.profile.audience_of(a)).collect();
     let aud = match param("resource") {
         Some(r) if audiences.contains(&r) => r.to_owned(),
         Some(r) => {
@@ -273,14 +273,12 @@ pub(crate) async fn post_token(
     claims.insert("aud".into(), json!(aud));
     claims.insert("scope".into(), json!(scope));
     claims.insert("client_id".into(), json!(client.client_id));
-    claims.insert("helseid://claims/client/client_name".into(), json!(client.name));
-    claims.insert("helseid://claims/client/amr".into(), json!("private_key_jwt"));
-    if let Some(o) = &client.orgnr_parent {
-        claims.insert("helseid://claims/client/claims/orgnr_parent".into(), json!(o));
-    }
-    if let Some(o) = &client.orgnr_child {
-        claims.insert("helseid://claims/client/claims/orgnr_child".into(), json!(o));
-    }
+    claims.extend(s.profile.client_claims(&ClientFacts {
+        client_id: &client.client_id,
+        name: &client.name,
+        orgnr_parent: client.orgnr_parent.as_deref(),
+        orgnr_child: client.orgnr_child.as_deref(),
+    }));
     if let Some(jkt) = &jkt {
         claims.insert("cnf".into(), json!({ "jkt": jkt }));
     }

@@ -18,13 +18,12 @@
 //! Binding the proof key to the token (`cnf.jkt`) is the caller's last check, with the
 //! thumbprint returned here.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
 
 use serde_json::Value;
 
 use crate::jose::{Alg, JoseError, Jws, PublicJwk, sha256_b64};
+pub use crate::replay::ReplayCache;
 
 /// What a verifier accepts. Plain data with documented defaults.
 #[derive(Debug, Clone)]
@@ -230,45 +229,6 @@ pub fn normalize_uri(uri: &str) -> Option<String> {
     Some(url.to_string())
 }
 
-/// Remembers proof ids until their window has passed. Memory is bounded: past `capacity`
-/// entries, expired ones are dropped; if none are expired the proof is refused (fail closed)
-/// rather than letting a replay through.
-#[derive(Debug)]
-pub struct ReplayCache {
-    seen: Mutex<HashMap<[u8; 16], i64>>,
-    capacity: usize,
-}
-
-impl ReplayCache {
-    pub fn new(capacity: usize) -> ReplayCache {
-        ReplayCache { seen: Mutex::new(HashMap::new()), capacity }
-    }
-
-    /// True the first time (`htu`, `jti`) is seen before `expires`.
-    pub fn first_use(&self, htu: &str, jti: &str, now: i64, expires: i64) -> bool {
-        let digest = aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            format!("{htu}\u{0}{jti}").as_bytes(),
-        );
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&digest.as_ref()[..16]);
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(&until) = seen.get(&key)
-            && until >= now
-        {
-            return false;
-        }
-        if seen.len() >= self.capacity {
-            seen.retain(|_, until| *until >= now);
-            if seen.len() >= self.capacity {
-                return false;
-            }
-        }
-        seen.insert(key, expires);
-        true
-    }
-}
-
 /// Records (`uri`, `jti`) in the replay record all replicas share; true the first time.
 pub async fn first_use_shared(
     store: &dyn fjellport_store::ReplayStore,
@@ -394,16 +354,5 @@ mod tests {
             check(&proof(&key, &stale, None).unwrap(), &t).map(|_| ()),
             Err(ProofError::UseNonce)
         );
-    }
-
-    #[test]
-    fn the_replay_cache_stays_bounded_and_fails_closed() {
-        let cache = ReplayCache::new(2);
-        assert!(cache.first_use("u", "a", 100, 160));
-        assert!(cache.first_use("u", "b", 100, 160));
-        assert!(!cache.first_use("u", "c", 100, 160), "full of live entries: refuse");
-        assert!(cache.first_use("u", "c", 200, 260), "expired ones make room");
-        assert!(!cache.first_use("u", "c", 201, 260));
-        assert!(cache.first_use("v", "c", 201, 260), "jti is per URI");
     }
 }

@@ -13,6 +13,8 @@ pub mod issuer;
 pub mod jose;
 pub mod nonce;
 pub mod origin;
+pub mod profile;
+pub mod replay;
 pub mod resource;
 pub mod secret;
 pub mod token;

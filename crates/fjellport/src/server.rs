@@ -45,8 +45,10 @@ pub struct AppState {
     pub shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>>,
 }
 
-/// Proof ids remembered for replay detection (bounded; ~40 MB at most).
-const REPLAY_CAPACITY: usize = 1_000_000;
+/// Live one-time ids remembered per node for replay detection. Ids live for the 65 s proof
+/// window, so this admits about 60,000 proofs a second sustained before new ones are refused
+/// (fail closed); memory grows with the rate, 20–40 bytes per live id (~150 MB at the bound).
+const REPLAY_CAPACITY: usize = 4_000_000;
 /// Lifetime of issued access tokens.
 const TOKEN_LIFETIME_SECS: i64 = 600;
 
@@ -315,6 +317,7 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
 fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
     fjellport_api_issuer::IssuerState {
         issuer: state.helseid.clone(),
+        profile: Arc::new(fjellport_auth::profile::HelseId),
         clock: state.clock.clone(),
         environment: state.config.environment,
         scopes: vec![apis::SYNTPOP_SCOPE],
