@@ -38,10 +38,6 @@ impl ClaimProfile for OrgProfile {
     }
 }
 
-struct Side {
-    url: String,
-}
-
 async fn state(
     store: &Arc<dyn Store>,
     name: &'static str,
@@ -89,23 +85,30 @@ async fn client(store: &Arc<dyn Store>, issuer: &str, key: &EcSigningKey, scope:
     stored.client_id
 }
 
-/// One token request: a fresh assertion for `side`, a proof with `nonce`. Returns the status,
-/// the body and the `DPoP-Nonce` header.
+/// A registered client of one issuer, as it asks for tokens.
+struct Caller<'a> {
+    /// The issuer's URL.
+    issuer: &'a str,
+    client_id: &'a str,
+    key: &'a EcSigningKey,
+    scope: &'a str,
+}
+
+/// One token request: a fresh assertion, a proof with `nonce`. Returns the status, the body and
+/// the `DPoP-Nonce` header.
 async fn token_request(
     http: &reqwest::Client,
-    side: &Side,
-    client_id: &str,
-    client_key: &EcSigningKey,
+    caller: &Caller<'_>,
     dpop_key: &EcSigningKey,
-    scope: &str,
     nonce: Option<&str>,
 ) -> (u16, Value, Option<String>) {
+    let Caller { issuer, client_id, key, scope } = *caller;
     let now = SystemClock.now().timestamp();
-    let endpoint = format!("{}/connect/token", side.url);
-    let assertion = client_key
+    let endpoint = format!("{issuer}/connect/token");
+    let assertion = key
         .sign(
-            &json!({"alg": "ES256", "typ": "JWT", "kid": client_key.kid()}),
-            &json!({"iss": client_id, "sub": client_id, "aud": side.url, "iat": now,
+            &json!({"alg": "ES256", "typ": "JWT", "kid": key.kid()}),
+            &json!({"iss": client_id, "sub": client_id, "aud": issuer, "iat": now,
                     "exp": now + 30, "jti": random_id("a-")}),
         )
         .unwrap();
@@ -133,19 +136,10 @@ fn urlencode(s: &str) -> String {
 }
 
 /// A token through the nonce dance.
-async fn token(
-    http: &reqwest::Client,
-    side: &Side,
-    client_id: &str,
-    client_key: &EcSigningKey,
-    dpop_key: &EcSigningKey,
-    scope: &str,
-) -> Value {
-    let (status, body, nonce) =
-        token_request(http, side, client_id, client_key, dpop_key, scope, None).await;
+async fn token(http: &reqwest::Client, caller: &Caller<'_>, dpop_key: &EcSigningKey) -> Value {
+    let (status, body, nonce) = token_request(http, caller, dpop_key, None).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("use_dpop_nonce")), "{body}");
-    let (status, body, _) =
-        token_request(http, side, client_id, client_key, dpop_key, scope, nonce.as_deref()).await;
+    let (status, body, _) = token_request(http, caller, dpop_key, nonce.as_deref()).await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -168,22 +162,21 @@ async fn two_issuers_keep_their_keys_clients_nonces_and_claims_apart() {
     let app = axum::Router::new().nest("/helseid", a).nest("/maskinporten", b);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let http = reqwest::Client::new();
-    let (h, m) =
-        (Side { url: format!("{base}/helseid") }, Side { url: format!("{base}/maskinporten") });
+    let (h_url, m_url) = (format!("{base}/helseid"), format!("{base}/maskinporten"));
 
     // Each discovery document names its own issuer, endpoints and scopes.
     let mut kids = Vec::new();
-    for (side, scope) in [(&h, health_scope), (&m, org_scope)] {
+    for (url, scope) in [(&h_url, health_scope), (&m_url, org_scope)] {
         let doc: Value = http
-            .get(format!("{}/.well-known/openid-configuration", side.url))
+            .get(format!("{url}/.well-known/openid-configuration"))
             .send()
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
-        assert_eq!(doc["issuer"], side.url.as_str());
-        assert_eq!(doc["token_endpoint"], format!("{}/connect/token", side.url).as_str());
+        assert_eq!(doc["issuer"], url.as_str());
+        assert_eq!(doc["token_endpoint"], format!("{url}/connect/token").as_str());
         assert_eq!(doc["scopes_supported"], json!([scope]));
         let jwks: Value =
             http.get(doc["jwks_uri"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
@@ -205,35 +198,34 @@ async fn two_issuers_keep_their_keys_clients_nonces_and_claims_apart() {
     );
     let health_client = client(&store, "helseid", &hk, health_scope).await;
     let org_client = client(&store, "maskinporten", &mk, org_scope).await;
+    let h = Caller { issuer: &h_url, client_id: &health_client, key: &hk, scope: health_scope };
+    let m = Caller { issuer: &m_url, client_id: &org_client, key: &mk, scope: org_scope };
 
     // Tokens follow each issuer's claim profile and are signed with its own key.
-    let t = token(&http, &h, &health_client, &hk, &dpop, health_scope).await;
+    let t = token(&http, &h, &dpop).await;
     let (header, c) = claims(t["access_token"].as_str().unwrap());
-    assert_eq!(c["iss"], h.url.as_str());
+    assert_eq!(c["iss"], h_url.as_str());
     assert_eq!(c["aud"], "nhntsd:syntpop-api");
     assert_eq!(c["helseid://claims/client/claims/orgnr_parent"], "974760673");
     assert!(c.get("consumer").is_none());
     assert!(kids[0].contains(&header["kid"].as_str().unwrap().to_owned()));
 
-    let t = token(&http, &m, &org_client, &mk, &dpop, org_scope).await;
+    let t = token(&http, &m, &dpop).await;
     let (header, c) = claims(t["access_token"].as_str().unwrap());
-    assert_eq!(c["iss"], m.url.as_str());
+    assert_eq!(c["iss"], m_url.as_str());
     assert_eq!(c["aud"], "altinn");
     assert_eq!(c["consumer"]["ID"], "0192:974760673");
     assert!(c.get("helseid://claims/client/amr").is_none());
     assert!(kids[1].contains(&header["kid"].as_str().unwrap().to_owned()));
 
     // A client of one issuer is unknown to the other, even with a valid nonce there.
-    let (_, _, m_nonce) = token_request(&http, &m, &org_client, &mk, &dpop, org_scope, None).await;
-    let (status, body, _) =
-        token_request(&http, &m, &health_client, &hk, &dpop, health_scope, m_nonce.as_deref())
-            .await;
+    let (_, _, m_nonce) = token_request(&http, &m, &dpop, None).await;
+    let stray = Caller { issuer: &m_url, ..h };
+    let (status, body, _) = token_request(&http, &stray, &dpop, m_nonce.as_deref()).await;
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")), "{body}");
 
     // One issuer's nonce means nothing to the other.
-    let (_, _, h_nonce) =
-        token_request(&http, &h, &health_client, &hk, &dpop, health_scope, None).await;
-    let (status, body, _) =
-        token_request(&http, &m, &org_client, &mk, &dpop, org_scope, h_nonce.as_deref()).await;
+    let (_, _, h_nonce) = token_request(&http, &h, &dpop, None).await;
+    let (status, body, _) = token_request(&http, &m, &dpop, h_nonce.as_deref()).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("use_dpop_nonce")), "{body}");
 }
