@@ -79,7 +79,7 @@ impl Buckets {
     fn drop_expired(&mut self, now: i64) {
         while let Some(entry) = self.by_expiry.first_entry() {
             // Bucket n holds expiries n*W ..= n*W + W-1, all past once now reaches (n+1)*W.
-            if (entry.key() + 1) * BUCKET_SECS > now {
+            if entry.key().saturating_add(1).saturating_mul(BUCKET_SECS) > now {
                 break;
             }
             self.len -= entry.remove().len();
@@ -131,6 +131,17 @@ mod tests {
         assert!(!cache.first_use("u", "a", 165, 165), "still live at its expiry second");
         assert!(cache.first_use("u", "a", 166, 165), "expired: nothing to remember");
         assert!(cache.first_use("v", "a", 120, 165), "ids are per scope");
+    }
+
+    #[test]
+    fn extreme_expiries_neither_panic_nor_evict_the_rest() {
+        let cache = ReplayCache::new(10);
+        assert!(cache.first_use("u", "far", 100, i64::MAX));
+        assert!(!cache.first_use("u", "far", 100, i64::MAX));
+        assert!(cache.first_use("u", "near", 100, 160));
+        assert!(cache.first_use("u", "past", i64::MAX, i64::MIN));
+        assert!(!cache.first_use("u", "near", 150, 160));
+        assert_eq!(cache.len(), 2);
     }
 
     #[test]
