@@ -34,6 +34,11 @@ pub struct ClientCache {
 }
 
 impl ClientCache {
+    /// Drops a client, so a change to it (a revocation) counts from the next request.
+    pub fn forget(&self, client_id: &str) {
+        self.entries.write().unwrap_or_else(|e| e.into_inner()).remove(client_id);
+    }
+
     async fn get(
         &self,
         store: &dyn Store,
@@ -137,8 +142,10 @@ pub(crate) async fn post_token(
         Err(e) => return invalid_client(&e.to_string()),
     };
     let client = match s.clients.get(s.store.as_ref(), parsed.client_id()).await {
-        Ok(c) if c.issuer == s.issuer.name => c,
-        Ok(_) | Err(StoreError::NotFound { .. }) => return invalid_client("unknown client"),
+        Ok(c) if c.issuer != s.issuer.name => return invalid_client("unknown client"),
+        Ok(c) if c.revoked_at.is_some() => return invalid_client("the client is revoked"),
+        Ok(c) => c,
+        Err(StoreError::NotFound { .. }) => return invalid_client("unknown client"),
         Err(e) => {
             return oauth_error(
                 StatusCode::SERVICE_UNAVAILABLE,

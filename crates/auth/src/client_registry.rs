@@ -103,6 +103,7 @@ impl ClientRequest {
             orgnr_child: self.orgnr_child.clone(),
             dpop_bound: self.dpop_bound,
             created_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
+            revoked_at: None,
         })
     }
 }
@@ -120,6 +121,8 @@ pub struct ClientView {
     pub dpop_bound_access_tokens: bool,
     pub jwks: Value,
     pub created_at: String,
+    /// When the client was revoked; `null` while it may get tokens.
+    pub revoked_at: Option<String>,
 }
 
 impl From<&StoredClient> for ClientView {
@@ -134,6 +137,7 @@ impl From<&StoredClient> for ClientView {
             dpop_bound_access_tokens: c.dpop_bound,
             jwks: serde_json::from_str(&c.jwks).unwrap_or(Value::Null),
             created_at: crate::apikey::rfc3339(c.created_at),
+            revoked_at: c.revoked_at.map(crate::apikey::rfc3339),
         }
     }
 }

@@ -31,7 +31,7 @@ pub(crate) fn router(state: Arc<AppState>) -> OpenApiRouter {
         .routes(routes!(create_key, list_keys))
         .routes(routes!(get_key, revoke_key))
         .routes(routes!(create_client, list_clients))
-        .routes(routes!(get_client))
+        .routes(routes!(get_client, revoke_client))
         .layer(from_fn_with_state(state.clone(), require_admin))
         .with_state(state)
 }
@@ -212,4 +212,18 @@ async fn get_client(
     Path(client_id): Path<String>,
 ) -> Result<axum::Json<ClientView>, Problem> {
     Ok(axum::Json(ClientView::from(&state.store.get_client(&client_id).await?)))
+}
+
+/// Revokes a client: its next token request fails with `invalid_client` (tokens it holds stay
+/// valid until they expire). Other replicas follow within 2 s.
+#[utoipa::path(delete, path = "/clients/{client_id}", tag = "admin", params(("client_id" = String, Path)), responses(
+    (status = 200, description = "The revoked client", body = ClientView),
+    (status = 404, description = "No such client", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+async fn revoke_client(
+    State(state): State<Arc<AppState>>,
+    Path(client_id): Path<String>,
+) -> Result<axum::Json<ClientView>, Problem> {
+    let client = state.store.revoke_client(&client_id, state.clock.now()).await?;
+    state.clients.forget(&client_id);
+    Ok(axum::Json(ClientView::from(&client)))
 }

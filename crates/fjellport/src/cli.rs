@@ -162,6 +162,12 @@ pub enum ClientsCommand {
     Create(CreateClientArgs),
     /// List every client.
     List,
+    /// Revoke a client: its next token request fails (a running server follows within 2 s);
+    /// tokens it already holds stay valid until they expire.
+    Revoke {
+        /// The client's client_id.
+        client_id: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -403,18 +409,27 @@ async fn clients(
                 dpop_bound: !args.no_dpop,
             })
         }
-        ClientsCommand::List => None,
+        ClientsCommand::List | ClientsCommand::Revoke { .. } => None,
     };
     let client = request
         .map(|r| r.register(clock.now()).map_err(|e| CliError::Usage(e.to_string())))
         .transpose()?;
     let store = fjellport_store::open(&config.database).await?;
-    let result = match client {
-        Some(client) => {
+    let result = match (client, &cmd) {
+        (Some(client), _) => {
             store.insert_client(&client).await?;
             output::print(&ClientView::from(&client), json).map_err(io)
         }
-        None => {
+        (None, ClientsCommand::Revoke { client_id }) => {
+            match store.revoke_client(client_id, clock.now()).await {
+                Ok(client) => output::print(&ClientView::from(&client), json).map_err(io),
+                Err(fjellport_store::StoreError::NotFound { .. }) => {
+                    Err(CliError::Usage(format!("no client with client_id {client_id}")))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        (None, _) => {
             let all = store.list_clients().await?;
             output::print(&all.iter().map(ClientView::from).collect::<Vec<_>>(), json).map_err(io)
         }

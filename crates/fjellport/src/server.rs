@@ -43,6 +43,8 @@ pub struct AppState {
     pub nonces: Arc<NonceKey>,
     /// The replay record replicas share (PostgreSQL only).
     pub shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>>,
+    /// Clients the token endpoint read in the last second (the admin API drops revoked ones).
+    pub clients: Arc<fjellport_api_issuer::token::ClientCache>,
 }
 
 /// Live one-time ids remembered per node for replay detection. Ids live for the 65 s proof
@@ -196,6 +198,7 @@ pub async fn start(
         dpop,
         nonces,
         shared_replay,
+        clients: Default::default(),
     });
     let app = app(state);
 
@@ -329,7 +332,7 @@ fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
         shared_replay: state.shared_replay.clone(),
         proof_policy: proof_policy(&state.config),
         token_lifetime_secs: TOKEN_LIFETIME_SECS,
-        clients: Default::default(),
+        clients: state.clients.clone(),
     }
 }
 

@@ -53,7 +53,7 @@ macro_rules! key_from_row {
 }
 
 const CLIENT_COLUMNS: &str = "client_id, issuer, name, jwks, scopes, orgnr_parent, orgnr_child, \
-                              dpop_bound, created_at";
+                              dpop_bound, created_at, revoked_at";
 
 macro_rules! client_from_row {
     ($row:expr) => {{
@@ -72,6 +72,7 @@ macro_rules! client_from_row {
             orgnr_child: row.try_get("orgnr_child").map_err(get)?,
             dpop_bound: row.try_get::<i64, _>("dpop_bound").map_err(get)? != 0,
             created_at: from_secs(row.try_get("created_at").map_err(get)?),
+            revoked_at: row.try_get::<Option<i64>, _>("revoked_at").map_err(get)?.map(from_secs),
         }
     }};
 }
@@ -542,7 +543,8 @@ macro_rules! impl_store {
                         .push_bind(c.orgnr_parent.clone())
                         .push_bind(c.orgnr_child.clone())
                         .push_bind(i64::from(c.dpop_bound))
-                        .push_bind(to_secs(c.created_at));
+                        .push_bind(to_secs(c.created_at))
+                        .push_bind(c.revoked_at.map(to_secs));
                 });
                 qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
                 Self::bump_revision(&mut tx, "clients").await?;
@@ -566,6 +568,24 @@ macro_rules! impl_store {
                 ));
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
                 rows.into_iter().map(|row| Ok(client_from_row!(row))).collect()
+            }
+
+            async fn revoke_client(
+                &self,
+                client_id: &str,
+                at: DateTime<Utc>,
+            ) -> Result<StoredClient> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                let mut qb = QueryBuilder::<$db>::new("UPDATE clients SET revoked_at = ");
+                qb.push_bind(to_secs(at));
+                qb.push(" WHERE revoked_at IS NULL AND client_id = ");
+                qb.push_bind(client_id);
+                let changed = qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                if changed.rows_affected() > 0 {
+                    Self::bump_revision(&mut tx, "clients").await?;
+                }
+                tx.commit().await.map_err(map_sqlx)?;
+                self.get_client(client_id).await
             }
         }
 

@@ -42,6 +42,8 @@ pub trait ClientStore: Send + Sync {
     async fn insert_client(&self, client: &StoredClient) -> Result<()>;
     async fn get_client(&self, client_id: &str) -> Result<StoredClient>;
     async fn list_clients(&self) -> Result<Vec<StoredClient>>;
+    /// Marks the client revoked at `at` (once: a second call keeps the first time) and returns it.
+    async fn revoke_client(&self, client_id: &str, at: DateTime<Utc>) -> Result<StoredClient>;
 }
 
 /// Persons (the synthetic population and reserved persons).

@@ -73,6 +73,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0011_count_indexes.sql"),
         include_str!("../migrations/0011_count_indexes.sql"),
     ),
+    (
+        12,
+        "client revocation",
+        include_str!("../migrations/0012_client_revocation.sql"),
+        include_str!("../migrations/0012_client_revocation.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

@@ -39,6 +39,8 @@ pub struct StoredClient {
     pub orgnr_child: Option<String>,
     pub dpop_bound: bool,
     pub created_at: DateTime<Utc>,
+    /// From then on the client gets no tokens.
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// A person row: the JSON document and the columns searches and exports use.

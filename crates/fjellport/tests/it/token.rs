@@ -87,6 +87,34 @@ async fn get_token(s: &TestServer, c: &Registered) -> Value {
     res.json().await.unwrap()
 }
 
+/// `GET /syntpop/api/ping` as SyntPop 1.0 with `token` and a fresh proof made with `key`.
+async fn ping_v1(s: &TestServer, key: &EcSigningKey, token: &str) -> reqwest::Response {
+    let uri = s.url("/syntpop/api/ping");
+    let spec =
+        ProofFor { method: "GET", uri: &uri, access_token: Some(token), nonce: None, now: now() };
+    s.get("/syntpop/api/ping")
+        .header("X-api-version", "1.0")
+        .header("Authorization", format!("DPoP {token}"))
+        .header("DPoP", proof(key, &spec, None).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A token request without a nonce: a known, active client is asked for one
+/// (`use_dpop_nonce`); a revoked or unknown one is refused first (`invalid_client`).
+async fn first_token_answer(s: &TestServer, c: &Registered) -> (u16, Value) {
+    let a = assertion(&c.key, &c.client_id, &s.url("/helseid"), 30);
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", a.as_str()),
+        ("scope", SCOPE),
+    ];
+    let res = post(s, &form, Some(&token_proof(&c.key, &token_url(s), None))).await;
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
 #[tokio::test]
 async fn the_nonce_dance_gives_a_bound_token_that_opens_version_1_0() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
@@ -95,26 +123,7 @@ async fn the_nonce_dance_gives_a_bound_token_that_opens_version_1_0() {
     assert_eq!(t["token_type"], "DPoP");
     assert_eq!(t["scope"], SCOPE);
     let token = t["access_token"].as_str().unwrap();
-    let p = proof(
-        &c.key,
-        &ProofFor {
-            method: "GET",
-            uri: &s.url("/syntpop/api/ping"),
-            access_token: Some(token),
-            nonce: None,
-            now: now(),
-        },
-        None,
-    )
-    .unwrap();
-    let res = s
-        .get("/syntpop/api/ping")
-        .header("X-api-version", "1.0")
-        .header("Authorization", format!("DPoP {token}"))
-        .header("DPoP", p)
-        .send()
-        .await
-        .unwrap();
+    let res = ping_v1(&s, &c.key, token).await;
     assert_eq!(res.status(), 200);
     let caller: Value = res.json().await.unwrap();
     assert_eq!(caller["clientId"], c.client_id.as_str());
@@ -308,6 +317,59 @@ async fn clients_are_registered_by_cli_and_admin_api_with_checked_input() {
         &db,
     ]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn a_revoked_client_gets_no_new_tokens_and_keeps_the_ones_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("revoke.db").display());
+    let s = TestServer::start(crate::support::config(&db, BEFORE_SUNSET)).await;
+    let (a, b) = (register(&s, json!({})).await, register(&s, json!({})).await);
+    let held = get_token(&s, &a).await;
+    let held = held["access_token"].as_str().unwrap();
+    assert_eq!(first_token_answer(&s, &b).await.0, 400, "b is active: asked for a nonce");
+
+    // Through the admin API: refused from the next request on this server.
+    let res = s
+        .admin(reqwest::Method::DELETE, &format!("/clients/{}", a.client_id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let revoked: Value = res.json().await.unwrap();
+    assert!(revoked["revoked_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{revoked}");
+    let (status, body) = first_token_answer(&s, &a).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")), "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("revoked"), "{body}");
+    // The token it already holds stays valid until it expires, as at HelseID.
+    assert_eq!(ping_v1(&s, &a.key, held).await.status(), 200);
+    let shown: Value =
+        crate::support::json(s.admin(reqwest::Method::GET, &format!("/clients/{}", a.client_id)))
+            .await;
+    assert_eq!(shown["revoked_at"], revoked["revoked_at"]);
+    let missing = s.admin(reqwest::Method::DELETE, "/clients/no-such-client").send().await.unwrap();
+    problem(missing, 404).await;
+
+    // Through the CLI against the running server's database: followed within 2 s.
+    let out = crate::cli::fjellport(&["clients", "revoke", &b.client_id, "--database", &db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["client_id"], b.client_id.as_str());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let (status, body) = first_token_answer(&s, &b).await;
+        if status == 401 {
+            assert_eq!(body["error"], "invalid_client");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still served 2 s after the revocation");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    s.stop().await;
+    let unknown = crate::cli::fjellport(&["clients", "revoke", "nope", "--database", &db]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.starts_with("error: no client with client_id nope"), "{stderr}");
 }
 
 fn as_refs(f: &[(String, String)]) -> Vec<(&str, &str)> {

@@ -176,6 +176,7 @@ fn client(id: &str) -> fjellport_store::StoredClient {
         orgnr_child: None,
         dpop_bound: true,
         created_at: at(1_800_000_000),
+        revoked_at: None,
     }
 }
 
@@ -188,6 +189,21 @@ async fn clients_round_trip_and_duplicates_conflict() {
         assert_eq!(store.list_clients().await.unwrap(), vec![c.clone()], "{name}");
         assert!(matches!(store.insert_client(&c).await, Err(StoreError::Conflict(_))), "{name}");
         assert!(matches!(store.get_client("nope").await, Err(StoreError::NotFound { .. })));
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_client_keeps_its_first_revocation_time() {
+    for (name, store, _dir) in backends().await {
+        store.insert_client(&client("cl_1")).await.unwrap();
+        store.insert_client(&client("cl_2")).await.unwrap();
+        let revoked = store.revoke_client("cl_1", at(1_800_000_100)).await.unwrap();
+        assert_eq!(revoked.revoked_at, Some(at(1_800_000_100)), "{name}");
+        let again = store.revoke_client("cl_1", at(1_800_000_200)).await.unwrap();
+        assert_eq!(again.revoked_at, Some(at(1_800_000_100)), "{name}: the first time stays");
+        assert_eq!(store.get_client("cl_2").await.unwrap().revoked_at, None, "{name}");
+        let missing = store.revoke_client("nope", at(1_800_000_100)).await;
+        assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{name}");
     }
 }
 
