@@ -67,6 +67,10 @@ pub(crate) struct TokenResponse {
     token_type: &'static str,
     expires_in: i64,
     scope: String,
+    /// The RFC 9396 details granted, when the request asked for some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    authorization_details: Option<Value>,
 }
 
 /// An RFC 6749 §5.2 error.
@@ -90,11 +94,11 @@ fn invalid_client(description: &str) -> Response {
 /// Issues an access token.
 #[utoipa::path(post, path = "/connect/token", tag = "helseid",
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "grant_type=client_credentials, client_assertion_type, client_assertion, scope, optional client_id and resource"),
+        description = "grant_type=client_credentials, client_assertion_type, client_assertion, scope, optional client_id, resource and authorization_details (RFC 9396 JSON; HelseID: helseid_authorization naming the child organization)"),
     params(("DPoP" = String, Header, description = "DPoP proof for POST <issuer>/connect/token")),
     responses(
         (status = 200, description = "The access token", body = TokenResponse),
-        (status = 400, description = "RFC 6749 error (invalid_request, unsupported_grant_type, invalid_scope, invalid_dpop_proof, use_dpop_nonce + DPoP-Nonce)", body = Object),
+        (status = 400, description = "RFC 6749 error (invalid_request, unsupported_grant_type, invalid_scope, invalid_target, invalid_authorization_details, invalid_dpop_proof, use_dpop_nonce + DPoP-Nonce)", body = Object),
         (status = 401, description = "invalid_client", body = Object)))]
 pub(crate) async fn post_token(
     State(s): State<Arc<IssuerState>>,
@@ -280,12 +284,33 @@ pub(crate) async fn post_token(
     claims.insert("aud".into(), json!(aud));
     claims.insert("scope".into(), json!(scope));
     claims.insert("client_id".into(), json!(client.client_id));
-    claims.extend(s.profile.client_claims(&ClientFacts {
+    let facts = ClientFacts {
         client_id: &client.client_id,
         name: &client.name,
         orgnr_parent: client.orgnr_parent.as_deref(),
         orgnr_child: client.orgnr_child.as_deref(),
-    }));
+    };
+    claims.extend(s.profile.client_claims(&facts));
+    // RFC 9396: what the client asks for per token (HelseID: the child organization).
+    let details = match param("authorization_details").map(serde_json::from_str::<Value>) {
+        None => None,
+        Some(Err(e)) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_authorization_details",
+                &format!("authorization_details is not JSON: {e}"),
+            );
+        }
+        Some(Ok(details)) => match s.profile.authorization_details(&facts, &details) {
+            Ok(granted) => {
+                claims.extend(granted);
+                Some(details)
+            }
+            Err(why) => {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_authorization_details", &why);
+            }
+        },
+    };
     if let Some(jkt) = &jkt {
         claims.insert("cnf".into(), json!({ "jkt": jkt }));
     }
@@ -300,6 +325,7 @@ pub(crate) async fn post_token(
         token_type: if jkt.is_some() { "DPoP" } else { "Bearer" },
         expires_in: s.token_lifetime_secs,
         scope,
+        authorization_details: details,
     };
     let mut res =
         (StatusCode::OK, [(CACHE_CONTROL, HeaderValue::from_static("no-store"))], axum::Json(body))

@@ -5,6 +5,7 @@ Usage: helseid_dpop.py BASE_URL ADMIN_TOKEN. Prints one line per check; exits no
 first failure. It registers its own client through the admin API, so it needs nothing else.
 """
 
+import json
 import sys
 
 import jwskate
@@ -69,6 +70,17 @@ def main(base, admin_token):
     res = requests.get(ping, headers={"X-api-version": "1.0",
                                       "Authorization": f"Bearer {token.access_token}"}, timeout=10)
     check("Bearer downgrade refused", res.status_code == 401, res.headers.get("WWW-Authenticate", ""))
+
+    # HelseID's multi-tenant form: the child organization named per token (RFC 9396).
+    details = [{"type": "helseid_authorization", "practitioner_role": {"organization": {
+        "identifier": {"system": "urn:oid:2.16.578.1.12.4.1.2.101", "type": "ENH",
+                       "value": "983544622"}}}}]
+    child = oauth.client_credentials(scope=SCOPE, authorization_details=json.dumps(details))
+    claims = jwskate.Jwt(child.access_token).claims
+    check("child organization granted",
+          claims.get("helseid://claims/client/claims/orgnr_child") == "983544622", str(claims))
+    res = requests.get(ping, headers={"X-api-version": "1.0"}, auth=child, timeout=10)
+    check("child-organization token opens the API", res.status_code == 200, res.text)
     print("interop: all checks passed")
 
 

@@ -68,23 +68,38 @@ async fn oauth_error(res: reqwest::Response, status: u16, error: &str) -> Value 
     v
 }
 
-/// The nonce dance, then a token; returns (token, nonce for next time).
+/// The nonce dance, then a token response.
 async fn get_token(s: &TestServer, c: &Registered) -> Value {
+    let res = token_response(s, c, &[]).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    res.json().await.unwrap()
+}
+
+/// The nonce dance with `extra` form parameters; the answer to the request with the nonce.
+async fn token_response(
+    s: &TestServer,
+    c: &Registered,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
     let issuer = s.url("/helseid");
     let a = assertion(&c.key, &c.client_id, &issuer, 30);
-    let form = [
+    let mut form = vec![
         ("grant_type", "client_credentials"),
         ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
         ("client_assertion", a.as_str()),
         ("scope", SCOPE),
     ];
+    form.extend_from_slice(extra);
     let first = post(s, &form, Some(&token_proof(&c.key, &token_url(s), None))).await;
     let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
     oauth_error(first, 400, "use_dpop_nonce").await;
-    let res = post(s, &form, Some(&token_proof(&c.key, &token_url(s), Some(&nonce)))).await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["cache-control"], "no-store");
-    res.json().await.unwrap()
+    post(s, &form, Some(&token_proof(&c.key, &token_url(s), Some(&nonce)))).await
+}
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&fjellport_auth::jose::b64d(payload).unwrap()).unwrap()
 }
 
 /// `GET /syntpop/api/ping` as SyntPop 1.0 with `token` and a fresh proof made with `key`.
@@ -129,9 +144,7 @@ async fn the_nonce_dance_gives_a_bound_token_that_opens_version_1_0() {
     assert_eq!(caller["clientId"], c.client_id.as_str());
     assert_eq!(caller["owner"], "974760673");
     // The access token's claims follow HelseID's profile.
-    let payload = token.split('.').nth(1).unwrap();
-    let claims: Value =
-        serde_json::from_slice(&fjellport_auth::jose::b64d(payload).unwrap()).unwrap();
+    let claims = claims_of(token);
     assert_eq!(claims["aud"], "nhntsd:syntpop-api");
     assert_eq!(claims["cnf"]["jkt"], c.key.public_jwk().thumbprint());
     assert_eq!(claims["helseid://claims/client/claims/orgnr_parent"], "974760673");
@@ -317,6 +330,48 @@ async fn clients_are_registered_by_cli_and_admin_api_with_checked_input() {
         &db,
     ]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn a_client_names_its_child_organization_per_token_with_authorization_details() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let c = register(&s, json!({})).await;
+    let child = |orgnr: &str| {
+        json!([{"type": "helseid_authorization", "practitioner_role": {"organization":
+            {"identifier": {"system": "urn:oid:2.16.578.1.12.4.1.2.101", "type": "ENH",
+                            "value": orgnr}}}}])
+        .to_string()
+    };
+    let details = child("983544622");
+    let res = token_response(&s, &c, &[("authorization_details", &details)]).await;
+    assert_eq!(res.status(), 200);
+    let t: Value = res.json().await.unwrap();
+    assert_eq!(t["authorization_details"].to_string(), details, "the grant is echoed");
+    let claims = claims_of(t["access_token"].as_str().unwrap());
+    assert_eq!(claims["helseid://claims/client/claims/orgnr_child"], "983544622");
+    assert_eq!(claims["helseid://claims/client/claims/orgnr_parent"], "974760673");
+    // Without details the token names no child (this client has none registered).
+    let plain = get_token(&s, &c).await;
+    assert!(plain.get("authorization_details").is_none());
+    let claims = claims_of(plain["access_token"].as_str().unwrap());
+    assert!(claims.get("helseid://claims/client/claims/orgnr_child").is_none());
+
+    let bad_org = child("983544623");
+    for (details, needle) in [
+        ("not json", "not JSON"),
+        (r#"[{"type": "openid_credential"}]"#, "unknown authorization_details type"),
+        (bad_org.as_str(), "organization number"),
+    ] {
+        let res = token_response(&s, &c, &[("authorization_details", details)]).await;
+        let v = oauth_error(res, 400, "invalid_authorization_details").await;
+        assert!(v["error_description"].as_str().unwrap().contains(needle), "{details}: {v}");
+    }
+    // A client registered with a fixed child organization may name only that one.
+    let fixed = register(&s, json!({"orgnr_child": "983544622"})).await;
+    let other = child("974760673");
+    let res = token_response(&s, &fixed, &[("authorization_details", &other)]).await;
+    oauth_error(res, 400, "invalid_authorization_details").await;
+    s.stop().await;
 }
 
 #[tokio::test]
