@@ -1,9 +1,11 @@
 //! DPoP proofs, JWS and JWKs from hostile input: verification answers with an error, never a
-//! panic, whatever the header value holds.
+//! panic, whatever the header value holds. The same bytes as HelseID `authorization_details`
+//! (RFC 9396 JSON) must be granted or refused, never panic.
 #![no_main]
 
 use fjellport_auth::dpop::{ProofPolicy, ProofTarget, ReplayCache, verify_proof};
 use fjellport_auth::jose::{Jws, PublicJwk};
+use fjellport_auth::profile::{ClaimProfile, ClientFacts, HelseId};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,6 +17,15 @@ fuzz_target!(|data: &[u8]| {
         now: 1_790_000_000,
     };
     let _ = verify_proof(&[data], &target, &ProofPolicy::default(), &ReplayCache::new(16));
+    if let Ok(details) = serde_json::from_slice::<serde_json::Value>(data) {
+        let client = ClientFacts {
+            client_id: "c",
+            name: "n",
+            orgnr_parent: None,
+            orgnr_child: Some("974760673"),
+        };
+        let _ = HelseId.authorization_details(&client, &details);
+    }
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(jws) = Jws::parse(text) {
             let _ = jws.alg();
