@@ -203,9 +203,7 @@ async fn signing_keys_survive_a_restart_and_test_tokens_are_test_only() {
 
 #[tokio::test]
 async fn a_key_rotation_keeps_old_tokens_valid_and_running_servers_follow_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("rotate.db").display());
-    let s = TestServer::start(crate::support::config(&db, BEFORE_SUNSET)).await;
+    let (s, db, _dir) = TestServer::on_file("rotate.db").await;
     let old = client(&s, json!({})).await;
     let jwks = |s: &TestServer| json(s.get("/helseid/.well-known/openid-configuration/jwks"));
     let before: Value = jwks(&s).await;

@@ -31,9 +31,7 @@ async fn health_readiness_and_metrics_answer() {
 
 #[tokio::test]
 async fn readiness_fails_with_a_problem_when_the_database_breaks() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("ready.db").display());
-    let s = TestServer::start(crate::support::config(&db, BEFORE_SUNSET)).await;
+    let (s, db, _dir) = TestServer::on_file("ready.db").await;
     assert_eq!(s.get("/readyz").send().await.unwrap().status(), 200);
     {
         use sqlx::Connection;

@@ -51,6 +51,14 @@ impl TestServer {
         TestServer::start(config("sqlite::memory:", clock)).await
     }
 
+    /// A server on a new SQLite file `name` in its own temporary directory (kept alive by the
+    /// returned handle), with the database URL for CLI commands against it.
+    pub async fn on_file(name: &str) -> (TestServer, String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite:{}", dir.path().join(name).display());
+        (TestServer::start(config(&db, BEFORE_SUNSET)).await, db, dir)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

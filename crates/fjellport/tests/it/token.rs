@@ -376,9 +376,7 @@ async fn a_client_names_its_child_organization_per_token_with_authorization_deta
 
 #[tokio::test]
 async fn a_revoked_client_gets_no_new_tokens_and_keeps_the_ones_it_has() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("revoke.db").display());
-    let s = TestServer::start(crate::support::config(&db, BEFORE_SUNSET)).await;
+    let (s, db, _dir) = TestServer::on_file("revoke.db").await;
     let (a, b) = (register(&s, json!({})).await, register(&s, json!({})).await);
     let held = get_token(&s, &a).await;
     let held = held["access_token"].as_str().unwrap();
