@@ -325,6 +325,28 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            /// Sets `revoked_at` on one row of `table` (API keys, clients) unless it is set
+            /// already, and moves the aggregate's revision so caches notice.
+            async fn revoke_row(
+                &self,
+                table: &str,
+                id_column: &str,
+                aggregate: &str,
+                id: &str,
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                let mut qb = QueryBuilder::<$db>::new(format!("UPDATE {table} SET revoked_at = "));
+                qb.push_bind(to_secs(at));
+                qb.push(format!(" WHERE revoked_at IS NULL AND {id_column} = "));
+                qb.push_bind(id);
+                let changed = qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
+                if changed.rows_affected() > 0 {
+                    Self::bump_revision(&mut tx, aggregate).await?;
+                }
+                tx.commit().await.map_err(map_sqlx)
+            }
+
             async fn select_key(&self, id: &str) -> Result<StoredKey> {
                 let mut qb = QueryBuilder::<$db>::new(format!(
                     "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = "
@@ -506,16 +528,7 @@ macro_rules! impl_store {
             }
 
             async fn revoke_key(&self, id: &str, at: DateTime<Utc>) -> Result<StoredKey> {
-                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
-                let mut qb = QueryBuilder::<$db>::new("UPDATE api_keys SET revoked_at = ");
-                qb.push_bind(to_secs(at));
-                qb.push(" WHERE revoked_at IS NULL AND id = ");
-                qb.push_bind(id);
-                let changed = qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
-                if changed.rows_affected() > 0 {
-                    Self::bump_revision(&mut tx, "keys").await?;
-                }
-                tx.commit().await.map_err(map_sqlx)?;
+                self.revoke_row("api_keys", "id", "keys", id, at).await?;
                 self.select_key(id).await
             }
 
@@ -575,16 +588,7 @@ macro_rules! impl_store {
                 client_id: &str,
                 at: DateTime<Utc>,
             ) -> Result<StoredClient> {
-                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
-                let mut qb = QueryBuilder::<$db>::new("UPDATE clients SET revoked_at = ");
-                qb.push_bind(to_secs(at));
-                qb.push(" WHERE revoked_at IS NULL AND client_id = ");
-                qb.push_bind(client_id);
-                let changed = qb.build().execute(&mut *tx).await.map_err(map_sqlx)?;
-                if changed.rows_affected() > 0 {
-                    Self::bump_revision(&mut tx, "clients").await?;
-                }
-                tx.commit().await.map_err(map_sqlx)?;
+                self.revoke_row("clients", "client_id", "clients", client_id, at).await?;
                 self.get_client(client_id).await
             }
         }
