@@ -291,15 +291,29 @@ pub(crate) async fn post_token(
         orgnr_child: client.orgnr_child.as_deref(),
     };
     claims.extend(s.profile.client_claims(&facts));
-    // RFC 9396: what the client asks for per token (HelseID: the child organization).
-    let details = match param("authorization_details").map(serde_json::from_str::<Value>) {
+    // RFC 9396: what the client asks for per token (HelseID: the organization), as a claim of
+    // the client assertion (HelseID's way) or as a request parameter (the RFC's).
+    let asked_details =
+        match (parsed.claim("authorization_details"), param("authorization_details")) {
+            (None, None) => None,
+            // Some clients put the JSON in the claim as text.
+            (Some(Value::String(text)), None) => Some(
+                serde_json::from_str::<Value>(text)
+                    .map_err(|e| format!("authorization_details is not JSON: {e}")),
+            ),
+            (Some(claim), None) => Some(Ok(claim.clone())),
+            (None, Some(text)) => Some(
+                serde_json::from_str::<Value>(text)
+                    .map_err(|e| format!("authorization_details is not JSON: {e}")),
+            ),
+            (Some(_), Some(_)) => Some(Err("send authorization_details once: in the client \
+                                        assertion or as a parameter"
+                .to_owned())),
+        };
+    let details = match asked_details {
         None => None,
-        Some(Err(e)) => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_authorization_details",
-                &format!("authorization_details is not JSON: {e}"),
-            );
+        Some(Err(why)) => {
+            return oauth_error(StatusCode::BAD_REQUEST, "invalid_authorization_details", &why);
         }
         Some(Ok(details)) => match s.profile.authorization_details(&facts, &details) {
             Ok(granted) => {

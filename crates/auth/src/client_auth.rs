@@ -107,6 +107,12 @@ impl<'a> ClientAssertion<'a> {
         &self.client_id
     }
 
+    /// A claim of the assertion (read once [`ClientAssertion::verify`] has passed): HelseID
+    /// clients carry `authorization_details` here.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.jws.payload.get(name)
+    }
+
     /// Verifies signature, audience, times and single use. `jwks` are the client's keys;
     /// `audiences` the accepted `aud` values (issuer, token endpoint).
     pub fn verify(

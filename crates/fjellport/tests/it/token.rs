@@ -28,11 +28,26 @@ async fn register(s: &TestServer, extra: Value) -> Registered {
 }
 
 fn assertion(key: &EcSigningKey, client_id: &str, aud: &str, exp_in: i64) -> String {
+    assertion_with(key, client_id, aud, exp_in, json!({}))
+}
+
+/// A client assertion with `extra` claims beside the required ones.
+fn assertion_with(
+    key: &EcSigningKey,
+    client_id: &str,
+    aud: &str,
+    exp_in: i64,
+    extra: Value,
+) -> String {
+    let mut claims = json!({"iss": client_id, "sub": client_id, "aud": aud, "iat": now(),
+                            "nbf": now(), "exp": now() + exp_in, "jti": random_id("ca_")});
+    for (k, v) in extra.as_object().unwrap() {
+        claims[k] = v.clone();
+    }
     // A kid the registered key (which has none) does not carry: the key must still be found.
     key.sign(
         &json!({"alg": "ES256", "typ": "client-authentication+jwt", "kid": key.kid()}),
-        &json!({"iss": client_id, "sub": client_id, "aud": aud, "iat": now(), "nbf": now(),
-                "exp": now() + exp_in, "jti": random_id("ca_")}),
+        &claims,
     )
     .unwrap()
 }
@@ -82,8 +97,18 @@ async fn token_response(
     c: &Registered,
     extra: &[(&str, &str)],
 ) -> reqwest::Response {
+    token_response_with(s, c, extra, json!({})).await
+}
+
+/// [`token_response`] with `claims` added to the client assertion.
+async fn token_response_with(
+    s: &TestServer,
+    c: &Registered,
+    extra: &[(&str, &str)],
+    claims: Value,
+) -> reqwest::Response {
     let issuer = s.url("/helseid");
-    let a = assertion(&c.key, &c.client_id, &issuer, 30);
+    let a = assertion_with(&c.key, &c.client_id, &issuer, 30, claims);
     let mut form = vec![
         ("grant_type", "client_credentials"),
         ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
@@ -350,6 +375,25 @@ async fn a_client_names_its_child_organization_per_token_with_authorization_deta
     let claims = claims_of(t["access_token"].as_str().unwrap());
     assert_eq!(claims["helseid://claims/client/claims/orgnr_child"], "983544622");
     assert_eq!(claims["helseid://claims/client/claims/orgnr_parent"], "974760673");
+    // HelseID's own way: the details as a claim of the client assertion (an object, as NHN's
+    // samples send it, or JSON text).
+    let object: Value = serde_json::from_str(&child("983544622")).unwrap();
+    for claim in [object[0].clone(), json!(child("983544622"))] {
+        let res = token_response_with(&s, &c, &[], json!({"authorization_details": claim})).await;
+        assert_eq!(res.status(), 200);
+        let t: Value = res.json().await.unwrap();
+        let claims = claims_of(t["access_token"].as_str().unwrap());
+        assert_eq!(claims["helseid://claims/client/claims/orgnr_child"], "983544622");
+    }
+    // Both ways at once is ambiguous.
+    let res = token_response_with(
+        &s,
+        &c,
+        &[("authorization_details", &details)],
+        json!({"authorization_details": object}),
+    )
+    .await;
+    oauth_error(res, 400, "invalid_authorization_details").await;
     // Without details the token names no child (this client has none registered).
     let plain = get_token(&s, &c).await;
     assert!(plain.get("authorization_details").is_none());
