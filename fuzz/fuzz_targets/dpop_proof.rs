@@ -18,13 +18,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = verify_proof(&[data], &target, &ProofPolicy::default(), &ReplayCache::new(16));
     if let Ok(details) = serde_json::from_slice::<serde_json::Value>(data) {
-        let client = ClientFacts {
-            client_id: "c",
-            name: "n",
-            orgnr_parent: None,
-            orgnr_child: Some("974760673"),
-        };
-        let _ = HelseId.authorization_details(&client, &details);
+        for multi_tenant in [false, true] {
+            let client = ClientFacts {
+                client_id: "c",
+                name: "n",
+                orgnr_parent: Some("974760673"),
+                orgnr_child: (!multi_tenant).then_some("974760673"),
+                multi_tenant,
+            };
+            let _ = HelseId.authorization_details(&client, Some(&details));
+        }
     }
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(jws) = Jws::parse(text) {

@@ -21,6 +21,7 @@ const TEST_CLIENT: ClientFacts<'static> = ClientFacts {
     name: "Fjellport test client",
     orgnr_parent: None,
     orgnr_child: None,
+    multi_tenant: false,
 };
 
 /// Longest lifetime a test token may ask for (retired keys stay published that long).

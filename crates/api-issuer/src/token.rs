@@ -289,6 +289,7 @@ pub(crate) async fn post_token(
         name: &client.name,
         orgnr_parent: client.orgnr_parent.as_deref(),
         orgnr_child: client.orgnr_child.as_deref(),
+        multi_tenant: client.multi_tenant,
     };
     claims.extend(s.profile.client_claims(&facts));
     // RFC 9396: what the client asks for per token (HelseID: the organization), as a claim of
@@ -310,21 +311,18 @@ pub(crate) async fn post_token(
                                         assertion or as a parameter"
                 .to_owned())),
         };
-    let details = match asked_details {
-        None => None,
-        Some(Err(why)) => {
+    let details = match asked_details.transpose() {
+        Ok(details) => details,
+        Err(why) => {
             return oauth_error(StatusCode::BAD_REQUEST, "invalid_authorization_details", &why);
         }
-        Some(Ok(details)) => match s.profile.authorization_details(&facts, &details) {
-            Ok(granted) => {
-                claims.extend(granted);
-                Some(details)
-            }
-            Err(why) => {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_authorization_details", &why);
-            }
-        },
     };
+    match s.profile.authorization_details(&facts, details.as_ref()) {
+        Ok(granted) => claims.extend(granted),
+        Err(why) => {
+            return oauth_error(StatusCode::BAD_REQUEST, "invalid_authorization_details", &why);
+        }
+    }
     if let Some(jkt) = &jkt {
         claims.insert("cnf".into(), json!({ "jkt": jkt }));
     }

@@ -79,6 +79,7 @@ async fn client(store: &Arc<dyn Store>, issuer: &str, key: &EcSigningKey, scope:
         orgnr_parent: Some("974760673".into()),
         orgnr_child: None,
         dpop_bound: true,
+        multi_tenant: false,
     };
     let stored = request.register(SystemClock.now()).unwrap();
     store.insert_client(&stored).await.unwrap();

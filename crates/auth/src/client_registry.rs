@@ -24,6 +24,9 @@ pub struct ClientRequest {
     pub orgnr_parent: Option<String>,
     pub orgnr_child: Option<String>,
     pub dpop_bound: bool,
+    /// HelseID multi-tenancy: the client names the organization it acts for per token, and
+    /// `orgnr_parent` is the supplier's own organization.
+    pub multi_tenant: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +38,8 @@ pub enum ClientRequestError {
     BadScope(String),
     BadOrgNumber(String),
     BadName,
+    /// A multi-tenant client needs its supplier's organization and takes no fixed child.
+    BadTenancy(&'static str),
 }
 
 impl fmt::Display for ClientRequestError {
@@ -53,6 +58,7 @@ impl fmt::Display for ClientRequestError {
             ClientRequestError::BadName => {
                 f.write_str("the name must be 1 to 200 printable characters")
             }
+            ClientRequestError::BadTenancy(why) => f.write_str(why),
         }
     }
 }
@@ -89,6 +95,16 @@ impl ClientRequest {
         for n in [&self.orgnr_parent, &self.orgnr_child].into_iter().flatten() {
             n.parse::<OrgNumber>().map_err(|_| ClientRequestError::BadOrgNumber(n.clone()))?;
         }
+        if self.multi_tenant && self.orgnr_parent.is_none() {
+            return Err(ClientRequestError::BadTenancy(
+                "a multi-tenant client needs orgnr_parent: the supplier's own organization",
+            ));
+        }
+        if self.multi_tenant && self.orgnr_child.is_some() {
+            return Err(ClientRequestError::BadTenancy(
+                "a multi-tenant client names its child organization per token, not at registration",
+            ));
+        }
         let name = self.name.clone().unwrap_or_else(|| "Fjellport test client".into());
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
             return Err(ClientRequestError::BadName);
@@ -102,6 +118,7 @@ impl ClientRequest {
             orgnr_parent: self.orgnr_parent.clone(),
             orgnr_child: self.orgnr_child.clone(),
             dpop_bound: self.dpop_bound,
+            multi_tenant: self.multi_tenant,
             created_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
             revoked_at: None,
         })
@@ -119,6 +136,8 @@ pub struct ClientView {
     pub orgnr_parent: Option<String>,
     pub orgnr_child: Option<String>,
     pub dpop_bound_access_tokens: bool,
+    /// `single-tenant` or `multi-tenant`, as HelseID's `client_tenancy` claim says it.
+    pub client_tenancy: &'static str,
     pub jwks: Value,
     pub created_at: String,
     /// When the client was revoked; `null` while it may get tokens.
@@ -135,11 +154,17 @@ impl From<&StoredClient> for ClientView {
             orgnr_parent: c.orgnr_parent.clone(),
             orgnr_child: c.orgnr_child.clone(),
             dpop_bound_access_tokens: c.dpop_bound,
+            client_tenancy: tenancy(c.multi_tenant),
             jwks: serde_json::from_str(&c.jwks).unwrap_or(Value::Null),
             created_at: crate::apikey::rfc3339(c.created_at),
             revoked_at: c.revoked_at.map(crate::apikey::rfc3339),
         }
     }
+}
+
+/// HelseID's names for the two kinds of client.
+pub fn tenancy(multi_tenant: bool) -> &'static str {
+    if multi_tenant { "multi-tenant" } else { "single-tenant" }
 }
 
 /// HelseID client ids are GUIDs; ours look alike (random, version-4 layout).

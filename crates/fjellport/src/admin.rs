@@ -165,6 +165,9 @@ pub(crate) struct CreateClient {
     orgnr_child: Option<String>,
     /// Whether tokens must be DPoP-bound (default true).
     dpop_bound_access_tokens: Option<bool>,
+    /// `single-tenant` (default) or `multi-tenant` (HelseID: the client names the organization
+    /// it acts for per token; `orgnr_parent` is then the supplier's own).
+    client_tenancy: Option<String>,
 }
 
 /// Registers a client (private_key_jwt: only public keys are kept).
@@ -175,7 +178,18 @@ async fn create_client(
     State(state): State<Arc<AppState>>,
     Json(body): Json<CreateClient>,
 ) -> Result<Response, Problem> {
+    let multi_tenant = match body.client_tenancy.as_deref() {
+        None | Some("single-tenant") => false,
+        Some("multi-tenant") => true,
+        Some(other) => {
+            return Err(Problem::bad_request(
+                "invalid-client-request",
+                format!("client_tenancy {other:?} is neither single-tenant nor multi-tenant"),
+            ));
+        }
+    };
     let request = ClientRequest {
+        multi_tenant,
         jwk: body.jwk,
         scopes: body.scopes,
         issuer: body.issuer.unwrap_or_else(|| "helseid".into()),

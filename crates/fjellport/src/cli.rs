@@ -192,6 +192,10 @@ pub struct CreateClientArgs {
     /// Issue Bearer tokens instead of DPoP-bound ones.
     #[arg(long)]
     pub no_dpop: bool,
+    /// A HelseID multi-tenant client: it names the organization it acts for per token
+    /// (authorization_details), and --orgnr is the supplier's own organization.
+    #[arg(long)]
+    pub multi_tenant: bool,
 }
 
 #[derive(Debug, Args)]
@@ -407,6 +411,7 @@ async fn clients(
                 orgnr_parent: args.orgnr.clone(),
                 orgnr_child: args.orgnr_child.clone(),
                 dpop_bound: !args.no_dpop,
+                multi_tenant: args.multi_tenant,
             })
         }
         ClientsCommand::List | ClientsCommand::Revoke { .. } => None,

@@ -53,7 +53,7 @@ macro_rules! key_from_row {
 }
 
 const CLIENT_COLUMNS: &str = "client_id, issuer, name, jwks, scopes, orgnr_parent, orgnr_child, \
-                              dpop_bound, created_at, revoked_at";
+                              dpop_bound, multi_tenant, created_at, revoked_at";
 
 macro_rules! client_from_row {
     ($row:expr) => {{
@@ -71,6 +71,7 @@ macro_rules! client_from_row {
             orgnr_parent: row.try_get("orgnr_parent").map_err(get)?,
             orgnr_child: row.try_get("orgnr_child").map_err(get)?,
             dpop_bound: row.try_get::<i64, _>("dpop_bound").map_err(get)? != 0,
+            multi_tenant: row.try_get::<i64, _>("multi_tenant").map_err(get)? != 0,
             created_at: from_secs(row.try_get("created_at").map_err(get)?),
             revoked_at: row.try_get::<Option<i64>, _>("revoked_at").map_err(get)?.map(from_secs),
         }
@@ -556,6 +557,7 @@ macro_rules! impl_store {
                         .push_bind(c.orgnr_parent.clone())
                         .push_bind(c.orgnr_child.clone())
                         .push_bind(i64::from(c.dpop_bound))
+                        .push_bind(i64::from(c.multi_tenant))
                         .push_bind(to_secs(c.created_at))
                         .push_bind(c.revoked_at.map(to_secs));
                 });

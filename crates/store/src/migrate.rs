@@ -79,6 +79,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0012_client_revocation.sql"),
         include_str!("../migrations/0012_client_revocation.sql"),
     ),
+    (
+        13,
+        "client tenancy",
+        include_str!("../migrations/0013_client_tenancy.sql"),
+        include_str!("../migrations/0013_client_tenancy.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

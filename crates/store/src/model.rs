@@ -38,6 +38,9 @@ pub struct StoredClient {
     pub orgnr_parent: Option<String>,
     pub orgnr_child: Option<String>,
     pub dpop_bound: bool,
+    /// HelseID multi-tenancy: the client names, per token, the organization it acts for;
+    /// `orgnr_parent` is then the supplier's own organization.
+    pub multi_tenant: bool,
     pub created_at: DateTime<Utc>,
     /// From then on the client gets no tokens.
     pub revoked_at: Option<DateTime<Utc>>,

@@ -310,6 +310,7 @@ async fn clients_are_registered_by_cli_and_admin_api_with_checked_input() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let created: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(created["issuer"], "helseid");
+    assert_eq!(created["client_tenancy"], "single-tenant");
     assert_eq!(created["dpop_bound_access_tokens"], true);
     let client_id = created["client_id"].as_str().unwrap();
 
@@ -415,6 +416,70 @@ async fn a_client_names_its_child_organization_per_token_with_authorization_deta
     let other = child("974760673");
     let res = token_response(&s, &fixed, &[("authorization_details", &other)]).await;
     oauth_error(res, 400, "invalid_authorization_details").await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_multi_tenant_client_acts_for_the_organization_it_names_per_token() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    // The supplier's client: orgnr_parent is the supplier's own organization.
+    let supplier = register(&s, json!({"client_tenancy": "multi-tenant"})).await;
+    let tenant = |value: &str| {
+        json!({"type": "helseid_authorization", "practitioner_role": {"organization":
+            {"identifier": {"system": "urn:oid:1.0.6523", "type": "ENH", "value": value}}}})
+    };
+    let res = token_response_with(
+        &s,
+        &supplier,
+        &[],
+        json!({"authorization_details": tenant("NO:ORGNR:983544622:910223488")}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let t: Value = res.json().await.unwrap();
+    let token = t["access_token"].as_str().unwrap();
+    let claims = claims_of(token);
+    assert_eq!(claims["helseid://claims/client/claims/orgnr_parent"], "983544622");
+    assert_eq!(claims["helseid://claims/client/claims/orgnr_child"], "910223488");
+    assert_eq!(claims["helseid://claims/client/claims/orgnr_supplier"], "974760673");
+    assert_eq!(claims["helseid://claims/client/client_tenancy"], "multi-tenant");
+    // SyntPop 1.0 sees the tenant as the owner of what the token reserves.
+    let caller: Value = ping_v1(&s, &supplier.key, token).await.json().await.unwrap();
+    assert_eq!(caller["owner"], "983544622");
+
+    // A multi-tenant client must say whom it acts for, in its own form.
+    let res = token_response(&s, &supplier, &[]).await;
+    let v = oauth_error(res, 400, "invalid_authorization_details").await;
+    assert!(v["error_description"].as_str().unwrap().contains("NO:ORGNR"), "{v}");
+    let single_form = json!({"type": "helseid_authorization", "practitioner_role": {"organization":
+        {"identifier": {"system": "urn:oid:2.16.578.1.12.4.1.2.101", "type": "ENH",
+                        "value": "983544622"}}}});
+    let res =
+        token_response_with(&s, &supplier, &[], json!({"authorization_details": single_form}))
+            .await;
+    oauth_error(res, 400, "invalid_authorization_details").await;
+
+    // Registration: a tenancy by name; a multi-tenant client takes no fixed child.
+    let single = register(&s, json!({})).await;
+    let shown: Value = crate::support::json(
+        s.admin(reqwest::Method::GET, &format!("/clients/{}", single.client_id)),
+    )
+    .await;
+    assert_eq!(shown["client_tenancy"], "single-tenant");
+    let key = EcSigningKey::generate().unwrap();
+    for (extra, needle) in [
+        (json!({"client_tenancy": "several"}), "client_tenancy"),
+        (json!({"client_tenancy": "multi-tenant", "orgnr_child": "910223488"}), "per token"),
+    ] {
+        let mut body = json!({"jwk": Value::Object(key.public_jwk().members.clone()),
+                              "scopes": [SCOPE], "orgnr_parent": "974760673"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
+        let p = problem(res, 400).await;
+        assert!(p["detail"].as_str().unwrap().contains(needle), "{extra}: {p}");
+    }
     s.stop().await;
 }
 

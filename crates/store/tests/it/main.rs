@@ -175,6 +175,7 @@ fn client(id: &str) -> fjellport_store::StoredClient {
         orgnr_parent: Some("999888777".into()),
         orgnr_child: None,
         dpop_bound: true,
+        multi_tenant: false,
         created_at: at(1_800_000_000),
         revoked_at: None,
     }
@@ -186,7 +187,10 @@ async fn clients_round_trip_and_duplicates_conflict() {
         let c = client("cl_1");
         store.insert_client(&c).await.unwrap();
         assert_eq!(store.get_client("cl_1").await.unwrap(), c, "{name}");
-        assert_eq!(store.list_clients().await.unwrap(), vec![c.clone()], "{name}");
+        let multi = fjellport_store::StoredClient { multi_tenant: true, ..client("cl_m") };
+        store.insert_client(&multi).await.unwrap();
+        assert_eq!(store.get_client("cl_m").await.unwrap(), multi, "{name}");
+        assert_eq!(store.list_clients().await.unwrap(), vec![c.clone(), multi.clone()], "{name}");
         assert!(matches!(store.insert_client(&c).await, Err(StoreError::Conflict(_))), "{name}");
         assert!(matches!(store.get_client("nope").await, Err(StoreError::NotFound { .. })));
     }
