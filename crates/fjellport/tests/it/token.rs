@@ -356,6 +356,18 @@ async fn clients_are_registered_by_cli_and_admin_api_with_checked_input() {
         &db,
     ]);
     assert_eq!(bad.status.code(), Some(2));
+    // A multi-tenant client needs the supplier's organization.
+    let jwk = jwk_file.to_str().unwrap();
+    let args = ["clients", "create", "--jwk-file", jwk, "--scope", SCOPE, "--multi-tenant"];
+    let no_supplier = crate::cli::fjellport(&[&args[..], &["--database", &db]].concat());
+    assert_eq!(no_supplier.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&no_supplier.stderr);
+    assert!(stderr.contains("supplier's own organization"), "{stderr}");
+    let multi =
+        crate::cli::fjellport(&[&args[..], &["--orgnr", "974760673", "--database", &db]].concat());
+    assert!(multi.status.success(), "{}", String::from_utf8_lossy(&multi.stderr));
+    let created: Value = serde_json::from_slice(&multi.stdout).unwrap();
+    assert_eq!(created["client_tenancy"], "multi-tenant");
 }
 
 #[tokio::test]
