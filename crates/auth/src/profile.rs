@@ -67,6 +67,8 @@ impl ClaimProfile for HelseId {
         let mut claims = Map::new();
         claims.insert("helseid://claims/client/client_name".into(), json!(client.name));
         claims.insert("helseid://claims/client/amr".into(), json!("private_key_jwt"));
+        // HelseID's tokens also carry the client's authentication method at the top level.
+        claims.insert("client_amr".into(), json!("private_key_jwt"));
         claims.insert(
             CLIENT_TENANCY.into(),
             json!(crate::client_registry::tenancy(client.multi_tenant)),
@@ -205,6 +207,7 @@ mod tests {
         let claims = HelseId.client_claims(&SINGLE);
         assert_eq!(claims["helseid://claims/client/client_name"], "Legekontoret");
         assert_eq!(claims["helseid://claims/client/amr"], "private_key_jwt");
+        assert_eq!(claims["client_amr"], "private_key_jwt");
         assert_eq!(claims[ORGNR_PARENT], "974760673");
         assert_eq!(claims[CLIENT_TENANCY], "single-tenant");
         assert!(!claims.contains_key(ORGNR_CHILD) && !claims.contains_key(ORGNR_SUPPLIER));
