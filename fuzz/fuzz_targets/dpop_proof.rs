@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
                 orgnr_parent: Some("974760673"),
                 orgnr_child: (!multi_tenant).then_some("974760673"),
                 multi_tenant,
+                delegations: &[],
             };
             let _ = HelseId.authorization_details(&client, Some(&details));
         }

@@ -22,6 +22,7 @@ const TEST_CLIENT: ClientFacts<'static> = ClientFacts {
     orgnr_parent: None,
     orgnr_child: None,
     multi_tenant: false,
+    delegations: &[],
 };
 
 /// Longest lifetime a test token may ask for (retired keys stay published that long).

@@ -290,6 +290,7 @@ pub(crate) async fn post_token(
         orgnr_parent: client.orgnr_parent.as_deref(),
         orgnr_child: client.orgnr_child.as_deref(),
         multi_tenant: client.multi_tenant,
+        delegations: &client.delegations,
     };
     claims.extend(s.profile.client_claims(&facts));
     // RFC 9396: what the client asks for per token (HelseID: the organization), as a claim of

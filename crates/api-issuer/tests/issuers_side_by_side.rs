@@ -80,6 +80,7 @@ async fn client(store: &Arc<dyn Store>, issuer: &str, key: &EcSigningKey, scope:
         orgnr_child: None,
         dpop_bound: true,
         multi_tenant: false,
+        delegations: Vec::new(),
     };
     let stored = request.register(SystemClock.now()).unwrap();
     store.insert_client(&stored).await.unwrap();

@@ -27,6 +27,8 @@ pub struct ClientRequest {
     /// HelseID multi-tenancy: the client names the organization it acts for per token, and
     /// `orgnr_parent` is the supplier's own organization.
     pub multi_tenant: bool,
+    /// Organizations a multi-tenant client may act for; empty: any.
+    pub delegations: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +94,13 @@ impl ClientRequest {
                 return Err(ClientRequestError::BadScope(scope.clone()));
             }
         }
-        for n in [&self.orgnr_parent, &self.orgnr_child].into_iter().flatten() {
+        if !self.multi_tenant && !self.delegations.is_empty() {
+            return Err(ClientRequestError::BadTenancy(
+                "delegations are for multi-tenant clients (client_tenancy multi-tenant)",
+            ));
+        }
+        let numbers = [&self.orgnr_parent, &self.orgnr_child].into_iter().flatten();
+        for n in numbers.chain(&self.delegations) {
             n.parse::<OrgNumber>().map_err(|_| ClientRequestError::BadOrgNumber(n.clone()))?;
         }
         if self.multi_tenant && self.orgnr_parent.is_none() {
@@ -119,6 +127,7 @@ impl ClientRequest {
             orgnr_child: self.orgnr_child.clone(),
             dpop_bound: self.dpop_bound,
             multi_tenant: self.multi_tenant,
+            delegations: self.delegations.clone(),
             created_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
             revoked_at: None,
         })
@@ -138,6 +147,8 @@ pub struct ClientView {
     pub dpop_bound_access_tokens: bool,
     /// `single-tenant` or `multi-tenant`, as HelseID's `client_tenancy` claim says it.
     pub client_tenancy: &'static str,
+    /// Organizations a multi-tenant client may act for (empty: any).
+    pub delegations: Vec<String>,
     pub jwks: Value,
     pub created_at: String,
     /// When the client was revoked; `null` while it may get tokens.
@@ -155,6 +166,7 @@ impl From<&StoredClient> for ClientView {
             orgnr_child: c.orgnr_child.clone(),
             dpop_bound_access_tokens: c.dpop_bound,
             client_tenancy: tenancy(c.multi_tenant),
+            delegations: c.delegations.clone(),
             jwks: serde_json::from_str(&c.jwks).unwrap_or(Value::Null),
             created_at: crate::apikey::rfc3339(c.created_at),
             revoked_at: c.revoked_at.map(crate::apikey::rfc3339),

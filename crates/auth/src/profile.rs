@@ -14,8 +14,10 @@ pub struct ClientFacts<'a> {
     /// The client's organization; for a multi-tenant client, its supplier's.
     pub orgnr_parent: Option<&'a str>,
     pub orgnr_child: Option<&'a str>,
-    /// Names per token the organization it acts for (HelseID multi-tenancy).
+    /// Names per token the organization it acts for (HelseID multi-tenancy)…
     pub multi_tenant: bool,
+    /// …among these, the organizations that delegated to its supplier (empty: any).
+    pub delegations: &'a [String],
 }
 
 pub trait ClaimProfile: Debug + Send + Sync {
@@ -140,7 +142,15 @@ impl ClaimProfile for HelseId {
                 format!("{value:?} does not have the form NO:ORGNR:<parent>[:<child>]")
             })?;
             let (parent, child) = numbers.split_once(':').unwrap_or((numbers, ""));
-            claims.insert(ORGNR_PARENT.into(), json!(orgnr(parent)?));
+            let parent = orgnr(parent)?;
+            if !client.delegations.is_empty() && !client.delegations.contains(&parent) {
+                return Err(format!(
+                    "organization {parent} has not delegated to this client's supplier \
+                     (its delegations: {})",
+                    client.delegations.join(", ")
+                ));
+            }
+            claims.insert(ORGNR_PARENT.into(), json!(parent));
             if !child.is_empty() {
                 claims.insert(ORGNR_CHILD.into(), json!(orgnr(child)?));
             }
@@ -181,6 +191,7 @@ mod tests {
         orgnr_parent: Some("974760673"),
         orgnr_child: None,
         multi_tenant: false,
+        delegations: &[],
     };
     const MULTI: ClientFacts<'static> = ClientFacts { multi_tenant: true, ..SINGLE };
 
@@ -274,6 +285,13 @@ mod tests {
         }
         let err = grant(&MULTI, &child("983544622")).unwrap_err();
         assert!(err.contains(MULTI_TENANT_SYSTEM), "{err}");
+        // With delegations, only the organizations that delegated.
+        let delegated = ["983544622".to_owned()];
+        let strict = ClientFacts { delegations: &delegated, ..MULTI };
+        assert!(grant(&strict, &identifier(MULTI_TENANT_SYSTEM, "NO:ORGNR:983544622:")).is_ok());
+        let err =
+            grant(&strict, &identifier(MULTI_TENANT_SYSTEM, "NO:ORGNR:313231593:")).unwrap_err();
+        assert!(err.contains("313231593 has not delegated"), "{err}");
     }
 
     #[test]

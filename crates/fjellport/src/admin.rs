@@ -168,6 +168,9 @@ pub(crate) struct CreateClient {
     /// `single-tenant` (default) or `multi-tenant` (HelseID: the client names the organization
     /// it acts for per token; `orgnr_parent` is then the supplier's own).
     client_tenancy: Option<String>,
+    /// For a multi-tenant client: the organizations that delegated to its supplier (the parents
+    /// it may name); absent or empty: any.
+    delegations: Option<Vec<String>>,
 }
 
 /// Registers a client (private_key_jwt: only public keys are kept).
@@ -190,6 +193,7 @@ async fn create_client(
     };
     let request = ClientRequest {
         multi_tenant,
+        delegations: body.delegations.unwrap_or_default(),
         jwk: body.jwk,
         scopes: body.scopes,
         issuer: body.issuer.unwrap_or_else(|| "helseid".into()),

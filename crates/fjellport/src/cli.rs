@@ -196,6 +196,10 @@ pub struct CreateClientArgs {
     /// (authorization_details), and --orgnr is the supplier's own organization.
     #[arg(long)]
     pub multi_tenant: bool,
+    /// With --multi-tenant: an organization that delegated to the supplier (a parent the
+    /// client may name); repeat for several. Without any, every organization is accepted.
+    #[arg(long = "delegation", value_name = "ORGNR")]
+    pub delegations: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -412,6 +416,7 @@ async fn clients(
                 orgnr_child: args.orgnr_child.clone(),
                 dpop_bound: !args.no_dpop,
                 multi_tenant: args.multi_tenant,
+                delegations: args.delegations.clone(),
             })
         }
         ClientsCommand::List | ClientsCommand::Revoke { .. } => None,

@@ -53,13 +53,15 @@ macro_rules! key_from_row {
 }
 
 const CLIENT_COLUMNS: &str = "client_id, issuer, name, jwks, scopes, orgnr_parent, orgnr_child, \
-                              dpop_bound, multi_tenant, created_at, revoked_at";
+                              dpop_bound, multi_tenant, delegations, created_at, \
+                              revoked_at";
 
 macro_rules! client_from_row {
     ($row:expr) => {{
         let row = $row;
         let get = |e: sqlx::Error| map_sqlx(e);
         let scopes: String = row.try_get("scopes").map_err(get)?;
+        let delegations: String = row.try_get("delegations").map_err(get)?;
         StoredClient {
             client_id: row.try_get("client_id").map_err(get)?,
             issuer: row.try_get("issuer").map_err(get)?,
@@ -72,6 +74,9 @@ macro_rules! client_from_row {
             orgnr_child: row.try_get("orgnr_child").map_err(get)?,
             dpop_bound: row.try_get::<i64, _>("dpop_bound").map_err(get)? != 0,
             multi_tenant: row.try_get::<i64, _>("multi_tenant").map_err(get)? != 0,
+            delegations: serde_json::from_str(&delegations).map_err(|e| {
+                StoreError::Corrupt(format!("clients.delegations is not a JSON list: {e}"))
+            })?,
             created_at: from_secs(row.try_get("created_at").map_err(get)?),
             revoked_at: row.try_get::<Option<i64>, _>("revoked_at").map_err(get)?.map(from_secs),
         }
@@ -558,6 +563,7 @@ macro_rules! impl_store {
                         .push_bind(c.orgnr_child.clone())
                         .push_bind(i64::from(c.dpop_bound))
                         .push_bind(i64::from(c.multi_tenant))
+                        .push_bind(serde_json::to_string(&c.delegations).unwrap_or_default())
                         .push_bind(to_secs(c.created_at))
                         .push_bind(c.revoked_at.map(to_secs));
                 });

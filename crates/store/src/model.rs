@@ -41,6 +41,9 @@ pub struct StoredClient {
     /// HelseID multi-tenancy: the client names, per token, the organization it acts for;
     /// `orgnr_parent` is then the supplier's own organization.
     pub multi_tenant: bool,
+    /// Organizations a multi-tenant client may act for (HelseID checks Altinn delegations);
+    /// empty: any.
+    pub delegations: Vec<String>,
     pub created_at: DateTime<Utc>,
     /// From then on the client gets no tokens.
     pub revoked_at: Option<DateTime<Utc>>,

@@ -471,6 +471,21 @@ async fn a_multi_tenant_client_acts_for_the_organization_it_names_per_token() {
             .await;
     oauth_error(res, 400, "invalid_authorization_details").await;
 
+    // With delegations registered, only the organizations that delegated to the supplier.
+    let strict =
+        register(&s, json!({"client_tenancy": "multi-tenant", "delegations": ["983544622"]})).await;
+    let shown: Value = crate::support::json(
+        s.admin(reqwest::Method::GET, &format!("/clients/{}", strict.client_id)),
+    )
+    .await;
+    assert_eq!(shown["delegations"], json!(["983544622"]));
+    let ok = json!({"authorization_details": tenant("NO:ORGNR:983544622:")});
+    assert_eq!(token_response_with(&s, &strict, &[], ok).await.status(), 200);
+    let other = json!({"authorization_details": tenant("NO:ORGNR:313231593:")});
+    let res = token_response_with(&s, &strict, &[], other).await;
+    let v = oauth_error(res, 400, "invalid_authorization_details").await;
+    assert!(v["error_description"].as_str().unwrap().contains("has not delegated"), "{v}");
+
     // Registration: a tenancy by name; a multi-tenant client takes no fixed child.
     let single = register(&s, json!({})).await;
     let shown: Value = crate::support::json(
@@ -482,6 +497,8 @@ async fn a_multi_tenant_client_acts_for_the_organization_it_names_per_token() {
     for (extra, needle) in [
         (json!({"client_tenancy": "several"}), "client_tenancy"),
         (json!({"client_tenancy": "multi-tenant", "orgnr_child": "910223488"}), "per token"),
+        (json!({"delegations": ["983544622"]}), "multi-tenant clients"),
+        (json!({"client_tenancy": "multi-tenant", "delegations": ["12"]}), "organization number"),
     ] {
         let mut body = json!({"jwk": Value::Object(key.public_jwk().members.clone()),
                               "scopes": [SCOPE], "orgnr_parent": "974760673"});

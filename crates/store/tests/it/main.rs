@@ -176,6 +176,7 @@ fn client(id: &str) -> fjellport_store::StoredClient {
         orgnr_child: None,
         dpop_bound: true,
         multi_tenant: false,
+        delegations: Vec::new(),
         created_at: at(1_800_000_000),
         revoked_at: None,
     }
@@ -187,7 +188,11 @@ async fn clients_round_trip_and_duplicates_conflict() {
         let c = client("cl_1");
         store.insert_client(&c).await.unwrap();
         assert_eq!(store.get_client("cl_1").await.unwrap(), c, "{name}");
-        let multi = fjellport_store::StoredClient { multi_tenant: true, ..client("cl_m") };
+        let multi = fjellport_store::StoredClient {
+            multi_tenant: true,
+            delegations: vec!["983544622".into(), "313231593".into()],
+            ..client("cl_m")
+        };
         store.insert_client(&multi).await.unwrap();
         assert_eq!(store.get_client("cl_m").await.unwrap(), multi, "{name}");
         assert_eq!(store.list_clients().await.unwrap(), vec![c.clone(), multi.clone()], "{name}");
