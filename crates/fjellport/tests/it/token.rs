@@ -363,11 +363,12 @@ async fn clients_are_registered_by_cli_and_admin_api_with_checked_input() {
     assert_eq!(no_supplier.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&no_supplier.stderr);
     assert!(stderr.contains("supplier's own organization"), "{stderr}");
-    let multi =
-        crate::cli::fjellport(&[&args[..], &["--orgnr", "974760673", "--database", &db]].concat());
+    let with = ["--orgnr", "974760673", "--delegation", "983544622", "--database", &db];
+    let multi = crate::cli::fjellport(&[&args[..], &with[..]].concat());
     assert!(multi.status.success(), "{}", String::from_utf8_lossy(&multi.stderr));
     let created: Value = serde_json::from_slice(&multi.stdout).unwrap();
     assert_eq!(created["client_tenancy"], "multi-tenant");
+    assert_eq!(created["delegations"], json!(["983544622"]));
 }
 
 #[tokio::test]
