@@ -3,9 +3,10 @@
 //! (RFC 9396 JSON) must be granted or refused, never panic.
 #![no_main]
 
-use fjellport_auth::dpop::{ProofPolicy, ProofTarget, ReplayCache, verify_proof};
+use fjellport_auth::dpop::{ProofPolicy, ProofTarget, verify_proof};
 use fjellport_auth::jose::{Jws, PublicJwk};
 use fjellport_auth::profile::{ClaimProfile, ClientFacts, HelseId};
+use fjellport_auth::replay::ReplayCache;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

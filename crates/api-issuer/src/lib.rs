@@ -10,10 +10,11 @@ pub mod token;
 use std::sync::Arc;
 
 use fjellport_auth::Environment;
-use fjellport_auth::dpop::{ProofPolicy, ReplayCache};
+use fjellport_auth::dpop::ProofPolicy;
 use fjellport_auth::issuer::Issuer;
 use fjellport_auth::nonce::NonceKey;
 use fjellport_auth::profile::ClaimProfile;
+use fjellport_auth::replay::ReplayCache;
 use fjellport_clock::SharedClock;
 use fjellport_store::Store;
 use utoipa_axum::router::OpenApiRouter;

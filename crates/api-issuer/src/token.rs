@@ -284,46 +284,38 @@ pub(crate) async fn post_token(
     claims.insert("aud".into(), json!(aud));
     claims.insert("scope".into(), json!(scope));
     claims.insert("client_id".into(), json!(client.client_id));
-    let facts = ClientFacts {
-        client_id: &client.client_id,
-        name: &client.name,
-        orgnr_parent: client.orgnr_parent.as_deref(),
-        orgnr_child: client.orgnr_child.as_deref(),
-        multi_tenant: client.multi_tenant,
-        delegations: &client.delegations,
-    };
+    let facts = ClientFacts::from(client.as_ref());
     claims.extend(s.profile.client_claims(&facts));
     // RFC 9396: what the client asks for per token (HelseID: the organization), as a claim of
-    // the client assertion (HelseID's way) or as a request parameter (the RFC's).
-    let asked_details =
-        match (parsed.claim("authorization_details"), param("authorization_details")) {
-            (None, None) => None,
-            // Some clients put the JSON in the claim as text.
-            (Some(Value::String(text)), None) => Some(
-                serde_json::from_str::<Value>(text)
-                    .map_err(|e| format!("authorization_details is not JSON: {e}")),
-            ),
-            (Some(claim), None) => Some(Ok(claim.clone())),
-            (None, Some(text)) => Some(
-                serde_json::from_str::<Value>(text)
-                    .map_err(|e| format!("authorization_details is not JSON: {e}")),
-            ),
-            (Some(_), Some(_)) => Some(Err("send authorization_details once: in the client \
-                                        assertion or as a parameter"
-                .to_owned())),
-        };
-    let details = match asked_details.transpose() {
-        Ok(details) => details,
+    // the client assertion (HelseID's way; some clients send the JSON as text) or as a request
+    // parameter (the RFC's).
+    let json_text = |text: &str| {
+        serde_json::from_str::<Value>(text)
+            .map(Some)
+            .map_err(|e| format!("authorization_details is not JSON: {e}"))
+    };
+    let asked = match (parsed.claim("authorization_details"), param("authorization_details")) {
+        (None, None) => Ok(None),
+        (Some(Value::String(text)), None) => json_text(text),
+        (Some(claim), None) => Ok(Some(claim.clone())),
+        (None, Some(text)) => json_text(text),
+        (Some(_), Some(_)) => {
+            Err("send authorization_details once: in the client assertion or as a parameter"
+                .to_owned())
+        }
+    };
+    let details = match asked.and_then(|details| {
+        let granted = s.profile.authorization_details(&facts, details.as_ref())?;
+        Ok((details, granted))
+    }) {
+        Ok((details, granted)) => {
+            claims.extend(granted);
+            details
+        }
         Err(why) => {
             return oauth_error(StatusCode::BAD_REQUEST, "invalid_authorization_details", &why);
         }
     };
-    match s.profile.authorization_details(&facts, details.as_ref()) {
-        Ok(granted) => claims.extend(granted),
-        Err(why) => {
-            return oauth_error(StatusCode::BAD_REQUEST, "invalid_authorization_details", &why);
-        }
-    }
     if let Some(jkt) = &jkt {
         claims.insert("cnf".into(), json!({ "jkt": jkt }));
     }

@@ -4,9 +4,10 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use fjellport_auth::dpop::{ProofPolicy, ProofTarget, ReplayCache, verify_proof};
+use fjellport_auth::dpop::{ProofPolicy, ProofTarget, verify_proof};
 use fjellport_auth::forge::{ProofFor, proof};
 use fjellport_auth::jose::{Alg, EcSigningKey, Jws};
+use fjellport_auth::replay::ReplayCache;
 use serde_json::json;
 
 fn rate(label: &str, n: u32, f: impl FnMut(u32)) {

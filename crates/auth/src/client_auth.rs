@@ -7,8 +7,8 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::dpop::ReplayCache;
 use crate::jose::{Jws, PublicJwk};
+use crate::replay::ReplayCache;
 
 /// Seconds of clock skew allowed on `iat`/`nbf`, and the longest assertion lifetime.
 const SKEW_SECS: i64 = 5;

@@ -175,8 +175,21 @@ impl From<&StoredClient> for ClientView {
 }
 
 /// HelseID's names for the two kinds of client.
+const SINGLE_TENANT: &str = "single-tenant";
+const MULTI_TENANT: &str = "multi-tenant";
+
+/// The name HelseID gives a client's kind.
 pub fn tenancy(multi_tenant: bool) -> &'static str {
-    if multi_tenant { "multi-tenant" } else { "single-tenant" }
+    if multi_tenant { MULTI_TENANT } else { SINGLE_TENANT }
+}
+
+/// Whether a kind's name means multi-tenant; `None` for a name HelseID does not use.
+pub fn is_multi_tenant(tenancy: &str) -> Option<bool> {
+    match tenancy {
+        SINGLE_TENANT => Some(false),
+        MULTI_TENANT => Some(true),
+        _ => None,
+    }
 }
 
 /// HelseID client ids are GUIDs; ours look alike (random, version-4 layout).

@@ -23,7 +23,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::jose::{Alg, JoseError, Jws, PublicJwk, sha256_b64};
-pub use crate::replay::ReplayCache;
+use crate::replay::ReplayCache;
 
 /// What a verifier accepts. Plain data with documented defaults.
 #[derive(Debug, Clone)]

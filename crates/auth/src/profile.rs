@@ -20,6 +20,19 @@ pub struct ClientFacts<'a> {
     pub delegations: &'a [String],
 }
 
+impl<'a> From<&'a fjellport_store::StoredClient> for ClientFacts<'a> {
+    fn from(c: &'a fjellport_store::StoredClient) -> Self {
+        ClientFacts {
+            client_id: &c.client_id,
+            name: &c.name,
+            orgnr_parent: c.orgnr_parent.as_deref(),
+            orgnr_child: c.orgnr_child.as_deref(),
+            multi_tenant: c.multi_tenant,
+            delegations: &c.delegations,
+        }
+    }
+}
+
 pub trait ClaimProfile: Debug + Send + Sync {
     /// Claims an access token carries about its client (beside `client_id`, which every
     /// profile sets).
@@ -99,79 +112,93 @@ impl ClaimProfile for HelseId {
         client: &ClientFacts<'_>,
         details: Option<&Value>,
     ) -> Result<Map<String, Value>, String> {
-        let Some(details) = details else {
-            if client.multi_tenant {
-                return Err(format!(
-                    "a multi-tenant client names the organization it acts for in \
-                     authorization_details (system {MULTI_TENANT_SYSTEM}, value \
-                     NO:ORGNR:<parent>[:<child>])"
-                ));
-            }
-            return Ok(Map::new());
-        };
-        let entries = match details {
-            Value::Array(list) if !list.is_empty() => list.as_slice(),
-            Value::Object(_) => std::slice::from_ref(details),
-            _ => return Err("authorization_details must be an object or a non-empty list".into()),
-        };
-        let [entry] = entries else {
-            return Err("name one organization per token".into());
-        };
-        match entry.get("type").and_then(Value::as_str) {
-            Some("helseid_authorization") => {}
-            Some(other) => return Err(format!("unknown authorization_details type {other:?}")),
-            None => return Err("each authorization_details entry needs a type".into()),
+        match (details, client.multi_tenant) {
+            (None, false) => Ok(Map::new()),
+            (None, true) => Err(format!(
+                "a multi-tenant client names the organization it acts for in \
+                 authorization_details (system {MULTI_TENANT_SYSTEM}, value \
+                 NO:ORGNR:<parent>[:<child>])"
+            )),
+            (Some(details), false) => child_claims(client, organization_identifier(details)?),
+            (Some(details), true) => tenant_claims(client, organization_identifier(details)?),
         }
-        let id = entry
-            .pointer("/practitioner_role/organization/identifier")
-            .ok_or("helseid_authorization needs practitioner_role.organization.identifier")?;
-        if id.get("type").and_then(Value::as_str) != Some("ENH") {
-            return Err("the organization identifier's type must be ENH".into());
-        }
-        let system = id.get("system").and_then(Value::as_str).unwrap_or_default();
-        let value = id.get("value").and_then(Value::as_str).unwrap_or_default();
-        let mut claims = Map::new();
-        if client.multi_tenant {
-            if system != MULTI_TENANT_SYSTEM {
-                return Err(format!(
-                    "a multi-tenant client names its organizations with system \
-                     {MULTI_TENANT_SYSTEM} and value NO:ORGNR:<parent>[:<child>]"
-                ));
-            }
-            let numbers = value.strip_prefix("NO:ORGNR:").ok_or_else(|| {
-                format!("{value:?} does not have the form NO:ORGNR:<parent>[:<child>]")
-            })?;
-            let (parent, child) = numbers.split_once(':').unwrap_or((numbers, ""));
-            let parent = orgnr(parent)?;
-            if !client.delegations.is_empty() && !client.delegations.contains(&parent) {
-                return Err(format!(
-                    "organization {parent} has not delegated to this client's supplier \
-                     (its delegations: {})",
-                    client.delegations.join(", ")
-                ));
-            }
-            claims.insert(ORGNR_PARENT.into(), json!(parent));
-            if !child.is_empty() {
-                claims.insert(ORGNR_CHILD.into(), json!(orgnr(child)?));
-            }
-        } else {
-            if system != ENH_SYSTEM && system != ENH_SYSTEM_ALT {
-                return Err(format!(
-                    "a single-tenant client names its child organization with system \
-                     {ENH_SYSTEM} (the {MULTI_TENANT_SYSTEM} form is for multi-tenant clients)"
-                ));
-            }
-            let child = orgnr(value)?;
-            if client.orgnr_child.is_some_and(|fixed| fixed != child) {
-                return Err(format!(
-                    "this client may act for child organization {} only",
-                    client.orgnr_child.unwrap_or_default()
-                ));
-            }
-            claims.insert(ORGNR_CHILD.into(), json!(child));
-        }
-        Ok(claims)
     }
+}
+
+/// The `(system, value)` of the one organization a `helseid_authorization` names.
+fn organization_identifier(details: &Value) -> Result<(&str, &str), String> {
+    let entries = match details {
+        Value::Array(list) if !list.is_empty() => list.as_slice(),
+        Value::Object(_) => std::slice::from_ref(details),
+        _ => return Err("authorization_details must be an object or a non-empty list".into()),
+    };
+    let [entry] = entries else {
+        return Err("name one organization per token".into());
+    };
+    match entry.get("type").and_then(Value::as_str) {
+        Some("helseid_authorization") => {}
+        Some(other) => return Err(format!("unknown authorization_details type {other:?}")),
+        None => return Err("each authorization_details entry needs a type".into()),
+    }
+    let id = entry
+        .pointer("/practitioner_role/organization/identifier")
+        .ok_or("helseid_authorization needs practitioner_role.organization.identifier")?;
+    if id.get("type").and_then(Value::as_str) != Some("ENH") {
+        return Err("the organization identifier's type must be ENH".into());
+    }
+    let text = |name| id.get(name).and_then(Value::as_str).unwrap_or_default();
+    Ok((text("system"), text("value")))
+}
+
+/// A single-tenant client's child organization.
+fn child_claims(
+    client: &ClientFacts<'_>,
+    (system, value): (&str, &str),
+) -> Result<Map<String, Value>, String> {
+    if system != ENH_SYSTEM && system != ENH_SYSTEM_ALT {
+        return Err(format!(
+            "a single-tenant client names its child organization with system {ENH_SYSTEM} \
+             (the {MULTI_TENANT_SYSTEM} form is for multi-tenant clients)"
+        ));
+    }
+    let child = orgnr(value)?;
+    if let Some(fixed) = client.orgnr_child
+        && fixed != child
+    {
+        return Err(format!("this client may act for child organization {fixed} only"));
+    }
+    Ok(Map::from_iter([(ORGNR_CHILD.to_owned(), json!(child))]))
+}
+
+/// The organization a multi-tenant client acts for (one that delegated to its supplier, when
+/// it has delegations), and the child it may name.
+fn tenant_claims(
+    client: &ClientFacts<'_>,
+    (system, value): (&str, &str),
+) -> Result<Map<String, Value>, String> {
+    if system != MULTI_TENANT_SYSTEM {
+        return Err(format!(
+            "a multi-tenant client names its organizations with system {MULTI_TENANT_SYSTEM} \
+             and value NO:ORGNR:<parent>[:<child>]"
+        ));
+    }
+    let numbers = value
+        .strip_prefix("NO:ORGNR:")
+        .ok_or_else(|| format!("{value:?} does not have the form NO:ORGNR:<parent>[:<child>]"))?;
+    let (parent, child) = numbers.split_once(':').unwrap_or((numbers, ""));
+    let parent = orgnr(parent)?;
+    if !client.delegations.is_empty() && !client.delegations.contains(&parent) {
+        return Err(format!(
+            "organization {parent} has not delegated to this client's supplier (its \
+             delegations: {})",
+            client.delegations.join(", ")
+        ));
+    }
+    let mut claims = Map::from_iter([(ORGNR_PARENT.to_owned(), json!(parent))]);
+    if !child.is_empty() {
+        claims.insert(ORGNR_CHILD.into(), json!(orgnr(child)?));
+    }
+    Ok(claims)
 }
 
 /// A valid organization number, or why not.

@@ -64,13 +64,10 @@ impl ReplayCache {
         true
     }
 
-    /// Live entries (for tests and metrics).
-    pub fn len(&self) -> usize {
+    /// Live entries.
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

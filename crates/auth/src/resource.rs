@@ -5,11 +5,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::dpop::{
-    ProofError, ProofPolicy, ProofTarget, ReplayCache, first_use_shared, verify_proof,
-};
+use crate::dpop::{ProofError, ProofPolicy, ProofTarget, first_use_shared, verify_proof};
 use crate::issuer::Issuer;
 use crate::nonce::NonceKey;
+use crate::replay::ReplayCache;
 use crate::token::{AccessToken, TokenError, TokenPolicy, verify_token};
 use crate::trust::ExternalIssuer;
 use fjellport_store::ReplayStore;

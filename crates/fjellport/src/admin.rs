@@ -8,7 +8,7 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use fjellport_auth::apikey::{KeyRequest, KeyView};
-use fjellport_auth::client_registry::{ClientRequest, ClientView};
+use fjellport_auth::client_registry::{ClientRequest, ClientView, is_multi_tenant, tenancy};
 use fjellport_auth::secret::hash_secret;
 use fjellport_gateway::extract::{Json, Path};
 use fjellport_gateway::{KeyCache, Problem};
@@ -181,16 +181,13 @@ async fn create_client(
     State(state): State<Arc<AppState>>,
     Json(body): Json<CreateClient>,
 ) -> Result<Response, Problem> {
-    let multi_tenant = match body.client_tenancy.as_deref() {
-        None | Some("single-tenant") => false,
-        Some("multi-tenant") => true,
-        Some(other) => {
-            return Err(Problem::bad_request(
-                "invalid-client-request",
-                format!("client_tenancy {other:?} is neither single-tenant nor multi-tenant"),
-            ));
-        }
-    };
+    let asked = body.client_tenancy.as_deref().unwrap_or(tenancy(false));
+    let multi_tenant = is_multi_tenant(asked).ok_or_else(|| {
+        Problem::bad_request(
+            "invalid-client-request",
+            format!("client_tenancy {asked:?} is neither single-tenant nor multi-tenant"),
+        )
+    })?;
     let request = ClientRequest {
         multi_tenant,
         delegations: body.delegations.unwrap_or_default(),

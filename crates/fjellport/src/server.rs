@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use fjellport_auth::dpop::{ProofPolicy, ReplayCache};
+use fjellport_auth::dpop::ProofPolicy;
 use fjellport_auth::issuer::{Issuer, KEEP_RETIRED_SECS};
 use fjellport_auth::jose::Alg;
 use fjellport_auth::nonce::NonceKey;
+use fjellport_auth::replay::ReplayCache;
 use fjellport_auth::resource::DpopGuard;
 use fjellport_auth::secret::{Secret, hash_secret};
 use fjellport_clock::SharedClock;

@@ -48,11 +48,7 @@ const SOURCE: &str = "Skatteetaten";
 /// twice a year), never before they last changed them; from the id, like the phone number.
 pub(crate) fn krr_verified(id: &str, today: Date, updated: Date) -> Date {
     let bits = id.get(16..32).and_then(|h| u64::from_str_radix(h, 16).ok()).unwrap_or(0);
-    let mut d = today;
-    for _ in 0..bits % 181 {
-        d = previous_day(d);
-    }
-    d.max(updated)
+    days_before(today, (bits % 181) as u32).max(updated)
 }
 
 /// A KRR mobile number for about 93 % of persons, drawn from the person's (random) id rather
@@ -311,12 +307,9 @@ impl Gen<'_> {
         let year = today.year.saturating_sub(years);
         // A birthday somewhere in the year before `today`'s anniversary.
         let offset = self.rng.random_range(0..365u16);
-        let mut d = Date::new(year, today.month, today.day.min(days_in_month(year, today.month)))
+        let d = Date::new(year, today.month, today.day.min(days_in_month(year, today.month)))
             .unwrap_or(Date { year, month: 1, day: 1 });
-        for _ in 0..offset {
-            d = previous_day(d);
-        }
-        d
+        days_before(d, u32::from(offset))
     }
 
     /// A date between today and `max_years` years ago.
@@ -837,15 +830,17 @@ impl Gen<'_> {
     }
 }
 
-fn previous_day(d: Date) -> Date {
-    if d.day > 1 {
-        Date { day: d.day - 1, ..d }
-    } else if d.month > 1 {
-        let month = d.month - 1;
-        Date { month, day: days_in_month(d.year, month), ..d }
-    } else {
-        Date { year: d.year - 1, month: 12, day: 31 }
+/// The date `n` days before `d`, a month at a time (the generator asks this for every person).
+fn days_before(mut d: Date, mut n: u32) -> Date {
+    while n >= u32::from(d.day) {
+        n -= u32::from(d.day);
+        d = if d.month > 1 {
+            Date { month: d.month - 1, day: days_in_month(d.year, d.month - 1), ..d }
+        } else {
+            Date { year: d.year - 1, month: 12, day: 31 }
+        };
     }
+    Date { day: d.day - n as u8, ..d }
 }
 
 /// An ordinary Norwegian name (reserved persons have these; Test-Norge persons have the
@@ -867,4 +862,26 @@ pub(crate) fn rule_for(birth: Date) -> Rule {
 pub fn age_on(birth: Date, day: Date) -> u16 {
     let years = day.year.saturating_sub(birth.year);
     if (day.month, day.day) < (birth.month, birth.day) { years.saturating_sub(1) } else { years }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_before_agrees_with_counting_back_one_day_at_a_time() {
+        let back_one = |d: Date| {
+            Date::new(d.year, d.month, d.day - 1)
+                .or_else(|| Date::new(d.year, d.month - 1, days_in_month(d.year, d.month - 1)))
+                .unwrap_or(Date { year: d.year - 1, month: 12, day: 31 })
+        };
+        for start in ["2024-03-01", "2025-01-01", "2026-09-01", "2000-03-31", "2026-12-31"] {
+            let start = Date::parse(start).unwrap();
+            let mut expected = start;
+            for n in 0..800 {
+                assert_eq!(days_before(start, n), expected, "{start} - {n}");
+                expected = back_one(expected);
+            }
+        }
+    }
 }

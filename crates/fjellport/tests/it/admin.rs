@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{BEFORE_SUNSET, TestServer, json, problem};
+use crate::support::{BEFORE_SUNSET, TestServer, json, problem, temp_db};
 
 #[tokio::test]
 async fn keys_are_created_listed_read_and_revoked_with_immediate_effect() {
@@ -81,8 +81,7 @@ async fn the_admin_api_refuses_without_the_token_and_reports_bad_requests() {
 
 #[tokio::test]
 async fn a_generated_admin_token_is_returned_once_and_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("admin.db").display());
+    let (_dir, db) = temp_db("admin.db");
     let mut config = crate::support::config(&db, BEFORE_SUNSET);
     config.admin_token = None;
     let clock = fjellport_clock::from_option(config.clock);

@@ -35,8 +35,7 @@ fn first_stderr_line(out: &Output) -> String {
 
 #[test]
 fn keys_create_prints_json_with_the_secret_once_and_list_never_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("k.db").display());
+    let (_dir, db) = crate::support::temp_db("k.db");
     let out = fjellport(&[
         "keys",
         "create",
@@ -72,8 +71,7 @@ fn keys_create_prints_json_with_the_secret_once_and_list_never_does() {
 
 #[test]
 fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("bad.db").display());
+    let (dir, db) = crate::support::temp_db("bad.db");
     let cases: &[(&[&str], &str)] = &[
         (&["keys", "create", "--api", "nope", "--type", "other"], "--api"),
         (&["keys", "create", "--api", "syntpop", "--type", "web"], "--type"),
@@ -200,8 +198,7 @@ fn config_layers_file_then_environment_then_flags() {
 
 #[test]
 fn serve_answers_then_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("serve.db").display());
+    let (dir, db) = crate::support::temp_db("serve.db");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fjellport"));
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("FJELLPORT_")) {
         cmd.env_remove(k);

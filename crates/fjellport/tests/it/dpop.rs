@@ -4,7 +4,7 @@ use fjellport_auth::forge::{Broken, ProofFor, proof};
 use fjellport_auth::jose::EcSigningKey;
 use serde_json::{Value, json};
 
-use crate::support::{BEFORE_SUNSET, Client, TestServer, client, json, now, problem};
+use crate::support::{BEFORE_SUNSET, Client, TestServer, client, json, now, problem, temp_db};
 
 const SCOPE: &str = "nhntsd:syntpop-api/full-access";
 
@@ -174,8 +174,7 @@ async fn htu_is_checked_against_the_public_url_not_the_bind_address() {
 
 #[tokio::test]
 async fn signing_keys_survive_a_restart_and_test_tokens_are_test_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("issuer.db").display());
+    let (_dir, db) = temp_db("issuer.db");
     // The issuer URL is the public URL: pin it, since a restart binds another port.
     let mut config = crate::support::config(&db, BEFORE_SUNSET);
     config.public_url = Some("https://fjellport.example.test".into());
@@ -365,8 +364,7 @@ fn token_alg(token: &str) -> String {
 
 #[tokio::test]
 async fn the_issuer_signs_with_rsa_when_configured_and_a_change_keeps_old_tokens_valid() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("rsa.db").display());
+    let (_dir, db) = temp_db("rsa.db");
     let mut cfg = crate::support::config(&db, BEFORE_SUNSET);
     cfg.issuer_signing_alg = "RS256".into();
     // One issuer URL across both starts (the port changes), as behind a proxy.

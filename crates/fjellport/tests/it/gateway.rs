@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{AFTER_SUNSET, BEFORE_SUNSET, TestServer, problem};
+use crate::support::{AFTER_SUNSET, BEFORE_SUNSET, TestServer, problem, temp_db};
 
 #[tokio::test]
 async fn a_valid_key_reaches_the_route_and_the_caller_is_reported() {
@@ -120,8 +120,7 @@ async fn missing_unknown_expired_and_revoked_keys_are_401_and_alike() {
 
 #[tokio::test]
 async fn expiry_is_judged_by_the_clock() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("exp.db").display());
+    let (_dir, db) = temp_db("exp.db");
     let s = TestServer::start(crate::support::config(&db, "2026-09-01T00:00:00Z")).await;
     let (_, secret) = s
         .key(json!({"api": "syntpop", "type": "other", "expiresAt": "2026-09-01T00:00:10Z"}))

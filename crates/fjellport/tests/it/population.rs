@@ -2,7 +2,7 @@
 //! are byte-identical across runs and databases.
 
 use crate::cli::fjellport;
-use crate::support::{BEFORE_SUNSET, TestServer, config};
+use crate::support::{BEFORE_SUNSET, TestServer, config, temp_db};
 
 fn export(db: &str) -> Vec<u8> {
     let out = fjellport(&["population", "export", "--database", db]);
@@ -36,8 +36,7 @@ fn generate(db: &str, extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn generate_refuses_to_overwrite_without_replace_and_exports_every_person() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("pop.db").display());
+    let (_dir, db) = temp_db("pop.db");
     let out = generate(&db, &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -97,8 +96,7 @@ fn exports_are_byte_identical_on_sqlite_and_postgres() {
 
 #[tokio::test]
 async fn serve_generates_the_population_on_an_empty_database_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("serve.db").display());
+    let (_dir, db) = temp_db("serve.db");
     let mut cfg = config(&db, BEFORE_SUNSET);
     cfg.persons = 250;
     cfg.seed = 9;
@@ -184,8 +182,7 @@ fn advancing_gives_the_same_life_events_on_sqlite_and_postgres() {
 
 #[test]
 fn a_kartverket_address_file_gives_real_streets_where_it_covers_and_a_bad_one_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("pop.db").display());
+    let (dir, db) = temp_db("pop.db");
     // Kartverket's layout (extra columns, `;`, a BOM); Oslo only, so other municipalities keep
     // synthetic streets.
     let csv = dir.path().join("adresser.csv");
@@ -244,8 +241,7 @@ fn a_kartverket_address_file_gives_real_streets_where_it_covers_and_a_bad_one_ch
 
 #[tokio::test]
 async fn the_summary_tells_size_and_speed_and_reserved_persons_go_only_when_asked() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("pop.db").display());
+    let (dir, db) = temp_db("pop.db");
     let out = generate(&db, &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -301,8 +297,7 @@ async fn the_summary_tells_size_and_speed_and_reserved_persons_go_only_when_aske
 /// the population the database held before.
 #[test]
 fn a_disk_that_fills_up_mid_load_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("pop.db").display());
+    let (_dir, db) = temp_db("pop.db");
     assert!(generate(&db, &[]).status.success());
     let before = export(&db);
     let out = crate::cli::without_our_env(&mut std::process::Command::new("bash"))

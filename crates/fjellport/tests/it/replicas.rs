@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cli::fjellport;
-use crate::support::{BEFORE_SUNSET, TestServer, config};
+use crate::support::{BEFORE_SUNSET, TestServer, config, temp_db};
 
 /// Polls until `ping` with `key` answers `want`, failing after 2 s.
 async fn within_two_seconds(s: &TestServer, key: &str, want: u16) -> Duration {
@@ -53,8 +53,7 @@ async fn cli_changes_reach_a_running_server(database: &str) {
 
 #[tokio::test]
 async fn cli_changes_reach_a_running_server_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("shared.db").display());
+    let (_dir, db) = temp_db("shared.db");
     cli_changes_reach_a_running_server(&db).await;
 }
 

@@ -39,6 +39,14 @@ pub struct TestServer {
     pub http: reqwest::Client,
 }
 
+/// A new SQLite database file `name` in its own temporary directory (kept while the returned
+/// handle lives) and its URL.
+pub fn temp_db(name: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join(name).display());
+    (dir, db)
+}
+
 impl TestServer {
     pub async fn start(config: Config) -> TestServer {
         let clock = fjellport_clock::from_option(config.clock);
@@ -54,8 +62,7 @@ impl TestServer {
     /// A server on a new SQLite file `name` in its own temporary directory (kept alive by the
     /// returned handle), with the database URL for CLI commands against it.
     pub async fn on_file(name: &str) -> (TestServer, String, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite:{}", dir.path().join(name).display());
+        let (dir, db) = temp_db(name);
         (TestServer::start(config(&db, BEFORE_SUNSET)).await, db, dir)
     }
 

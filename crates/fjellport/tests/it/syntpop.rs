@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::{
-    AFTER_SUNSET, BEFORE_SUNSET, Client, TestServer, client, config, now, problem,
+    AFTER_SUNSET, BEFORE_SUNSET, Client, TestServer, client, config, now, problem, temp_db,
 };
 
 const PERSONS: usize = 1500;
@@ -881,8 +881,7 @@ async fn gps_their_patients_and_health_personnel_can_be_found_and_read() {
 
 #[tokio::test]
 async fn a_new_population_replaces_what_readers_had_cached_within_two_seconds() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("p.db").display());
+    let (_dir, db) = temp_db("p.db");
     let s =
         TestServer::start(fjellport::config::Config { persons: 300, ..config(&db, BEFORE_SUNSET) })
             .await;
@@ -922,8 +921,7 @@ async fn a_new_population_replaces_what_readers_had_cached_within_two_seconds() 
 /// A server on a file database of 4,000 Test-Norge persons (so a test can change them from
 /// outside), with a 0.2 key: the directory (keep it alive), the URL, the server, the key.
 async fn served_population() -> (tempfile::TempDir, String, TestServer, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("p.db").display());
+    let (dir, db) = temp_db("p.db");
     let s = TestServer::start(fjellport::config::Config {
         persons: 4000,
         ..config(&db, BEFORE_SUNSET)
@@ -1034,8 +1032,7 @@ async fn the_event_feed_tells_what_life_did_to_test_norge_persons() {
 
 #[tokio::test]
 async fn serve_with_simulate_events_catches_the_population_up_with_the_clock() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("sim.db").display());
+    let (_dir, db) = temp_db("sim.db");
     // Generated on 1 September; the server's clock says 31 October.
     let store = fjellport_store::open(&db).await.unwrap();
     fjellport::population::generate_into(

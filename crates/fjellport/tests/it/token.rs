@@ -5,7 +5,7 @@ use fjellport_auth::jose::EcSigningKey;
 use fjellport_auth::secret::random_id;
 use serde_json::{Value, json};
 
-use crate::support::{BEFORE_SUNSET, TestServer, now, problem};
+use crate::support::{BEFORE_SUNSET, TestServer, now, problem, temp_db};
 
 const SCOPE: &str = "nhntsd:syntpop-api/full-access";
 
@@ -288,8 +288,7 @@ async fn bad_requests_proofs_and_scopes_get_their_oauth_errors() {
 
 #[tokio::test]
 async fn clients_are_registered_by_cli_and_admin_api_with_checked_input() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("clients.db").display());
+    let (dir, db) = temp_db("clients.db");
     let key = EcSigningKey::generate().unwrap();
     let jwk_file = dir.path().join("public.json");
     std::fs::write(&jwk_file, serde_json::to_string(&key.public_jwk().members).unwrap()).unwrap();
