@@ -7,9 +7,12 @@
 #   POST /syntpop/api/search  {gender, municipalityNumber, birthDateFrom, limit 10}, a different
 #        birth date each request: what a search costs when its page is not cached
 # all with an API key (version 0.2, every gateway layer on). Loopback only; stops by itself.
-# The population is generated once per size and backend and kept (target/bench/, or the
-# PostgreSQL database fjellport_bench), so later runs start at once.
-# Usage: bench/syntpop.sh [sqlite|postgres] [persons] [seconds]
+# The population is generated afresh on every run (plans and caches then start as a new user's
+# do); REUSE=1 keeps the one the last run generated (target/bench/, or the PostgreSQL database
+# fjellport_bench_N). The run fails when a search line falls below its floor: a floor far under
+# the targets, there to catch a query plan gone wrong (a search once planned on the place index
+# walked 76,015 persons per request: 104 req/s).
+# Usage: [REUSE=1] bench/syntpop.sh [sqlite|postgres] [persons] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BACKEND=${1:-sqlite}
@@ -38,9 +41,10 @@ case "$BACKEND" in
     *) echo "bench: backend is sqlite or postgres" >&2; exit 2 ;;
 esac
 
-echo "== population: $PERSONS persons on $BACKEND (generated once, then reused)"
+echo "== population: $PERSONS persons on $BACKEND"
 marker="target/bench/.syntpop-$BACKEND-$PERSONS.done"
 mkdir -p target/bench
+[ "${REUSE:-0}" = 1 ] || rm -f "$marker"
 if [ ! -f "$marker" ]; then
     /usr/bin/time -f "   generated in %e s, peak RSS %M KB" \
         "$BIN" population generate --persons "$PERSONS" --seed 1 --replace --clock "$CLOCK" \
@@ -122,15 +126,22 @@ search_lua false >"$WORK/search.lua"
 search_lua true >"$WORK/search_cold.lua"
 
 summary() { awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF} END {print rps, p50, p99, (bad ? bad " non-2xx" : "")}'; }
-run() { # name script
+FLOOR_FAILED=0
+run() { # name script [floor in req/s]
     wrk -t1 -c64 -d5s -s "$2" "${H[@]}" "$BASE" >/dev/null # warm-up
-    local out
+    local out line
     out=$(wrk -t1 -c64 -d"${SECS}s" --latency -s "$2" "${H[@]}" "$BASE")
-    printf '%-44s %s\n' "$1" "$(echo "$out" | summary)"
+    line=$(echo "$out" | summary)
+    printf '%-44s %s\n' "$1" "$line"
+    if [ -n "${3:-}" ] && ! awk -v r="${line%% *}" -v f="$3" 'BEGIN {exit !(r + 0 >= f)}'; then
+        echo "   FLOOR: below $3 req/s: a search plan regressed (EXPLAIN QUERY PLAN the search)" >&2
+        FLOOR_FAILED=1
+    fi
 }
 echo "== wrk -t1 -c64, ${SECS}s each, $BACKEND, $PERSONS persons (req/s p50 p99)"
 run "GET /persons/{id} (informationParts=All)" "$WORK/by_id.lua"
-run "POST /search (gender + municipality, limit 10)" "$WORK/search.lua"
+run "POST /search (gender + municipality, limit 10)" "$WORK/search.lua" 2000
 run "POST /persons/get-by-nin" "$WORK/by_nin.lua"
-run "POST /search, a new birth-date bound each (uncached)" "$WORK/search_cold.lua"
+run "POST /search, a new birth-date bound each (uncached)" "$WORK/search_cold.lua" 300
 echo "targets (SQLite, 1.2 M): by id >= 25,000 req/s and p99 <= 5 ms; search p99 <= 20 ms; get-by-nin >= 10,000 req/s"
+exit "$FLOOR_FAILED"

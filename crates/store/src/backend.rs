@@ -138,10 +138,15 @@ macro_rules! push_filter {
         let qb = &mut *$qb;
         let f: &PersonFilter = $f;
         qb.push(" WHERE 1 = 1");
+        // `origin = 'Reserved'` is written as a literal: it is what lets a query use the
+        // partial index `persons_reserved` (migration 14).
         match (f.origin.as_deref(), &f.visible_to) {
             (Some("Reserved"), Some(owner)) => {
                 qb.push(" AND origin = 'Reserved' AND owner = ");
                 qb.push_bind(owner.clone());
+            }
+            (Some("Reserved"), None) => {
+                qb.push(" AND origin = 'Reserved'");
             }
             (Some(origin), _) => {
                 qb.push(" AND origin = ");
@@ -319,6 +324,81 @@ macro_rules! impl_store {
         }
 
         impl $store {
+            /// Appends the query of one search page (see [`PersonStore::search_persons`]).
+            pub(crate) fn push_search(qb: &mut QueryBuilder<$db>, page: &PersonPage) {
+                let rank = match page.shuffle_seed {
+                    Some(seed) => {
+                        let (m, o) = shuffle_params(seed);
+                        format!("((seq * {m} + {o}) % {SHUFFLE_MODULUS})")
+                    }
+                    None => "CAST(0 AS BIGINT)".to_owned(),
+                };
+                let doc = if page.with_doc { ", doc" } else { "" };
+                qb.push(format!("SELECT {rank} AS rank, {PERSON_FACTS}{doc}"));
+                if let Some(also) = &page.count_also {
+                    qb.push(", (SELECT COUNT(*)");
+                    <$store>::push_persons_for(qb, also);
+                    push_filter!(qb, also);
+                    qb.push(") AS also_counted");
+                }
+                <$store>::push_persons_for(qb, &page.filter);
+                push_filter!(qb, &page.filter);
+                if let Some((after_rank, after_seq)) = page.after {
+                    if page.shuffle_seed.is_some() {
+                        qb.push(format!(" AND ({rank} > "));
+                        qb.push_bind(after_rank);
+                        qb.push(format!(" OR ({rank} = "));
+                        qb.push_bind(after_rank);
+                        qb.push(" AND seq > ");
+                        qb.push_bind(after_seq);
+                        qb.push("))");
+                    } else {
+                        qb.push(" AND seq > ");
+                        qb.push_bind(after_seq);
+                    }
+                }
+                qb.push(if page.shuffle_seed.is_some() {
+                    " ORDER BY rank, seq LIMIT "
+                } else {
+                    " ORDER BY seq LIMIT "
+                });
+                qb.push_bind(page.limit);
+            }
+
+            /// Appends one of the two counts whose difference is [`PersonStore::count_persons`]:
+            /// the matches of every origin (`all`), or the reserved ones among them the filter
+            /// does not see (false when there are none to take away). Counting "Test-Norge or
+            /// mine" directly would read every matching row for its origin and owner; these two
+            /// counts are answered by the indexes (reserved persons are few, and found through
+            /// the `persons_reserved` index).
+            pub(crate) fn push_count(qb: &mut QueryBuilder<$db>, filter: &PersonFilter, all: bool) -> bool {
+                let everyone = matches!(
+                    (filter.origin.as_deref(), &filter.visible_to),
+                    (Some("Reserved"), _) | (None, None)
+                );
+                let part = if everyone {
+                    if !all {
+                        return false;
+                    }
+                    filter.clone()
+                } else if all {
+                    PersonFilter { origin: None, visible_to: None, ..filter.clone() }
+                } else {
+                    PersonFilter { origin: Some("Reserved".to_owned()), visible_to: None, ..filter.clone() }
+                };
+                qb.push("SELECT COUNT(*) AS n");
+                <$store>::push_persons_for(qb, &part);
+                push_filter!(qb, &part);
+                if !all
+                    && filter.origin.is_none()
+                    && let Some(owner) = &filter.visible_to
+                {
+                    qb.push(" AND owner <> ");
+                    qb.push_bind(owner.clone());
+                }
+                true
+            }
+
             async fn bump_revision(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 aggregate: &str,
@@ -604,13 +684,23 @@ macro_rules! impl_store {
         #[async_trait]
         impl PersonStore for $store {
             async fn person_count(&self, origin: Option<&str>) -> Result<i64> {
-                let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM persons");
-                if let Some(origin) = origin {
-                    qb.push(" WHERE origin = ");
-                    qb.push_bind(origin);
+                // No index leads with `origin` (migration 14): Test-Norge persons are all the
+                // persons but the reserved ones, which the partial index counts.
+                let reserved = PersonFilter {
+                    origin: Some("Reserved".to_owned()),
+                    ..PersonFilter::default()
+                };
+                match origin {
+                    None => self.count_persons(&PersonFilter::default()).await,
+                    Some("Reserved") => self.count_persons(&reserved).await,
+                    Some("TestNorge") => Ok(self.count_persons(&PersonFilter::default()).await?
+                        - self.count_persons(&reserved).await?),
+                    Some(other) => {
+                        let filter =
+                            PersonFilter { origin: Some(other.to_owned()), ..PersonFilter::default() };
+                        self.count_persons(&filter).await
+                    }
                 }
-                let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
-                row.try_get::<i64, _>("n").map_err(map_sqlx)
             }
 
             async fn replace_persons(&self, origin: &str, rows: &[PersonRow]) -> Result<()> {
@@ -698,44 +788,8 @@ macro_rules! impl_store {
             }
 
             async fn search_persons(&self, page: &PersonPage) -> Result<SearchHits> {
-                let rank = match page.shuffle_seed {
-                    Some(seed) => {
-                        let (m, o) = shuffle_params(seed);
-                        format!("((seq * {m} + {o}) % {SHUFFLE_MODULUS})")
-                    }
-                    None => "CAST(0 AS BIGINT)".to_owned(),
-                };
-                let doc = if page.with_doc { ", doc" } else { "" };
-                let mut qb = QueryBuilder::<$db>::new(format!(
-                    "SELECT {rank} AS rank, {PERSON_FACTS}{doc}"
-                ));
-                if let Some(also) = &page.count_also {
-                    qb.push(", (SELECT COUNT(*) FROM persons");
-                    push_filter!(&mut qb, also);
-                    qb.push(") AS also_counted");
-                }
-                qb.push(" FROM persons");
-                push_filter!(&mut qb, &page.filter);
-                if let Some((after_rank, after_seq)) = page.after {
-                    if page.shuffle_seed.is_some() {
-                        qb.push(format!(" AND ({rank} > "));
-                        qb.push_bind(after_rank);
-                        qb.push(format!(" OR ({rank} = "));
-                        qb.push_bind(after_rank);
-                        qb.push(" AND seq > ");
-                        qb.push_bind(after_seq);
-                        qb.push("))");
-                    } else {
-                        qb.push(" AND seq > ");
-                        qb.push_bind(after_seq);
-                    }
-                }
-                qb.push(if page.shuffle_seed.is_some() {
-                    " ORDER BY rank, seq LIMIT "
-                } else {
-                    " ORDER BY seq LIMIT "
-                });
-                qb.push_bind(page.limit);
+                let mut qb = QueryBuilder::<$db>::new("");
+                <$store>::push_search(&mut qb, page);
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
                 let also_counted = match (&page.count_also, rows.first()) {
                     (Some(_), Some(row)) => Some(row.try_get::<i64, _>("also_counted").map_err(map_sqlx)?),
@@ -752,34 +806,13 @@ macro_rules! impl_store {
             }
 
             async fn count_persons(&self, filter: &PersonFilter) -> Result<i64> {
-                // Counting "Test-Norge or mine" directly would read every matching row for its
-                // origin and owner; instead count all matches from the indexes and take away
-                // the few reserved persons that are not visible (reserved persons are few, and
-                // found through the (origin, owner) index).
-                let (all, hidden) = match (filter.origin.as_deref(), &filter.visible_to) {
-                    (Some("Reserved"), _) | (None, None) => (filter.clone(), None),
-                    (Some(_), _) | (None, Some(_)) => {
-                        let all = PersonFilter { origin: None, visible_to: None, ..filter.clone() };
-                        (all, Some(filter))
+                let mut n = 0;
+                for (sign, part) in [(1, Some(filter)), (-1, None)] {
+                    let mut qb = QueryBuilder::<$db>::new("");
+                    if <$store>::push_count(&mut qb, filter, part.is_some()) {
+                        let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
+                        n += sign * row.try_get::<i64, _>("n").map_err(map_sqlx)?;
                     }
-                };
-                let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM persons");
-                push_filter!(&mut qb, &all);
-                let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
-                let mut n = row.try_get::<i64, _>("n").map_err(map_sqlx)?;
-                if let Some(f) = hidden {
-                    let others = PersonFilter { origin: None, visible_to: None, ..f.clone() };
-                    let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM persons");
-                    push_filter!(&mut qb, &others);
-                    qb.push(" AND origin = 'Reserved'");
-                    if f.origin.is_none()
-                        && let Some(owner) = &f.visible_to
-                    {
-                        qb.push(" AND owner <> ");
-                        qb.push_bind(owner.clone());
-                    }
-                    let row = qb.build().fetch_one(&self.pool).await.map_err(map_sqlx)?;
-                    n -= row.try_get::<i64, _>("n").map_err(map_sqlx)?;
                 }
                 Ok(n)
             }
@@ -1044,6 +1077,20 @@ impl_store!(PgStore, Postgres, Backend::Postgres, PgPersonLoad);
 const LOAD_CACHE_KIB: i64 = 384 * 1024;
 
 impl SqliteStore {
+    /// Appends the table a person query reads, with the index it must use where the statistics
+    /// cannot be trusted to choose it: reserved persons are always read through
+    /// `persons_reserved`.
+    /// Sampled or exact, SQLite's statistics hold one average per index, and an average cannot
+    /// tell that 1.2 million rows share `origin` while almost none are the caller's (see
+    /// migration 14).
+    fn push_persons_for(qb: &mut QueryBuilder<Sqlite>, filter: &PersonFilter) {
+        qb.push(if filter.origin.as_deref() == Some("Reserved") {
+            " FROM persons INDEXED BY persons_reserved"
+        } else {
+            " FROM persons"
+        });
+    }
+
     const SIZE_SQL: &str =
         "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
 
@@ -1087,15 +1134,15 @@ impl SqliteStore {
     /// Settings for the load's connection, and back to SQLite's defaults after it, so the
     /// pooled connection does not keep the memory.
     async fn tune_for_load(tx: &mut sqlx::Transaction<'static, Sqlite>, on: bool) -> Result<()> {
-        // While loading: a big cache, a second thread for the sorts that rebuild the indexes,
-        // and statistics from a sample (exact counts of 1.2 million rows cost a second and
-        // change no plan). Afterwards SQLite's defaults again.
+        // While loading: a big cache and a second thread for the sorts that rebuild the
+        // indexes. Afterwards SQLite's defaults again. The load's ANALYZE reads every row
+        // (`analysis_limit` stays 0): a limited one reads only the first rows of each index, so
+        // an index that opens with a value shared by a million rows was recorded as 2,001 rows
+        // a value, and plans came out of that.
         let pragmas = if on {
-            format!(
-                "PRAGMA cache_size = -{LOAD_CACHE_KIB}; PRAGMA threads = 2; PRAGMA analysis_limit = 2000"
-            )
+            format!("PRAGMA cache_size = -{LOAD_CACHE_KIB}; PRAGMA threads = 2")
         } else {
-            "PRAGMA cache_size = -2000; PRAGMA threads = 0; PRAGMA analysis_limit = 0".to_owned()
+            "PRAGMA cache_size = -2000; PRAGMA threads = 0".to_owned()
         };
         sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas)).execute(&mut **tx).await.map_err(map_sqlx)?;
         Ok(())
@@ -1115,6 +1162,24 @@ impl SqliteStore {
 }
 
 impl PgStore {
+    /// PostgreSQL takes no index hints; instead the reserved persons of the filter's owner are
+    /// selected in a subquery the planner may not merge with the rest of the filter (`OFFSET 0`
+    /// keeps the outer conditions out of it). Inside it only `origin` and `owner` are known, and
+    /// the one index that serves them is `persons_reserved`: however the statistics estimate a
+    /// rare place or number type, the search cannot start from that index instead.
+    fn push_persons_for(qb: &mut QueryBuilder<Postgres>, filter: &PersonFilter) {
+        if filter.origin.as_deref() != Some("Reserved") {
+            qb.push(" FROM persons");
+            return;
+        }
+        qb.push(" FROM (SELECT * FROM persons WHERE origin = 'Reserved'");
+        if let Some(owner) = &filter.visible_to {
+            qb.push(" AND owner = ");
+            qb.push_bind(owner.clone());
+        }
+        qb.push(" OFFSET 0) AS persons");
+    }
+
     const SIZE_SQL: &str = "SELECT CAST(COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS BIGINT) \
                             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                             WHERE n.nspname = current_schema() AND c.relkind = 'r'";

@@ -10,6 +10,8 @@ mod migrate;
 mod model;
 mod open;
 mod packed;
+#[cfg(test)]
+mod plan_tests;
 pub mod testing;
 
 use async_trait::async_trait;

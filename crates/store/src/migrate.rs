@@ -85,6 +85,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0013_client_tenancy.sql"),
         include_str!("../migrations/0013_client_tenancy.sql"),
     ),
+    (
+        14,
+        "reserved index",
+        include_str!("../migrations/0014_reserved_index.sql"),
+        include_str!("../migrations/0014_reserved_index.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

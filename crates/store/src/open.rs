@@ -76,7 +76,7 @@ async fn open_as(url: &str, serving: bool) -> Result<Arc<dyn Store>> {
     }
 }
 
-async fn open_sqlite(url: &str, serving: bool) -> Result<SqliteStore> {
+pub(crate) async fn open_sqlite(url: &str, serving: bool) -> Result<SqliteStore> {
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::BadUrl(format!("{url}: {e}")))?
@@ -118,7 +118,7 @@ async fn open_sqlite(url: &str, serving: bool) -> Result<SqliteStore> {
     Ok(store)
 }
 
-async fn open_postgres(url: &str) -> Result<PgStore> {
+pub(crate) async fn open_postgres(url: &str) -> Result<PgStore> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact(url))))?
         // Our statements are short: JIT compilation only added milliseconds to each count.
