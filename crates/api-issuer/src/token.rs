@@ -87,6 +87,33 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
+/// An internal failure at the token endpoint: the cause goes to the log under the request's
+/// id, never to the client (store errors name tables, hosts and users). A store outage is
+/// `temporarily_unavailable` (503, `Retry-After`); anything else is `server_error` (500).
+fn failure(headers: &HeaderMap, outage: bool, cause: &dyn std::fmt::Display) -> Response {
+    let request_id = headers
+        .get(fjellport_gateway::observe::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::error!(request_id, error = %cause, "token endpoint failed");
+    let text = format!("see the server log for request id {request_id}");
+    if outage {
+        let mut res = oauth_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            &format!("the database does not answer; try again shortly ({text})"),
+        );
+        res.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        res
+    } else {
+        oauth_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            &format!("internal error ({text})"),
+        )
+    }
+}
+
 fn invalid_client(description: &str) -> Response {
     oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description)
 }
@@ -151,11 +178,7 @@ pub(crate) async fn post_token(
         Ok(c) => c,
         Err(StoreError::NotFound { .. }) => return invalid_client("unknown client"),
         Err(e) => {
-            return oauth_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                &e.to_string(),
-            );
+            return failure(&headers, matches!(e, StoreError::Unavailable(_)), &e);
         }
     };
 
@@ -221,11 +244,7 @@ pub(crate) async fn post_token(
                     );
                 }
                 Err(e) => {
-                    return oauth_error(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "temporarily_unavailable",
-                        &e.to_string(),
-                    );
+                    return failure(&headers, matches!(e, StoreError::Unavailable(_)), &e);
                 }
             }
         }
@@ -234,11 +253,7 @@ pub(crate) async fn post_token(
             Ok(true) => {}
             Ok(false) => return invalid_client("the client assertion (jti) was used before"),
             Err(e) => {
-                return oauth_error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "temporarily_unavailable",
-                    &e.to_string(),
-                );
+                return failure(&headers, matches!(e, StoreError::Unavailable(_)), &e);
             }
         }
     }
@@ -322,7 +337,7 @@ pub(crate) async fn post_token(
     let token = match s.issuer.mint(claims, now, s.token_lifetime_secs) {
         Ok(t) => t,
         Err(e) => {
-            return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string());
+            return failure(&headers, false, &e);
         }
     };
     let body = TokenResponse {

@@ -83,7 +83,7 @@ async fn client(store: &Arc<dyn Store>, issuer: &str, key: &EcSigningKey, scope:
         multi_tenant: false,
         delegations: Vec::new(),
     };
-    let stored = request.register(SystemClock.now()).unwrap();
+    let stored = request.register(&["helseid", "maskinporten"], SystemClock.now()).unwrap();
     store.insert_client(&stored).await.unwrap();
     stored.client_id
 }

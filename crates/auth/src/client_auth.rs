@@ -20,7 +20,8 @@ pub enum AssertionError {
     IssSubMismatch,
     ClientIdMismatch,
     UnknownClient,
-    BadAlg,
+    /// The `alg` named (or "none" when the header has none) is not an asymmetric one we verify.
+    BadAlg(String),
     NoUsableKey,
     BadSignature,
     BadAudience,
@@ -42,9 +43,11 @@ impl fmt::Display for AssertionError {
                 f.write_str("client_id does not match the client assertion")
             }
             AssertionError::UnknownClient => f.write_str("unknown client"),
-            AssertionError::BadAlg => {
-                f.write_str("the client assertion must be signed with an asymmetric algorithm")
-            }
+            AssertionError::BadAlg(alg) => write!(
+                f,
+                "the client assertion's alg {alg:?} is not allowed: sign it with one of {}",
+                crate::jose::Alg::ALL.map(crate::jose::Alg::as_str).join(", ")
+            ),
             AssertionError::NoUsableKey => {
                 f.write_str("none of the client's registered keys fits the assertion")
             }
@@ -122,7 +125,10 @@ impl<'a> ClientAssertion<'a> {
         now: i64,
         replay: &ReplayCache,
     ) -> Result<Spent, AssertionError> {
-        let alg = self.jws.alg().map_err(|_| AssertionError::BadAlg)?;
+        let alg = self.jws.alg().map_err(|_| {
+            let named = self.jws.header.get("alg").and_then(Value::as_str).unwrap_or("none");
+            AssertionError::BadAlg(named.to_owned())
+        })?;
         let kid = self.jws.header.get("kid").and_then(Value::as_str);
         let keys: Vec<&Value> = match jwks.get("keys").and_then(Value::as_array) {
             Some(list) => list.iter().collect(),

@@ -12,8 +12,6 @@ use serde_json::{Value, json};
 use crate::jose::PublicJwk;
 use crate::secret::random_bytes;
 
-pub const ISSUERS: [&str; 3] = ["helseid", "maskinporten", "idporten"];
-
 #[derive(Debug, Clone)]
 pub struct ClientRequest {
     /// A public JWK, or a JWKS (`{"keys": [...]}`).
@@ -33,7 +31,11 @@ pub struct ClientRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientRequestError {
-    UnknownIssuer(String),
+    /// No issuer of that name runs here; `known` are those that do.
+    UnknownIssuer {
+        name: String,
+        known: Vec<String>,
+    },
     NoKeys,
     BadKey(String),
     NoScope,
@@ -47,8 +49,8 @@ pub enum ClientRequestError {
 impl fmt::Display for ClientRequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientRequestError::UnknownIssuer(i) => {
-                write!(f, "unknown issuer {i:?}: use helseid, maskinporten or idporten")
+            ClientRequestError::UnknownIssuer { name, known } => {
+                write!(f, "unknown issuer {name:?}: this server has {}", known.join(", "))
             }
             ClientRequestError::NoKeys => f.write_str("the JWK set holds no key"),
             ClientRequestError::BadKey(e) => write!(f, "bad client key: {e}"),
@@ -68,9 +70,18 @@ impl fmt::Display for ClientRequestError {
 impl std::error::Error for ClientRequestError {}
 
 impl ClientRequest {
-    pub fn register(&self, now: DateTime<Utc>) -> Result<StoredClient, ClientRequestError> {
-        if !ISSUERS.contains(&self.issuer.as_str()) {
-            return Err(ClientRequestError::UnknownIssuer(self.issuer.clone()));
+    /// Checks the request and makes the client to store. `issuers` are the issuers this server
+    /// runs: a client of any other would be stored for an issuer that never answers.
+    pub fn register(
+        &self,
+        issuers: &[&str],
+        now: DateTime<Utc>,
+    ) -> Result<StoredClient, ClientRequestError> {
+        if !issuers.contains(&self.issuer.as_str()) {
+            return Err(ClientRequestError::UnknownIssuer {
+                name: self.issuer.clone(),
+                known: issuers.iter().map(|i| (*i).to_owned()).collect(),
+            });
         }
         let keys: Vec<Value> = match self.jwk.get("keys") {
             Some(Value::Array(list)) => list.clone(),

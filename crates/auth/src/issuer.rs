@@ -28,7 +28,7 @@ pub struct Issuer {
     state: RwLock<KeyState>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct KeyState {
     /// The stored setting this state was built from (to notice changes cheaply).
     stored: String,
@@ -36,8 +36,18 @@ struct KeyState {
     keys: Vec<Arc<SigningKey>>,
 }
 
+/// Names the published keys only: the stored setting holds every private key (PKCS#8).
+impl std::fmt::Debug for KeyState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyState")
+            .field("stored", &"[redacted]")
+            .field("keys", &self.keys.iter().map(|k| k.kid()).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 /// One stored signing key. Older databases hold bare PKCS#8 strings; they read as never retired.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 enum StoredSigningKey {
     Full {
@@ -51,6 +61,17 @@ enum StoredSigningKey {
         alg: Option<String>,
     },
     Legacy(String),
+}
+
+impl std::fmt::Debug for StoredSigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "StoredSigningKey({}, retired {:?}, [redacted])",
+            self.alg().as_str(),
+            self.retired_at()
+        )
+    }
 }
 
 impl StoredSigningKey {
@@ -112,8 +133,57 @@ fn fresh_entry(now: i64, alg: Alg) -> Result<(StoredSigningKey, String), StoreEr
     ))
 }
 
-/// Algorithms an issuer signs with.
-pub const SIGNING_ALGS: [Alg; 3] = [Alg::ES256, Alg::RS256, Alg::PS256];
+/// What an embedded issuer signs access tokens with: the one list, parsed once (config file,
+/// environment, `issuer rotate-key --alg`), each name refused with the list when it is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningAlg {
+    ES256,
+    RS256,
+    PS256,
+}
+
+impl SigningAlg {
+    pub const ALL: [SigningAlg; 3] = [SigningAlg::ES256, SigningAlg::RS256, SigningAlg::PS256];
+
+    pub fn alg(self) -> Alg {
+        match self {
+            SigningAlg::ES256 => Alg::ES256,
+            SigningAlg::RS256 => Alg::RS256,
+            SigningAlg::PS256 => Alg::PS256,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.alg().as_str()
+    }
+
+    /// The names, for a command line's list of possible values.
+    pub fn names() -> [&'static str; 3] {
+        SigningAlg::ALL.map(SigningAlg::as_str)
+    }
+}
+
+impl std::str::FromStr for SigningAlg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<SigningAlg, String> {
+        SigningAlg::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| {
+            format!("signing algorithm {s:?} is not one of {}", SigningAlg::names().join(", "))
+        })
+    }
+}
+
+impl Serialize for SigningAlg {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SigningAlg {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<SigningAlg, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 impl Issuer {
     /// Loads the issuer's signing keys, creating the first one at first start. Two replicas

@@ -27,10 +27,13 @@ pub enum Alg {
     ES384,
     ES512,
     EdDSA,
+    /// Ed25519 by its fully specified name (RFC 9864), which current JOSE libraries emit for
+    /// Ed25519 keys in place of the polymorphic `EdDSA`.
+    Ed25519,
 }
 
 impl Alg {
-    pub const ALL: [Alg; 10] = [
+    pub const ALL: [Alg; 11] = [
         Alg::ES256,
         Alg::ES384,
         Alg::ES512,
@@ -41,6 +44,7 @@ impl Alg {
         Alg::RS384,
         Alg::RS512,
         Alg::EdDSA,
+        Alg::Ed25519,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +59,7 @@ impl Alg {
             Alg::ES384 => "ES384",
             Alg::ES512 => "ES512",
             Alg::EdDSA => "EdDSA",
+            Alg::Ed25519 => "Ed25519",
         }
     }
 }
@@ -282,7 +287,7 @@ impl PublicJwk {
                 };
                 s::RsaPublicKeyComponents { n, e }.verify(params, message, sig).is_ok()
             }
-            (KeyKind::Ed25519 { x }, Alg::EdDSA) => {
+            (KeyKind::Ed25519 { x }, Alg::EdDSA | Alg::Ed25519) => {
                 UnparsedPublicKey::new(&s::ED25519, x).verify(message, sig).is_ok()
             }
             _ => return Err(JoseError::AlgKeyMismatch),

@@ -158,7 +158,7 @@ pub(crate) struct CreateClient {
     #[schema(value_type = Object)]
     jwk: serde_json::Value,
     scopes: Vec<String>,
-    /// helseid (default), maskinporten or idporten.
+    /// One of the issuers this server runs (default `helseid`, the only one so far).
     issuer: Option<String>,
     client_name: Option<String>,
     orgnr_parent: Option<String>,
@@ -200,7 +200,10 @@ async fn create_client(
         dpop_bound: body.dpop_bound_access_tokens.unwrap_or(true),
     };
     let client = request
-        .register(state.clock.now())
+        .register(
+            &state.issuers.iter().map(|i| i.spec.name.as_str()).collect::<Vec<_>>(),
+            state.clock.now(),
+        )
         .map_err(|e| Problem::bad_request("invalid-client-request", e.to_string()))?;
     state.store.insert_client(&client).await?;
     let location = HeaderValue::from_str(&format!("/admin/api/clients/{}", client.client_id))

@@ -10,6 +10,7 @@ use fjellport_auth::apikey::{KeyRequest, KeyView};
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
+use crate::issuers::IssuerName;
 use crate::output;
 use crate::server;
 
@@ -104,11 +105,11 @@ pub enum IssuerCommand {
     /// Make a new signing key; the old one stays in JWKS until every token it signed has
     /// expired. Running servers switch within about 2 s.
     RotateKey {
-        #[arg(long, default_value = "helseid", value_parser = ["helseid"])]
-        issuer: String,
+        #[arg(long, value_enum, default_value_t = IssuerName::Helseid)]
+        issuer: IssuerName,
         /// Algorithm of the new key (default: that of the current key).
-        #[arg(long, value_parser = ["ES256", "RS256", "PS256"])]
-        alg: Option<String>,
+        #[arg(long, value_parser = signing_alg())]
+        alg: Option<fjellport_auth::issuer::SigningAlg>,
     },
 }
 
@@ -179,8 +180,8 @@ pub struct CreateClientArgs {
     #[arg(long = "scope", required = true)]
     pub scopes: Vec<String>,
     /// The issuer the client belongs to.
-    #[arg(long, default_value = "helseid", value_parser = ["helseid", "maskinporten", "idporten"])]
-    pub issuer: String,
+    #[arg(long, value_enum, default_value_t = IssuerName::Helseid)]
+    pub issuer: IssuerName,
     /// The organization number (orgnr_parent claim).
     #[arg(long)]
     pub orgnr: Option<String>,
@@ -252,6 +253,14 @@ impl From<fjellport_store::StoreError> for CliError {
     }
 }
 
+/// `--alg`: the issuer's signing algorithms, listed in `--help` and parsed by their one parser.
+fn signing_alg() -> impl clap::builder::TypedValueParser<Value = fjellport_auth::issuer::SigningAlg>
+{
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(fjellport_auth::issuer::SigningAlg::names())
+        .try_map(|name| name.parse::<fjellport_auth::issuer::SigningAlg>())
+}
+
 fn io(e: std::io::Error) -> CliError {
     CliError::Runtime(format!("cannot write output: {e}"))
 }
@@ -316,10 +325,10 @@ impl Cli {
                 let store = fjellport_store::open(&config.database).await?;
                 let rotation = fjellport_auth::issuer::Issuer::rotate(
                     store.as_ref(),
-                    &issuer,
+                    issuer.as_str(),
                     fjellport_auth::issuer::KEEP_RETIRED_SECS,
                     clock.now().timestamp(),
-                    alg.and_then(|a| a.parse().ok()),
+                    alg.map(fjellport_auth::issuer::SigningAlg::alg),
                 )
                 .await;
                 store.close().await;
@@ -410,7 +419,7 @@ async fn clients(
             Some(ClientRequest {
                 jwk,
                 scopes: args.scopes.clone(),
-                issuer: args.issuer.clone(),
+                issuer: args.issuer.as_str().to_owned(),
                 name: args.name.clone(),
                 orgnr_parent: args.orgnr.clone(),
                 orgnr_child: args.orgnr_child.clone(),
@@ -422,7 +431,10 @@ async fn clients(
         ClientsCommand::List | ClientsCommand::Revoke { .. } => None,
     };
     let client = request
-        .map(|r| r.register(clock.now()).map_err(|e| CliError::Usage(e.to_string())))
+        .map(|r| {
+            r.register(&IssuerName::names(), clock.now())
+                .map_err(|e| CliError::Usage(e.to_string()))
+        })
         .transpose()?;
     let store = fjellport_store::open(&config.database).await?;
     let result = match (client, &cmd) {

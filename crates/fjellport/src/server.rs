@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use fjellport_auth::dpop::ProofPolicy;
-use fjellport_auth::issuer::{Issuer, KEEP_RETIRED_SECS};
+use fjellport_auth::issuer::Issuer;
 use fjellport_auth::jose::Alg;
 use fjellport_auth::nonce::NonceKey;
 use fjellport_auth::replay::ReplayCache;
@@ -29,24 +29,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::admin::{self, AdminToken};
 use crate::config::Config;
+use crate::issuers::{IssuerName, RunningIssuer};
+pub use crate::state::AppState;
 use crate::{apis, ops};
-
-/// What handlers share.
-#[derive(Debug)]
-pub struct AppState {
-    pub config: Config,
-    pub store: Arc<dyn Store>,
-    pub keys: KeyCache,
-    pub clock: SharedClock,
-    pub(crate) admin: AdminToken,
-    pub helseid: Arc<Issuer>,
-    pub dpop: Arc<DpopGuard>,
-    pub nonces: Arc<NonceKey>,
-    /// The replay record replicas share (PostgreSQL only).
-    pub shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>>,
-    /// Clients the token endpoint read in the last second (the admin API drops revoked ones).
-    pub clients: Arc<fjellport_api_issuer::token::ClientCache>,
-}
 
 /// Live one-time ids remembered per node for replay detection. Ids live for the 65 s proof
 /// window, so this admits about 60,000 proofs a second sustained before new ones are refused
@@ -156,18 +141,19 @@ pub async fn start(
     // Without a configured public URL, the external address is the one actually bound (with
     // `--listen 127.0.0.1:0` the port is only known now): issuer URLs and DPoP `htu` use it.
     config.public_url.get_or_insert_with(|| format!("http://{addr}"));
-    let helseid = Arc::new(
-        Issuer::open(
-            store.as_ref(),
-            "helseid",
-            format!("{}/helseid", config.public_url()),
-            KEEP_RETIRED_SECS,
-            clock.now().timestamp(),
-            config.issuer_signing_alg.parse().unwrap_or(Alg::ES256),
-        )
-        .await?,
+    let issuers =
+        crate::issuers::open_all(&config, store.as_ref(), clock.now().timestamp()).await?;
+    // SyntPop 1.0 (the one DPoP-protected API) trusts the HelseID-like issuer's tokens.
+    let helseid = issuers
+        .iter()
+        .find(|i| i.spec.name == IssuerName::Helseid)
+        .map(|i| i.issuer.clone())
+        .ok_or_else(|| ServeError::Config("the issuer table has no helseid".into()))?;
+    let key_watcher = watch_issuers(
+        issuers.iter().map(|i| i.issuer.clone()).collect(),
+        store.clone(),
+        clock.clone(),
     );
-    let key_watcher = watch_issuer(helseid.clone(), store.clone(), clock.clone());
     let simulator = config.simulate_events.then(|| simulate(store.clone(), clock.clone()));
     // Replicas share only PostgreSQL: there the replay record is shared too.
     let shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>> =
@@ -176,28 +162,22 @@ pub async fn start(
     let external = trusted.iter().map(|(i, _)| i.clone()).collect();
     let trust_watcher =
         crate::trusted::watch(trusted.into_iter().filter_map(|(i, d)| Some((i, d?))).collect());
-    let guard = DpopGuard::new(
-        helseid.clone(),
-        proof_policy(&config),
-        REPLAY_CAPACITY,
-        shared_replay.clone(),
-    )
-    .with_external(external);
+    let guard =
+        DpopGuard::new(helseid, proof_policy(&config), REPLAY_CAPACITY, shared_replay.clone())
+            .with_external(external);
     let dpop = Arc::new(if config.dpop.resource_nonce {
         guard.with_nonces(Arc::new(NonceKey::open(store.as_ref(), "resource").await?))
     } else {
         guard
     });
-    let nonces = Arc::new(NonceKey::open(store.as_ref(), "helseid").await?);
     let state = Arc::new(AppState {
         config,
         store: store.clone(),
         keys,
         clock,
         admin,
-        helseid,
+        issuers,
         dpop,
-        nonces,
         shared_replay,
         clients: Default::default(),
     });
@@ -290,8 +270,11 @@ pub fn app(state: Arc<AppState>) -> Router {
 pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
     let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::router(state.store.clone()))
-        .nest("/admin/api", admin::router(state.clone()))
-        .nest("/helseid", fjellport_api_issuer::router(issuer_state(&state)));
+        .nest("/admin/api", admin::router(state.clone()));
+    for running in &state.issuers {
+        let prefix = format!("/{}", running.spec.name.as_str());
+        router = router.nest(&prefix, fjellport_api_issuer::router(issuer_state(&state, running)));
+    }
     for (spec, prefix) in apis::all(&state.config) {
         let api_routes = match spec.api {
             fjellport_auth::apikey::ApiName::Syntpop => fjellport_api_syntpop::router(
@@ -318,17 +301,17 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
     router.fallback(|| async { Problem::not_found("No resource at this path.") })
 }
 
-fn issuer_state(state: &AppState) -> fjellport_api_issuer::IssuerState {
+fn issuer_state(state: &AppState, running: &RunningIssuer) -> fjellport_api_issuer::IssuerState {
     fjellport_api_issuer::IssuerState {
-        issuer: state.helseid.clone(),
-        profile: Arc::new(fjellport_auth::profile::HelseId),
+        issuer: running.issuer.clone(),
+        profile: running.spec.profile.clone(),
         clock: state.clock.clone(),
         environment: state.config.environment,
-        scopes: vec![apis::SYNTPOP_SCOPE],
+        scopes: running.spec.scopes.clone(),
         dpop_algs: Alg::ALL.iter().map(|a| a.as_str()).collect(),
-        default_proof_uri: format!("{}/syntpop/api/ping", state.config.public_url()),
+        default_proof_uri: format!("{}{}", state.config.public_url(), running.spec.proof_path),
         store: state.store.clone(),
-        nonces: state.nonces.clone(),
+        nonces: running.nonces.clone(),
         replay: Arc::new(ReplayCache::new(REPLAY_CAPACITY)),
         shared_replay: state.shared_replay.clone(),
         proof_policy: proof_policy(&state.config),
@@ -377,10 +360,10 @@ fn proof_policy(config: &Config) -> ProofPolicy {
     }
 }
 
-/// Follows signing-key rotations made elsewhere (the CLI, another replica) every 2 s, and
-/// prunes the shared replay record on PostgreSQL.
-fn watch_issuer(
-    issuer: Arc<Issuer>,
+/// Follows signing-key rotations made elsewhere (the CLI, another replica) every 2 s, for
+/// every issuer, and prunes the shared replay record on PostgreSQL.
+fn watch_issuers(
+    issuers: Vec<Arc<Issuer>>,
     store: Arc<dyn Store>,
     clock: SharedClock,
 ) -> tokio::task::JoinHandle<()> {
@@ -397,10 +380,12 @@ fn watch_issuer(
             {
                 tracing::warn!(error = %err, "could not prune the replay record");
             }
-            match issuer.refresh(store.as_ref(), clock.now().timestamp()).await {
-                Ok(true) => tracing::info!(issuer = issuer.name, "signing keys changed"),
-                Ok(false) => {}
-                Err(err) => tracing::warn!(error = %err, "could not check the signing keys"),
+            for issuer in &issuers {
+                match issuer.refresh(store.as_ref(), clock.now().timestamp()).await {
+                    Ok(true) => tracing::info!(issuer = issuer.name, "signing keys changed"),
+                    Ok(false) => {}
+                    Err(err) => tracing::warn!(error = %err, "could not check the signing keys"),
+                }
             }
         }
     })

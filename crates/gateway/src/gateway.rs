@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use fjellport_auth::apikey::{ApiName, AppType};
 use fjellport_auth::dpop::ProofPolicy;
 use fjellport_auth::origin::Origin;
-use fjellport_auth::resource::{DpopGuard, Presented};
+use fjellport_auth::resource::{DpopGuard, GuardError, Presented};
 use fjellport_clock::SharedClock;
 use http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -492,6 +492,15 @@ async fn admit_dpop(
     };
     let nonce = guard.fresh_nonce(now.timestamp());
     let identity = guard.authenticate(&presented, audience, scope).await.map_err(|e| {
+        // The replay record did not answer: the proof may be fine, so this is no refusal of
+        // the caller's credentials but an outage, answered as every route answers one.
+        if let GuardError::Unavailable(reason) = &e {
+            tracing::error!(error = %reason, "DPoP replay record unavailable");
+            return Problem::unavailable(
+                "the database does not answer, so the DPoP proof cannot be checked for replay;                  try again shortly",
+            )
+            .into_response();
+        }
         let status = if e.code() == "insufficient_scope" {
             StatusCode::FORBIDDEN
         } else {

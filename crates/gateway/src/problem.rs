@@ -101,9 +101,12 @@ impl Problem {
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error").detail(detail)
     }
 
+    /// 503 with `Retry-After: 1`: an outage (the database does not answer) is expected to
+    /// pass, and clients that honour the header retry instead of giving up.
     pub fn unavailable(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
             .detail(detail)
+            .header(http::header::RETRY_AFTER, HeaderValue::from_static("1"))
     }
 }
 

@@ -10,7 +10,7 @@ pub const PG_ENV: &str = "FJELLPORT_TEST_DATABASE_URL";
 /// A fresh, empty PostgreSQL schema and a URL whose connections use it, or `None` when the
 /// PostgreSQL tests are off.
 pub async fn fresh_postgres_url() -> Option<String> {
-    let base = std::env::var(PG_ENV).ok().filter(|s| !s.is_empty())?;
+    let base = prerequisite(PG_ENV, "the PostgreSQL tests")?;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let schema = format!(
         "fjp_t_{}_{}_{}",
@@ -30,6 +30,22 @@ pub async fn fresh_postgres_url() -> Option<String> {
     let _ = conn.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
     Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+/// The value of the environment variable `var` that a test needs (`what` names the tests). When
+/// it is unset: under `CI=true` the test fails, because a CI run that silently skips is a green
+/// run that checked nothing; elsewhere the test says on stderr that it skipped, and gets `None`.
+pub fn prerequisite(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+        Some(value) => Some(value),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but {var} is not set: {what} cannot run (see .ci/run)")
+        }
+        None => {
+            eprintln!("skipped: {what} ({var} is not set; see .ci/run)");
+            None
+        }
+    }
 }
 
 fn nanos_now() -> u32 {

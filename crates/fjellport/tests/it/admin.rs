@@ -80,6 +80,28 @@ async fn the_admin_api_refuses_without_the_token_and_reports_bad_requests() {
 }
 
 #[tokio::test]
+async fn clients_of_issuers_this_server_does_not_run_are_refused() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let key = fjellport_auth::jose::EcSigningKey::generate().unwrap();
+    let jwk = Value::Object(key.public_jwk().members);
+    for issuer in ["maskinporten", "idporten", "keycloak"] {
+        let body = json!({"jwk": jwk, "scopes": ["altinn:serviceowner"], "issuer": issuer});
+        let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
+        let p = problem(res, 400).await;
+        let detail = p["detail"].as_str().unwrap();
+        assert!(detail.contains(&format!("unknown issuer \"{issuer}\"")), "{p}");
+        assert!(detail.contains("this server has helseid"), "{p}");
+    }
+    let clients: Value = json(s.admin(reqwest::Method::GET, "/clients")).await;
+    assert_eq!(clients, json!([]), "nothing registered");
+    let body =
+        json!({"jwk": jwk, "scopes": ["nhntsd:syntpop-api/full-access"], "issuer": "helseid"});
+    let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn a_generated_admin_token_is_returned_once_and_kept() {
     let (_dir, db) = temp_db("admin.db");
     let mut config = crate::support::config(&db, BEFORE_SUNSET);

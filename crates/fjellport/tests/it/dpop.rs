@@ -366,7 +366,7 @@ fn token_alg(token: &str) -> String {
 async fn the_issuer_signs_with_rsa_when_configured_and_a_change_keeps_old_tokens_valid() {
     let (_dir, db) = temp_db("rsa.db");
     let mut cfg = crate::support::config(&db, BEFORE_SUNSET);
-    cfg.issuer_signing_alg = "RS256".into();
+    cfg.issuer_signing_alg = fjellport_auth::issuer::SigningAlg::RS256;
     // One issuer URL across both starts (the port changes), as behind a proxy.
     cfg.public_url = Some("http://fjellport.test".into());
     let ping = "http://fjellport.test/syntpop/api/ping";
@@ -380,7 +380,7 @@ async fn the_issuer_signs_with_rsa_when_configured_and_a_change_keeps_old_tokens
     assert_eq!(res.status(), 200);
     s.stop().await;
     // PS256 from the next start: a rotation, and the RS256 key stays published for its tokens.
-    cfg.issuer_signing_alg = "PS256".into();
+    cfg.issuer_signing_alg = fjellport_auth::issuer::SigningAlg::PS256;
     let s = TestServer::start(cfg).await;
     let jwks = json(s.get("/helseid/.well-known/openid-configuration/jwks")).await;
     let algs: Vec<&str> =
@@ -491,4 +491,28 @@ async fn tokens_of_a_trusted_external_issuer_are_accepted_by_file_or_discovery()
     refused(res, 401, "invalid_token").await;
     s.stop().await;
     discovery_server.abort();
+}
+
+#[tokio::test]
+async fn a_database_outage_on_a_dpop_route_is_503_with_retry_after_not_a_token_refusal() {
+    // Replicas share the replay record only on PostgreSQL, so only there can it fail.
+    let Some(db) = crate::support::postgres().await else {
+        return;
+    };
+    let s = TestServer::start(crate::support::config(&db, BEFORE_SUNSET)).await;
+    let c = client(&s, json!({})).await;
+    let res = call(&s, &c.token, &fresh_proof(&c, &ping_url(&s))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&db).await.unwrap();
+        sqlx::raw_sql("ALTER TABLE replay RENAME TO replay_gone").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+    let res = call(&s, &c.token, &fresh_proof(&c, &ping_url(&s))).send().await.unwrap();
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert!(!res.headers().contains_key("www-authenticate"), "the token was not refused");
+    let p = problem(res, 503).await;
+    assert!(!p["detail"].as_str().unwrap().contains("replay_gone"), "no database text: {p}");
+    s.stop().await;
 }

@@ -7,8 +7,10 @@ use crate::support::{ADMIN_TOKEN, TestServer, config};
 
 #[tokio::test]
 async fn requests_oauth2client_gets_a_dpop_token_and_cannot_misuse_it() {
-    let Some(python) = std::env::var("FJELLPORT_TEST_PYTHON").ok().filter(|p| !p.is_empty()) else {
-        eprintln!("skipped: FJELLPORT_TEST_PYTHON is not set (see .ci/run)");
+    let Some(python) = fjellport_store::testing::prerequisite(
+        "FJELLPORT_TEST_PYTHON",
+        "the tests with third-party Python clients",
+    ) else {
         return;
     };
     // The third-party client signs with the wall clock, so the server must use it too.
@@ -31,8 +33,10 @@ async fn requests_oauth2client_gets_a_dpop_token_and_cannot_misuse_it() {
 /// The README's 1.0 example script works as printed: token, search, reservation, read.
 #[tokio::test]
 async fn the_readme_syntpop_1_0_script_runs() {
-    let Some(python) = std::env::var("FJELLPORT_TEST_PYTHON").ok().filter(|p| !p.is_empty()) else {
-        eprintln!("skipped: FJELLPORT_TEST_PYTHON is not set (see .ci/run)");
+    let Some(python) = fjellport_store::testing::prerequisite(
+        "FJELLPORT_TEST_PYTHON",
+        "the tests with third-party Python clients",
+    ) else {
         return;
     };
     let mut cfg = config("sqlite::memory:", "2026-01-01T00:00:00Z");

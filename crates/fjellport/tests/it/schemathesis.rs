@@ -11,8 +11,10 @@ use crate::support::{BEFORE_SUNSET, TestServer, config};
 
 #[tokio::test]
 async fn schemathesis_finds_no_server_error_and_no_answer_the_document_does_not_describe() {
-    let Some(python) = std::env::var("FJELLPORT_TEST_PYTHON").ok().filter(|p| !p.is_empty()) else {
-        eprintln!("skipped: FJELLPORT_TEST_PYTHON is not set (see .ci/run)");
+    let Some(python) = fjellport_store::testing::prerequisite(
+        "FJELLPORT_TEST_PYTHON",
+        "the tests with third-party Python clients",
+    ) else {
         return;
     };
     let tool = std::path::Path::new(&python).with_file_name("schemathesis");

@@ -23,7 +23,7 @@ pub fn now() -> i64 {
 pub fn config(database: &str, clock: &str) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database: database.to_owned(),
+        database: database.into(),
         admin_token: Some(fjellport::config::SecretString::new(ADMIN_TOKEN)),
         clock: Some(instant(clock)),
         key_poll_millis: 200,

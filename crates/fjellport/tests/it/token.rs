@@ -596,3 +596,114 @@ async fn a_token_request_replayed_at_another_replica_fails_on_postgres() {
     a.stop().await;
     b.stop().await;
 }
+
+/// An Ed25519 key as current JOSE libraries use it, naming its algorithm `alg` in every JWS.
+struct Ed25519Client {
+    pair: aws_lc_rs::signature::Ed25519KeyPair,
+    alg: &'static str,
+}
+
+impl Ed25519Client {
+    fn new(alg: &'static str) -> Ed25519Client {
+        let pkcs8 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(
+            &aws_lc_rs::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        let pair = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        Ed25519Client { pair, alg }
+    }
+
+    fn jwk(&self) -> Value {
+        use aws_lc_rs::signature::KeyPair;
+        let x = fjellport_auth::jose::b64e(self.pair.public_key().as_ref());
+        json!({"kty": "OKP", "crv": "Ed25519", "x": x})
+    }
+
+    fn sign(&self, header: Value, claims: Value) -> String {
+        let b64 = |v: &Value| fjellport_auth::jose::b64e(v.to_string().as_bytes());
+        let input = format!("{}.{}", b64(&header), b64(&claims));
+        let sig = self.pair.sign(input.as_bytes());
+        format!("{input}.{}", fjellport_auth::jose::b64e(sig.as_ref()))
+    }
+
+    fn assertion(&self, client_id: &str, aud: &str) -> String {
+        self.sign(
+            json!({"alg": self.alg, "typ": "client-authentication+jwt"}),
+            json!({"iss": client_id, "sub": client_id, "aud": aud, "iat": now(),
+                   "exp": now() + 30, "jti": random_id("ca_")}),
+        )
+    }
+
+    fn proof(&self, method: &str, uri: &str, token: Option<&str>, nonce: Option<&str>) -> String {
+        let mut claims = json!({"jti": random_id("p_"), "htm": method, "htu": uri, "iat": now()});
+        if let Some(t) = token {
+            claims["ath"] = json!(fjellport_auth::jose::sha256_b64(t.as_bytes()));
+        }
+        if let Some(n) = nonce {
+            claims["nonce"] = json!(n);
+        }
+        self.sign(json!({"typ": "dpop+jwt", "alg": self.alg, "jwk": self.jwk()}), claims)
+    }
+}
+
+#[tokio::test]
+async fn ed25519_keys_sign_assertions_and_proofs_by_either_name() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let meta: Value =
+        crate::support::json(s.get("/helseid/.well-known/openid-configuration")).await;
+    let advertised = meta["dpop_signing_alg_values_supported"].as_array().unwrap();
+    assert!(advertised.contains(&json!("Ed25519")), "{meta}");
+    assert!(advertised.contains(&json!("EdDSA")), "{meta}");
+    for alg in ["Ed25519", "EdDSA"] {
+        let c = Ed25519Client::new(alg);
+        let body = json!({"jwk": c.jwk(), "scopes": [SCOPE], "orgnr_parent": "974760673"});
+        let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 201, "{alg}");
+        let client_id =
+            res.json::<Value>().await.unwrap()["client_id"].as_str().unwrap().to_owned();
+        let a = c.assertion(&client_id, &s.url("/helseid"));
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", a.as_str()),
+            ("scope", SCOPE),
+        ];
+        let first = post(&s, &form, Some(&c.proof("POST", &token_url(&s), None, None))).await;
+        let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+        oauth_error(first, 400, "use_dpop_nonce").await;
+        let res = post(&s, &form, Some(&c.proof("POST", &token_url(&s), None, Some(&nonce)))).await;
+        assert_eq!(res.status(), 200, "{alg}: {}", res.text().await.unwrap());
+        let token: Value = res.json().await.unwrap();
+        let token = token["access_token"].as_str().unwrap();
+        let uri = s.url("/syntpop/api/ping");
+        let res = s
+            .get("/syntpop/api/ping")
+            .header("X-api-version", "1.0")
+            .header("Authorization", format!("DPoP {token}"))
+            .header("DPoP", c.proof("GET", &uri, Some(token), None))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{alg}");
+    }
+    // A symmetric algorithm is still refused, and the refusal names it.
+    let c = Ed25519Client::new("HS256");
+    let body = json!({"jwk": c.jwk(), "scopes": [SCOPE], "orgnr_parent": "974760673"});
+    let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
+    let client_id = res.json::<Value>().await.unwrap()["client_id"].as_str().unwrap().to_owned();
+    let a = c.assertion(&client_id, &s.url("/helseid"));
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", a.as_str()),
+        ("scope", SCOPE),
+    ];
+    let proof = Ed25519Client::new("Ed25519").proof("POST", &token_url(&s), None, None);
+    let first = post(&s, &form, Some(&proof)).await;
+    let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    let proof = Ed25519Client::new("Ed25519").proof("POST", &token_url(&s), None, Some(&nonce));
+    let v = oauth_error(post(&s, &form, Some(&proof)).await, 401, "invalid_client").await;
+    let why = v["error_description"].as_str().unwrap();
+    assert!(why.contains("\"HS256\"") && why.contains("Ed25519"), "{why}");
+    s.stop().await;
+}

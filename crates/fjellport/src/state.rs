@@ -1,0 +1,36 @@
+//! What the handlers of a running server share.
+
+use std::sync::Arc;
+
+use fjellport_auth::resource::DpopGuard;
+use fjellport_clock::SharedClock;
+use fjellport_gateway::KeyCache;
+use fjellport_store::Store;
+
+use crate::admin::AdminToken;
+use crate::config::Config;
+use crate::issuers::{IssuerName, RunningIssuer};
+
+#[derive(Debug)]
+pub struct AppState {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub keys: KeyCache,
+    pub clock: SharedClock,
+    pub(crate) admin: AdminToken,
+    /// Every embedded issuer, in the order of [`crate::issuers::all`].
+    pub issuers: Vec<RunningIssuer>,
+    /// Checks DPoP-bound tokens on the APIs that take them.
+    pub dpop: Arc<DpopGuard>,
+    /// The replay record replicas share (PostgreSQL only).
+    pub shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>>,
+    /// Clients the token endpoints read in the last second (the admin API drops revoked ones).
+    pub clients: Arc<fjellport_api_issuer::token::ClientCache>,
+}
+
+impl AppState {
+    /// The running issuer called `name`, if this server runs it.
+    pub fn issuer(&self, name: IssuerName) -> Option<&RunningIssuer> {
+        self.issuers.iter().find(|i| i.spec.name == name)
+    }
+}
