@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use fjellport_clock::SharedClock;
 use fjellport_gateway::{Caller, Problem};
+use fjellport_population::addresses::AddressBook;
 use fjellport_store::{PersonKey, Store, StoredPerson};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -30,11 +31,17 @@ pub struct SyntpopState {
     store: Arc<dyn Store>,
     clock: SharedClock,
     cache: Arc<cache::TestNorgeCache>,
+    /// Real street addresses for reserved persons' homes, when the server has them.
+    addresses: Option<Arc<AddressBook>>,
 }
 
 impl SyntpopState {
-    pub fn new(store: Arc<dyn Store>, clock: SharedClock) -> SyntpopState {
-        SyntpopState { store, clock, cache: Arc::new(cache::TestNorgeCache::new()) }
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: SharedClock,
+        addresses: Option<Arc<AddressBook>>,
+    ) -> SyntpopState {
+        SyntpopState { store, clock, cache: Arc::new(cache::TestNorgeCache::new()), addresses }
     }
 }
 
@@ -125,6 +132,6 @@ pub mod fuzzing {
         let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(data) else { return false };
         let Ok(template) = crate::reserved::template_of(&Members::new(&map)) else { return false };
         let today = fjellport_nin::Date { year: 2026, month: 9, day: 1 };
-        fjellport_population::reserve::reserve(&template, today, 7, &[]).is_ok()
+        fjellport_population::reserve::reserve(&template, today, 7, &[], None).is_ok()
     }
 }

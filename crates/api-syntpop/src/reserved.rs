@@ -117,7 +117,8 @@ pub(crate) async fn reserve_person(
     let now = state.clock.now().timestamp();
     for _ in 0..RESERVE_ATTEMPTS {
         let seed: u64 = rand::random();
-        let draft = reserve(&template, today, seed, &[]).map_err(reserve_problem)?;
+        let draft = reserve(&template, today, seed, &[], state.addresses.as_deref())
+            .map_err(reserve_problem)?;
         let taken: Vec<Nin> = state
             .store
             .taken_nins(&number_candidates(&draft))
@@ -125,7 +126,8 @@ pub(crate) async fn reserve_person(
             .iter()
             .filter_map(|n| n.parse::<Nin>().ok())
             .collect();
-        let persons = reserve(&template, today, seed, &taken).map_err(reserve_problem)?;
+        let persons = reserve(&template, today, seed, &taken, state.addresses.as_deref())
+            .map_err(reserve_problem)?;
         let rows: Vec<PersonRow> =
             persons.iter().map(|p| PersonRow::of(p, "Reserved", Some(&owner))).collect();
         match state.store.insert_reserved(&owner, rows, now).await {

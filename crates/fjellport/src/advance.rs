@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use fjellport_nin::{Date, Nin};
+use fjellport_population::addresses::AddressBook;
 use fjellport_population::{Person, life};
 use fjellport_store::{
     LifeChanges, PersonFilter, PersonKey, PersonPage, PersonRow, Store, StoreError, StoredPerson,
@@ -95,6 +96,7 @@ pub async fn advance(
     store: &dyn Store,
     days: u32,
     fallback: NaiveDate,
+    addresses: Option<&AddressBook>,
 ) -> Result<Summary, AdvanceError> {
     let started = Instant::now();
     if store.person_count(Some("TestNorge")).await? == 0 {
@@ -106,7 +108,7 @@ pub async fn advance(
     let mut summary = Summary::default();
     for _ in 0..days.min(MAX_DAYS) {
         day = day.checked_add_days(Days::new(1)).unwrap_or(day);
-        simulate_day(store, seed, day, &mut summary).await?;
+        simulate_day(store, seed, day, addresses, &mut summary).await?;
         summary.days += 1;
     }
     summary.day = day.format("%Y-%m-%d").to_string();
@@ -117,6 +119,8 @@ pub async fn advance(
 /// Persons changed today, kept so one person's second event builds on the first.
 struct Day<'a> {
     store: &'a dyn Store,
+    /// Where movers' new homes are, when the run has real addresses.
+    addresses: Option<&'a AddressBook>,
     day: NaiveDate,
     rng: ChaCha8Rng,
     /// About the upper end of load order (the number of persons), for random picks; a pick
@@ -220,6 +224,7 @@ async fn simulate_day(
     store: &dyn Store,
     seed: u64,
     day: NaiveDate,
+    addresses: Option<&AddressBook>,
     summary: &mut Summary,
 ) -> Result<(), AdvanceError> {
     let day_seed = seed ^ (u64::from(day.num_days_from_ce() as u32) << 20) ^ 0x4c49_4645;
@@ -232,6 +237,7 @@ async fn simulate_day(
         .await?;
     let mut d = Day {
         store,
+        addresses,
         day,
         rng: ChaCha8Rng::seed_from_u64(day_seed),
         top: store.person_count(None).await?,
@@ -326,7 +332,7 @@ async fn simulate_day(
         let f = PersonFilter { birth_to: Some(years_before(day, 18)), ..d.filter() };
         let Some((p, v)) = d.pick(f).await? else { continue };
         let Some(old) = p.address().cloned() else { continue };
-        let home = life::new_home(d.rng.random(), today);
+        let home = life::new_home(d.rng.random(), today, d.addresses);
         let mut household = vec![(p.clone(), v)];
         let relatives: Vec<String> = p
             .family_relation
@@ -403,7 +409,7 @@ async fn simulate_day(
             continue;
         }
         life::divorce(&mut a, &mut b, today);
-        let home = life::new_home(d.rng.random(), today);
+        let home = life::new_home(d.rng.random(), today, d.addresses);
         life::move_to(&mut b, &home, today, SOURCE);
         d.couple(a, av, b, bv);
         summary.divorces += 1;

@@ -312,9 +312,6 @@ impl Cli {
     pub async fn run(self) -> Result<(), CliError> {
         let config = self.config()?;
         let clock = fjellport_clock::from_option(config.clock);
-        if matches!(self.command, Command::Serve(_) | Command::Population(_)) {
-            install_addresses(&config)?;
-        }
         match self.command {
             Command::Serve(_) => serve(config, clock).await,
             Command::Keys(cmd) => keys(cmd, config, clock, self.json).await,
@@ -460,34 +457,19 @@ async fn clients(
     result
 }
 
-/// Reads the configured Kartverket address file before anything makes a home: a file that
-/// cannot be read or is not the address CSV stops the command with one line naming why.
-fn install_addresses(config: &Config) -> Result<(), CliError> {
-    let Some(path) = &config.addresses_file else {
-        return Ok(());
-    };
-    let file = std::fs::File::open(path).map_err(|e| {
-        CliError::Usage(format!("cannot open the address file {}: {e}", path.display()))
-    })?;
-    let book = fjellport_population::addresses::AddressBook::read(std::io::BufReader::new(file))
-        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
-    tracing::info!(
-        "{} street addresses in {} municipalities from {}",
-        book.len(),
-        book.municipalities(),
-        path.display()
-    );
-    // Installed once per process; a command runs once, so a second install cannot happen.
-    let _ = fjellport_population::addresses::install(book);
-    Ok(())
-}
-
 async fn population(
     cmd: PopulationCommand,
     config: Config,
     clock: fjellport_clock::SharedClock,
     json: bool,
 ) -> Result<(), CliError> {
+    // The address book first: a bad file stops the command before the database is touched.
+    let addresses = match &cmd {
+        PopulationCommand::Generate { .. } | PopulationCommand::Advance { .. } => {
+            crate::population::load_addresses(&config).map_err(CliError::Usage)?
+        }
+        PopulationCommand::Export { .. } => None,
+    };
     let store = fjellport_store::open(&config.database).await?;
     let result = match cmd {
         PopulationCommand::Generate { persons, seed, replace, release_reserved, .. } => {
@@ -517,6 +499,7 @@ async fn population(
                 seed,
                 clock.now(),
                 release_reserved,
+                addresses,
                 &|done| {
                     if let Some(bar) = &bar {
                         bar.set_position(done as u64);
@@ -531,12 +514,17 @@ async fn population(
             output::print(&summary, json).map_err(io)
         }
         PopulationCommand::Advance { days, .. } => {
-            let summary = crate::advance::advance(store.as_ref(), days, clock.now().date_naive())
-                .await
-                .map_err(|e| match e {
-                    crate::advance::AdvanceError::Empty => CliError::Usage(e.to_string()),
-                    other => CliError::Runtime(other.to_string()),
-                })?;
+            let summary = crate::advance::advance(
+                store.as_ref(),
+                days,
+                clock.now().date_naive(),
+                addresses.as_deref(),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::advance::AdvanceError::Empty => CliError::Usage(e.to_string()),
+                other => CliError::Runtime(other.to_string()),
+            })?;
             output::print(&summary, json).map_err(io)
         }
         PopulationCommand::Export { what, format } => {

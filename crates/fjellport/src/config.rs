@@ -176,6 +176,37 @@ impl Default for Config {
     }
 }
 
+const ENV_PREFIX: &str = "FJELLPORT_";
+/// `FJELLPORT_*` variables that are not settings but are read elsewhere (the log filter, the
+/// test suite's switches): passed over in silence.
+const NOT_SETTINGS: &[&str] = &["test_database_url", "test_python", "log", "bless"];
+
+/// The top-level settings, as the configuration serialises: the one list, so a new setting
+/// needs no second edit here.
+fn setting_names() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(members)) => members.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `FJELLPORT_*` variables that name no setting: a user's own `FJELLPORT_BIN` in a script must
+/// not stop every command, so these are reported and ignored (a typo in the config file is
+/// still an error: the file is ours alone).
+fn unknown_variables(settings: &[String]) -> Vec<String> {
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| {
+            let Some(rest) = k.strip_prefix(ENV_PREFIX) else { return false };
+            let top = rest.split("__").next().unwrap_or_default();
+            !NOT_SETTINGS.iter().any(|n| n.eq_ignore_ascii_case(rest))
+                && !settings.iter().any(|s| s.eq_ignore_ascii_case(top))
+        })
+        .collect();
+    unknown.sort();
+    unknown
+}
+
 impl Config {
     /// Merges the layers. `file` is `--config`; without it `fjellport.toml` is read if present.
     /// `flags` are the command-line values that were given, as a JSON object.
@@ -191,10 +222,18 @@ impl Config {
             }
             None => {}
         }
+        let settings = setting_names();
+        for var in unknown_variables(&settings) {
+            eprintln!("fjellport: warning: ignoring {var}: it names no setting");
+        }
         let config: Config = figment
             .merge(
-                Env::prefixed("FJELLPORT_")
-                    .ignore(&["test_database_url", "test_python", "log", "bless"])
+                Env::prefixed(ENV_PREFIX)
+                    .ignore(NOT_SETTINGS)
+                    .filter(move |key| {
+                        let top = key.as_str().split("__").next().unwrap_or_default();
+                        settings.iter().any(|s| s.eq_ignore_ascii_case(top))
+                    })
                     .split("__")
                     .map(|k| {
                         k.as_str().replace("altinn_serviceowner", "altinn-serviceowner").into()

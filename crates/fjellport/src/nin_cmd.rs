@@ -153,7 +153,7 @@ fn generate(args: &GenerateArgs, now: DateTime<Utc>) -> Result<Vec<Report>, CliE
         Some(seed) => rand_chacha::ChaCha8Rng::seed_from_u64(seed),
         None => rand_chacha::ChaCha8Rng::from_rng(&mut rand::rng()),
     };
-    let today_year = u16::try_from(now.year()).unwrap_or(2026);
+    let today_year = crate::population::calendar_day(now).map_err(CliError::Usage)?.year;
     let mut alloc = Allocator::new();
     let mut out = Vec::with_capacity(args.count as usize);
     for _ in 0..args.count {
@@ -162,8 +162,8 @@ fn generate(args: &GenerateArgs, now: DateTime<Utc>) -> Result<Vec<Report>, CliE
             None => {
                 let year = rng.random_range(today_year.saturating_sub(100)..=today_year.min(2039));
                 let month = rng.random_range(1..=12u8);
-                let day = rng.random_range(1..=days_in_month(year, month));
-                Date::new(year, month, day).unwrap_or(Date { year: 1990, month: 1, day: 1 })
+                // A real date by construction: the day is drawn from the month's own length.
+                Date { year, month, day: rng.random_range(1..=days_in_month(year, month)) }
             }
         };
         let sex = match args.sex.as_deref() {

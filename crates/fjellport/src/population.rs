@@ -1,13 +1,17 @@
 //! Generating the synthetic population into a store: shared by `population generate` and by
 //! `serve` on an empty database.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Utc};
 use fjellport_nin::Date;
+use fjellport_population::addresses::AddressBook;
 use fjellport_population::{Generator, Options};
 use fjellport_store::{OrganizationRow, PersonRow, Store, StoreError};
 use serde::Serialize;
+
+use crate::config::Config;
 
 /// Largest population a command accepts (SyntPop's is about 1.2 million).
 pub const MAX_PERSONS: usize = 2_000_000;
@@ -38,6 +42,35 @@ pub enum GenerateError {
     Numbers(String),
 }
 
+/// The clock's day as the register's calendar date, or why it cannot be one (a clock set
+/// before year 1 or after 65535): refused, never replaced by some other day.
+pub(crate) fn calendar_day(now: DateTime<Utc>) -> Result<Date, String> {
+    u16::try_from(now.year())
+        .ok()
+        .and_then(|year| Date::new(year, now.month() as u8, now.day() as u8))
+        .ok_or_else(|| format!("the clock's date {now} is outside the years the registers use"))
+}
+
+/// Reads the configured Kartverket address file (`addresses_file`), before anything makes a
+/// home: a file that cannot be read or is not the address CSV is refused with one line naming
+/// why. `None` without one.
+pub fn load_addresses(config: &Config) -> Result<Option<Arc<AddressBook>>, String> {
+    let Some(path) = &config.addresses_file else {
+        return Ok(None);
+    };
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("cannot open the address file {}: {e}", path.display()))?;
+    let book = AddressBook::read(std::io::BufReader::new(file))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    tracing::info!(
+        "{} street addresses in {} municipalities from {}",
+        book.len(),
+        book.municipalities(),
+        path.display()
+    );
+    Ok(Some(Arc::new(book)))
+}
+
 /// Persons generated and written per step: bounds memory whatever the population's size.
 const BATCH: usize = 20_000;
 
@@ -57,17 +90,16 @@ pub async fn generate_into(
     seed: u64,
     now: DateTime<Utc>,
     release_reserved: bool,
+    addresses: Option<Arc<AddressBook>>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Summary, GenerateError> {
     let started = Instant::now();
-    let today =
-        Date::new(u16::try_from(now.year()).unwrap_or(2026), now.month() as u8, now.day() as u8)
-            .unwrap_or(Date { year: 2026, month: 1, day: 1 });
+    let today = calendar_day(now).map_err(GenerateError::Numbers)?;
     // Generation runs on its own thread, a batch ahead of the store: the two overlap on the
     // machine's cores, and the channel's one slot keeps memory bounded by two batches.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Batch, GenerateError>>(1);
     let producer = tokio::task::spawn_blocking(move || {
-        let mut generator = Generator::new(Options { seed, persons, today });
+        let mut generator = Generator::new(Options { seed, persons, today, addresses });
         loop {
             let batch = match generator.next_registered(BATCH) {
                 Ok(batch) if batch.is_empty() => return,
@@ -103,10 +135,11 @@ pub async fn generate_into(
         progress(done);
     }
     producer.await.map_err(|e| GenerateError::Numbers(format!("the generator stopped: {e}")))?;
+    // The population's own calendar starts today; its seed drives its life events. Both
+    // commit with the persons: a population without its day cannot be caught up with.
+    load.set_setting(crate::advance::POPULATION_DAY, &today.to_string()).await?;
+    load.set_setting(crate::advance::POPULATION_SEED, &seed.to_string()).await?;
     load.commit().await?;
-    // The population's own calendar starts today; its seed drives its life events.
-    store.set_setting(crate::advance::POPULATION_DAY, &today.to_string()).await?;
-    store.set_setting(crate::advance::POPULATION_SEED, &seed.to_string()).await?;
     let seconds = started.elapsed().as_secs_f64();
     let events = store.latest_event().await?.map_or(0, |e| e.seq);
     let database_bytes = store.size_bytes().await?;
@@ -122,4 +155,19 @@ pub async fn generate_into(
         database_bytes,
         bytes_per_person: database_bytes / all_persons,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn the_clock_gives_the_day_or_a_refusal_never_a_stand_in_date() {
+        let day = |y| Utc.with_ymd_and_hms(y, 2, 28, 12, 0, 0).single().unwrap();
+        assert_eq!(calendar_day(day(2031)), Ok(Date { year: 2031, month: 2, day: 28 }));
+        assert!(calendar_day(day(70_000)).unwrap_err().contains("+70000-02-28"));
+        assert!(calendar_day(day(-5)).is_err());
+    }
 }

@@ -16,6 +16,7 @@ use fjellport_auth::secret::{Secret, hash_secret};
 use fjellport_clock::SharedClock;
 use fjellport_gateway::observe::RequestIds;
 use fjellport_gateway::{Gateway, KeyCache, Problem};
+use fjellport_population::addresses::AddressBook;
 use fjellport_store::{Store, StoreError};
 use http::StatusCode;
 use tokio::net::TcpListener;
@@ -107,6 +108,7 @@ pub async fn start(
     signals: bool,
 ) -> Result<Running, ServeError> {
     ops::prometheus(); // record from the first request on
+    let addresses = crate::population::load_addresses(&config).map_err(ServeError::Config)?;
     let store = fjellport_store::open_serving(&config.database).await?;
     if config.persons > 0 && store.person_count(Some("TestNorge")).await? == 0 {
         let summary = crate::population::generate_into(
@@ -115,6 +117,7 @@ pub async fn start(
             config.seed,
             clock.now(),
             false,
+            addresses.clone(),
             &|_| {},
         )
         .await
@@ -154,7 +157,8 @@ pub async fn start(
         store.clone(),
         clock.clone(),
     );
-    let simulator = config.simulate_events.then(|| simulate(store.clone(), clock.clone()));
+    let simulator =
+        config.simulate_events.then(|| simulate(store.clone(), clock.clone(), addresses.clone()));
     // Replicas share only PostgreSQL: there the replay record is shared too.
     let shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>> =
         (store.backend() == fjellport_store::Backend::Postgres).then(|| store.clone() as _);
@@ -177,6 +181,7 @@ pub async fn start(
         clock,
         admin,
         issuers,
+        addresses,
         dpop,
         shared_replay,
         clients: Default::default(),
@@ -277,9 +282,13 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
     }
     for (spec, prefix) in apis::all(&state.config) {
         let api_routes = match spec.api {
-            fjellport_auth::apikey::ApiName::Syntpop => fjellport_api_syntpop::router(
-                fjellport_api_syntpop::SyntpopState::new(state.store.clone(), state.clock.clone()),
-            ),
+            fjellport_auth::apikey::ApiName::Syntpop => {
+                fjellport_api_syntpop::router(fjellport_api_syntpop::SyntpopState::new(
+                    state.store.clone(),
+                    state.clock.clone(),
+                    state.addresses.clone(),
+                ))
+            }
             fjellport_auth::apikey::ApiName::Altinn => fjellport_api_altinn::router(),
             fjellport_auth::apikey::ApiName::AltinnServiceowner => {
                 fjellport_api_altinn::serviceowner_router()
@@ -323,7 +332,11 @@ fn issuer_state(state: &AppState, running: &RunningIssuer) -> fjellport_api_issu
 /// `--simulate-events`: brings the population's calendar up to the clock's day (a year at a
 /// time at most), at start and then every minute. Several replicas may do so at once: a day
 /// two of them simulate is refused to the later one (its persons changed meanwhile).
-fn simulate(store: Arc<dyn Store>, clock: SharedClock) -> tokio::task::JoinHandle<()> {
+fn simulate(
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+    addresses: Option<Arc<AddressBook>>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -342,7 +355,7 @@ fn simulate(store: Arc<dyn Store>, clock: SharedClock) -> tokio::task::JoinHandl
                 continue;
             }
             let days = u32::try_from(behind).unwrap_or(u32::MAX).min(crate::advance::MAX_DAYS);
-            match crate::advance::advance(store.as_ref(), days, today).await {
+            match crate::advance::advance(store.as_ref(), days, today, addresses.as_deref()).await {
                 Ok(s) => {
                     tracing::info!(days = s.days, events = s.events, day = %s.day, "life events")
                 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use fjellport_auth::resource::DpopGuard;
 use fjellport_clock::SharedClock;
 use fjellport_gateway::KeyCache;
+use fjellport_population::addresses::AddressBook;
 use fjellport_store::Store;
 
 use crate::admin::AdminToken;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub(crate) admin: AdminToken,
     /// Every embedded issuer, in the order of [`crate::issuers::all`].
     pub issuers: Vec<RunningIssuer>,
+    /// Real street addresses for new homes (reserved persons), from `addresses_file`.
+    pub addresses: Option<Arc<AddressBook>>,
     /// Checks DPoP-bound tokens on the APIs that take them.
     pub dpop: Arc<DpopGuard>,
     /// The replay record replicas share (PostgreSQL only).

@@ -9,7 +9,7 @@ use fjellport_population::{Generator, Options};
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);
     let today = Date { year: 2026, month: 9, day: 1 };
-    let mut generator = Generator::new(Options { seed: 1, persons: n, today });
+    let mut generator = Generator::new(Options { seed: 1, persons: n, today, addresses: None });
     let (mut gen_secs, mut json_secs, mut bytes) = (0.0, 0.0, 0usize);
     loop {
         let t = Instant::now();

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::io::BufRead;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::data::split_fields;
 
@@ -160,19 +160,6 @@ impl AddressBook {
     pub(crate) fn in_municipality(&self, number: &str) -> Option<&[RealAddress]> {
         self.by_municipality.get(number).map(Vec::as_slice).filter(|a| !a.is_empty())
     }
-}
-
-static INSTALLED: OnceLock<AddressBook> = OnceLock::new();
-
-/// Makes `book` the source of street addresses for every home generated from now on in this
-/// process (population generation, reserved persons, moves). Once per process: the same book
-/// must serve a whole run for it to stay deterministic; a second call is refused.
-pub fn install(book: AddressBook) -> Result<(), AddressBook> {
-    INSTALLED.set(book)
-}
-
-pub(crate) fn installed() -> Option<&'static AddressBook> {
-    INSTALLED.get()
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@ use fjellport_nin::{Date, Kind, Rule, Sex, Synthetic, days_in_month};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use std::sync::Arc;
+
+use crate::addresses::AddressBook;
 use crate::data::{Municipality, TABLES};
 use crate::model::*;
 use crate::organizations::{Organization, Registry};
@@ -18,12 +21,15 @@ use crate::pyramid::BANDS_THOUSANDS;
 use crate::registers::{PersonRegisters, Roster};
 
 /// What to generate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub seed: u64,
     pub persons: usize,
     /// "Today" by the clock: ages and dates are relative to it.
     pub today: Date,
+    /// Real street addresses for homes (Kartverket's file); without them, synthetic street
+    /// names in real municipalities. Passed in, never process-wide: one run, one book.
+    pub addresses: Option<Arc<AddressBook>>,
 }
 
 /// Countries foreign workers with D-numbers come from (ISO alpha-3), weighted roughly by how
@@ -68,6 +74,8 @@ pub(crate) struct Gen<'a> {
     pub(crate) group: Synthetic,
     /// Where the next household's home must be (a GP's practice municipality).
     pub(crate) force_home: Option<Municipality>,
+    /// Real street addresses, when the run has them.
+    pub(crate) addresses: Option<&'a AddressBook>,
 }
 
 /// Generates a population household by household, in batches, so a large one never has to be
@@ -97,7 +105,6 @@ impl Generator {
         Generator {
             rng: ChaCha8Rng::seed_from_u64(opts.seed),
             alloc: Allocator::new(),
-            opts,
             made: 0,
             registers,
             roster,
@@ -105,6 +112,7 @@ impl Generator {
             organizations: Vec::new(),
             registry: Registry::new(),
             founding: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x454e_4845_5453),
+            opts,
         }
     }
 
@@ -133,6 +141,7 @@ impl Generator {
             out: &mut out,
             group: Synthetic::TestNorge,
             force_home: None,
+            addresses: self.opts.addresses.as_deref(),
         };
         while g.out.len() < at_least && self.made + g.out.len() < self.opts.persons {
             let remaining = self.opts.persons - self.made - g.out.len();
@@ -234,7 +243,7 @@ fn ascii_mail(word: &str) -> String {
 /// Generates the whole population at once (fine for tests and small sizes; large ones should
 /// use [`Generator`] batch by batch).
 pub fn generate(opts: &Options) -> Result<Vec<Person>, AllocError> {
-    let mut generator = Generator::new(*opts);
+    let mut generator = Generator::new(opts.clone());
     let mut all = Vec::with_capacity(opts.persons);
     loop {
         let batch = generator.next_batch(10_000)?;
@@ -338,35 +347,35 @@ impl Gen<'_> {
 
     /// A home in municipality `m`, at one of its postal codes.
     pub(crate) fn home_in(&mut self, head_age: u16, m: Municipality) -> Home {
-        let (street, house, letter, postal_code, place) = match crate::addresses::installed()
-            .and_then(|book| book.in_municipality(&m.number))
-        {
-            Some(real) => {
-                let a = real[self.rng.random_range(0..real.len())].clone();
-                (
-                    a.street.to_string(),
-                    a.house_number,
-                    a.house_letter,
-                    a.postal_code,
-                    a.place.to_string(),
-                )
-            }
-            None => {
-                let (postal_code, place) =
-                    m.postal_codes[self.rng.random_range(0..m.postal_codes.len())].clone();
-                let street = format!(
-                    "{}{}",
-                    capitalize(&TABLES.nouns[self.rng.random_range(0..TABLES.nouns.len())]),
-                    STREET_SUFFIXES[self.rng.random_range(0..STREET_SUFFIXES.len())]
-                );
-                let house = 1 + self.rng.random_range(0..40u32) * self.rng.random_range(1..4u32);
-                let letter = self
-                    .rng
-                    .random_bool(0.1)
-                    .then(|| ["A", "B", "C", "D"][self.rng.random_range(0..4)].to_owned());
-                (street, house.to_string(), letter, postal_code, place)
-            }
-        };
+        let (street, house, letter, postal_code, place) =
+            match self.addresses.and_then(|book| book.in_municipality(&m.number)) {
+                Some(real) => {
+                    let a = real[self.rng.random_range(0..real.len())].clone();
+                    (
+                        a.street.to_string(),
+                        a.house_number,
+                        a.house_letter,
+                        a.postal_code,
+                        a.place.to_string(),
+                    )
+                }
+                None => {
+                    let (postal_code, place) =
+                        m.postal_codes[self.rng.random_range(0..m.postal_codes.len())].clone();
+                    let street = format!(
+                        "{}{}",
+                        capitalize(&TABLES.nouns[self.rng.random_range(0..TABLES.nouns.len())]),
+                        STREET_SUFFIXES[self.rng.random_range(0..STREET_SUFFIXES.len())]
+                    );
+                    let house =
+                        1 + self.rng.random_range(0..40u32) * self.rng.random_range(1..4u32);
+                    let letter = self
+                        .rng
+                        .random_bool(0.1)
+                        .then(|| ["A", "B", "C", "D"][self.rng.random_range(0..4)].to_owned());
+                    (street, house.to_string(), letter, postal_code, place)
+                }
+            };
         let years_here = self.rng.random_range(0..=head_age.saturating_sub(18).min(30));
         let move_date = self.date_years_ago(years_here);
         Home {
@@ -735,10 +744,17 @@ impl Gen<'_> {
         let spouse_age = (i32::from(head_age) + self.rng.random_range(0..=6)).clamp(40, 105) as u16;
         let other_sex = if sex == Sex::Female { Sex::Male } else { Sex::Female };
         let spouse = self.person(spouse_age, other_sex, &family, Some(&home), Kind::Fnr)?;
-        let wed = self.wedding_date(me, spouse);
+        // The death first (within 15 years), then the wedding strictly before it, after both
+        // were 20: drawn the other way round, a wedding late in the window was clamped onto
+        // the day of death (one in fourteen of those who died married).
+        let adult = |d: Date| Date { year: d.year + 20, ..d };
+        let earliest = adult(self.birth(me)).max(adult(self.birth(spouse)));
+        let window = self.today.year.saturating_sub(earliest.year).clamp(1, 15);
+        let died = self.up_to_years_ago(window - 1);
+        let married_years = u32::from(died.year.saturating_sub(earliest.year)).max(1);
+        let back = self.rng.random_range(1..=married_years * 365);
+        let wed = days_before(died, back).max(earliest).min(days_before(died, 1));
         self.marry(me, spouse, wed);
-        let years = self.today.year.saturating_sub(wed.year).min(15);
-        let died = self.up_to_years_ago(years).max(wed);
         self.end_marriage(me, "WidowOrWidower", died);
         // The spouse is deceased: status, death, and the address ended on that day.
         let p = &mut self.out[spouse];

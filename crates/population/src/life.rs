@@ -7,6 +7,7 @@ use fjellport_nin::{Date, Kind, Nin, Sex, Synthetic};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::addresses::AddressBook;
 use crate::generate::{Gen, Responsibility, ts};
 use crate::model::{Death, MaritalStatus, Meta, Person, PersonStatus, ResidentialAddress};
 
@@ -114,7 +115,9 @@ pub fn rename(p: &mut Person, family: &str, on: Date, source: &str) {
 
 /// A Test-Norge family name (a noun, as the population's names are), drawn from `seed`.
 pub fn new_family_name(seed: u64) -> String {
-    with_gen(Vec::new(), seed, Date { year: 2000, month: 1, day: 1 }, &[], |g| g.family_name()).1
+    // Names do not depend on the day; any day will do.
+    let day = Date { year: 2000, month: 1, day: 1 };
+    with_gen(Vec::new(), seed, day, &[], None, |g| g.family_name()).1
 }
 
 /// Leaves Norway on `on`.
@@ -126,8 +129,12 @@ pub fn emigrate(p: &mut Person, on: Date, source: &str) {
 }
 
 /// A new home somewhere in Norway (a real municipality and postal code).
-pub fn new_home(seed: u64, today: Date) -> crate::model::StreetAddress {
-    with_gen(Vec::new(), seed, today, &[], |g| g.home(30).address).1
+pub fn new_home(
+    seed: u64,
+    today: Date,
+    addresses: Option<&AddressBook>,
+) -> crate::model::StreetAddress {
+    with_gen(Vec::new(), seed, today, &[], addresses, |g| g.home(30).address).1
 }
 
 /// Runs `f` on a generator holding `persons` (indexes 0, 1, …) and returns them, changed, with
@@ -137,6 +144,7 @@ fn with_gen<T>(
     seed: u64,
     today: Date,
     taken: &[Nin],
+    addresses: Option<&AddressBook>,
     f: impl FnOnce(&mut Gen<'_>) -> T,
 ) -> (Vec<Person>, T) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -153,6 +161,7 @@ fn with_gen<T>(
             out: &mut out,
             group: Synthetic::TestNorge,
             force_home: None,
+            addresses,
         };
         f(&mut g)
     };
@@ -161,7 +170,7 @@ fn with_gen<T>(
 
 /// Marries `a` and `b` on `today`; `b` moves to `a`'s address. Returns them.
 pub fn marry(a: Person, b: Person, today: Date) -> (Person, Person) {
-    let (mut out, ()) = with_gen(vec![a, b], 0, today, &[], |g| g.marry(0, 1, today));
+    let (mut out, ()) = with_gen(vec![a, b], 0, today, &[], None, |g| g.marry(0, 1, today));
     if let Some(home) = out[0].address().cloned() {
         move_to(&mut out[1], &home, today, "Skatteetaten");
     }
@@ -193,7 +202,7 @@ pub fn birth(
     let family = mother.current_name().map(|n| n.family_name.clone()).unwrap_or_default();
     let home_address = mother.address().cloned();
     let persons: Vec<Person> = std::iter::once(mother).chain(father).collect();
-    let (out, made) = with_gen(persons, seed, today, taken, |g| {
+    let (out, made) = with_gen(persons, seed, today, taken, None, |g| {
         let sex = if g.rng.random_bool(0.51) { Sex::Male } else { Sex::Female };
         let (given, _) = crate::generate::ordinary_name(g.rng, sex);
         let home = home_address.map(|address| crate::generate::Home { address, move_date: today });

@@ -10,6 +10,7 @@ use fjellport_nin::{Date, Kind, Nin, Sex, Synthetic};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::addresses::AddressBook;
 use crate::data::TABLES;
 use crate::generate::{Gen, Responsibility, age_on, ordinary_name, rule_for};
 use crate::model::Person;
@@ -146,6 +147,7 @@ pub fn reserve(
     today: Date,
     seed: u64,
     taken: &[Nin],
+    addresses: Option<&AddressBook>,
 ) -> Result<Vec<Person>, ReserveError> {
     template.check(today).map_err(ReserveError::Template)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -161,6 +163,7 @@ pub fn reserve(
         out: &mut out,
         group: Synthetic::Reserved,
         force_home: None,
+        addresses,
     };
     build(&mut g, template)?;
     for p in &mut out {

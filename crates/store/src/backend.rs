@@ -299,6 +299,11 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+                <$store>::upsert_setting(name, value).build().execute(&mut *self.tx).await.map_err(map_sqlx)?;
+                Ok(())
+            }
+
             async fn release_reserved(&mut self) -> Result<u64> {
                 let done = sqlx::raw_sql("DELETE FROM persons WHERE origin = 'Reserved'")
                     .execute(&mut *self.tx)
@@ -324,6 +329,16 @@ macro_rules! impl_store {
         }
 
         impl $store {
+            /// Sets a setting, whether or not it exists.
+            fn upsert_setting(name: &str, value: &str) -> QueryBuilder<$db> {
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO settings (name, value) ");
+                qb.push_values(std::iter::once((name, value)), |mut b, (n, v)| {
+                    b.push_bind(n.to_owned()).push_bind(v.to_owned());
+                });
+                qb.push(" ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+                qb
+            }
+
             /// Appends the query of one search page (see [`PersonStore::search_persons`]).
             pub(crate) fn push_search(qb: &mut QueryBuilder<$db>, page: &PersonPage) {
                 let rank = match page.shuffle_seed {
@@ -1016,12 +1031,7 @@ macro_rules! impl_store {
             }
 
             async fn set_setting(&self, name: &str, value: &str) -> Result<()> {
-                let mut qb = QueryBuilder::<$db>::new("INSERT INTO settings (name, value) ");
-                qb.push_values(std::iter::once((name, value)), |mut b, (n, v)| {
-                    b.push_bind(n.to_owned()).push_bind(v.to_owned());
-                });
-                qb.push(" ON CONFLICT (name) DO UPDATE SET value = excluded.value");
-                qb.build().execute(&self.pool).await.map_err(map_sqlx)?;
+                <$store>::upsert_setting(name, value).build().execute(&self.pool).await.map_err(map_sqlx)?;
                 Ok(())
             }
 

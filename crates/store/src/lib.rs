@@ -126,6 +126,9 @@ pub trait PersonLoad: Send {
     /// Also releases every reserved person, of every owner, in the same transaction (their
     /// numbers stay retired); returns how many.
     async fn release_reserved(&mut self) -> Result<u64>;
+    /// Sets a setting in the load's transaction: what describes the population (its day, its
+    /// seed) becomes visible with it, or not at all.
+    async fn set_setting(&mut self, name: &str, value: &str) -> Result<()>;
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 

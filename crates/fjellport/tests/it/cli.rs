@@ -140,6 +140,7 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
     for (var, value, needle) in [
         ("FJELLPORT_DPOP__MAX_AGE_SECS", "0", "dpop.max_age_secs"),
         ("FJELLPORT_DPOP__MAX_FUTURE_SECS", "999", "dpop.max_future_secs"),
+        ("FJELLPORT_ISSUER_SIGNING_ALG", "HS512", "\"HS512\" is not one of ES256, RS256, PS256"),
     ] {
         let out = fjellport_in(dir.path(), &["keys", "list", "--database", &db], &[(var, value)]);
         assert_eq!(out.status.code(), Some(2), "{var}");
@@ -152,6 +153,7 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
             "[[trusted_issuers]]\nissuer = \"ftp://i.test\"\njwks_file = \"x.json\"\n",
             "not an http(s) URL",
         ),
+        ("issuer_signing_alg = \"HS256\"\n", "\"HS256\" is not one of ES256, RS256, PS256"),
     ] {
         let file = dir.path().join("trust.toml");
         std::fs::write(&file, toml).unwrap();
@@ -205,6 +207,18 @@ fn config_layers_file_then_environment_then_flags() {
     with_flag.extend(["--database", &flag_db]);
     assert!(fjellport_in(dir.path(), &with_flag, &env).status.success());
     assert!(from_flag.exists(), "--database beats the environment");
+
+    // A user's own FJELLPORT_* variables are none of ours: one warning line each, and on.
+    let theirs = [("FJELLPORT_BIN", "/opt/x/fjellport"), ("FJELLPORT_REPO", "/src/fjellport")];
+    let out = fjellport_in(dir.path(), &with_flag, &theirs);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(warnings[0].contains("FJELLPORT_BIN") && warnings[1].contains("FJELLPORT_REPO"));
+    // A misspelt setting inside a known section is still refused.
+    let out = fjellport_in(dir.path(), &with_flag, &[("FJELLPORT_DPOP__MAX_AEG_SECS", "5")]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 
     std::fs::write(dir.path().join("fjellport.toml"), "databse = \"typo\"\n").unwrap();
     let out = fjellport_in(dir.path(), &["keys", "list"], &[]);

@@ -900,6 +900,7 @@ async fn a_new_population_replaces_what_readers_had_cached_within_two_seconds() 
         99,
         crate::support::instant(BEFORE_SUNSET),
         false,
+        None,
         &|_| {},
     )
     .await
@@ -938,7 +939,7 @@ async fn the_event_feed_tells_what_life_did_to_test_norge_persons() {
     problem(call(&s, &auth, Method::GET, "/events/latest").send().await.unwrap(), 404).await;
     let store = fjellport_store::open(&db).await.unwrap();
     let day = crate::support::instant(BEFORE_SUNSET).date_naive();
-    let summary = fjellport::advance::advance(store.as_ref(), 120, day).await.unwrap();
+    let summary = fjellport::advance::advance(store.as_ref(), 120, day, None).await.unwrap();
     assert!(summary.births > 0 && summary.deaths > 0, "{summary:?}");
     let all = ok(call(&s, &auth, Method::GET, "/events?sequenceNumber=1")).await;
     let events = all["results"].as_array().unwrap();
@@ -1041,6 +1042,7 @@ async fn serve_with_simulate_events_catches_the_population_up_with_the_clock() {
         4,
         crate::support::instant(BEFORE_SUNSET),
         false,
+        None,
         &|_| {},
     )
     .await
@@ -1107,7 +1109,7 @@ async fn search_pages_follow_population_changes_and_new_reservations() {
     assert_eq!(dead().await, before, "the same search, the same page");
     let store = fjellport_store::open(&db).await.unwrap();
     let day = crate::support::instant(BEFORE_SUNSET).date_naive();
-    let summary = fjellport::advance::advance(store.as_ref(), 120, day).await.unwrap();
+    let summary = fjellport::advance::advance(store.as_ref(), 120, day, None).await.unwrap();
     assert!(summary.deaths > 0, "{summary:?}");
     let mut after = dead().await;
     for _ in 0..40 {

@@ -707,3 +707,32 @@ async fn ed25519_keys_sign_assertions_and_proofs_by_either_name() {
     assert!(why.contains("\"HS256\"") && why.contains("Ed25519"), "{why}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_failing_database_is_logged_not_told_to_the_client() {
+    let (s, db, _dir) = TestServer::on_file("token-broken.db").await;
+    let c = register(&s, json!({})).await;
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        sqlx::raw_sql("ALTER TABLE clients RENAME TO clients_gone")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let a = assertion(&c.key, &c.client_id, &s.url("/helseid"), 30);
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", a.as_str()),
+        ("scope", SCOPE),
+    ];
+    let res = post(&s, &form, Some(&token_proof(&c.key, &token_url(&s), None))).await;
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let v = oauth_error(res, 500, "server_error").await;
+    let why = v["error_description"].as_str().unwrap();
+    assert!(!why.contains("clients") && !why.contains("table") && !why.contains("SQL"), "{why}");
+    assert!(why.contains(&request_id), "names the request id to look up in the log: {why}");
+    s.stop().await;
+}

@@ -9,8 +9,9 @@ use fjellport_population::{Options, Person, generate, pyramid};
 
 const TODAY: Date = Date { year: 2026, month: 9, day: 1 };
 
-static POP: LazyLock<Vec<Person>> =
-    LazyLock::new(|| generate(&Options { seed: 7, persons: 20_000, today: TODAY }).unwrap());
+static POP: LazyLock<Vec<Person>> = LazyLock::new(|| {
+    generate(&Options { seed: 7, persons: 20_000, today: TODAY, addresses: None }).unwrap()
+});
 
 fn by_nin() -> BTreeMap<&'static str, &'static Person> {
     POP.iter().map(|p| (p.nin(), p)).collect()
@@ -22,13 +23,39 @@ fn age(p: &Person) -> u16 {
 
 #[test]
 fn the_same_seed_gives_the_same_population_byte_for_byte() {
-    let opts = Options { seed: 11, persons: 2_000, today: TODAY };
+    let opts = Options { seed: 11, persons: 2_000, today: TODAY, addresses: None };
     let a = serde_json::to_string(&generate(&opts).unwrap()).unwrap();
     let b = serde_json::to_string(&generate(&opts).unwrap()).unwrap();
     assert_eq!(a, b);
-    let other = serde_json::to_string(&generate(&Options { seed: 12, ..opts }).unwrap()).unwrap();
+    let other =
+        serde_json::to_string(&generate(&Options { seed: 12, ..opts.clone() }).unwrap()).unwrap();
     assert_ne!(a, other);
     assert_eq!(generate(&opts).unwrap().len(), 2_000, "exactly the size asked for");
+}
+
+#[test]
+fn each_run_takes_its_own_address_book() {
+    use fjellport_population::addresses::AddressBook;
+    let book = |street: &str| {
+        let csv = format!(
+            "lokalid;kommunenummer;kommunenavn;adressetype;adressenavn;nummer;bokstav;postnummer;\
+             poststed\n1;0301;OSLO;vegadresse;{street};1;;0150;OSLO\n"
+        );
+        std::sync::Arc::new(AddressBook::from_kartverket_csv(&csv).unwrap())
+    };
+    // Two runs in one process, each with its book: the second is not ignored.
+    for street in ["Fjellportgata", "Testveien"] {
+        let opts = Options { seed: 3, persons: 3_000, today: TODAY, addresses: Some(book(street)) };
+        let oslo: Vec<String> = generate(&opts)
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.address())
+            .filter(|a| a.municipality_number == "0301")
+            .map(|a| a.address_name.clone())
+            .collect();
+        assert!(oslo.len() > 50, "{street}: {} in Oslo", oslo.len());
+        assert!(oslo.iter().all(|name| name == street), "{street}: {oslo:?}");
+    }
 }
 
 #[test]
@@ -94,6 +121,7 @@ fn family_links_exist_on_both_sides_with_matching_roles_and_plausible_ages() {
 fn marital_status_is_consistent_married_pairs_divorced_pairs_and_widows_of_the_deceased() {
     let index = by_nin();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut died_married = 0;
     for p in POP.iter() {
         let current: Vec<_> = p.marital_status.iter().filter(|m| m.meta.is_valid).collect();
         assert_eq!(current.len(), 1, "{}: one current marital status", p.nin());
@@ -106,6 +134,17 @@ fn marital_status_is_consistent_married_pairs_divorced_pairs_and_widows_of_the_d
                 // FREG keeps a deceased person's status; the survivor becomes a widow(er).
                 let want = if p.status() == "Deceased" { "WidowOrWidower" } else { "Married" };
                 assert_eq!(theirs.status, want, "{}", p.nin());
+                if let Some(death) = &p.death {
+                    // Married before the day of death, never on it.
+                    let wed = m.status_date.as_deref().unwrap();
+                    assert!(
+                        wed < death.deceased_date.as_str(),
+                        "{}: wed {wed}, died {}",
+                        p.nin(),
+                        death.deceased_date
+                    );
+                    died_married += 1;
+                }
                 assert_eq!(theirs.related_by_marital_status.as_deref(), Some(p.nin()));
             }
             "WidowOrWidower" => {
@@ -127,6 +166,7 @@ fn marital_status_is_consistent_married_pairs_divorced_pairs_and_widows_of_the_d
     for status in ["Unmarried", "Married", "Divorced", "WidowOrWidower"] {
         assert!(counts.get(status).copied().unwrap_or(0) > 100, "{status}: {counts:?}");
     }
+    assert!(died_married > 500, "{died_married} died married");
 }
 
 #[test]
@@ -264,7 +304,7 @@ fn most_residents_have_a_gp_in_their_area_and_some_adults_are_health_personnel()
     use fjellport_population::Generator;
     use fjellport_population::registers::RESIDENTS_PER_GP;
     let persons = 30_000;
-    let mut generator = Generator::new(Options { seed: 5, persons, today: TODAY });
+    let mut generator = Generator::new(Options { seed: 5, persons, today: TODAY, addresses: None });
     let mut all = Vec::new();
     loop {
         let batch = generator.next_registered(7_000).unwrap();
@@ -330,7 +370,8 @@ fn most_residents_have_a_gp_in_their_area_and_some_adults_are_health_personnel()
 fn organizations_have_valid_numbers_forms_and_roles_held_by_adults_of_the_population() {
     use fjellport_nin::orgnr::OrgNumber;
     use fjellport_population::Generator;
-    let mut generator = Generator::new(Options { seed: 9, persons: 20_000, today: TODAY });
+    let mut generator =
+        Generator::new(Options { seed: 9, persons: 20_000, today: TODAY, addresses: None });
     let mut persons = Vec::new();
     let mut orgs = Vec::new();
     loop {

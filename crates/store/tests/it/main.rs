@@ -284,13 +284,24 @@ async fn a_bulk_load_rebuilds_the_search_indexes_and_a_dropped_load_changes_noth
     for (name, store, dir) in backends().await {
         let mut load = store.load_persons("TestNorge").await.unwrap();
         load.add((1..=50).map(|n| person(n, "TestNorge")).collect()).await.unwrap();
+        load.set_setting("population_day", "2026-09-01").await.unwrap();
+        if name != "sqlite-memory" {
+            // (An in-memory database has one connection, and the load holds it.)
+            let seen = store.get_setting("population_day").await.unwrap();
+            assert_eq!(seen, None, "{name}: not before the persons");
+        }
         load.commit().await.unwrap();
-        // A load that is dropped before commit leaves the persons and indexes as they were.
+        let day = store.get_setting("population_day").await.unwrap();
+        assert_eq!(day.as_deref(), Some("2026-09-01"), "{name}: with the persons");
+        // A load that is dropped before commit leaves persons, settings and indexes as they were.
         {
             let mut load = store.load_persons("TestNorge").await.unwrap();
             load.add(vec![person(999, "TestNorge")]).await.unwrap();
+            load.set_setting("population_day", "2030-01-01").await.unwrap();
         }
         assert_eq!(store.person_count(Some("TestNorge")).await.unwrap(), 50, "{name}");
+        let day = store.get_setting("population_day").await.unwrap();
+        assert_eq!(day.as_deref(), Some("2026-09-01"), "{name}: the dropped load's day is gone");
         // The indexes exist again (checked in the catalog of a file database or PostgreSQL).
         if store.backend() == Backend::Sqlite
             && let Some(dir) = &dir
@@ -413,6 +424,7 @@ async fn persons_stored_before_the_search_facts_get_them_at_the_next_open() {
         seed: 3,
         persons: 300,
         today: fjellport_nin::Date { year: 2026, month: 9, day: 1 },
+        addresses: None,
     })
     .unwrap();
     let truth: Vec<PersonRow> =
