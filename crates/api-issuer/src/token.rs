@@ -28,6 +28,8 @@ const CLIENT_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 /// Known clients, briefly. Unknown ids are never cached, so a new client works at once.
 #[derive(Debug, Default)]
 pub struct ClientCache {
+    // Looked up by client id, never iterated.
+    #[allow(clippy::disallowed_types)]
     entries: std::sync::RwLock<
         std::collections::HashMap<String, (Arc<StoredClient>, std::time::Instant)>,
     >,

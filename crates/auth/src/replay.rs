@@ -7,6 +7,9 @@
 //! (a single map pruned by scanning stalled every request behind its lock for milliseconds once
 //! it filled up, and refused proofs past the capacity).
 
+// Hash sets of ids, for membership only: never iterated into any output.
+#![allow(clippy::disallowed_types)]
+
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;

@@ -2,6 +2,9 @@
 //! against a trusted issuer. The gateway turns [`GuardError`] into a 401/403 with the
 //! `WWW-Authenticate: DPoP …` challenge.
 
+// The verified-token cache is looked up by hash, never iterated.
+#![allow(clippy::disallowed_types)]
+
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 

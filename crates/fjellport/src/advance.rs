@@ -6,7 +6,7 @@
 //! are picked by their place in load order, which both databases share — so the same
 //! population advanced the same days gives the same result on SQLite and PostgreSQL.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::{Datelike, Days, Months, NaiveDate};
@@ -126,7 +126,7 @@ struct Day<'a> {
     /// About the upper end of load order (the number of persons), for random picks; a pick
     /// wraps around, so a gap in the numbering only skews where picks start.
     top: i64,
-    changed: HashMap<String, (Person, i64)>,
+    changed: BTreeMap<String, (Person, i64)>,
     order: Vec<String>,
     born: Vec<PersonRow>,
     off_gp: Vec<String>,
@@ -241,7 +241,7 @@ async fn simulate_day(
         day,
         rng: ChaCha8Rng::seed_from_u64(day_seed),
         top: store.person_count(None).await?,
-        changed: HashMap::new(),
+        changed: BTreeMap::new(),
         order: Vec::new(),
         born: Vec::new(),
         off_gp: Vec::new(),

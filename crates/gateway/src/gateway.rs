@@ -96,10 +96,6 @@ impl Gateway {
         }
     }
 
-    pub fn spec(&self) -> &ApiSpec {
-        &self.inner.spec
-    }
-
     /// Puts the gateway in front of every route of `router` (and its fallback), keeping the
     /// routes' OpenAPI description.
     pub fn wrap_api<S: Clone + Send + Sync + 'static>(

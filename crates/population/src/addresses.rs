@@ -10,7 +10,7 @@
 //! `postnummer`, `poststed`; `adressetype` when present), so the column order of Kartverket's
 //! different extracts does not matter. Fields are separated by `;`, optionally quoted.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ pub struct RealAddress {
 /// Street addresses by municipality number.
 #[derive(Debug, Default)]
 pub struct AddressBook {
-    by_municipality: HashMap<String, Vec<RealAddress>>,
+    by_municipality: BTreeMap<String, Vec<RealAddress>>,
     count: usize,
 }
 
@@ -87,7 +87,7 @@ impl AddressBook {
             (municipality?, street?, number?, letter?, postal_code?, place?);
         let kind = column("adressetype").ok();
         let mut book = AddressBook::default();
-        let mut names: HashMap<String, Arc<str>> = HashMap::new();
+        let mut names: BTreeMap<String, Arc<str>> = BTreeMap::new();
         let mut intern = |s: &str| -> Arc<str> {
             if let Some(a) = names.get(s) {
                 return a.clone();

@@ -9,7 +9,7 @@
 //! they are generated: with a GP of their own municipality when one has room, else of their
 //! county, else any; about 3 % of residents have none (they opted out).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -93,8 +93,8 @@ struct Slot {
 pub(crate) struct Roster {
     slots: Vec<Slot>,
     /// Slots by municipality number, and by county number.
-    by_municipality: HashMap<String, Vec<usize>>,
-    by_county: HashMap<String, Vec<usize>>,
+    by_municipality: BTreeMap<String, Vec<usize>>,
+    by_county: BTreeMap<String, Vec<usize>>,
     /// GP households made so far (they come first).
     pub(crate) gps_made: usize,
     next_hpr: u32,
@@ -112,8 +112,8 @@ impl Roster {
         let room = RESIDENTS_PER_GP * 13 / 10;
         let mut roster = Roster {
             slots: Vec::with_capacity(count),
-            by_municipality: HashMap::new(),
-            by_county: HashMap::new(),
+            by_municipality: BTreeMap::new(),
+            by_county: BTreeMap::new(),
             gps_made: 0,
             next_hpr: 1,
         };

@@ -718,12 +718,6 @@ macro_rules! impl_store {
                 }
             }
 
-            async fn replace_persons(&self, origin: &str, rows: &[PersonRow]) -> Result<()> {
-                let mut load = self.load_persons(origin).await?;
-                load.add(rows.to_vec()).await?;
-                load.commit().await
-            }
-
             async fn load_persons(&self, origin: &str) -> Result<Box<dyn PersonLoad>> {
                 let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
                 <$store>::tune_for_load(&mut tx, true).await?;

@@ -53,9 +53,6 @@ pub trait ClientStore: Send + Sync {
 pub trait PersonStore: Send + Sync {
     /// How many persons there are, of one origin or all.
     async fn person_count(&self, origin: Option<&str>) -> Result<i64>;
-    /// Replaces every person of `origin` with `rows`, in one transaction: all or nothing.
-    /// Rows keep their order, after any persons already there.
-    async fn replace_persons(&self, origin: &str, rows: &[PersonRow]) -> Result<()>;
     /// Starts replacing every person of `origin`, in one transaction: rows are added in batches
     /// and become visible at `commit`; dropping the load without committing changes nothing.
     async fn load_persons(&self, origin: &str) -> Result<Box<dyn PersonLoad>>;

@@ -150,7 +150,7 @@ async fn sqlite_reads_reserved_persons_through_their_index_whatever_the_statisti
     let url = format!("sqlite:{}", dir.path().join("plans.db").display());
     let store = crate::open::open_sqlite(&url, false).await.unwrap();
     let rows: Vec<PersonRow> = (0..2000).map(|n| person(n, "TestNorge")).collect();
-    store.replace_persons("TestNorge", &rows).await.unwrap();
+    testing::replace_persons(&store, "TestNorge", &rows).await.unwrap();
     store.insert_reserved("team", vec![person(5002, "Reserved")], 0).await.unwrap();
     let mut conn = store.pool.acquire().await.unwrap();
     for (name, stats) in [("sampled", SAMPLED), ("exact", EXACT), ("none", &[][..])] {
@@ -214,7 +214,7 @@ async fn postgres_reads_reserved_persons_through_their_index() {
     };
     let store: PgStore = crate::open::open_postgres(&url).await.unwrap();
     let rows: Vec<PersonRow> = (0..20_000).map(|n| person(n, "TestNorge")).collect();
-    store.replace_persons("TestNorge", &rows).await.unwrap();
+    testing::replace_persons(&store, "TestNorge", &rows).await.unwrap();
     store.insert_reserved("team", vec![person(50_000, "Reserved")], 0).await.unwrap();
     sqlx::raw_sql("ANALYZE persons").execute(&store.pool).await.unwrap();
     for (filter, count) in filters().into_iter().flat_map(|f| [(f.clone(), false), (f, true)]) {

@@ -32,6 +32,17 @@ pub async fn fresh_postgres_url() -> Option<String> {
     Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
 }
 
+/// Replaces every person of `origin` with `rows`, in one load (all or nothing).
+pub async fn replace_persons(
+    store: &dyn crate::PersonStore,
+    origin: &str,
+    rows: &[crate::PersonRow],
+) -> crate::Result<()> {
+    let mut load = store.load_persons(origin).await?;
+    load.add(rows.to_vec()).await?;
+    load.commit().await
+}
+
 /// The value of the environment variable `var` that a test needs (`what` names the tests). When
 /// it is unset: under `CI=true` the test fails, because a CI run that silently skips is a green
 /// run that checked nothing; elsewhere the test says on stderr that it skipped, and gets `None`.

@@ -328,7 +328,7 @@ fn nin_generate_gives_unique_valid_reproducible_numbers() {
     let first = json_lines(&fjellport(&args));
     let again = json_lines(&fjellport(&args));
     assert_eq!(first, again, "the same seed gives the same numbers");
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::BTreeSet::new();
     for r in &first {
         let nin = r["nin"].as_str().unwrap();
         assert!(seen.insert(nin.to_owned()), "duplicate {nin}");

@@ -1,6 +1,6 @@
 //! The allocator: unique, valid, round-tripping numbers, and an error when a date is full.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use fjellport_nin::alloc::{AllocError, Allocator, Request};
 use fjellport_nin::{Date, Kind, Nin, Rule, Sex, Synthetic};
@@ -13,7 +13,7 @@ fn req(date: Date, sex: Sex, kind: Kind, synthetic: Option<Synthetic>, rule: Rul
 fn a_full_date_gives_an_error_not_a_loop_and_every_number_was_unique_and_valid() {
     let date = Date::new(2005, 6, 15).unwrap();
     let mut a = Allocator::new();
-    let mut seen = HashSet::new();
+    let mut seen = BTreeSet::new();
     for sex in [Sex::Female, Sex::Male] {
         let r = req(date, sex, Kind::Fnr, Some(Synthetic::TestNorge), Rule::Classic);
         loop {
@@ -48,7 +48,7 @@ fn the_2032_rule_counts_down_from_999_using_every_k1_value_and_never_collides() 
     // Classic numbers of the same date first, then 2032 ones: no number twice.
     let date = Date::new(2010, 3, 3).unwrap();
     let mut a = Allocator::new();
-    let mut seen = HashSet::new();
+    let mut seen = BTreeSet::new();
     for _ in 0..50 {
         let n = a.allocate(req(date, Sex::Male, Kind::Fnr, None, Rule::Classic)).unwrap();
         assert!(seen.insert(n.as_u64()));

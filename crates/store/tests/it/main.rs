@@ -248,13 +248,15 @@ fn person(n: usize, origin: &str) -> fjellport_store::PersonRow {
 #[tokio::test]
 async fn persons_are_replaced_whole_keep_reserved_ones_and_export_in_order() {
     for (name, store, _dir) in backends().await {
-        store.replace_persons("Reserved", &[person(1, "Reserved")]).await.unwrap();
+        testing::replace_persons(store.as_ref(), "Reserved", &[person(1, "Reserved")])
+            .await
+            .unwrap();
         let generated: Vec<_> = (10..1010).map(|n| person(n, "TestNorge")).collect();
-        store.replace_persons("TestNorge", &generated).await.unwrap();
+        testing::replace_persons(store.as_ref(), "TestNorge", &generated).await.unwrap();
         assert_eq!(store.person_count(None).await.unwrap(), 1001, "{name}");
         assert_eq!(store.person_count(Some("TestNorge")).await.unwrap(), 1000, "{name}");
         let again: Vec<_> = (2000..2500).map(|n| person(n, "TestNorge")).collect();
-        store.replace_persons("TestNorge", &again).await.unwrap();
+        testing::replace_persons(store.as_ref(), "TestNorge", &again).await.unwrap();
         assert_eq!(store.person_count(Some("Reserved")).await.unwrap(), 1, "{name}: reserved kept");
         let mut docs = Vec::new();
         let n = store
@@ -269,7 +271,10 @@ async fn persons_are_replaced_whole_keep_reserved_ones_and_export_in_order() {
         assert_eq!(docs[1], "{\"id\":\"id2000\"}", "{name}");
         // A failing load changes nothing (duplicate numbers inside one batch).
         let broken = vec![person(7, "TestNorge"), person(7, "TestNorge")];
-        assert!(store.replace_persons("TestNorge", &broken).await.is_err(), "{name}");
+        assert!(
+            testing::replace_persons(store.as_ref(), "TestNorge", &broken).await.is_err(),
+            "{name}"
+        );
         assert_eq!(
             store.person_count(Some("TestNorge")).await.unwrap(),
             500,
@@ -337,7 +342,7 @@ async fn searches_filter_page_by_keyset_and_shuffle_reproducibly() {
     use fjellport_store::{PersonFilter, PersonPage, shuffle_rank};
     for (name, store, _dir) in backends().await {
         let rows: Vec<_> = (1..=30).map(|n| person(n, "TestNorge")).collect();
-        store.replace_persons("TestNorge", &rows).await.unwrap();
+        testing::replace_persons(store.as_ref(), "TestNorge", &rows).await.unwrap();
         let mut mine = person(100, "Reserved");
         mine.owner = Some("team".into());
         let mut theirs = person(101, "Reserved");
@@ -445,7 +450,7 @@ async fn persons_stored_before_the_search_facts_get_them_at_the_next_open() {
                 ..r.clone()
             })
             .collect();
-        store.replace_persons("TestNorge", &blank).await.unwrap();
+        testing::replace_persons(store.as_ref(), "TestNorge", &blank).await.unwrap();
         store.set_setting("persons_reindex", "1").await.unwrap();
         store.close().await;
     }
