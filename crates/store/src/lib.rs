@@ -1,17 +1,31 @@
 //! Fjellport's persistence.
 //!
-//! One trait per aggregate ([`KeyStore`], [`SettingsStore`]), bundled as [`Store`]; SQLite (the
-//! embedded default) and PostgreSQL (several replicas) implement them with the same SQL text,
-//! written once in [`backend`], and the same versioned migrations applied at open.
+//! One trait per aggregate ([`KeyStore`], [`ClientStore`], [`PersonStore`], [`EventStore`],
+//! [`ReplayStore`], [`SettingsStore`]), bundled as [`Store`]; consumers take the trait they
+//! need. One store type serves SQLite (the embedded default) and PostgreSQL (several
+//! replicas): each aggregate's SQL is written once, in its own module (`keys`, `clients`,
+//! `persons` with `search`, `person_columns` and `load`, `events`, `settings`), and what the
+//! two databases do differently lives in `dialect`. The same versioned migrations are applied
+//! at open.
 
-mod backend;
+mod clients;
+mod dialect;
 mod error;
+mod events;
+mod keys;
+mod load;
 mod migrate;
 mod model;
 mod open;
 mod packed;
+mod person_columns;
+mod persons;
 #[cfg(test)]
 mod plan_tests;
+mod search;
+mod settings;
+mod sql;
+mod store;
 pub mod testing;
 
 use async_trait::async_trait;

@@ -5,29 +5,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::ConnectOptions;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::dialect::Db;
 use crate::error::{map_migrate, map_sqlx};
 use crate::migrate::{latest_version, migrator};
+use crate::store::SqlStore;
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
-}
-
-#[derive(Debug)]
-pub(crate) struct SqliteStore {
-    pub(crate) pool: SqlitePool,
-}
-
-#[derive(Debug)]
-pub(crate) struct PgStore {
-    pub(crate) pool: PgPool,
 }
 
 /// Statements slower than this are logged — at info level: index builds during a bulk load
@@ -76,7 +66,7 @@ async fn open_as(url: &str, serving: bool) -> Result<Arc<dyn Store>> {
     }
 }
 
-pub(crate) async fn open_sqlite(url: &str, serving: bool) -> Result<SqliteStore> {
+pub(crate) async fn open_sqlite(url: &str, serving: bool) -> Result<SqlStore> {
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::BadUrl(format!("{url}: {e}")))?
@@ -113,12 +103,12 @@ pub(crate) async fn open_sqlite(url: &str, serving: bool) -> Result<SqliteStore>
             },
         )?;
     migrator(false).run(&pool).await.map_err(|e| map_migrate(e, latest_version()))?;
-    let store = SqliteStore { pool };
+    let store = SqlStore::new(Db::Sqlite(pool));
     store.refresh_person_facts().await?;
     Ok(store)
 }
 
-pub(crate) async fn open_postgres(url: &str) -> Result<PgStore> {
+pub(crate) async fn open_postgres(url: &str) -> Result<SqlStore> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact(url))))?
         // Our statements are short: JIT compilation only added milliseconds to each count.
@@ -136,7 +126,7 @@ pub(crate) async fn open_postgres(url: &str) -> Result<PgStore> {
             other => other,
         })?;
     migrator(true).run(&pool).await.map_err(|e| map_migrate(e, latest_version()))?;
-    let store = PgStore { pool };
+    let store = SqlStore::new(Db::Postgres(pool));
     store.refresh_person_facts().await?;
     Ok(store)
 }

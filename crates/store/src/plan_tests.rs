@@ -5,10 +5,12 @@
 //! plans under three sets of statistics: those a sampled ANALYZE of a freshly generated
 //! 1.2-million population wrote (the defect's), those of an exact one, and none at all.
 
-use sqlx::{QueryBuilder, Row};
+use sqlx::Row;
 
+use crate::dialect::Db;
 use crate::model::{PersonFilter, PersonPage, PersonRow};
-use crate::open::{PgStore, SqliteStore};
+use crate::search::{push_count, push_search};
+use crate::sql::{Dialect, Sql};
 use crate::{PersonStore, testing};
 
 /// `sqlite_stat1` of a freshly generated 1.2-million population under `analysis_limit = 2000`:
@@ -125,13 +127,11 @@ fn filters() -> Vec<PersonFilter> {
     ]
 }
 
-async fn sqlite_plan(
-    conn: &mut sqlx::SqliteConnection,
-    build: impl FnOnce(&mut QueryBuilder<sqlx::Sqlite>),
-) -> String {
-    let mut qb = QueryBuilder::new("EXPLAIN QUERY PLAN ");
-    build(&mut qb);
-    let rows = qb.build().fetch_all(&mut *conn).await.unwrap();
+async fn sqlite_plan(conn: &mut sqlx::SqliteConnection, build: impl FnOnce(&mut Sql)) -> String {
+    let mut q = Sql::new(Dialect::Sqlite, "EXPLAIN QUERY PLAN ");
+    build(&mut q);
+    let query = crate::dialect::sqlite_query(q).unwrap();
+    let rows = query.fetch_all(&mut *conn).await.unwrap();
     rows.iter().map(|r| r.get::<String, _>("detail")).collect::<Vec<_>>().join(" | ")
 }
 
@@ -152,7 +152,8 @@ async fn sqlite_reads_reserved_persons_through_their_index_whatever_the_statisti
     let rows: Vec<PersonRow> = (0..2000).map(|n| person(n, "TestNorge")).collect();
     testing::replace_persons(&store, "TestNorge", &rows).await.unwrap();
     store.insert_reserved("team", vec![person(5002, "Reserved")], 0).await.unwrap();
-    let mut conn = store.pool.acquire().await.unwrap();
+    let Db::Sqlite(pool) = &store.db else { unreachable!("a SQLite store") };
+    let mut conn = pool.acquire().await.unwrap();
     for (name, stats) in [("sampled", SAMPLED), ("exact", EXACT), ("none", &[][..])] {
         sqlx::raw_sql("DELETE FROM sqlite_stat1; DELETE FROM sqlite_stat4")
             .execute(&mut *conn)
@@ -170,16 +171,13 @@ async fn sqlite_reads_reserved_persons_through_their_index_whatever_the_statisti
         sqlx::raw_sql("ANALYZE sqlite_schema").execute(&mut *conn).await.unwrap();
         for filter in filters() {
             let page = reserved_page(filter.clone());
-            let plan = sqlite_plan(&mut conn, |qb| SqliteStore::push_search(qb, &page)).await;
+            let plan = sqlite_plan(&mut conn, |q| push_search(q, &page)).await;
             assert!(
                 only_through(&plan, "persons_reserved"),
                 "{name} stats, page of {filter:?}: {plan}"
             );
             let hidden = test_norge(filter.clone());
-            let plan = sqlite_plan(&mut conn, |qb| {
-                assert!(SqliteStore::push_count(qb, &hidden, false));
-            })
-            .await;
+            let plan = sqlite_plan(&mut conn, |q| assert!(push_count(q, &hidden, false))).await;
             assert!(
                 only_through(&plan, "persons_reserved"),
                 "{name} stats, hidden of {filter:?}: {plan}"
@@ -188,7 +186,7 @@ async fn sqlite_reads_reserved_persons_through_their_index_whatever_the_statisti
         // The Test-Norge part of the defect's search reads the place index in load order.
         let page = PersonPage { count_also: None, ..reserved_page(oslo_women()) };
         let page = PersonPage { filter: test_norge(oslo_women()), ..page };
-        let plan = sqlite_plan(&mut conn, |qb| SqliteStore::push_search(qb, &page)).await;
+        let plan = sqlite_plan(&mut conn, |q| push_search(q, &page)).await;
         assert!(
             only_through(&plan, "persons_municipality"),
             "{name} stats, Test-Norge page: {plan}"
@@ -212,20 +210,21 @@ async fn postgres_reads_reserved_persons_through_their_index() {
     let Some(url) = testing::fresh_postgres_url().await else {
         return;
     };
-    let store: PgStore = crate::open::open_postgres(&url).await.unwrap();
+    let store = crate::open::open_postgres(&url).await.unwrap();
+    let Db::Postgres(pool) = store.db.clone() else { unreachable!("a PostgreSQL store") };
     let rows: Vec<PersonRow> = (0..20_000).map(|n| person(n, "TestNorge")).collect();
     testing::replace_persons(&store, "TestNorge", &rows).await.unwrap();
     store.insert_reserved("team", vec![person(50_000, "Reserved")], 0).await.unwrap();
-    sqlx::raw_sql("ANALYZE persons").execute(&store.pool).await.unwrap();
+    sqlx::raw_sql("ANALYZE persons").execute(&pool).await.unwrap();
     for (filter, count) in filters().into_iter().flat_map(|f| [(f.clone(), false), (f, true)]) {
-        let mut qb = QueryBuilder::new("EXPLAIN ");
+        let mut q = Sql::new(Dialect::Postgres, "EXPLAIN ");
         if count {
-            assert!(PgStore::push_count(&mut qb, &test_norge(filter.clone()), false));
+            assert!(push_count(&mut q, &test_norge(filter.clone()), false));
         } else {
-            PgStore::push_search(&mut qb, &reserved_page(filter.clone()));
+            push_search(&mut q, &reserved_page(filter.clone()));
         }
-        let plan: Vec<String> =
-            qb.build().fetch_all(&store.pool).await.unwrap().iter().map(|r| r.get(0)).collect();
+        let rows = crate::dialect::pg_query(q).unwrap().fetch_all(&pool).await.unwrap();
+        let plan: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
         let plan = plan.join("\n");
         let indexes: Vec<&str> = plan
             .lines()
