@@ -10,8 +10,8 @@ use fjellport_nin::Date;
 use fjellport_population::Person;
 use fjellport_population::data::municipalities;
 use fjellport_population::model::{
-    CommonContactRegisterInformation, FamilyRelation, MaritalStatus, Meta, PersonName,
-    PersonStatus, ResidentialAddress,
+    CommonContactRegisterInformation, MaritalStatus, Meta, PersonName, PersonStatus,
+    ResidentialAddress,
 };
 use fjellport_store::{PersonRow, StoreError};
 use http::{HeaderMap, StatusCode};
@@ -26,7 +26,7 @@ use crate::reserved::{nin_today, owned};
 use crate::search::{CONFIDENTIALITY, MARITAL_STATUSES, STATUSES};
 use crate::{State, owner_of};
 
-use fjellport_population::life::{self, BOUND, bound_spouse, end_spouse_link, set_marital};
+use fjellport_population::life::{self, BOUND, bound_spouse, end_spouse_link};
 use fjellport_population::reserve::SOURCE;
 
 const EDITABLE: [&str; 6] = [
@@ -262,18 +262,6 @@ impl Changes {
     }
 }
 
-fn link_spouses(p: &mut Person, other: &str, today: Date) {
-    if p.related("SpouseOrPartner").any(|r| r.related_person == other) {
-        return;
-    }
-    p.family_relation.push(FamilyRelation {
-        meta: Meta::starting(today, SOURCE),
-        related_person: other.to_owned(),
-        related_persons_role: "SpouseOrPartner".to_owned(),
-        my_role_for_related_person: "SpouseOrPartner".to_owned(),
-    });
-}
-
 /// Makes the other side of a marital change match, or refuses it.
 async fn settle_marriage(
     state: &State,
@@ -308,11 +296,11 @@ async fn settle_marriage(
         let other = changes.relative(state, owner, old).await?;
         match status.as_str() {
             "Divorced" | "DivorcedPartner" => {
+                // The patch set this person's own status; the link ends here, and the other
+                // side follows as the life simulator's divorces do.
                 end_spouse_link(&mut changes.me.0, old, today);
                 if let Some(i) = other {
-                    let p = &mut changes.relatives[i].0;
-                    set_marital(p, &status, Some(me.clone()), today, SOURCE);
-                    end_spouse_link(p, &me, today);
+                    life::leave_marriage(&mut changes.relatives[i].0, &me, &status, today, SOURCE);
                 }
             }
             "WidowOrWidower" | "SurvivingPartner" => {
@@ -358,11 +346,8 @@ async fn settle_marriage(
     if other.status() == "Deceased" {
         return Err(invalid(member, "that person is deceased"));
     }
-    if other.marital_status() != status || bound_spouse(other).as_deref() != Some(me.as_str()) {
-        set_marital(other, &status, Some(me.clone()), today, SOURCE);
-    }
-    link_spouses(other, &me, today);
-    link_spouses(&mut changes.me.0, &spouse, today);
+    life::join_marriage(other, &me, &status, today, SOURCE);
+    life::join_marriage(&mut changes.me.0, &spouse, &status, today, SOURCE);
     Ok(())
 }
 

@@ -8,6 +8,8 @@ use fjellport_gateway::Problem;
 use fjellport_store::StoredEvent;
 use serde_json::{Value, json};
 
+use fjellport_population::simulate::EventType;
+
 use crate::State;
 use crate::docs::Problems;
 use crate::input::{invalid, only_known, pairs};
@@ -15,17 +17,14 @@ use crate::input::{invalid, only_known, pairs};
 /// Most events per call (Persontjenesten's page).
 const PAGE: i64 = 1000;
 
-/// Persontjenesten's event types this stand-in produces.
-pub(crate) const EVENT_TYPES: [&str; 8] = [
-    "PersonIsCreated",
-    "PersonIsDeceased",
-    "PersonIsEmigrated",
-    "ChangeInResidentialAddress",
-    "ChangeInMaritalStatus",
-    "ChangeInFamilyRelation",
-    "ChangeInName",
-    "ChangeInStatus",
-];
+/// The event types a filter may name: those the population's life simulator produces, and
+/// `ChangeInStatus`, which Persontjenesten has and this stand-in never emits (a filter on it
+/// is valid and finds nothing).
+fn event_types() -> Vec<&'static str> {
+    let mut known: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+    known.push("ChangeInStatus");
+    known
+}
 
 fn document(e: &StoredEvent) -> Value {
     json!({
@@ -65,12 +64,13 @@ pub(crate) async fn get_events(
         })?,
     };
     let mut types = Vec::new();
+    let known = event_types();
     for (_, v) in query.iter().filter(|(k, _)| k == "eventTypes") {
         for t in v.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            if !EVENT_TYPES.contains(&t) {
+            if !known.contains(&t) {
                 return Err(invalid(
                     "eventTypes",
-                    format!("unknown event type {t:?}; known: {}", EVENT_TYPES.join(", ")),
+                    format!("unknown event type {t:?}; known: {}", known.join(", ")),
                 ));
             }
             types.push(t.to_owned());

@@ -12,6 +12,7 @@ pub mod organizations;
 pub mod pyramid;
 pub mod registers;
 pub mod reserve;
+pub mod simulate;
 
 pub use generate::{Generator, Options, generate, ordinary_name};
 pub use model::Person;

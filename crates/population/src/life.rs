@@ -183,10 +183,38 @@ pub fn marry(a: Person, b: Person, today: Date) -> (Person, Person) {
 /// Divorces `a` and `b` on `today`.
 pub fn divorce(a: &mut Person, b: &mut Person, today: Date) {
     let (an, bn) = (a.nin().to_owned(), b.nin().to_owned());
-    set_marital(a, "Divorced", Some(bn.clone()), today, "Skatteetaten");
-    set_marital(b, "Divorced", Some(an.clone()), today, "Skatteetaten");
-    end_spouse_link(a, &bn, today);
-    end_spouse_link(b, &an, today);
+    leave_marriage(a, &bn, "Divorced", today, "Skatteetaten");
+    leave_marriage(b, &an, "Divorced", today, "Skatteetaten");
+}
+
+/// One side of a marriage's end by divorce: `p` becomes `status` (`Divorced`,
+/// `DivorcedPartner`) toward `other` `on` that day, unless it is already, and the spouse link
+/// ends. The simulator and the SyntPop PATCH of a reserved person both end marriages so.
+pub fn leave_marriage(p: &mut Person, other: &str, status: &str, on: Date, source: &str) {
+    let current = p.marital_status.iter().find(|m| m.meta.is_valid);
+    let already = current.is_some_and(|m| {
+        m.status == status && m.related_by_marital_status.as_deref() == Some(other)
+    });
+    if !already {
+        set_marital(p, status, Some(other.to_owned()), on, source);
+    }
+    end_spouse_link(p, other, on);
+}
+
+/// One side of a marriage: `p` is bound to `other` in `status` (`Married`,
+/// `RegisteredPartner`, …) from `on`, unless it is already, and they are linked as spouses.
+pub fn join_marriage(p: &mut Person, other: &str, status: &str, on: Date, source: &str) {
+    if p.marital_status() != status || bound_spouse(p).as_deref() != Some(other) {
+        set_marital(p, status, Some(other.to_owned()), on, source);
+    }
+    if !p.related("SpouseOrPartner").any(|r| r.related_person == other) {
+        p.family_relation.push(crate::model::FamilyRelation {
+            meta: Meta::starting(on, source),
+            related_person: other.to_owned(),
+            related_persons_role: "SpouseOrPartner".to_owned(),
+            my_role_for_related_person: "SpouseOrPartner".to_owned(),
+        });
+    }
 }
 
 /// A child born `today` to `mother` (and `father`, if known), at the mother's address, with a

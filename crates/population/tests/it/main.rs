@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
+mod simulate;
+
 use fjellport_nin::{Date, Nin, Synthetic};
 use fjellport_population::{Options, Person, generate, pyramid};
 
