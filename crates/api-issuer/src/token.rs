@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use fjellport_auth::client_auth::ClientAssertion;
 use fjellport_auth::dpop::{ProofError, ProofTarget, first_use_shared, verify_proof};
 use fjellport_auth::profile::ClientFacts;
-use fjellport_store::{Store, StoreError, StoredClient};
+use fjellport_store::{ClientStore, StoreError, StoredClient};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Serialize;
@@ -43,7 +43,7 @@ impl ClientCache {
 
     async fn get(
         &self,
-        store: &dyn Store,
+        store: &dyn ClientStore,
         client_id: &str,
     ) -> Result<Arc<StoredClient>, StoreError> {
         let hit = self.entries.read().unwrap_or_else(|e| e.into_inner()).get(client_id).cloned();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use fjellport_store::{Store, StoredPerson};
+use fjellport_store::{PersonStore, StoredPerson};
 use moka::sync::Cache;
 
 /// How stale a replica's view of a population change may be.
@@ -61,7 +61,7 @@ impl TestNorgeCache {
 
     /// Drops everything if the population changed since the last look (looked at no more than
     /// once a second; one request pays for the look, the rest go on).
-    pub(crate) async fn freshen(&self, store: &dyn Store) {
+    pub(crate) async fn freshen(&self, store: &dyn PersonStore) {
         let now = self.started.elapsed().as_millis() as u64;
         let last = self.checked.load(Ordering::Relaxed);
         let due = now.saturating_sub(last) >= CHECK_EVERY.as_millis() as u64

@@ -57,6 +57,8 @@ pub enum AppType {
 }
 
 impl AppType {
+    pub const ALL: [AppType; 2] = [AppType::Browser, AppType::Other];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AppType::Browser => "browser",

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use fjellport_store::{Store, StoreError};
+use fjellport_store::{SettingsStore, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -189,7 +189,7 @@ impl Issuer {
     /// Loads the issuer's signing keys, creating the first one at first start. Two replicas
     /// starting at once agree on one key (the store keeps the first value written).
     pub async fn open(
-        store: &dyn Store,
+        store: &dyn SettingsStore,
         name: &'static str,
         url: String,
         keep_retired_secs: i64,
@@ -224,7 +224,7 @@ impl Issuer {
 
     /// Re-reads the keys if the stored list changed (a rotation by the CLI or another replica),
     /// and stops publishing retired keys whose tokens have all expired.
-    pub async fn refresh(&self, store: &dyn Store, now: i64) -> Result<bool, StoreError> {
+    pub async fn refresh(&self, store: &dyn SettingsStore, now: i64) -> Result<bool, StoreError> {
         let setting = setting_name(self.name);
         let stored = store.get_setting(&setting).await?.unwrap_or_default();
         let entries = parse_keys(&setting, &stored)?;
@@ -247,7 +247,7 @@ impl Issuer {
     /// Makes a new current key; the old one stays published until its tokens have expired,
     /// and keys retired longer ago than that are removed. Any replica picks the change up.
     pub async fn rotate(
-        store: &dyn Store,
+        store: &dyn SettingsStore,
         name: &str,
         keep_retired_secs: i64,
         now: i64,

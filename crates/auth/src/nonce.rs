@@ -4,7 +4,7 @@
 //! the next, so it lives 60–120 s.
 
 use aws_lc_rs::hmac;
-use fjellport_store::{Store, StoreError};
+use fjellport_store::{SettingsStore, StoreError};
 
 use crate::jose::{b64d, b64e};
 use crate::secret::random_bytes;
@@ -18,7 +18,7 @@ pub struct NonceKey {
 
 impl NonceKey {
     /// Loads the issuer's nonce key, creating it at first start (replicas agree on one).
-    pub async fn open(store: &dyn Store, issuer: &str) -> Result<NonceKey, StoreError> {
+    pub async fn open(store: &dyn SettingsStore, issuer: &str) -> Result<NonceKey, StoreError> {
         let setting = format!("issuer.{issuer}.nonce_key");
         let value = match store.get_setting(&setting).await? {
             Some(v) => v,

@@ -7,18 +7,20 @@ use axum::extract::{Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use fjellport_api_issuer::token::ClientCache;
+use fjellport_auth::Environment;
 use fjellport_auth::apikey::{KeyRequest, KeyView};
 use fjellport_auth::client_registry::{ClientRequest, ClientView, is_multi_tenant, tenancy};
 use fjellport_auth::secret::hash_secret;
+use fjellport_clock::SharedClock;
 use fjellport_gateway::extract::{Json, Path};
 use fjellport_gateway::{KeyCache, Problem};
+use fjellport_store::{ClientStore, KeyStore};
 use http::header::{AUTHORIZATION, LOCATION, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-use crate::server::AppState;
 
 /// The hash of the admin token in force.
 #[derive(Debug, Clone)]
@@ -26,7 +28,28 @@ pub(crate) struct AdminToken {
     pub(crate) hash: String,
 }
 
-pub(crate) fn router(state: Arc<AppState>) -> OpenApiRouter {
+/// What the admin API uses, and nothing more: the key and client stores, the caches it keeps
+/// current, the clock, and the names of the issuers clients may be registered for.
+pub(crate) struct AdminState {
+    pub(crate) token: AdminToken,
+    pub(crate) key_store: Arc<dyn KeyStore>,
+    pub(crate) client_store: Arc<dyn ClientStore>,
+    /// Refreshed after every key change, so the change counts from the next request.
+    pub(crate) keys: KeyCache,
+    /// Forgets a revoked client, so its revocation counts from the next token request.
+    pub(crate) clients: Arc<ClientCache>,
+    pub(crate) clock: SharedClock,
+    pub(crate) environment: Environment,
+    pub(crate) issuers: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for AdminState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminState").field("issuers", &self.issuers).finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn router(state: Arc<AdminState>) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(create_key, list_keys))
         .routes(routes!(get_key, revoke_key))
@@ -36,7 +59,7 @@ pub(crate) fn router(state: Arc<AppState>) -> OpenApiRouter {
         .with_state(state)
 }
 
-async fn require_admin(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+async fn require_admin(State(state): State<Arc<AdminState>>, req: Request, next: Next) -> Response {
     let presented = req
         .headers()
         .get(AUTHORIZATION)
@@ -44,7 +67,7 @@ async fn require_admin(State(state): State<Arc<AppState>>, req: Request, next: N
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim);
     match presented {
-        Some(token) if constant_time_eq(&hash_secret(token), &state.admin.hash) => {
+        Some(token) if constant_time_eq(&hash_secret(token), &state.token.hash) => {
             next.run(req).await
         }
         _ => Problem::new(StatusCode::UNAUTHORIZED, "admin-token-required", "Admin token required")
@@ -83,7 +106,7 @@ pub(crate) struct CreateKey {
     (status = 400, description = "A rule is broken", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
     (status = 401, description = "No or wrong admin token", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 async fn create_key(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<AdminState>>,
     Json(body): Json<CreateKey>,
 ) -> Result<Response, Problem> {
     let now = state.clock.now();
@@ -96,9 +119,9 @@ async fn create_key(
         rate_limit: body.rate_limit,
     };
     let (key, secret) = request
-        .issue(state.config.environment, now)
+        .issue(state.environment, now)
         .map_err(|e| Problem::bad_request("invalid-key-request", e.to_string()))?;
-    state.store.insert_key(&key).await?;
+    state.key_store.insert_key(&key).await?;
     refresh(&state.keys).await;
     let location = HeaderValue::from_str(&format!("/admin/api/keys/{}", key.id))
         .map_err(|_| Problem::internal("unrepresentable key id"))?;
@@ -110,10 +133,10 @@ async fn create_key(
 #[utoipa::path(get, path = "/keys", tag = "admin", responses(
     (status = 200, description = "All keys", body = Vec<KeyView>)))]
 async fn list_keys(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<AdminState>>,
 ) -> Result<axum::Json<Vec<KeyView>>, Problem> {
     let now = state.clock.now();
-    let keys = state.store.list_keys().await?;
+    let keys = state.key_store.list_keys().await?;
     Ok(axum::Json(keys.iter().map(|k| KeyView::new(k, now)).collect()))
 }
 
@@ -122,10 +145,10 @@ async fn list_keys(
     (status = 200, description = "The key", body = KeyView),
     (status = 404, description = "No such key", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 async fn get_key(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
 ) -> Result<axum::Json<KeyView>, Problem> {
-    let key = state.store.get_key(&id).await?;
+    let key = state.key_store.get_key(&id).await?;
     Ok(axum::Json(KeyView::new(&key, state.clock.now())))
 }
 
@@ -134,11 +157,11 @@ async fn get_key(
     (status = 200, description = "The revoked key", body = KeyView),
     (status = 404, description = "No such key", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 async fn revoke_key(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
 ) -> Result<axum::Json<KeyView>, Problem> {
     let now = state.clock.now();
-    let key = state.store.revoke_key(&id, now).await?;
+    let key = state.key_store.revoke_key(&id, now).await?;
     refresh(&state.keys).await;
     Ok(axum::Json(KeyView::new(&key, now)))
 }
@@ -178,7 +201,7 @@ pub(crate) struct CreateClient {
     (status = 201, description = "Registered", body = ClientView),
     (status = 400, description = "A rule is broken", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 async fn create_client(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<AdminState>>,
     Json(body): Json<CreateClient>,
 ) -> Result<Response, Problem> {
     let asked = body.client_tenancy.as_deref().unwrap_or(tenancy(false));
@@ -200,12 +223,9 @@ async fn create_client(
         dpop_bound: body.dpop_bound_access_tokens.unwrap_or(true),
     };
     let client = request
-        .register(
-            &state.issuers.iter().map(|i| i.spec.name.as_str()).collect::<Vec<_>>(),
-            state.clock.now(),
-        )
+        .register(&state.issuers, state.clock.now())
         .map_err(|e| Problem::bad_request("invalid-client-request", e.to_string()))?;
-    state.store.insert_client(&client).await?;
+    state.client_store.insert_client(&client).await?;
     let location = HeaderValue::from_str(&format!("/admin/api/clients/{}", client.client_id))
         .map_err(|_| Problem::internal("unrepresentable client id"))?;
     Ok((StatusCode::CREATED, [(LOCATION, location)], axum::Json(ClientView::from(&client)))
@@ -216,9 +236,9 @@ async fn create_client(
 #[utoipa::path(get, path = "/clients", tag = "admin", responses(
     (status = 200, description = "All clients", body = Vec<ClientView>)))]
 async fn list_clients(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<AdminState>>,
 ) -> Result<axum::Json<Vec<ClientView>>, Problem> {
-    Ok(axum::Json(state.store.list_clients().await?.iter().map(ClientView::from).collect()))
+    Ok(axum::Json(state.client_store.list_clients().await?.iter().map(ClientView::from).collect()))
 }
 
 /// One client.
@@ -226,10 +246,10 @@ async fn list_clients(
     (status = 200, description = "The client", body = ClientView),
     (status = 404, description = "No such client", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 async fn get_client(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<AdminState>>,
     Path(client_id): Path<String>,
 ) -> Result<axum::Json<ClientView>, Problem> {
-    Ok(axum::Json(ClientView::from(&state.store.get_client(&client_id).await?)))
+    Ok(axum::Json(ClientView::from(&state.client_store.get_client(&client_id).await?)))
 }
 
 /// Revokes a client: its next token request fails with `invalid_client` (tokens it holds stay
@@ -238,10 +258,10 @@ async fn get_client(
     (status = 200, description = "The revoked client", body = ClientView),
     (status = 404, description = "No such client", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 async fn revoke_client(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<AdminState>>,
     Path(client_id): Path<String>,
 ) -> Result<axum::Json<ClientView>, Problem> {
-    let client = state.store.revoke_client(&client_id, state.clock.now()).await?;
+    let client = state.client_store.revoke_client(&client_id, state.clock.now()).await?;
     state.clients.forget(&client_id);
     Ok(axum::Json(ClientView::from(&client)))
 }

@@ -14,7 +14,8 @@ use fjellport_population::Person;
 use fjellport_population::addresses::AddressBook;
 use fjellport_population::simulate::{DayOfLife, Pick, Population, simulate_day};
 use fjellport_store::{
-    LifeChanges, PersonFilter, PersonKey, PersonPage, PersonRow, Store, StoreError, StoredPerson,
+    LifeChanges, PersonFilter, PersonKey, PersonPage, PersonRow, SettingsStore, Store, StoreError,
+    StoredPerson,
 };
 use serde::Serialize;
 
@@ -60,7 +61,7 @@ fn to_date(d: NaiveDate) -> Date {
 }
 
 /// The population's current day: the last simulated one, else the day it was generated.
-pub async fn population_day(store: &dyn Store) -> Result<Option<NaiveDate>, AdvanceError> {
+pub async fn population_day(store: &dyn SettingsStore) -> Result<Option<NaiveDate>, AdvanceError> {
     match store.get_setting(POPULATION_DAY).await? {
         None => Ok(None),
         Some(s) => {

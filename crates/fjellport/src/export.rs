@@ -105,15 +105,34 @@ impl Out {
     }
 }
 
-pub(crate) async fn export(store: &dyn Store, what: &str, format: &str) -> Result<(), CliError> {
-    let csv = format == "csv";
+/// What `population export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Export {
+    Persons,
+    Organizations,
+    Events,
+}
+
+/// How `population export` writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+pub(crate) async fn export(
+    store: &dyn Store,
+    what: Export,
+    format: Format,
+) -> Result<(), CliError> {
+    let csv = format == Format::Csv;
     // `Stdout` (unlike its lock) can cross await points; the buffer keeps writes large.
     let mut w =
         Out { out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()), error: None };
     let header = match (what, csv) {
-        ("events", true) => Some(EVENT_HEADER),
-        ("persons", true) => Some(PERSON_HEADER),
-        ("organizations", true) => Some(ORGANIZATION_HEADER),
+        (Export::Events, true) => Some(EVENT_HEADER),
+        (Export::Persons, true) => Some(PERSON_HEADER),
+        (Export::Organizations, true) => Some(ORGANIZATION_HEADER),
         _ => None,
     };
     let mut result: Result<(), CliError> = Ok(());
@@ -121,7 +140,7 @@ pub(crate) async fn export(store: &dyn Store, what: &str, format: &str) -> Resul
         let _ = w.emit(&format!("{h}\n"));
     }
     if w.error.is_none() {
-        result = if what == "events" {
+        result = if what == Export::Events {
             let mut from = 1;
             loop {
                 let page = match store.events(from, &[], EVENT_PAGE).await {
@@ -134,7 +153,7 @@ pub(crate) async fn export(store: &dyn Store, what: &str, format: &str) -> Resul
                     break Ok(());
                 }
             }
-        } else if what == "organizations" {
+        } else if what == Export::Organizations {
             store
                 .export_organizations(&mut |doc| {
                     let text = if csv { organization_csv(doc)? } else { format!("{doc}\n") };

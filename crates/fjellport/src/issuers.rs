@@ -9,7 +9,7 @@ use std::sync::Arc;
 use fjellport_auth::issuer::{Issuer, KEEP_RETIRED_SECS};
 use fjellport_auth::nonce::NonceKey;
 use fjellport_auth::profile::{ClaimProfile, HelseId};
-use fjellport_store::{Store, StoreError};
+use fjellport_store::{SettingsStore, StoreError};
 
 use crate::apis;
 use crate::config::Config;
@@ -81,7 +81,7 @@ pub struct RunningIssuer {
 /// nonce key, at `<public url>/<name>`.
 pub async fn open_all(
     config: &Config,
-    store: &dyn Store,
+    store: &dyn SettingsStore,
     now: i64,
 ) -> Result<Vec<RunningIssuer>, StoreError> {
     let mut out = Vec::new();

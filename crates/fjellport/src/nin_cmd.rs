@@ -23,20 +23,63 @@ pub enum NinCommand {
     Generate(GenerateArgs),
 }
 
+/// `--kind`, as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    Fnr,
+    Dnr,
+    Hnr,
+}
+
+impl KindArg {
+    fn kind(self) -> Kind {
+        match self {
+            KindArg::Fnr => Kind::Fnr,
+            KindArg::Dnr => Kind::DNumber,
+            KindArg::Hnr => Kind::HNumber,
+        }
+    }
+}
+
+/// `--synthetic`, as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyntheticArg {
+    Testnorge,
+    Reserved,
+    None,
+}
+
+impl SyntheticArg {
+    fn synthetic(self) -> Option<Synthetic> {
+        match self {
+            SyntheticArg::Testnorge => Some(Synthetic::TestNorge),
+            SyntheticArg::Reserved => Some(Synthetic::Reserved),
+            SyntheticArg::None => None,
+        }
+    }
+}
+
+/// `--sex`: f or m.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SexArg {
+    F,
+    M,
+}
+
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// fnr (fødselsnummer), dnr (D-number) or hnr (H-number).
-    #[arg(long, default_value = "fnr", value_parser = ["fnr", "dnr", "hnr"])]
-    pub kind: String,
+    #[arg(long, value_enum, default_value_t = KindArg::Fnr)]
+    pub kind: KindArg,
     /// testnorge (month + 80), reserved (NHN, month + 65) or none (looks like a real number).
-    #[arg(long, default_value = "testnorge", value_parser = ["testnorge", "reserved", "none"])]
-    pub synthetic: String,
+    #[arg(long, value_enum, default_value_t = SyntheticArg::Testnorge)]
+    pub synthetic: SyntheticArg,
     /// Birth date (YYYY-MM-DD); random within the last 100 years when absent.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub born: Option<String>,
     /// f or m; random when absent.
-    #[arg(long, value_parser = ["f", "m"])]
-    pub sex: Option<String>,
+    #[arg(long, value_enum)]
+    pub sex: Option<SexArg>,
     /// How many numbers (1–100000).
     #[arg(short = 'n', default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub count: u32,
@@ -125,16 +168,8 @@ pub(crate) fn run(cmd: NinCommand, now: DateTime<Utc>, json: bool) -> Result<(),
 }
 
 fn generate(args: &GenerateArgs, now: DateTime<Utc>) -> Result<Vec<Report>, CliError> {
-    let kind = match args.kind.as_str() {
-        "dnr" => Kind::DNumber,
-        "hnr" => Kind::HNumber,
-        _ => Kind::Fnr,
-    };
-    let synthetic = match args.synthetic.as_str() {
-        "testnorge" => Some(Synthetic::TestNorge),
-        "reserved" => Some(Synthetic::Reserved),
-        _ => None,
-    };
+    let kind = args.kind.kind();
+    let synthetic = args.synthetic.synthetic();
     if kind == Kind::HNumber && synthetic.is_some() {
         return Err(CliError::Usage(
             "H-numbers have no synthetic form (month + 40 cannot take + 65 or + 80): use \
@@ -166,9 +201,9 @@ fn generate(args: &GenerateArgs, now: DateTime<Utc>) -> Result<Vec<Report>, CliE
                 Date { year, month, day: rng.random_range(1..=days_in_month(year, month)) }
             }
         };
-        let sex = match args.sex.as_deref() {
-            Some("f") => Sex::Female,
-            Some(_) => Sex::Male,
+        let sex = match args.sex {
+            Some(SexArg::F) => Sex::Female,
+            Some(SexArg::M) => Sex::Male,
             None if rng.random_bool(0.5) => Sex::Female,
             None => Sex::Male,
         };

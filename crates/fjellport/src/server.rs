@@ -275,7 +275,7 @@ pub fn app(state: Arc<AppState>) -> Router {
 pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
     let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::router(state.store.clone()))
-        .nest("/admin/api", admin::router(state.clone()));
+        .nest("/admin/api", admin::router(admin_state(&state)));
     for running in &state.issuers {
         let prefix = format!("/{}", running.spec.name.as_str());
         router = router.nest(&prefix, fjellport_api_issuer::router(issuer_state(&state, running)));
@@ -308,6 +308,19 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
         router = router.nest(prefix, gateway.wrap_api(api_routes));
     }
     router.fallback(|| async { Problem::not_found("No resource at this path.") })
+}
+
+fn admin_state(state: &AppState) -> Arc<admin::AdminState> {
+    Arc::new(admin::AdminState {
+        token: state.admin.clone(),
+        key_store: state.store.clone(),
+        client_store: state.store.clone(),
+        keys: state.keys.clone(),
+        clients: state.clients.clone(),
+        clock: state.clock.clone(),
+        environment: state.config.environment,
+        issuers: state.issuers.iter().map(|i| i.spec.name.as_str()).collect(),
+    })
 }
 
 fn issuer_state(state: &AppState, running: &RunningIssuer) -> fjellport_api_issuer::IssuerState {

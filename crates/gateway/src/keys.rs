@@ -19,7 +19,7 @@ use fjellport_auth::Environment;
 use fjellport_auth::apikey::{ApiName, AppType};
 use fjellport_auth::origin::Origin;
 use fjellport_auth::secret::{digest_from_hex, digest_secret};
-use fjellport_store::{Store, StoreError, StoredKey};
+use fjellport_store::{KeyStore, StoreError, StoredKey};
 
 use crate::ratelimit::Limiter;
 
@@ -64,7 +64,7 @@ pub struct KeyCache {
 
 #[derive(Debug)]
 struct Inner {
-    store: Arc<dyn Store>,
+    store: Arc<dyn KeyStore>,
     environment: Environment,
     default_rate: BTreeMap<ApiName, NonZeroU32>,
     snapshot: RwLock<Arc<Snapshot>>,
@@ -74,7 +74,7 @@ struct Inner {
 impl KeyCache {
     /// Loads every key once; call [`KeyCache::watch`] to follow changes made elsewhere.
     pub async fn load(
-        store: Arc<dyn Store>,
+        store: Arc<dyn KeyStore>,
         environment: Environment,
         default_rate: BTreeMap<ApiName, NonZeroU32>,
     ) -> Result<KeyCache, StoreError> {

@@ -42,7 +42,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// API keys. Every change bumps the `keys` revision in the same transaction.
 #[async_trait]
-pub trait KeyStore: Send + Sync {
+pub trait KeyStore: Send + Sync + std::fmt::Debug {
     async fn insert_key(&self, key: &StoredKey) -> Result<()>;
     async fn list_keys(&self) -> Result<Vec<StoredKey>>;
     async fn get_key(&self, id: &str) -> Result<StoredKey>;
@@ -54,7 +54,7 @@ pub trait KeyStore: Send + Sync {
 
 /// OAuth clients of the embedded issuers.
 #[async_trait]
-pub trait ClientStore: Send + Sync {
+pub trait ClientStore: Send + Sync + std::fmt::Debug {
     async fn insert_client(&self, client: &StoredClient) -> Result<()>;
     async fn get_client(&self, client_id: &str) -> Result<StoredClient>;
     async fn list_clients(&self) -> Result<Vec<StoredClient>>;
@@ -64,7 +64,7 @@ pub trait ClientStore: Send + Sync {
 
 /// Persons (the synthetic population and reserved persons).
 #[async_trait]
-pub trait PersonStore: Send + Sync {
+pub trait PersonStore: Send + Sync + std::fmt::Debug {
     /// How many persons there are, of one origin or all.
     async fn person_count(&self, origin: Option<&str>) -> Result<i64>;
     /// Starts replacing every person of `origin`, in one transaction: rows are added in batches
@@ -145,7 +145,7 @@ pub trait PersonLoad: Send {
 
 /// The Test-Norge event feed and the life events behind it.
 #[async_trait]
-pub trait EventStore: Send + Sync {
+pub trait EventStore: Send + Sync + std::fmt::Debug {
     /// Writes one day of life events — births, changed persons, GP lists, the events — in one
     /// transaction, and records the day as the population's.
     async fn apply_life(&self, changes: LifeChanges) -> Result<()>;
@@ -165,7 +165,7 @@ pub trait ReplayStore: Send + Sync + std::fmt::Debug {
 
 /// Small named values the server keeps across restarts (e.g. the admin token's hash).
 #[async_trait]
-pub trait SettingsStore: Send + Sync {
+pub trait SettingsStore: Send + Sync + std::fmt::Debug {
     async fn get_setting(&self, name: &str) -> Result<Option<String>>;
     /// Stores `value` unless `name` is set already; returns the value in force afterwards, so
     /// two replicas starting at once agree on one value.
