@@ -12,7 +12,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use fjellport_nin::{Date, Nin};
 use fjellport_population::Person;
 use fjellport_population::addresses::AddressBook;
-use fjellport_population::simulate::{DayOfLife, Pick, Population, simulate_day};
+use fjellport_population::simulate::{Counts, DayOfLife, Pick, Population, simulate_day};
 use fjellport_store::{
     LifeChanges, PersonFilter, PersonKey, PersonPage, PersonRow, SettingsStore, Store, StoreError,
     StoredPerson,
@@ -32,13 +32,9 @@ pub struct Summary {
     pub days: u32,
     /// The population's day afterwards (`YYYY-MM-DD`).
     pub day: String,
-    pub births: u32,
-    pub deaths: u32,
-    pub moves: u32,
-    pub marriages: u32,
-    pub divorces: u32,
-    pub emigrations: u32,
-    pub name_changes: u32,
+    /// Births, deaths, moves, … (one member each in the JSON).
+    #[serde(flatten)]
+    pub counts: Counts,
     pub events: u64,
     #[serde(skip)]
     pub millis: u128,
@@ -123,14 +119,7 @@ pub async fn advance(
 
 impl Summary {
     fn add(&mut self, day: &DayOfLife) {
-        let c = day.counts;
-        self.births += c.births;
-        self.deaths += c.deaths;
-        self.moves += c.moves;
-        self.marriages += c.marriages;
-        self.divorces += c.divorces;
-        self.emigrations += c.emigrations;
-        self.name_changes += c.name_changes;
+        self.counts += day.counts;
         self.events += day.events.len() as u64;
     }
 }

@@ -113,8 +113,9 @@ pub trait Population {
     ) -> impl Future<Output = Result<Option<String>, Self::Error>> + Send;
 }
 
-/// How many of each event a day had.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How many of each event a day (or several) had.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Counts {
     pub births: u32,
     pub deaths: u32,
@@ -123,6 +124,18 @@ pub struct Counts {
     pub divorces: u32,
     pub emigrations: u32,
     pub name_changes: u32,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, c: Counts) {
+        self.births += c.births;
+        self.deaths += c.deaths;
+        self.moves += c.moves;
+        self.marriages += c.marriages;
+        self.divorces += c.divorces;
+        self.emigrations += c.emigrations;
+        self.name_changes += c.name_changes;
+    }
 }
 
 /// A simulated day: what to write back, all or nothing.

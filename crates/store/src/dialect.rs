@@ -39,21 +39,15 @@ fn bad_arg(e: sqlx::error::BoxDynError) -> StoreError {
     StoreError::Internal(format!("cannot bind an argument: {e}"))
 }
 
-fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments> {
-    let mut out = SqliteArguments::default();
-    for arg in args {
-        match arg {
-            Arg::Text(v) => out.add(v),
-            Arg::Int(v) => out.add(v),
-            Arg::Bytes(v) => out.add(v),
-        }
-        .map_err(bad_arg)?;
-    }
-    Ok(out)
-}
-
-fn pg_args(args: Vec<Arg>) -> Result<PgArguments> {
-    let mut out = PgArguments::default();
+/// The arguments of one statement, bound for database `A::Database`.
+fn bound<A>(args: Vec<Arg>) -> Result<A>
+where
+    A: Arguments,
+    for<'t> Option<String>: sqlx::Encode<'t, A::Database> + Type<A::Database>,
+    for<'t> Option<i64>: sqlx::Encode<'t, A::Database> + Type<A::Database>,
+    for<'t> Vec<u8>: sqlx::Encode<'t, A::Database> + Type<A::Database>,
+{
+    let mut out = A::default();
     for arg in args {
         match arg {
             Arg::Text(v) => out.add(v),
@@ -66,11 +60,11 @@ fn pg_args(args: Vec<Arg>) -> Result<PgArguments> {
 }
 
 pub(crate) fn sqlite_query(q: Sql) -> Result<sqlx::query::Query<'static, Sqlite, SqliteArguments>> {
-    Ok(sqlx::query_with(AssertSqlSafe(q.text), sqlite_args(q.args)?))
+    Ok(sqlx::query_with(AssertSqlSafe(q.text), bound::<SqliteArguments>(q.args)?))
 }
 
 pub(crate) fn pg_query(q: Sql) -> Result<sqlx::query::Query<'static, Postgres, PgArguments>> {
-    Ok(sqlx::query_with(AssertSqlSafe(q.text), pg_args(q.args)?))
+    Ok(sqlx::query_with(AssertSqlSafe(q.text), bound::<PgArguments>(q.args)?))
 }
 
 impl Db {

@@ -503,12 +503,7 @@ async fn a_database_outage_on_a_dpop_route_is_503_with_retry_after_not_a_token_r
     let c = client(&s, json!({})).await;
     let res = call(&s, &c.token, &fresh_proof(&c, &ping_url(&s))).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&db).await.unwrap();
-        sqlx::raw_sql("ALTER TABLE replay RENAME TO replay_gone").execute(&mut conn).await.unwrap();
-        conn.close().await.unwrap();
-    }
+    crate::support::break_table(&db, "replay").await;
     let res = call(&s, &c.token, &fresh_proof(&c, &ping_url(&s))).send().await.unwrap();
     assert_eq!(res.headers()["retry-after"], "1");
     assert!(!res.headers().contains_key("www-authenticate"), "the token was not refused");

@@ -33,15 +33,7 @@ async fn health_readiness_and_metrics_answer() {
 async fn readiness_fails_with_a_problem_when_the_database_breaks() {
     let (s, db, _dir) = TestServer::on_file("ready.db").await;
     assert_eq!(s.get("/readyz").send().await.unwrap().status(), 200);
-    {
-        use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
-        sqlx::raw_sql("ALTER TABLE revisions RENAME TO revisions_gone")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-    }
+    crate::support::break_table(&db, "revisions").await;
     problem(s.get("/readyz").send().await.unwrap(), 503).await;
     assert_eq!(s.get("/healthz").send().await.unwrap().status(), 200, "alive all the same");
     s.stop().await;

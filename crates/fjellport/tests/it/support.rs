@@ -112,6 +112,22 @@ pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     v
 }
 
+/// Takes `table` away (renamed to `<table>_gone`) behind a running server's back, from another
+/// connection, on SQLite or PostgreSQL: the next statement that needs it fails as in an outage.
+pub async fn break_table(database: &str, table: &str) {
+    use sqlx::Connection;
+    let sql = format!("ALTER TABLE {table} RENAME TO {table}_gone");
+    if database.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+}
+
 /// The PostgreSQL URL for a fresh schema, when the PostgreSQL tests are on.
 pub async fn postgres() -> Option<String> {
     fjellport_store::testing::fresh_postgres_url().await

@@ -940,7 +940,7 @@ async fn the_event_feed_tells_what_life_did_to_test_norge_persons() {
     let store = fjellport_store::open(&db).await.unwrap();
     let day = crate::support::instant(BEFORE_SUNSET).date_naive();
     let summary = fjellport::advance::advance(store.as_ref(), 120, day, None).await.unwrap();
-    assert!(summary.births > 0 && summary.deaths > 0, "{summary:?}");
+    assert!(summary.counts.births > 0 && summary.counts.deaths > 0, "{summary:?}");
     let all = ok(call(&s, &auth, Method::GET, "/events?sequenceNumber=1")).await;
     let events = all["results"].as_array().unwrap();
     assert_eq!(events.len() as u64, summary.events);
@@ -955,7 +955,7 @@ async fn the_event_feed_tells_what_life_did_to_test_norge_persons() {
     assert_eq!(tail["results"].as_array().unwrap().len(), seqs.len() - seqs.len() / 2);
     let births = ok(call(&s, &auth, Method::GET, "/events?eventTypes=PersonIsCreated")).await;
     let births = births["results"].as_array().unwrap();
-    assert_eq!(births.len() as u32, summary.births);
+    assert_eq!(births.len() as u32, summary.counts.births);
     // A newborn is linked to its mother on both sides, and born on the population's day.
     for b in births {
         let child = ok(call(
@@ -1110,7 +1110,7 @@ async fn search_pages_follow_population_changes_and_new_reservations() {
     let store = fjellport_store::open(&db).await.unwrap();
     let day = crate::support::instant(BEFORE_SUNSET).date_naive();
     let summary = fjellport::advance::advance(store.as_ref(), 120, day, None).await.unwrap();
-    assert!(summary.deaths > 0, "{summary:?}");
+    assert!(summary.counts.deaths > 0, "{summary:?}");
     let mut after = dead().await;
     for _ in 0..40 {
         if after != before {
@@ -1119,7 +1119,7 @@ async fn search_pages_follow_population_changes_and_new_reservations() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         after = dead().await;
     }
-    assert_eq!(after.0, before.0 + i64::from(summary.deaths), "the count moved");
+    assert_eq!(after.0, before.0 + i64::from(summary.counts.deaths), "the count moved");
     assert_eq!(after.1.len(), after.0 as usize, "the page holds every dead person");
     assert!(before.1.iter().all(|id| after.1.contains(id)));
 

@@ -597,6 +597,16 @@ async fn a_token_request_replayed_at_another_replica_fails_on_postgres() {
     b.stop().await;
 }
 
+/// The form of a client-credentials request with `assertion` and the SyntPop scope.
+fn client_credentials(assertion: &str) -> [(&'static str, &str); 4] {
+    [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", assertion),
+        ("scope", SCOPE),
+    ]
+}
+
 /// An Ed25519 key as current JOSE libraries use it, naming its algorithm `alg` in every JWS.
 struct Ed25519Client {
     pair: aws_lc_rs::signature::Ed25519KeyPair,
@@ -662,12 +672,7 @@ async fn ed25519_keys_sign_assertions_and_proofs_by_either_name() {
         let client_id =
             res.json::<Value>().await.unwrap()["client_id"].as_str().unwrap().to_owned();
         let a = c.assertion(&client_id, &s.url("/helseid"));
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-            ("client_assertion", a.as_str()),
-            ("scope", SCOPE),
-        ];
+        let form = client_credentials(&a);
         let first = post(&s, &form, Some(&c.proof("POST", &token_url(&s), None, None))).await;
         let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
         oauth_error(first, 400, "use_dpop_nonce").await;
@@ -692,12 +697,7 @@ async fn ed25519_keys_sign_assertions_and_proofs_by_either_name() {
     let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
     let client_id = res.json::<Value>().await.unwrap()["client_id"].as_str().unwrap().to_owned();
     let a = c.assertion(&client_id, &s.url("/helseid"));
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-        ("client_assertion", a.as_str()),
-        ("scope", SCOPE),
-    ];
+    let form = client_credentials(&a);
     let proof = Ed25519Client::new("Ed25519").proof("POST", &token_url(&s), None, None);
     let first = post(&s, &form, Some(&proof)).await;
     let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
@@ -712,22 +712,9 @@ async fn ed25519_keys_sign_assertions_and_proofs_by_either_name() {
 async fn a_failing_database_is_logged_not_told_to_the_client() {
     let (s, db, _dir) = TestServer::on_file("token-broken.db").await;
     let c = register(&s, json!({})).await;
-    {
-        use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
-        sqlx::raw_sql("ALTER TABLE clients RENAME TO clients_gone")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-    }
+    crate::support::break_table(&db, "clients").await;
     let a = assertion(&c.key, &c.client_id, &s.url("/helseid"), 30);
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-        ("client_assertion", a.as_str()),
-        ("scope", SCOPE),
-    ];
+    let form = client_credentials(&a);
     let res = post(&s, &form, Some(&token_proof(&c.key, &token_url(&s), None))).await;
     let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     let v = oauth_error(res, 500, "server_error").await;
