@@ -47,15 +47,43 @@ pub async fn replace_persons(
 /// it is unset: under `CI=true` the test fails, because a CI run that silently skips is a green
 /// run that checked nothing; elsewhere the test says on stderr that it skipped, and gets `None`.
 pub fn prerequisite(var: &str, what: &str) -> Option<String> {
-    match std::env::var(var).ok().filter(|v| !v.is_empty()) {
-        Some(value) => Some(value),
-        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but {var} is not set: {what} cannot run (see .ci/run)")
-        }
-        None => {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    match decide(std::env::var(var).ok(), ci) {
+        Decision::Run(value) => Some(value),
+        Decision::Fail => panic!("CI=true but {var} is not set: {what} cannot run (see .ci/run)"),
+        Decision::Skip => {
             eprintln!("skipped: {what} ({var} is not set; see .ci/run)");
             None
         }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Decision {
+    Run(String),
+    Skip,
+    Fail,
+}
+
+/// The rule of [`prerequisite`], apart from the process environment.
+fn decide(value: Option<String>, ci: bool) -> Decision {
+    match value.filter(|v| !v.is_empty()) {
+        Some(v) => Decision::Run(v),
+        None if ci => Decision::Fail,
+        None => Decision::Skip,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_prerequisite_fails_under_ci_and_skips_elsewhere() {
+        assert_eq!(decide(Some("x".into()), true), Decision::Run("x".into()));
+        assert_eq!(decide(None, true), Decision::Fail);
+        assert_eq!(decide(Some(String::new()), true), Decision::Fail, "empty counts as unset");
+        assert_eq!(decide(None, false), Decision::Skip);
     }
 }
 
