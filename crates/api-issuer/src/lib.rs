@@ -4,6 +4,7 @@
 //! environment only, `/test-token`.
 
 mod discovery;
+mod jwt_bearer;
 mod test_token;
 pub mod token;
 
@@ -20,10 +21,22 @@ use fjellport_store::Store;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// How clients get tokens from an issuer, and where its endpoints are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// HelseID: `client_credentials` with `private_key_jwt` and DPoP at `/connect/token`;
+    /// OpenID metadata at `/.well-known/openid-configuration` (keys under it, `/jwks`).
+    ClientCredentials,
+    /// Maskinporten: a JWT grant at `/token`; metadata at
+    /// `/.well-known/oauth-authorization-server`, keys at `/jwk`.
+    JwtBearer,
+}
+
 /// What the issuer routes share.
 #[derive(Debug, Clone)]
 pub struct IssuerState {
     pub issuer: Arc<Issuer>,
+    pub grant: Grant,
     /// How this issuer's tokens describe clients and which API a scope names.
     pub profile: Arc<dyn ClaimProfile>,
     pub clock: SharedClock,
@@ -47,10 +60,16 @@ pub struct IssuerState {
 }
 
 pub fn router(state: IssuerState) -> OpenApiRouter {
-    let router = OpenApiRouter::new()
-        .routes(routes!(discovery::get_openid_configuration))
-        .routes(routes!(discovery::get_jwks))
-        .routes(routes!(token::post_token));
+    let router = match state.grant {
+        Grant::ClientCredentials => OpenApiRouter::new()
+            .routes(routes!(discovery::get_openid_configuration))
+            .routes(routes!(discovery::get_jwks))
+            .routes(routes!(token::post_token)),
+        Grant::JwtBearer => OpenApiRouter::new()
+            .routes(routes!(jwt_bearer::get_metadata))
+            .routes(routes!(jwt_bearer::get_jwk))
+            .routes(routes!(jwt_bearer::post_token)),
+    };
     let router = if state.environment == Environment::Test {
         router.routes(routes!(test_token::create_test_token))
     } else {

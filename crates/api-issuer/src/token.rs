@@ -41,7 +41,7 @@ impl ClientCache {
         self.entries.write().unwrap_or_else(|e| e.into_inner()).remove(client_id);
     }
 
-    async fn get(
+    pub(crate) async fn get(
         &self,
         store: &dyn ClientStore,
         client_id: &str,
@@ -76,7 +76,7 @@ pub(crate) struct TokenResponse {
 }
 
 /// An RFC 6749 §5.2 error.
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     let body = json!({ "error": error, "error_description": description });
     (
         status,
@@ -92,7 +92,11 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// An internal failure at the token endpoint: the cause goes to the log under the request's
 /// id, never to the client (store errors name tables, hosts and users). A store outage is
 /// `temporarily_unavailable` (503, `Retry-After`); anything else is `server_error` (500).
-fn failure(headers: &HeaderMap, outage: bool, cause: &dyn std::fmt::Display) -> Response {
+pub(crate) fn failure(
+    headers: &HeaderMap,
+    outage: bool,
+    cause: &dyn std::fmt::Display,
+) -> Response {
     let request_id = headers
         .get(fjellport_gateway::observe::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -120,6 +124,33 @@ fn invalid_client(description: &str) -> Response {
     oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description)
 }
 
+/// A token request's form: `application/x-www-form-urlencoded`, no parameter twice (RFC 6749
+/// §3.2), or the `invalid_request` answer.
+pub(crate) fn read_form(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<BTreeMap<String, String>, Response> {
+    let form_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !form_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
+        return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send the request as application/x-www-form-urlencoded",
+        ));
+    }
+    let mut form = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        if form.insert(k.clone().into_owned(), v.into_owned()).is_some() {
+            return Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &format!("parameter {k} appears twice"),
+            ));
+        }
+    }
+    Ok(form)
+}
+
 /// Issues an access token.
 #[utoipa::path(post, path = "/connect/token", tag = "helseid",
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
@@ -135,25 +166,10 @@ pub(crate) async fn post_token(
     body: Bytes,
 ) -> Response {
     let now = s.clock.now().timestamp();
-    let form_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !form_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "send the request as application/x-www-form-urlencoded",
-        );
-    }
-    // RFC 6749 §3.2: parameters must not repeat.
-    let mut form = BTreeMap::new();
-    for (k, v) in url::form_urlencoded::parse(&body) {
-        if form.insert(k.clone().into_owned(), v.into_owned()).is_some() {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                &format!("parameter {k} appears twice"),
-            );
-        }
-    }
+    let form = match read_form(&headers, &body) {
+        Ok(form) => form,
+        Err(refusal) => return refusal,
+    };
     let param = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
     if param("grant_type") != Some("client_credentials") {
         return oauth_error(

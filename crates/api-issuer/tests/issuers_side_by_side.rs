@@ -50,6 +50,7 @@ async fn state(
     let now = clock.now().timestamp();
     let url = format!("{base}/{name}");
     IssuerState {
+        grant: fjellport_api_issuer::Grant::ClientCredentials,
         issuer: Arc::new(
             Issuer::open(store.as_ref(), name, url, KEEP_RETIRED_SECS, now, Alg::ES256)
                 .await
@@ -83,7 +84,7 @@ async fn client(store: &Arc<dyn Store>, issuer: &str, key: &EcSigningKey, scope:
         multi_tenant: false,
         delegations: Vec::new(),
     };
-    let stored = request.register(&["helseid", "maskinporten"], SystemClock.now()).unwrap();
+    let stored = request.register(&["helseid", "orgissuer"], SystemClock.now()).unwrap();
     store.insert_client(&stored).await.unwrap();
     stored.client_id
 }
@@ -159,13 +160,13 @@ async fn two_issuers_keep_their_keys_clients_nonces_and_claims_apart() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (health_scope, org_scope) = ("nhntsd:syntpop-api/full-access", "altinn:serviceowner");
     let helseid = state(&store, "helseid", &base, Arc::new(HelseId), health_scope).await;
-    let org = state(&store, "maskinporten", &base, Arc::new(OrgProfile), org_scope).await;
+    let org = state(&store, "orgissuer", &base, Arc::new(OrgProfile), org_scope).await;
     let (a, _) = router(helseid).split_for_parts();
     let (b, _) = router(org).split_for_parts();
-    let app = axum::Router::new().nest("/helseid", a).nest("/maskinporten", b);
+    let app = axum::Router::new().nest("/helseid", a).nest("/orgissuer", b);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let http = reqwest::Client::new();
-    let (h_url, m_url) = (format!("{base}/helseid"), format!("{base}/maskinporten"));
+    let (h_url, m_url) = (format!("{base}/helseid"), format!("{base}/orgissuer"));
 
     // Each discovery document names its own issuer, endpoints and scopes.
     let mut kids = Vec::new();
@@ -200,7 +201,7 @@ async fn two_issuers_keep_their_keys_clients_nonces_and_claims_apart() {
         EcSigningKey::generate().unwrap(),
     );
     let health_client = client(&store, "helseid", &hk, health_scope).await;
-    let org_client = client(&store, "maskinporten", &mk, org_scope).await;
+    let org_client = client(&store, "orgissuer", &mk, org_scope).await;
     let h = Caller { issuer: &h_url, client_id: &health_client, key: &hk, scope: health_scope };
     let m = Caller { issuer: &m_url, client_id: &org_client, key: &mk, scope: org_scope };
 

@@ -12,6 +12,9 @@ use serde_json::{Value, json};
 use crate::jose::PublicJwk;
 use crate::secret::random_bytes;
 
+/// The Maskinporten-like issuer's name: its clients follow Maskinporten's rules.
+pub const MASKINPORTEN: &str = "maskinporten";
+
 #[derive(Debug, Clone)]
 pub struct ClientRequest {
     /// A public JWK, or a JWKS (`{"keys": [...]}`).
@@ -105,7 +108,28 @@ impl ClientRequest {
                 return Err(ClientRequestError::BadScope(scope.clone()));
             }
         }
-        if !self.multi_tenant && !self.delegations.is_empty() {
+        // A Maskinporten client is an organization's: it signs its grants RSA, gets Bearer
+        // tokens, and may act for the organizations that delegated to it (`consumer_org`).
+        let maskinporten = self.issuer == MASKINPORTEN;
+        if maskinporten {
+            if self.orgnr_parent.is_none() {
+                return Err(ClientRequestError::BadTenancy(
+                    "a Maskinporten client belongs to an organization: give orgnr_parent (--orgnr)",
+                ));
+            }
+            if self.multi_tenant || self.orgnr_child.is_some() {
+                return Err(ClientRequestError::BadTenancy(
+                    "Maskinporten clients have no tenancy or child organization: name the \
+                     organizations that delegated to the client as delegations",
+                ));
+            }
+            if keys.iter().any(|k| k.get("kty").and_then(Value::as_str) != Some("RSA")) {
+                return Err(ClientRequestError::BadKey(
+                    "Maskinporten grants are signed RS256, RS384 or RS512: register RSA keys"
+                        .into(),
+                ));
+            }
+        } else if !self.multi_tenant && !self.delegations.is_empty() {
             return Err(ClientRequestError::BadTenancy(
                 "delegations are for multi-tenant clients (client_tenancy multi-tenant)",
             ));
@@ -136,7 +160,8 @@ impl ClientRequest {
             scopes: self.scopes.clone(),
             orgnr_parent: self.orgnr_parent.clone(),
             orgnr_child: self.orgnr_child.clone(),
-            dpop_bound: self.dpop_bound,
+            // Maskinporten's tokens are Bearer tokens.
+            dpop_bound: self.dpop_bound && !maskinporten,
             multi_tenant: self.multi_tenant,
             delegations: self.delegations.clone(),
             created_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),

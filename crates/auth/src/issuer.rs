@@ -204,7 +204,8 @@ impl Issuer {
         }
         let issuer = Issuer {
             name,
-            url: url.trim_end_matches('/').to_owned(),
+            // As given: Maskinporten's identifier ends in a slash, HelseID's does not.
+            url,
             keep_retired_secs,
             state: RwLock::new(KeyState::default()),
         };

@@ -11,6 +11,7 @@ mod environment;
 pub mod forge;
 pub mod issuer;
 pub mod jose;
+pub mod jwt_grant;
 pub mod nonce;
 pub mod origin;
 pub mod profile;

@@ -337,3 +337,31 @@ mod tests {
         assert_eq!(Plain.authorization_details(&SINGLE, None), Ok(Map::new()));
     }
 }
+
+/// Maskinporten's tokens: the client's organization as `consumer` (ISO 6523, `0192:<orgnr>`),
+/// `client_amr` `private_key_jwt`, `token_type` `Bearer`; acting for another organization
+/// (`consumer_org`), that one is the consumer and the client's own the `supplier`. Scopes name
+/// no audience (a token's `aud` is the `resource` asked for, if any).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Maskinporten;
+
+/// An organization as Maskinporten names it in `consumer` and `supplier`.
+pub fn iso6523(orgnr: &str) -> Value {
+    json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{orgnr}")})
+}
+
+impl ClaimProfile for Maskinporten {
+    fn client_claims(&self, client: &ClientFacts<'_>) -> Map<String, Value> {
+        let mut claims = Map::new();
+        claims.insert("client_amr".into(), json!("private_key_jwt"));
+        claims.insert("token_type".into(), json!("Bearer"));
+        if let Some(o) = client.orgnr_parent {
+            claims.insert("consumer".into(), iso6523(o));
+        }
+        claims
+    }
+
+    fn audience_of<'s>(&self, _scope: &'s str) -> Option<&'s str> {
+        None
+    }
+}

@@ -49,8 +49,9 @@ pub struct CreateClientArgs {
     /// (authorization_details), and --orgnr is the supplier's own organization.
     #[arg(long)]
     pub multi_tenant: bool,
-    /// With --multi-tenant: an organization that delegated to the supplier (a parent the
-    /// client may name); repeat for several. Without any, every organization is accepted.
+    /// An organization that delegated to the client's: with --multi-tenant (HelseID), a parent
+    /// the client may name (without any, every organization is accepted); for --issuer
+    /// maskinporten, one it may act for with consumer_org. Repeat for several.
     #[arg(long = "delegation", value_name = "ORGNR")]
     pub delegations: Vec<String>,
 }

@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
-use fjellport_auth::issuer::{Issuer, KEEP_RETIRED_SECS};
+use fjellport_api_issuer::Grant;
+use fjellport_auth::issuer::{Issuer, KEEP_RETIRED_SECS, SigningAlg};
 use fjellport_auth::nonce::NonceKey;
-use fjellport_auth::profile::{ClaimProfile, HelseId};
+use fjellport_auth::profile::{ClaimProfile, HelseId, Maskinporten};
 use fjellport_store::{SettingsStore, StoreError};
 
 use crate::apis;
@@ -19,14 +20,17 @@ use crate::config::Config;
 pub enum IssuerName {
     /// HelseID-like (machine-to-machine, DPoP): SyntPop 1.0 trusts its tokens.
     Helseid,
+    /// Maskinporten-like (organizations, JWT grant): Altinn's service owners use its tokens.
+    Maskinporten,
 }
 
 impl IssuerName {
-    pub const ALL: [IssuerName; 1] = [IssuerName::Helseid];
+    pub const ALL: [IssuerName; 2] = [IssuerName::Helseid, IssuerName::Maskinporten];
 
     pub fn as_str(self) -> &'static str {
         match self {
             IssuerName::Helseid => "helseid",
+            IssuerName::Maskinporten => "maskinporten",
         }
     }
 
@@ -34,8 +38,8 @@ impl IssuerName {
     pub fn parse(name: &str) -> Result<IssuerName, String> {
         IssuerName::ALL.into_iter().find(|i| i.as_str() == name).ok_or_else(|| {
             format!(
-                "unknown issuer {name:?}: this server has {} (ID-porten- and Maskinporten-like \
-                 issuers are not built yet)",
+                "unknown issuer {name:?}: this server has {} (the ID-porten-like issuer is not \
+                 built yet)",
                 IssuerName::names().join(", ")
             )
         })
@@ -50,6 +54,13 @@ impl IssuerName {
 #[derive(Debug, Clone)]
 pub struct IssuerSpec {
     pub name: IssuerName,
+    /// How clients get tokens, and so which endpoints the issuer has.
+    pub grant: Grant,
+    /// What it signs with; `None`: `issuer_signing_alg` from the configuration.
+    pub signing_alg: Option<SigningAlg>,
+    /// The issuer identifier after the public URL: Maskinporten's ends in a slash, as
+    /// `https://maskinporten.no/` does (clients use it as the grant's `aud`, exactly).
+    pub path: &'static str,
     /// How its tokens describe clients and which API a scope names.
     pub profile: Arc<dyn ClaimProfile>,
     /// The scopes it advertises; the first is the test-token default.
@@ -60,13 +71,37 @@ pub struct IssuerSpec {
 
 /// Every issuer this server runs.
 pub fn all() -> Vec<IssuerSpec> {
-    vec![IssuerSpec {
-        name: IssuerName::Helseid,
-        profile: Arc::new(HelseId),
-        scopes: vec![apis::SYNTPOP_SCOPE],
-        proof_path: "/syntpop/api/ping",
-    }]
+    vec![
+        IssuerSpec {
+            name: IssuerName::Helseid,
+            grant: Grant::ClientCredentials,
+            signing_alg: None,
+            path: "/helseid",
+            profile: Arc::new(HelseId),
+            scopes: vec![apis::SYNTPOP_SCOPE],
+            proof_path: "/syntpop/api/ping",
+        },
+        IssuerSpec {
+            name: IssuerName::Maskinporten,
+            grant: Grant::JwtBearer,
+            // Maskinporten signs its tokens RS256.
+            signing_alg: Some(SigningAlg::RS256),
+            path: "/maskinporten/",
+            profile: Arc::new(Maskinporten),
+            scopes: MASKINPORTEN_SCOPES.to_vec(),
+            proof_path: "/altinn/api/serviceowner/ping",
+        },
+    ]
 }
+
+/// Scopes the Maskinporten-like issuer advertises: Altinn's service-owner and end-user API
+/// scopes (a client is registered with those it may have).
+const MASKINPORTEN_SCOPES: [&str; 4] = [
+    "altinn:serviceowner/rolesandrights",
+    "altinn:serviceowner/reportees",
+    "altinn:serviceowner/instances.read",
+    "altinn:correspondence.write",
+];
 
 /// An issuer as a running server holds it.
 #[derive(Debug)]
@@ -90,10 +125,10 @@ pub async fn open_all(
         let issuer = Issuer::open(
             store,
             name,
-            format!("{}/{name}", config.public_url()),
+            format!("{}{}", config.public_url(), spec.path),
             KEEP_RETIRED_SECS,
             now,
-            config.issuer_signing_alg.alg(),
+            spec.signing_alg.unwrap_or(config.issuer_signing_alg).alg(),
         )
         .await?;
         let nonces = NonceKey::open(store, name).await?;

@@ -95,6 +95,7 @@ impl Running {
         (name = "altinn", description = "Altinn-style end-user REST API"),
         (name = "altinn-serviceowner", description = "Altinn-style service-owner REST API"),
         (name = "helseid", description = "Embedded HelseID-like issuer (test stand-in)"),
+        (name = "maskinporten", description = "Embedded Maskinporten-like issuer (test stand-in): JWT grants for organizations"),
         (name = "admin", description = "Keys and clients (admin token)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -326,6 +327,7 @@ fn admin_state(state: &AppState) -> Arc<admin::AdminState> {
 fn issuer_state(state: &AppState, running: &RunningIssuer) -> fjellport_api_issuer::IssuerState {
     fjellport_api_issuer::IssuerState {
         issuer: running.issuer.clone(),
+        grant: running.spec.grant,
         profile: running.spec.profile.clone(),
         clock: state.clock.clone(),
         environment: state.config.environment,

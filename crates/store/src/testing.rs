@@ -74,6 +74,14 @@ fn decide(value: Option<String>, ci: bool) -> Decision {
     }
 }
 
+fn nanos_now() -> u32 {
+    #[allow(clippy::disallowed_methods)] // only to make schema names unique across runs
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,12 +93,4 @@ mod tests {
         assert_eq!(decide(Some(String::new()), true), Decision::Fail, "empty counts as unset");
         assert_eq!(decide(None, false), Decision::Skip);
     }
-}
-
-fn nanos_now() -> u32 {
-    #[allow(clippy::disallowed_methods)] // only to make schema names unique across runs
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
 }

@@ -104,17 +104,8 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
         (&["serve", "--listen", "not-an-address"], "--listen"),
         // Issuers that are not built yet: no client can be registered for them.
         (
-            &[
-                "clients",
-                "create",
-                "--jwk-file",
-                "k.json",
-                "--scope",
-                "s",
-                "--issuer",
-                "maskinporten",
-            ],
-            "'maskinporten' for '--issuer",
+            &["clients", "create", "--jwk-file", "k.json", "--scope", "s", "--issuer", "idporten"],
+            "'idporten' for '--issuer",
         ),
         (&["issuer", "rotate-key", "--issuer", "idporten"], "'idporten' for '--issuer"),
         (&["issuer", "rotate-key", "--alg", "HS256"], "'HS256' for '--alg"),

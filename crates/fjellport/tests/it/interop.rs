@@ -56,3 +56,30 @@ async fn the_readme_syntpop_1_0_script_runs() {
     assert!(stdout.contains("syntpop 1.0: done"), "{stdout}");
     s.stop().await;
 }
+
+/// Maskinporten's JWT-bearer grant performed by requests-oauth2client (with jwskate signing):
+/// metadata, token, verification with the published keys, replay and audience refusals.
+#[tokio::test]
+async fn requests_oauth2client_gets_a_maskinporten_token_with_a_jwt_grant() {
+    let Some(python) = fjellport_store::testing::prerequisite(
+        "FJELLPORT_TEST_PYTHON",
+        "the tests with third-party Python clients",
+    ) else {
+        return;
+    };
+    // The client signs with the wall clock, and Maskinporten allows iat only 10 s off.
+    let mut cfg = config("sqlite::memory:", "2026-01-01T00:00:00Z");
+    cfg.clock = None;
+    let s = TestServer::start(cfg).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/maskinporten_grant.py");
+    let out = tokio::process::Command::new(&python)
+        .args([script, &s.base, ADMIN_TOKEN])
+        .output()
+        .await
+        .expect("run the interop client");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "interop failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("interop: all checks passed"), "{stdout}");
+    s.stop().await;
+}

@@ -9,6 +9,7 @@ mod cors;
 mod dpop;
 mod gateway;
 mod interop;
+mod maskinporten;
 mod ops;
 mod population;
 mod replicas;
