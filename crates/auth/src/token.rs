@@ -1,6 +1,6 @@
 //! Access-token verification for resource servers: a JWT signed by a trusted issuer's key,
-//! `typ` `at+jwt` (or `JWT`), exact `iss`, exactly one `aud` equal to the API's audience,
-//! `exp`/`nbf` with a small leeway, and the required scope.
+//! `typ` `at+jwt` (or `JWT`), exact `iss`, exactly one `aud` equal to the API's audience (when
+//! the API has one), `exp`/`nbf` with a small leeway, and the required scope (when one is).
 
 use std::fmt;
 
@@ -11,8 +11,11 @@ use crate::jose::{Alg, JoseError, Jws, PublicJwk};
 #[derive(Debug, Clone)]
 pub struct TokenPolicy {
     pub issuer: String,
-    pub audience: String,
-    pub scope: String,
+    /// The API's `aud`; `None`: the API does not check one (Maskinporten tokens carry an `aud`
+    /// only when the client asked for a `resource`).
+    pub audience: Option<String>,
+    /// A scope the token must have; `None`: the caller checks the scopes itself.
+    pub scope: Option<String>,
     /// Allowed clock skew for `exp` and `nbf`, seconds (default 30).
     pub leeway_secs: i64,
 }
@@ -89,10 +92,13 @@ pub fn verify_token(
     if claims.get("iss").and_then(Value::as_str) != Some(policy.issuer.as_str()) {
         return Err(TokenError::BadIssuer);
     }
-    let aud_ok = match claims.get("aud") {
-        Some(Value::String(a)) => *a == policy.audience,
-        Some(Value::Array(list)) => list.len() == 1 && list[0].as_str() == Some(&policy.audience),
-        _ => false,
+    let aud_ok = match (&policy.audience, claims.get("aud")) {
+        (None, _) => true,
+        (Some(want), Some(Value::String(a))) => a == want,
+        (Some(want), Some(Value::Array(list))) => {
+            list.len() == 1 && list[0].as_str() == Some(want.as_str())
+        }
+        (Some(_), _) => false,
     };
     if !aud_ok {
         return Err(TokenError::BadAudience);
@@ -113,7 +119,7 @@ pub fn verify_token(
         }
         _ => Vec::new(),
     };
-    if !scopes.contains(&policy.scope) {
+    if policy.scope.as_ref().is_some_and(|s| !scopes.contains(s)) {
         return Err(TokenError::InsufficientScope);
     }
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);

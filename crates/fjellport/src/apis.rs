@@ -3,6 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use fjellport_auth::apikey::ApiName;
 use fjellport_gateway::ApiSpec;
+use fjellport_gateway::gateway::MissingKey;
 use fjellport_gateway::version::{AuthMode, Deprecation, VersionSpec, VersionTable};
 use http::HeaderName;
 
@@ -42,6 +43,7 @@ pub fn syntpop(config: &ApiConfig) -> ApiSpec {
             HeaderName::from_static("x-syntpop-apikey"),
         ],
         key_header_label: "X-api-key",
+        missing_key: MissingKey::Unauthorized,
         versions: VersionTable::new(
             VERSION_HEADER,
             vec![
@@ -61,8 +63,9 @@ pub fn syntpop(config: &ApiConfig) -> ApiSpec {
     }
 }
 
-/// Altinn 2 has one REST version; the header is accepted and reported like everywhere else.
-fn altinn_like(api: ApiName, title: &'static str) -> ApiSpec {
+/// Altinn 2 has one REST version; the header is accepted and reported like everywhere else. A
+/// call without `ApiKey` is `400 Required header 'ApiKey' is missing.`, as at Altinn.
+fn altinn_like(api: ApiName, title: &'static str, auth: AuthMode) -> ApiSpec {
     ApiSpec {
         api,
         title,
@@ -70,18 +73,27 @@ fn altinn_like(api: ApiName, title: &'static str) -> ApiSpec {
         key_header_label: "ApiKey",
         versions: VersionTable::new(
             VERSION_HEADER,
-            vec![VersionSpec::new("1.0", AuthMode::ApiKey, None)],
+            vec![VersionSpec::new("1.0", auth, None)],
             Some("1.0"),
         ),
+        missing_key: MissingKey::BadRequest,
     }
 }
+
+/// The scope family of Altinn's service-owner API (`altinn:serviceowner/rolesandrights`, …).
+pub const SERVICEOWNER_SCOPE: &str = "altinn:serviceowner";
 
 pub fn all(config: &Config) -> Vec<(ApiSpec, &'static str)> {
     vec![
         (syntpop(&config.apis.syntpop), "/syntpop/api"),
-        (altinn_like(ApiName::Altinn, "Altinn API"), "/altinn/api"),
+        (altinn_like(ApiName::Altinn, "Altinn API", AuthMode::ApiKey), "/altinn/api"),
         (
-            altinn_like(ApiName::AltinnServiceowner, "Altinn service-owner API"),
+            altinn_like(
+                ApiName::AltinnServiceowner,
+                "Altinn service-owner API",
+                // An organization's Maskinporten token beside the key.
+                AuthMode::KeyAndBearer { scope: SERVICEOWNER_SCOPE.to_owned() },
+            ),
             "/altinn/api/serviceowner",
         ),
     ]

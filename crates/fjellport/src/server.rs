@@ -11,7 +11,7 @@ use fjellport_auth::issuer::Issuer;
 use fjellport_auth::jose::Alg;
 use fjellport_auth::nonce::NonceKey;
 use fjellport_auth::replay::ReplayCache;
-use fjellport_auth::resource::DpopGuard;
+use fjellport_auth::resource::{BearerGuard, DpopGuard};
 use fjellport_auth::secret::{Secret, hash_secret};
 use fjellport_clock::SharedClock;
 use fjellport_gateway::observe::RequestIds;
@@ -306,6 +306,11 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
             Some(state.dpop.clone()),
             &state.config.public_url(),
         );
+        // Altinn's organizations present Maskinporten-like tokens.
+        let gateway = match state.issuer(IssuerName::Maskinporten) {
+            Some(m) => gateway.with_bearer(Arc::new(BearerGuard::new(m.issuer.clone()))),
+            None => gateway,
+        };
         router = router.nest(prefix, gateway.wrap_api(api_routes));
     }
     router.fallback(|| async { Problem::not_found("No resource at this path.") })

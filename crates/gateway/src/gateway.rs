@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use fjellport_auth::apikey::{ApiName, AppType};
 use fjellport_auth::dpop::ProofPolicy;
 use fjellport_auth::origin::Origin;
-use fjellport_auth::resource::{DpopGuard, GuardError, Presented};
+use fjellport_auth::resource::{BearerGuard, DpopGuard, GuardError, Presented};
 use fjellport_clock::SharedClock;
 use http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -46,6 +46,17 @@ pub struct ApiSpec {
     /// The first key header as its documentation spells it (e.g. `X-api-key`, `ApiKey`).
     pub key_header_label: &'static str,
     pub versions: VersionTable,
+    /// How a call without an API key is answered.
+    pub missing_key: MissingKey,
+}
+
+/// The answer to a call without an API key: the APIs differ, and their clients test for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingKey {
+    /// 401 with an `ApiKey` challenge (SyntPop).
+    Unauthorized,
+    /// 400 `Required header '<header>' is missing.`, reason phrase and all (Altinn).
+    BadRequest,
 }
 
 /// One API's gateway; [`Gateway::wrap`] puts it in front of the API's router.
@@ -61,6 +72,8 @@ struct Inner {
     clock: SharedClock,
     /// Verifies DPoP-bound tokens for versions that take them; `None` when no issuer is set up.
     dpop: Option<Arc<DpopGuard>>,
+    /// Verifies Bearer tokens for versions that take a key and a token.
+    bearer: Option<Arc<BearerGuard>>,
     /// The external base URL: DPoP's `htu` is checked against it, never the bind address.
     public_url: String,
     /// Version names as `'static` metric labels, parallel to `spec.versions.versions`.
@@ -89,11 +102,20 @@ impl Gateway {
                 keys,
                 clock,
                 dpop,
+                bearer: None,
                 public_url,
                 version_labels,
                 client_limiters,
             }),
         }
+    }
+
+    /// Also checks Bearer tokens (versions with [`AuthMode::KeyAndBearer`]) with `guard`.
+    pub fn with_bearer(mut self, guard: Arc<BearerGuard>) -> Gateway {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.bearer = Some(guard);
+        }
+        self
     }
 
     /// Puts the gateway in front of every route of `router` (and its fallback), keeping the
@@ -214,6 +236,10 @@ async fn admit<'a>(
     // 3–5 by the version's authentication mode.
     let caller = match &version.auth {
         AuthMode::ApiKey => admit_key(g, req.headers(), origin, version, now, deco)?,
+        AuthMode::KeyAndBearer { scope } => {
+            let keyed = admit_key(g, req.headers(), origin, version, now, deco)?;
+            admit_bearer(g, req.headers(), scope, keyed, now)?
+        }
         AuthMode::Dpop { audience, scope } => {
             // Only Sync parts cross the await (the request body is not Sync).
             let path = req
@@ -240,10 +266,15 @@ fn admit_key(
     let spec = &g.spec;
     let presented = presented_key(spec, headers).map_err(IntoResponse::into_response)?;
     let Some(presented) = presented else {
-        return Err(key_challenge(
-            spec,
-            format!("This call needs an API key in the {} header.", spec.key_header_label),
-        ));
+        let detail = format!("This call needs an API key in the {} header.", spec.key_header_label);
+        return Err(match spec.missing_key {
+            MissingKey::Unauthorized => key_challenge(spec, detail),
+            MissingKey::BadRequest => {
+                let reason =
+                    leak_label(&format!("Required header '{}' is missing.", spec.key_header_label));
+                Problem::bad_request("api-key-required", detail).reason(reason).into_response()
+            }
+        });
     };
     let key: Arc<CachedKey> = match g.keys.lookup(presented) {
         Some(k) if k.is_active(now) => k,
@@ -317,6 +348,95 @@ fn admit_key(
         app_type: Some(key.app_type.as_str()),
         owner: Some(key.stored.owner.clone()),
         client_id: None,
+    })
+}
+
+/// The organization's token beside the key (Altinn's service owners): `Authorization: Bearer`
+/// from the gateway's Bearer issuer, with a scope of the family `scope`. The caller is then the
+/// token's organization (`consumer`), its client, and the key.
+fn admit_bearer(
+    g: &Inner,
+    headers: &HeaderMap,
+    scope: &str,
+    keyed: Caller,
+    now: DateTime<Utc>,
+) -> Result<Caller, Response> {
+    let refuse = |status: StatusCode, error: &str, detail: String| {
+        let challenge = format!(
+            "Bearer realm=\"{}\", error=\"{error}\", scope=\"{scope}\"",
+            g.spec.api.as_str()
+        );
+        let reason =
+            if status == StatusCode::FORBIDDEN { "Forbidden" } else { "Authorization failed" };
+        Problem::new(status, kind_slug(error), "Organization authentication failed")
+            .detail(format!("Authorization failed: {detail}"))
+            .with("error", error)
+            .reason(reason)
+            .header(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Bearer")),
+            )
+            .into_response()
+    };
+    let mut auth = headers.get_all(AUTHORIZATION).iter();
+    let (first, second) = (auth.next(), auth.next());
+    let token = match (first.and_then(|v| v.to_str().ok()), second) {
+        (_, Some(_)) => {
+            return Err(Problem::bad_request(
+                "invalid_request",
+                "Send one Authorization header, not several.",
+            )
+            .into_response());
+        }
+        (Some(text), None) => match text.split_once(' ') {
+            Some((scheme, token))
+                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+            {
+                token.trim()
+            }
+            _ => {
+                return Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_token",
+                    "send the organization's Maskinporten token as Authorization: Bearer <token>"
+                        .into(),
+                ));
+            }
+        },
+        (None, None) => {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                format!(
+                    "the {} needs an organization's Maskinporten token (scope {scope}) as \
+                     Authorization: Bearer, beside the API key",
+                    g.spec.title
+                ),
+            ));
+        }
+    };
+    let Some(guard) = &g.bearer else {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "no Bearer token issuer is configured on this server".into(),
+        ));
+    };
+    let identity = guard.authenticate(token, scope, now.timestamp()).map_err(|e| {
+        if e == fjellport_auth::token::TokenError::InsufficientScope {
+            refuse(StatusCode::FORBIDDEN, "insufficient_scope", format!("{e}: {scope}"))
+        } else {
+            refuse(StatusCode::UNAUTHORIZED, "invalid_token", e.to_string())
+        }
+    })?;
+    if let Some(client) = &identity.client_id {
+        tracing::Span::current().record("client_id", client.as_str());
+    }
+    Ok(Caller {
+        auth: "apiKey+bearer",
+        owner: identity.consumer_org.or(keyed.owner),
+        client_id: identity.client_id,
+        ..keyed
     })
 }
 

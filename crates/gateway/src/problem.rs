@@ -38,6 +38,8 @@ pub struct Problem {
     pub detail: String,
     pub extensions: Map<String, Value>,
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// A reason phrase of the service's own (see [`Problem::reason`]).
+    pub reason: Option<&'static str>,
 }
 
 impl Problem {
@@ -49,6 +51,7 @@ impl Problem {
             detail: String::new(),
             extensions: Map::new(),
             headers: Vec::new(),
+            reason: None,
         }
     }
 
@@ -60,6 +63,13 @@ impl Problem {
     /// Adds an extension member (RFC 9457 §3.2): more facts, same shape.
     pub fn with(mut self, name: &str, value: impl Into<Value>) -> Problem {
         self.extensions.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// The HTTP/1.1 reason phrase to send instead of the status's canonical one: Altinn's
+    /// clients test for Altinn's own (`400 Required header 'ApiKey' is missing.`).
+    pub fn reason(mut self, phrase: &'static str) -> Problem {
+        self.reason = Some(phrase);
         self
     }
 
@@ -118,6 +128,9 @@ impl IntoResponse for Problem {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         for (name, value) in &self.headers {
             headers.append(name.clone(), value.clone());
+        }
+        if let Some(phrase) = self.reason {
+            res.extensions_mut().insert(hyper::ext::ReasonPhrase::from_static(phrase.as_bytes()));
         }
         res.extensions_mut().insert(self);
         res

@@ -12,6 +12,10 @@ pub enum AuthMode {
     ApiKey,
     /// `Authorization: DPoP <access token>` plus a `DPoP` proof; no API key.
     Dpop { audience: String, scope: String },
+    /// An API key and `Authorization: Bearer <access token>` of the gateway's Bearer issuer
+    /// with a scope of the family `scope` (`altinn:serviceowner`, `altinn:serviceowner/…`):
+    /// Altinn's organizations.
+    KeyAndBearer { scope: String },
 }
 
 /// A version's retirement plan.

@@ -4,6 +4,7 @@
 #![allow(unreachable_pub)] // helpers shared between test modules
 
 mod admin;
+mod altinn_auth;
 mod cli;
 mod cors;
 mod dpop;

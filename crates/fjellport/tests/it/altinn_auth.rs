@@ -1,0 +1,108 @@
+//! How the Altinn-style APIs admit callers: an `ApiKey` always (a missing one is Altinn's own
+//! `400 Required header 'ApiKey' is missing.`), and for the service-owner API an organization's
+//! Maskinporten-like token beside it.
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{BEFORE_SUNSET, TestServer, problem};
+
+const SERVICEOWNER_SCOPE: &str = "altinn:serviceowner/rolesandrights";
+
+/// The status line of a raw HTTP/1.1 GET of `path` with `headers`: reason phrases included.
+async fn status_line(s: &TestServer, path: &str, headers: &[(&str, &str)]) -> String {
+    let host = s.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_owned()
+}
+
+/// A Maskinporten-like token from the test-token service.
+async fn maskinporten_token(s: &TestServer, claims: Value) -> String {
+    let res: Value = crate::support::json(
+        s.http.post(s.url("/maskinporten/test-token")).json(&json!({"claims": claims})),
+    )
+    .await;
+    assert_eq!(res["token_type"], "Bearer", "{res}");
+    res["access_token"].as_str().unwrap().to_owned()
+}
+
+fn organization(orgnr: &str) -> Value {
+    json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{orgnr}")})
+}
+
+#[tokio::test]
+async fn a_missing_api_key_is_altinns_400_with_its_reason_phrase() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    for path in ["/altinn/api/ping", "/altinn/api/serviceowner/ping"] {
+        let line = status_line(&s, path, &[]).await;
+        assert_eq!(line, "HTTP/1.1 400 Required header 'ApiKey' is missing.", "{path}");
+        let p = problem(s.get(path).send().await.unwrap(), 400).await;
+        assert!(p["detail"].as_str().unwrap().contains("ApiKey"), "{p}");
+    }
+    // SyntPop keeps its own answer: 401 with a challenge.
+    let res = s.get("/syntpop/api/ping").header("X-api-version", "0.2").send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn service_owners_present_a_key_and_an_organizations_maskinporten_token() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let (_, key) = s.key(json!({"api": "altinn-serviceowner", "type": "other"})).await;
+    let (_, enduser_key) = s.key(json!({"api": "altinn", "type": "other"})).await;
+    let token = maskinporten_token(
+        &s,
+        json!({"scope": SERVICEOWNER_SCOPE, "client_id": "skd-client", "consumer": organization("974761076")}),
+    )
+    .await;
+    let ping = |key: &str, auth: Option<String>| {
+        let mut req = s.get("/altinn/api/serviceowner/ping").header("ApiKey", key);
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        req
+    };
+    let res = ping(&key, Some(format!("Bearer {token}"))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let caller: Value = res.json().await.unwrap();
+    assert_eq!(caller["auth"], "apiKey+bearer");
+    assert_eq!(caller["owner"], "974761076", "the token's organization: {caller}");
+    assert_eq!(caller["clientId"], "skd-client", "{caller}");
+
+    // The key alone is not enough: 401 with a Bearer challenge.
+    let res = ping(&key, None).send().await.unwrap();
+    let challenge = res.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert!(
+        challenge.starts_with("Bearer ") && challenge.contains("altinn:serviceowner"),
+        "{challenge}"
+    );
+    let p = problem(res, 401).await;
+    assert!(p["detail"].as_str().unwrap().starts_with("Authorization failed"), "{p}");
+    let line = status_line(&s, "/altinn/api/serviceowner/ping", &[("ApiKey", &key)]).await;
+    assert_eq!(line, "HTTP/1.1 401 Authorization failed");
+
+    // A token without a service-owner scope is 403; one of another issuer, or garbage, 401.
+    let other = maskinporten_token(&s, json!({"scope": "skatteetaten:mva"})).await;
+    problem(ping(&key, Some(format!("Bearer {other}"))).send().await.unwrap(), 403).await;
+    let helseid: Value = crate::support::json(
+        s.http
+            .post(s.url("/helseid/test-token"))
+            .json(&json!({"claims": {"scope": SERVICEOWNER_SCOPE}})),
+    )
+    .await;
+    let helseid = helseid["access_token"].as_str().unwrap();
+    problem(ping(&key, Some(format!("Bearer {helseid}"))).send().await.unwrap(), 401).await;
+    problem(ping(&key, Some("Bearer not.a.token".into())).send().await.unwrap(), 401).await;
+    problem(ping(&key, Some(format!("Basic {token}"))).send().await.unwrap(), 401).await;
+    // A key of the end-user API is refused before the token counts.
+    problem(ping(&enduser_key, Some(format!("Bearer {token}"))).send().await.unwrap(), 403).await;
+    s.stop().await;
+}
