@@ -20,11 +20,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::family::owned_relative;
-use crate::input::{Members, invalid, json_object, parse_date};
 use crate::parts::View;
 use crate::reserved::{nin_today, owned};
 use crate::search::{CONFIDENTIALITY, MARITAL_STATUSES, STATUSES};
 use crate::{State, owner_of};
+use fjellport_gateway::input::{Members, invalid, json_object, parse_date};
 
 use fjellport_population::life::{self, BOUND, bound_spouse, end_spouse_link};
 use fjellport_population::reserve::SOURCE;
@@ -87,7 +87,7 @@ fn edit_list<T: Serialize + DeserializeOwned>(
     if let Some(k) = p.keys().find(|k| META.contains(&k.as_str())) {
         return Err(invalid(member, format!("{member}.{k} is set by the server")));
     }
-    Members { map: p, prefix: "" }
+    Members::new(p)
         .only(allowed)
         .map_err(|_| invalid(member, format!("{member} takes only {}", allowed.join(", "))))?;
     let current = items.iter_mut().position(|i| meta(i).is_valid);

@@ -12,7 +12,7 @@ use fjellport_population::simulate::EventType;
 
 use crate::State;
 use crate::docs::Problems;
-use crate::input::{invalid, only_known, pairs};
+use fjellport_gateway::input::{invalid, only_known, pairs};
 
 /// Most events per call (Persontjenesten's page).
 const PAGE: i64 = 1000;

@@ -8,7 +8,6 @@ mod docs;
 mod edit;
 mod events;
 mod family;
-mod input;
 mod parts;
 mod persons;
 mod ping;
@@ -106,7 +105,7 @@ pub(crate) fn person_not_found(what: &str) -> Problem {
 pub mod fuzzing {
     use serde_json::Value;
 
-    use crate::input::{Members, pairs};
+    use fjellport_gateway::input::{Members, pairs};
 
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap_or_default()

@@ -5,7 +5,7 @@
 use fjellport_gateway::Problem;
 use serde_json::{Map, Value};
 
-use crate::input::{Pairs, invalid};
+use fjellport_gateway::input::{Pairs, invalid};
 
 /// Persontjenesten's 35 information parts (its `InformationPart` enum). Parts this stand-in
 /// does not model are accepted and simply absent from the answer.

@@ -14,9 +14,9 @@ use http::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::docs::{BulkResult, PersonDoc, Problems};
-use crate::input::{Pairs, form, invalid, only_known, pairs};
 use crate::parts::View;
 use crate::{State, lookup, owner_of, person_not_found, visible};
+use fjellport_gateway::input::{Pairs, form, invalid, only_known, pairs};
 
 /// Most persons one bulk call may ask for (Persontjenesten's cap).
 pub(crate) const BULK_MAX: usize = 100;

@@ -11,11 +11,11 @@ use http::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::docs::{Problems, SearchPage};
-use crate::input::{form, invalid, only_known, pairs};
 use crate::parts::View;
 use crate::persons::{check_nin, single};
 use crate::search::{DEFAULT_LIMIT, Fields, MAX_LIMIT, Paging, page};
 use crate::{State, owner_of, visible};
+use fjellport_gateway::input::{form, invalid, only_known, pairs};
 
 fn check_hpr(hpr: &str) -> Result<(), Problem> {
     if (1..=9).contains(&hpr.len()) && hpr.bytes().all(|b| b.is_ascii_digit()) {
@@ -140,7 +140,7 @@ pub(crate) fn list_query(query: Option<&str>) -> Result<(View, Paging), Problem>
     Ok((View::from_query(&query, false)?, list_paging(&query)?))
 }
 
-fn list_paging(query: &crate::input::Pairs) -> Result<Paging, Problem> {
+fn list_paging(query: &fjellport_gateway::input::Pairs) -> Result<Paging, Problem> {
     let last = |name: &str| query.iter().rfind(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let limit = match last("limit") {
         None => DEFAULT_LIMIT,

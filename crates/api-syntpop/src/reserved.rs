@@ -18,11 +18,11 @@ use http::{HeaderMap, HeaderValue, StatusCode, header::LOCATION};
 use serde_json::Value;
 
 use crate::docs::{PersonDoc, Problems, SearchPage};
-use crate::input::{Members, invalid, json_object};
 use crate::parts::View;
 use crate::persons::check_id;
 use crate::search::{page, today};
 use crate::{State, owner_of, person_not_found};
+use fjellport_gateway::input::{Members, invalid, json_object};
 
 /// Where persons are read (the `Location` of a new reservation).
 const PERSONS_PATH: &str = "/syntpop/api/persons";

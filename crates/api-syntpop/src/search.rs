@@ -21,9 +21,9 @@ use serde_json::{Map, Value, json};
 
 use crate::cache::Page;
 use crate::docs::{MatchCount, Problems, SearchPage};
-use crate::input::{Members, invalid, json_object, only_known, pairs};
 use crate::parts::View;
 use crate::{State, owner_of};
+use fjellport_gateway::input::{Members, invalid, json_object, only_known, pairs};
 
 pub(crate) const STATUSES: [&str; 10] = [
     "Resident",

@@ -155,64 +155,74 @@ impl<'a> JwtGrant<'a> {
             .map(|(_, jwk)| jwk)
             .ok_or_else(|| GrantError::NoKey(self.kid.clone()))?;
         self.jws.verify(self.alg, &key).map_err(|_| GrantError::BadSignature)?;
-        let claims = &self.jws.payload;
-        let aud_ok = match claims.get("aud") {
-            Some(Value::String(a)) => a == issuer,
-            Some(Value::Array(list)) => list.len() == 1 && list[0].as_str() == Some(issuer),
-            _ => false,
-        };
-        if !aud_ok {
-            return Err(GrantError::BadAudience { expected: issuer.to_owned() });
-        }
-        let iat = claims.get("iat").and_then(Value::as_i64).ok_or(GrantError::BadIat)?;
-        if (iat - now).abs() > IAT_WINDOW_SECS {
-            return Err(GrantError::BadIat);
-        }
-        let exp = claims.get("exp").and_then(Value::as_i64).ok_or(GrantError::BadExp)?;
-        if exp <= now {
-            return Err(GrantError::BadExp);
-        }
-        if exp - iat > MAX_GRANT_SECS {
-            return Err(GrantError::TooLong);
-        }
-        let scopes: Vec<String> = match claims.get("scope").and_then(Value::as_str) {
-            Some(s) => s.split_whitespace().map(str::to_owned).collect(),
-            None => Vec::new(),
-        };
-        if scopes.is_empty() {
-            return Err(GrantError::NoScope);
-        }
-        let resources = match claims.get("resource") {
-            None => Vec::new(),
-            Some(Value::String(r)) => vec![r.clone()],
-            Some(Value::Array(list)) => list
-                .iter()
-                .map(|r| r.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or(GrantError::BadResource)?,
-            Some(_) => return Err(GrantError::BadResource),
-        };
-        let consumer_org = match claims.get("consumer_org") {
-            None => None,
-            Some(Value::String(o)) if o.parse::<OrgNumber>().is_ok() => Some(o.clone()),
-            Some(other) => {
-                return Err(GrantError::BadConsumerOrg(format!(
-                    "{other} is not a 9-digit organization number"
-                )));
-            }
-        };
-        // Spent last, once everything else holds: a refused grant may be corrected and sent
-        // again with the same jti.
-        let jti = match claims.get("jti").and_then(Value::as_str).filter(|j| !j.is_empty()) {
-            Some(jti) => {
-                let until = exp + IAT_WINDOW_SECS;
-                if !replay.first_use(&self.client_id, jti, now, until) {
-                    return Err(GrantError::Replayed);
-                }
-                Some((jti.to_owned(), until))
-            }
-            None => None,
-        };
-        Ok(Granted { scopes, resources, consumer_org, jti })
+        check_claims(&self.jws.payload, &self.client_id, issuer, now, replay)
     }
+}
+
+/// The claim rules of a grant whose signature holds (apart, so they can be fuzzed without one).
+pub fn check_claims(
+    claims: &serde_json::Map<String, Value>,
+    client_id: &str,
+    issuer: &str,
+    now: i64,
+    replay: &ReplayCache,
+) -> Result<Granted, GrantError> {
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => a == issuer,
+        Some(Value::Array(list)) => list.len() == 1 && list[0].as_str() == Some(issuer),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(GrantError::BadAudience { expected: issuer.to_owned() });
+    }
+    let iat = claims.get("iat").and_then(Value::as_i64).ok_or(GrantError::BadIat)?;
+    if (iat - now).abs() > IAT_WINDOW_SECS {
+        return Err(GrantError::BadIat);
+    }
+    let exp = claims.get("exp").and_then(Value::as_i64).ok_or(GrantError::BadExp)?;
+    if exp <= now {
+        return Err(GrantError::BadExp);
+    }
+    if exp - iat > MAX_GRANT_SECS {
+        return Err(GrantError::TooLong);
+    }
+    let scopes: Vec<String> = match claims.get("scope").and_then(Value::as_str) {
+        Some(s) => s.split_whitespace().map(str::to_owned).collect(),
+        None => Vec::new(),
+    };
+    if scopes.is_empty() {
+        return Err(GrantError::NoScope);
+    }
+    let resources = match claims.get("resource") {
+        None => Vec::new(),
+        Some(Value::String(r)) => vec![r.clone()],
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|r| r.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or(GrantError::BadResource)?,
+        Some(_) => return Err(GrantError::BadResource),
+    };
+    let consumer_org = match claims.get("consumer_org") {
+        None => None,
+        Some(Value::String(o)) if o.parse::<OrgNumber>().is_ok() => Some(o.clone()),
+        Some(other) => {
+            return Err(GrantError::BadConsumerOrg(format!(
+                "{other} is not a 9-digit organization number"
+            )));
+        }
+    };
+    // Spent last, once everything else holds: a refused grant may be corrected and sent
+    // again with the same jti.
+    let jti = match claims.get("jti").and_then(Value::as_str).filter(|j| !j.is_empty()) {
+        Some(jti) => {
+            let until = exp + IAT_WINDOW_SECS;
+            if !replay.first_use(client_id, jti, now, until) {
+                return Err(GrantError::Replayed);
+            }
+            Some((jti.to_owned(), until))
+        }
+        None => None,
+    };
+    Ok(Granted { scopes, resources, consumer_org, jti })
 }

@@ -8,6 +8,7 @@ pub mod caller;
 pub mod cors;
 pub mod extract;
 pub mod gateway;
+pub mod input;
 pub mod keys;
 pub mod observe;
 pub mod problem;

@@ -1,26 +1,27 @@
-//! Reading what callers send: query strings and forms with repeated fields, and JSON objects
-//! member by member, so every error names the member or field at fault.
+//! Reading what callers send, for every API behind the gateway: query strings and forms with
+//! repeated fields, and JSON objects member by member, so every error names the member or
+//! field at fault (problem+json with `member`), and a wrong content type is a 415.
 
+use crate::Problem;
 use axum::body::Bytes;
-use fjellport_gateway::Problem;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
 /// `name=value` pairs in order (repeated names kept), from a query string or a form body.
-pub(crate) type Pairs = Vec<(String, String)>;
+pub type Pairs = Vec<(String, String)>;
 
-pub(crate) fn pairs(text: &[u8]) -> Pairs {
+pub fn pairs(text: &[u8]) -> Pairs {
     url::form_urlencoded::parse(text).into_owned().collect()
 }
 
 /// A 400 that names what was wrong.
-pub(crate) fn invalid(member: &str, detail: impl Into<String>) -> Problem {
+pub fn invalid(member: &str, detail: impl Into<String>) -> Problem {
     Problem::bad_request("invalid-input", detail).with("member", member.to_owned())
 }
 
 /// Refuses names not in `allowed` (catches typos that would otherwise be silently ignored).
-pub(crate) fn only_known(pairs: &Pairs, allowed: &[&str], what: &str) -> Result<(), Problem> {
+pub fn only_known(pairs: &Pairs, allowed: &[&str], what: &str) -> Result<(), Problem> {
     match pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
         Some((k, _)) => {
             Err(invalid(k, format!("unknown {what} {k:?}; known: {}", allowed.join(", "))))
@@ -30,7 +31,7 @@ pub(crate) fn only_known(pairs: &Pairs, allowed: &[&str], what: &str) -> Result<
 }
 
 /// The body of a form POST; anything but `application/x-www-form-urlencoded` is a 415.
-pub(crate) fn form(headers: &HeaderMap, body: &Bytes) -> Result<Pairs, Problem> {
+pub fn form(headers: &HeaderMap, body: &Bytes) -> Result<Pairs, Problem> {
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = ct.split(';').next().unwrap_or("").trim();
     if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
@@ -45,7 +46,7 @@ pub(crate) fn form(headers: &HeaderMap, body: &Bytes) -> Result<Pairs, Problem> 
 }
 
 /// A JSON object body (or, when `optional`, no body at all); `what` names it in errors.
-pub(crate) fn json_object(
+pub fn json_object(
     headers: &HeaderMap,
     body: &Bytes,
     optional: bool,
@@ -72,14 +73,15 @@ pub(crate) fn json_object(
 }
 
 /// Typed access to a JSON object's members; each getter names the member in its error.
-pub(crate) struct Members<'a> {
-    pub(crate) map: &'a Map<String, Value>,
+#[derive(Debug)]
+pub struct Members<'a> {
+    map: &'a Map<String, Value>,
     /// Prefix for nested objects (`name.`).
-    pub(crate) prefix: &'static str,
+    prefix: &'static str,
 }
 
 impl<'a> Members<'a> {
-    pub(crate) fn new(map: &'a Map<String, Value>) -> Members<'a> {
+    pub fn new(map: &'a Map<String, Value>) -> Members<'a> {
         Members { map, prefix: "" }
     }
 
@@ -88,7 +90,7 @@ impl<'a> Members<'a> {
     }
 
     /// Refuses members not in `allowed`.
-    pub(crate) fn only(&self, allowed: &[&str]) -> Result<(), Problem> {
+    pub fn only(&self, allowed: &[&str]) -> Result<(), Problem> {
         match self.map.keys().find(|k| !allowed.contains(&k.as_str())) {
             Some(k) => Err(invalid(
                 &self.name(k),
@@ -103,7 +105,7 @@ impl<'a> Members<'a> {
         self.map.get(key).filter(|v| !v.is_null())
     }
 
-    pub(crate) fn string(&self, key: &str) -> Result<Option<&'a str>, Problem> {
+    pub fn string(&self, key: &str) -> Result<Option<&'a str>, Problem> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -114,7 +116,7 @@ impl<'a> Members<'a> {
     }
 
     /// One of `allowed`.
-    pub(crate) fn choice(&self, key: &str, allowed: &[&str]) -> Result<Option<&'a str>, Problem> {
+    pub fn choice(&self, key: &str, allowed: &[&str]) -> Result<Option<&'a str>, Problem> {
         match self.string(key)? {
             Some(s) if !allowed.contains(&s) => Err(invalid(
                 &self.name(key),
@@ -125,7 +127,7 @@ impl<'a> Members<'a> {
     }
 
     /// A list of `allowed` values (a single string is taken as a list of one).
-    pub(crate) fn choices(&self, key: &str, allowed: &[&str]) -> Result<Vec<String>, Problem> {
+    pub fn choices(&self, key: &str, allowed: &[&str]) -> Result<Vec<String>, Problem> {
         let items: Vec<&Value> = match self.get(key) {
             None => return Ok(Vec::new()),
             Some(Value::Array(items)) => items.iter().collect(),
@@ -146,7 +148,7 @@ impl<'a> Members<'a> {
             .collect()
     }
 
-    pub(crate) fn int(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, Problem> {
+    pub fn int(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, Problem> {
         match self.get(key) {
             None => Ok(None),
             Some(v) => match v.as_i64() {
@@ -162,7 +164,7 @@ impl<'a> Members<'a> {
         }
     }
 
-    pub(crate) fn boolean(&self, key: &str) -> Result<Option<bool>, Problem> {
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>, Problem> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -174,7 +176,7 @@ impl<'a> Members<'a> {
     }
 
     /// `YYYY-MM-DD`, a real date.
-    pub(crate) fn date(&self, key: &str) -> Result<Option<fjellport_nin::Date>, Problem> {
+    pub fn date(&self, key: &str) -> Result<Option<fjellport_nin::Date>, Problem> {
         match self.string(key)? {
             None => Ok(None),
             Some(s) => match parse_date(s) {
@@ -188,7 +190,7 @@ impl<'a> Members<'a> {
     }
 
     /// `digits` ASCII digits.
-    pub(crate) fn digits(&self, key: &str, digits: usize) -> Result<Option<&'a str>, Problem> {
+    pub fn digits(&self, key: &str, digits: usize) -> Result<Option<&'a str>, Problem> {
         match self.string(key)? {
             Some(s) if s.len() != digits || !s.bytes().all(|b| b.is_ascii_digit()) => Err(invalid(
                 &self.name(key),
@@ -199,11 +201,7 @@ impl<'a> Members<'a> {
     }
 
     /// A nested object.
-    pub(crate) fn object(
-        &self,
-        key: &str,
-        prefix: &'static str,
-    ) -> Result<Option<Members<'a>>, Problem> {
+    pub fn object(&self, key: &str, prefix: &'static str) -> Result<Option<Members<'a>>, Problem> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Object(map)) => Ok(Some(Members { map, prefix })),
@@ -215,7 +213,7 @@ impl<'a> Members<'a> {
 }
 
 /// Exactly `YYYY-MM-DD` (the date part of a date-time is accepted too: `YYYY-MM-DDT…`).
-pub(crate) fn parse_date(s: &str) -> Option<fjellport_nin::Date> {
+pub fn parse_date(s: &str) -> Option<fjellport_nin::Date> {
     let date = match s.find('T') {
         Some(10) => &s[..10],
         Some(_) => return None,
