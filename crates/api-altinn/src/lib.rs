@@ -2,9 +2,21 @@
 //! `/altinn/api/serviceowner`, each behind its own gateway (keys are per API).
 
 mod ping;
+mod reportees;
 
+use std::sync::Arc;
+
+use fjellport_store::Store;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+/// What the Altinn handlers share.
+#[derive(Debug, Clone)]
+pub struct AltinnState {
+    pub store: Arc<dyn Store>,
+    /// The external base URL, for `_links`.
+    pub public_url: String,
+}
 
 /// End-user API routes.
 pub fn router() -> OpenApiRouter {
@@ -12,6 +24,9 @@ pub fn router() -> OpenApiRouter {
 }
 
 /// Service-owner API routes.
-pub fn serviceowner_router() -> OpenApiRouter {
-    OpenApiRouter::new().routes(routes!(ping::get_serviceowner_ping))
+pub fn serviceowner_router(state: AltinnState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(ping::get_serviceowner_ping))
+        .routes(routes!(reportees::get_reportees))
+        .with_state(Arc::new(state))
 }

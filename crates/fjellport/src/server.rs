@@ -292,7 +292,10 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
             }
             fjellport_auth::apikey::ApiName::Altinn => fjellport_api_altinn::router(),
             fjellport_auth::apikey::ApiName::AltinnServiceowner => {
-                fjellport_api_altinn::serviceowner_router()
+                fjellport_api_altinn::serviceowner_router(fjellport_api_altinn::AltinnState {
+                    store: state.store.clone(),
+                    public_url: state.config.public_url(),
+                })
             }
         };
         let title = spec.title;

@@ -17,6 +17,7 @@ mod load;
 mod migrate;
 mod model;
 mod open;
+mod organizations;
 mod packed;
 mod person_columns;
 mod persons;
@@ -33,8 +34,8 @@ use chrono::{DateTime, Utc};
 
 pub use error::StoreError;
 pub use model::{
-    LifeChanges, OrganizationRow, PersonFilter, PersonPage, PersonRow, SearchHits, StoredClient,
-    StoredEvent, StoredKey, StoredPerson, shuffle_rank,
+    HeldRole, LifeChanges, OrganizationFacts, OrganizationRow, PersonFilter, PersonPage, PersonRow,
+    SearchHits, StoredClient, StoredEvent, StoredKey, StoredPerson, shuffle_rank,
 };
 pub use open::{Backend, open, open_serving, redact};
 
@@ -143,6 +144,16 @@ pub trait PersonLoad: Send {
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 
+/// The synthetic Enhetsregister as Altinn reads it: who holds which role where.
+#[async_trait]
+pub trait OrganizationStore: Send + Sync + std::fmt::Debug {
+    /// Every role the person with number `nin` holds, with its organization, by organization
+    /// number and role.
+    async fn roles_of(&self, nin: &str) -> Result<Vec<HeldRole>>;
+    /// One organization, by number.
+    async fn organization(&self, orgnr: &str) -> Result<Option<OrganizationFacts>>;
+}
+
 /// The Test-Norge event feed and the life events behind it.
 #[async_trait]
 pub trait EventStore: Send + Sync + std::fmt::Debug {
@@ -177,7 +188,14 @@ pub trait SettingsStore: Send + Sync + std::fmt::Debug {
 /// Everything the product stores.
 #[async_trait]
 pub trait Store:
-    KeyStore + ClientStore + PersonStore + EventStore + ReplayStore + SettingsStore + std::fmt::Debug
+    KeyStore
+    + ClientStore
+    + PersonStore
+    + OrganizationStore
+    + EventStore
+    + ReplayStore
+    + SettingsStore
+    + std::fmt::Debug
 {
     fn backend(&self) -> Backend;
     /// A round trip to the database that reads our schema, for `/readyz`.

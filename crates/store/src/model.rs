@@ -161,6 +161,22 @@ impl OrganizationRow {
     }
 }
 
+/// An organization's register facts (what reportee lists show).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationFacts {
+    pub orgnr: String,
+    pub name: String,
+    /// Organization form code (AS, ENK, …).
+    pub form: String,
+}
+
+/// A role a person holds in an organization (Enhetsregisteret's code: DAGL, LEDE, INNH, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldRole {
+    pub organization: OrganizationFacts,
+    pub role: String,
+}
+
 /// One entry of the Test-Norge event feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {

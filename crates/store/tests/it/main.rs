@@ -520,3 +520,41 @@ async fn every_person_column_is_written_and_read_back_by_its_own_name() {
         assert_eq!(read.row, mine, "{name}");
     }
 }
+
+#[tokio::test]
+async fn roles_are_found_by_person_and_organizations_by_number() {
+    use fjellport_store::OrganizationRow;
+    for (name, store, _dir) in backends().await {
+        let org = |orgnr: &str, roles: &[(&str, &str)]| OrganizationRow {
+            orgnr: orgnr.into(),
+            name: format!("Org {orgnr}"),
+            form: "AS".into(),
+            industry: "62.010".into(),
+            municipality: "0301".into(),
+            roles: roles.iter().map(|(n, r)| ((*n).into(), (*r).into())).collect(),
+            doc: "{}".into(),
+        };
+        let mut load = store.load_persons("TestNorge").await.unwrap();
+        load.add(vec![person(1, "TestNorge")]).await.unwrap();
+        load.add_organizations(vec![
+            org("311111111", &[("00000000001", "DAGL"), ("00000000001", "LEDE")]),
+            org("322222222", &[("00000000001", "MEDL"), ("00000000002", "DAGL")]),
+        ])
+        .await
+        .unwrap();
+        load.commit().await.unwrap();
+        let held = store.roles_of("00000000001").await.unwrap();
+        let seen: Vec<(&str, &str)> =
+            held.iter().map(|h| (h.organization.orgnr.as_str(), h.role.as_str())).collect();
+        assert_eq!(
+            seen,
+            [("311111111", "DAGL"), ("311111111", "LEDE"), ("322222222", "MEDL")],
+            "{name}"
+        );
+        assert_eq!(held[0].organization.name, "Org 311111111", "{name}");
+        assert!(store.roles_of("00000000009").await.unwrap().is_empty(), "{name}");
+        let o = store.organization("322222222").await.unwrap().unwrap();
+        assert_eq!((o.name.as_str(), o.form.as_str()), ("Org 322222222", "AS"), "{name}");
+        assert_eq!(store.organization("399999999").await.unwrap(), None, "{name}");
+    }
+}

@@ -1,0 +1,131 @@
+//! `GET /altinn/api/serviceowner/reportees?subject=` — whom a person (or an organization) may
+//! act for, as a service owner sees it: the subject itself, then every organization where the
+//! subject holds a role in the Enhetsregister (Altinn gives ER role holders the organization as
+//! a reportee). Altinn's service-owner shape: PascalCase, `_embedded.reportees`, no ReporteeId
+//! and no per-item links.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use fjellport_gateway::Problem;
+use fjellport_gateway::input::{invalid, only_known, pairs};
+use fjellport_nin::Nin;
+use fjellport_nin::orgnr::OrgNumber;
+use fjellport_store::{HeldRole, OrganizationFacts, PersonKey};
+use http::HeaderMap;
+use http::header::{ACCEPT, CONTENT_TYPE};
+use serde_json::{Value, json};
+
+use crate::AltinnState;
+
+/// Query parameters the call takes (Altinn's, and the certificate switch it ignores here).
+const KNOWN: [&str; 6] = [
+    "subject",
+    "serviceCode",
+    "serviceEdition",
+    "roleDefinitionId",
+    "showConsentReportees",
+    "ForceEIAuthentication",
+];
+
+/// Organization forms that are sub-units (`Business`); every other form is an `Enterprise`.
+const SUB_UNITS: [&str; 2] = ["BEDR", "AAFY"];
+
+/// A person or organization as a service owner's reportee list shows it.
+fn organization(o: &OrganizationFacts) -> Value {
+    let kind = if SUB_UNITS.contains(&o.form.as_str()) { "Business" } else { "Enterprise" };
+    json!({"Name": o.name.to_uppercase(), "Type": kind, "OrganizationNumber": o.orgnr,
+           "OrganizationForm": o.form})
+}
+
+/// The organizations of `roles`, once each, by organization number.
+fn organizations(roles: &[HeldRole]) -> Vec<&OrganizationFacts> {
+    let by_number: BTreeMap<&str, &OrganizationFacts> =
+        roles.iter().map(|r| (r.organization.orgnr.as_str(), &r.organization)).collect();
+    by_number.into_values().collect()
+}
+
+/// Plain JSON unless the caller asks for HAL (Altinn answers both).
+pub(crate) fn hal(headers: &HeaderMap, body: Value) -> Response {
+    let wants_hal = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.to_ascii_lowercase().contains("application/hal+json"));
+    let ct = if wants_hal { "application/hal+json" } else { "application/json" };
+    ([(CONTENT_TYPE, ct)], body.to_string()).into_response()
+}
+
+/// Reportees of a subject.
+#[utoipa::path(get, path = "/reportees", tag = "altinn-serviceowner",
+    params(
+        ("subject" = String, Query, description = "The person's identity number (11 digits) or the organization's number (9 digits)"),
+        ("ForceEIAuthentication" = Option<String>, Query, description = "Accepted and ignored (enterprise certificates are not used here)"),
+        ("ApiKey" = String, Header, description = "API key issued for the altinn-serviceowner API"),
+        ("Authorization" = String, Header, description = "Bearer <the service owner's Maskinporten-like token>"),
+    ),
+    responses(
+        (status = 200, description = "`{_links.self, _embedded.reportees[{Name, Type (Person|Enterprise|Business), SocialSecurityNumber | OrganizationNumber, OrganizationForm}]}`", body = Object),
+        (status = 400, description = "No subject, a subject that is no valid number, or a filter this stand-in does not offer yet", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Missing key or organization token", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such person or organization", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn get_reportees(
+    State(s): State<std::sync::Arc<AltinnState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let query = query.unwrap_or_default();
+    let params = pairs(query.as_bytes());
+    only_known(&params, &KNOWN, "query parameter")?;
+    let value = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    for filter in ["serviceCode", "serviceEdition", "roleDefinitionId"] {
+        if value(filter).is_some() {
+            return Err(invalid(
+                filter,
+                format!(
+                    "{filter} filters need the service catalogue, which this stand-in does not have yet"
+                ),
+            ));
+        }
+    }
+    let subject = value("subject").filter(|v| !v.is_empty()).ok_or_else(|| {
+        invalid("subject", "subject is required: an identity number or an organization number")
+    })?;
+    let mut reportees = Vec::new();
+    if subject.len() == 11 {
+        subject.parse::<Nin>().map_err(|e| {
+            invalid("subject", format!("{subject:?} is not a valid identity number: {e}"))
+        })?;
+        let person = s
+            .store
+            .person(PersonKey::Nin(subject))
+            .await?
+            .ok_or_else(|| Problem::not_found("No person has that identity number."))?;
+        let name = format!("{} {}", person.row.given_name, person.row.family_name);
+        reportees.push(json!({"Name": name.to_uppercase(), "Type": "Person",
+                              "SocialSecurityNumber": subject}));
+        let roles = s.store.roles_of(subject).await?;
+        reportees.extend(organizations(&roles).into_iter().map(organization));
+    } else if subject.len() == 9 {
+        subject.parse::<OrgNumber>().map_err(|_| {
+            invalid("subject", format!("{subject:?} is not a valid organization number"))
+        })?;
+        let org = s
+            .store
+            .organization(subject)
+            .await?
+            .ok_or_else(|| Problem::not_found("No organization has that number."))?;
+        reportees.push(organization(&org));
+    } else {
+        return Err(invalid(
+            "subject",
+            "subject is an identity number (11 digits) or an organization number (9 digits)",
+        ));
+    }
+    let self_href = format!("{}/altinn/api/serviceowner/reportees?{query}", s.public_url);
+    Ok(hal(
+        &headers,
+        json!({"_links": {"self": {"href": self_href}}, "_embedded": {"reportees": reportees}}),
+    ))
+}

@@ -1,0 +1,38 @@
+//! The synthetic Enhetsregister as Altinn reads it: organizations and the roles persons hold.
+//! (Loaded with the population; see `load`.)
+
+use async_trait::async_trait;
+
+use crate::dialect::DbRow;
+use crate::model::{HeldRole, OrganizationFacts};
+use crate::store::SqlStore;
+use crate::{OrganizationStore, Result};
+
+fn facts_of(row: &DbRow) -> Result<OrganizationFacts> {
+    Ok(OrganizationFacts {
+        orgnr: row.text("orgnr")?,
+        name: row.text("name")?,
+        form: row.text("form")?,
+    })
+}
+
+#[async_trait]
+impl OrganizationStore for SqlStore {
+    async fn roles_of(&self, nin: &str) -> Result<Vec<HeldRole>> {
+        let mut q = self.db.sql(
+            "SELECT o.orgnr AS orgnr, o.name AS name, o.form AS form, r.role AS role \
+             FROM organization_roles r JOIN organizations o ON o.orgnr = r.orgnr WHERE r.nin = ",
+        );
+        q.bind(nin).push(" ORDER BY o.orgnr, r.role");
+        let rows = self.db.fetch_all(q).await?;
+        rows.iter()
+            .map(|r| Ok(HeldRole { organization: facts_of(r)?, role: r.text("role")? }))
+            .collect()
+    }
+
+    async fn organization(&self, orgnr: &str) -> Result<Option<OrganizationFacts>> {
+        let mut q = self.db.sql("SELECT orgnr, name, form FROM organizations WHERE orgnr = ");
+        q.bind(orgnr);
+        self.db.fetch_optional(q).await?.as_ref().map(facts_of).transpose()
+    }
+}
