@@ -1,6 +1,8 @@
 //! The Altinn-style APIs' HTTP handlers: end-user REST at `/altinn/api`, service-owner REST at
 //! `/altinn/api/serviceowner`, each behind its own gateway (keys are per API).
 
+pub mod catalogue;
+mod metadata;
 mod ping;
 mod reportees;
 
@@ -19,8 +21,11 @@ pub struct AltinnState {
 }
 
 /// End-user API routes.
-pub fn router() -> OpenApiRouter {
-    OpenApiRouter::new().routes(routes!(ping::get_ping))
+pub fn router(state: AltinnState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(ping::get_ping))
+        .routes(routes!(metadata::get_metadata))
+        .with_state(Arc::new(state))
 }
 
 /// Service-owner API routes.

@@ -44,6 +44,7 @@ pub fn syntpop(config: &ApiConfig) -> ApiSpec {
         ],
         key_header_label: "X-api-key",
         missing_key: MissingKey::Unauthorized,
+        public_paths: Vec::new(),
         versions: VersionTable::new(
             VERSION_HEADER,
             vec![
@@ -65,7 +66,12 @@ pub fn syntpop(config: &ApiConfig) -> ApiSpec {
 
 /// Altinn 2 has one REST version; the header is accepted and reported like everywhere else. A
 /// call without `ApiKey` is `400 Required header 'ApiKey' is missing.`, as at Altinn.
-fn altinn_like(api: ApiName, title: &'static str, auth: AuthMode) -> ApiSpec {
+fn altinn_like(
+    api: ApiName,
+    title: &'static str,
+    auth: AuthMode,
+    public_paths: Vec<&'static str>,
+) -> ApiSpec {
     ApiSpec {
         api,
         title,
@@ -77,6 +83,7 @@ fn altinn_like(api: ApiName, title: &'static str, auth: AuthMode) -> ApiSpec {
             Some("1.0"),
         ),
         missing_key: MissingKey::BadRequest,
+        public_paths,
     }
 }
 
@@ -86,13 +93,18 @@ pub const SERVICEOWNER_SCOPE: &str = "altinn:serviceowner";
 pub fn all(config: &Config) -> Vec<(ApiSpec, &'static str)> {
     vec![
         (syntpop(&config.apis.syntpop), "/syntpop/api"),
-        (altinn_like(ApiName::Altinn, "Altinn API", AuthMode::ApiKey), "/altinn/api"),
+        (
+            // Altinn's service metadata needs no credentials.
+            altinn_like(ApiName::Altinn, "Altinn API", AuthMode::ApiKey, vec!["/metadata"]),
+            "/altinn/api",
+        ),
         (
             altinn_like(
                 ApiName::AltinnServiceowner,
                 "Altinn service-owner API",
                 // An organization's Maskinporten token beside the key.
                 AuthMode::KeyAndBearer { scope: SERVICEOWNER_SCOPE.to_owned() },
+                Vec::new(),
             ),
             "/altinn/api/serviceowner",
         ),

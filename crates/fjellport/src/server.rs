@@ -290,7 +290,12 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
                     state.addresses.clone(),
                 ))
             }
-            fjellport_auth::apikey::ApiName::Altinn => fjellport_api_altinn::router(),
+            fjellport_auth::apikey::ApiName::Altinn => {
+                fjellport_api_altinn::router(fjellport_api_altinn::AltinnState {
+                    store: state.store.clone(),
+                    public_url: state.config.public_url(),
+                })
+            }
             fjellport_auth::apikey::ApiName::AltinnServiceowner => {
                 fjellport_api_altinn::serviceowner_router(fjellport_api_altinn::AltinnState {
                     store: state.store.clone(),

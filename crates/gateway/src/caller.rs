@@ -12,7 +12,8 @@ use crate::problem::Problem;
 pub struct Caller {
     pub api: &'static str,
     pub version: String,
-    /// How the caller authenticated: `apiKey` or `dpop`.
+    /// How the caller authenticated: `apiKey`, `dpop`, `apiKey+bearer`, or `none` (a public
+    /// path).
     pub auth: &'static str,
     pub key_id: Option<String>,
     #[serde(rename = "type")]

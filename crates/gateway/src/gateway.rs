@@ -48,6 +48,9 @@ pub struct ApiSpec {
     pub versions: VersionTable,
     /// How a call without an API key is answered.
     pub missing_key: MissingKey,
+    /// Paths under the API that take no credentials at all (Altinn's `/metadata`): versions,
+    /// CORS (an origin some browser key of the API registers) and the rest still apply.
+    pub public_paths: Vec<&'static str>,
 }
 
 /// The answer to a call without an API key: the APIs differ, and their clients test for it.
@@ -232,6 +235,27 @@ async fn admit<'a>(
     tracing::Span::current().record("api", spec.api.as_str());
     tracing::Span::current().record("version", version.name.as_str());
     deco.version = Some(version);
+
+    // A path that takes no credentials: an anonymous caller, and CORS for any origin a browser
+    // key of this API registers.
+    let path = req.uri().path();
+    if spec
+        .public_paths
+        .iter()
+        .any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/')))
+    {
+        deco.grant_on_success = registered;
+        req.extensions_mut().insert(Caller {
+            api: spec.api.as_str(),
+            version: version.name.clone(),
+            auth: "none",
+            key_id: None,
+            app_type: None,
+            owner: None,
+            client_id: None,
+        });
+        return Ok(());
+    }
 
     // 3–5 by the version's authentication mode.
     let caller = match &version.auth {

@@ -106,3 +106,40 @@ async fn service_owners_present_a_key_and_an_organizations_maskinporten_token() 
     problem(ping(&enduser_key, Some(format!("Bearer {token}"))).send().await.unwrap(), 403).await;
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_service_catalogue_needs_no_credentials_and_follows_the_browser_keys_cors() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let res = s.get("/altinn/api/metadata").header("Accept", "application/hal+json").send().await;
+    let res = res.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/hal+json");
+    let body: Value = res.json().await.unwrap();
+    let services = body["_embedded"]["metadata"].as_array().unwrap();
+    assert!(services.len() >= 6, "{body}");
+    for owner in ["SKD", "NAV", "BRG"] {
+        assert!(services.iter().any(|m| m["ServiceOwnerCode"] == owner), "{owner}");
+    }
+    let first = &services[0];
+    for member in
+        ["ServiceOwnerName", "ServiceName", "ServiceCode", "ServiceEditionCode", "ServiceType"]
+    {
+        assert!(first.get(member).is_some(), "{member}: {first}");
+    }
+    assert!(first["_links"]["self"]["href"].as_str().unwrap().contains("/altinn/api/metadata/"));
+
+    // CORS as for every Altinn call: an origin a browser key of the API registers is granted.
+    let app = "https://app.example.test";
+    s.key(json!({"api": "altinn", "type": "browser", "origins": [app]})).await;
+    let res = s.get("/altinn/api/metadata").header("Origin", app).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], app);
+    let res = s.get("/altinn/api/metadata").header("Origin", "https://evil.example.test");
+    let res = res.send().await.unwrap();
+    assert!(!res.headers().contains_key("access-control-allow-origin"));
+    // Only that path is open: the rest of the API still wants its key.
+    let line = status_line(&s, "/altinn/api/metadatax", &[]).await;
+    assert!(line.starts_with("HTTP/1.1 400"), "{line}");
+    problem(s.get("/altinn/api/ping").send().await.unwrap(), 400).await;
+    s.stop().await;
+}
