@@ -8,16 +8,17 @@ use std::collections::BTreeMap;
 
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use fjellport_gateway::Problem;
 use fjellport_gateway::input::{invalid, only_known, pairs};
+use fjellport_gateway::{Caller, Problem};
 use fjellport_nin::Nin;
 use fjellport_nin::orgnr::OrgNumber;
 use fjellport_store::{HeldRole, OrganizationFacts, PersonKey};
-use http::HeaderMap;
 use http::header::{ACCEPT, CONTENT_TYPE};
+use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::AltinnState;
+use crate::catalogue::{SERVICES, Service, owner};
 
 /// Query parameters the call takes (Altinn's, and the certificate switch it ignores here).
 const KNOWN: [&str; 6] = [
@@ -46,6 +47,45 @@ fn organizations(roles: &[HeldRole]) -> Vec<&OrganizationFacts> {
     by_number.into_values().collect()
 }
 
+/// The service a reportee list is narrowed to: it must be in the catalogue and belong to the
+/// calling service owner (a service owner answers only about its own services).
+fn service_filter(
+    caller: &Caller,
+    code: Option<&str>,
+    edition: Option<&str>,
+) -> Result<Option<&'static Service>, Problem> {
+    let Some(code) = code else {
+        return match edition {
+            Some(_) => Err(invalid("serviceEdition", "serviceEdition goes with a serviceCode")),
+            None => Ok(None),
+        };
+    };
+    let edition = match edition {
+        None => None,
+        Some(e) => Some(e.parse::<u32>().map_err(|_| {
+            invalid("serviceEdition", format!("serviceEdition {e:?} is not a whole number"))
+        })?),
+    };
+    let svc = SERVICES
+        .iter()
+        .find(|s| s.code == code && edition.is_none_or(|e| s.edition == e))
+        .ok_or_else(|| {
+            invalid(
+                "serviceCode",
+                format!("no service {code} in the catalogue (GET /altinn/api/metadata)"),
+            )
+        })?;
+    let own = owner(svc.owner).map(|o| o.orgnr);
+    if caller.owner.as_deref() != own {
+        return Err(Problem::new(StatusCode::FORBIDDEN, "not-your-service", "Not your service")
+            .detail(format!(
+                "Service {code} belongs to {}; a service owner asks only about its own services.",
+                svc.owner
+            )));
+    }
+    Ok(Some(svc))
+}
+
 /// Plain JSON unless the caller asks for HAL (Altinn answers both).
 pub(crate) fn hal(headers: &HeaderMap, body: Value) -> Response {
     let wants_hal = headers
@@ -60,17 +100,21 @@ pub(crate) fn hal(headers: &HeaderMap, body: Value) -> Response {
 #[utoipa::path(get, path = "/reportees", tag = "altinn-serviceowner",
     params(
         ("subject" = String, Query, description = "The person's identity number (11 digits) or the organization's number (9 digits)"),
+        ("serviceCode" = Option<String>, Query, description = "Only reportees for whom the subject may use this service of the calling service owner (its roles, PRIV for the person's own affairs)"),
+        ("serviceEdition" = Option<String>, Query, description = "With serviceCode: the edition"),
         ("ForceEIAuthentication" = Option<String>, Query, description = "Accepted and ignored (enterprise certificates are not used here)"),
         ("ApiKey" = String, Header, description = "API key issued for the altinn-serviceowner API"),
         ("Authorization" = String, Header, description = "Bearer <the service owner's Maskinporten-like token>"),
     ),
     responses(
         (status = 200, description = "`{_links.self, _embedded.reportees[{Name, Type (Person|Enterprise|Business), SocialSecurityNumber | OrganizationNumber, OrganizationForm}]}`", body = Object),
-        (status = 400, description = "No subject, a subject that is no valid number, or a filter this stand-in does not offer yet", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "No subject, a subject that is no valid number, a service not in the catalogue, or roleDefinitionId (not offered yet)", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Missing key or organization token", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The service belongs to another service owner", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person or organization", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_reportees(
+    caller: Caller,
     State(s): State<std::sync::Arc<AltinnState>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -79,16 +123,14 @@ pub(crate) async fn get_reportees(
     let params = pairs(query.as_bytes());
     only_known(&params, &KNOWN, "query parameter")?;
     let value = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    for filter in ["serviceCode", "serviceEdition", "roleDefinitionId"] {
-        if value(filter).is_some() {
-            return Err(invalid(
-                filter,
-                format!(
-                    "{filter} filters need the service catalogue, which this stand-in does not have yet"
-                ),
-            ));
-        }
+    if value("roleDefinitionId").is_some() {
+        return Err(invalid(
+            "roleDefinitionId",
+            "roleDefinitionId filters need Altinn's role definitions, which this stand-in does not \
+             have yet",
+        ));
     }
+    let service = service_filter(&caller, value("serviceCode"), value("serviceEdition"))?;
     let subject = value("subject").filter(|v| !v.is_empty()).ok_or_else(|| {
         invalid("subject", "subject is required: an identity number or an organization number")
     })?;
@@ -103,9 +145,16 @@ pub(crate) async fn get_reportees(
             .await?
             .ok_or_else(|| Problem::not_found("No person has that identity number."))?;
         let name = format!("{} {}", person.row.given_name, person.row.family_name);
-        reportees.push(json!({"Name": name.to_uppercase(), "Type": "Person",
-                              "SocialSecurityNumber": subject}));
-        let roles = s.store.roles_of(subject).await?;
+        // For a service: the person themselves when the service serves private persons (PRIV),
+        // and the organizations where they hold one of its roles.
+        if service.is_none_or(|svc| svc.roles.contains(&"PRIV")) {
+            reportees.push(json!({"Name": name.to_uppercase(), "Type": "Person",
+                                  "SocialSecurityNumber": subject}));
+        }
+        let mut roles = s.store.roles_of(subject).await?;
+        if let Some(svc) = service {
+            roles.retain(|r| svc.roles.contains(&r.role.as_str()));
+        }
         reportees.extend(organizations(&roles).into_iter().map(organization));
     } else if subject.len() == 9 {
         subject.parse::<OrgNumber>().map_err(|_| {

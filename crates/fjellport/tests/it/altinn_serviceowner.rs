@@ -6,7 +6,7 @@ use crate::support::{BEFORE_SUNSET, TestServer, config, problem, temp_db};
 
 /// A server on a file with a small population, a service owner's key and token, and one person
 /// who holds a role in an organization (with that organization's number).
-async fn setup() -> (TestServer, String, String, (String, String), tempfile::TempDir) {
+async fn setup() -> (TestServer, String, String, (String, String), (tempfile::TempDir, String)) {
     let (dir, db) = temp_db("so.db");
     let s =
         TestServer::start(fjellport::config::Config { persons: 600, ..config(&db, BEFORE_SUNSET) })
@@ -20,18 +20,21 @@ async fn setup() -> (TestServer, String, String, (String, String), tempfile::Tem
     let token = token["access_token"].as_str().unwrap().to_owned();
     use sqlx::Connection;
     let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
-    let held: (String, String) =
-        sqlx::query_as("SELECT nin, orgnr FROM organization_roles ORDER BY nin LIMIT 1")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+    // A person with exactly one role (so a service filter's answer is known).
+    let held: (String, String) = sqlx::query_as(
+        "SELECT nin, MIN(orgnr) FROM organization_roles GROUP BY nin HAVING COUNT(*) = 1 \
+         ORDER BY nin LIMIT 1",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
     conn.close().await.unwrap();
-    (s, key, token, held, dir)
+    (s, key, token, held, (dir, db))
 }
 
 #[tokio::test]
 async fn reportees_of_a_person_are_the_person_and_the_organizations_of_their_roles() {
-    let (s, key, token, (nin, orgnr), _dir) = setup().await;
+    let (s, key, token, (nin, orgnr), (_dir, db)) = setup().await;
     let get = |query: &str| {
         s.get(&format!("/altinn/api/serviceowner/reportees{query}"))
             .header("ApiKey", &key)
@@ -72,6 +75,54 @@ async fn reportees_of_a_person_are_the_person_and_the_organizations_of_their_rol
         assert_eq!(p["member"], member, "{query}: {p}");
     }
     problem(get("?subject=974761076").send().await.unwrap(), 404).await;
+
+    // Narrowed to a service of the calling owner (Skatteetaten): the person for a PRIV service,
+    // the organizations where the person holds one of the service's roles otherwise.
+    let role: String = {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        let r = sqlx::query_scalar("SELECT role FROM organization_roles WHERE nin = ?")
+            .bind(&nin)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        r
+    };
+    let list = |body: Value| body["_embedded"]["reportees"].as_array().unwrap().clone();
+    let own = list(
+        get(&format!("?subject={nin}&serviceCode=4936"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0]["Type"], "Person");
+    let vat = list(
+        get(&format!("?subject={nin}&serviceCode=4419&serviceEdition=1"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    );
+    assert!(vat.iter().all(|r| r["Type"] != "Person"), "no PRIV: {vat:?}");
+    let expected = usize::from(["DAGL", "REGN", "INNH"].contains(&role.as_str()));
+    assert_eq!(vat.len(), expected, "role {role}: {vat:?}");
+    // Another owner's service is not Skatteetaten's to ask about; bad filters name themselves.
+    problem(get(&format!("?subject={nin}&serviceCode=5562")).send().await.unwrap(), 403).await;
+    for (query, member) in [
+        (format!("?subject={nin}&serviceCode=4419&serviceEdition=one"), "serviceEdition"),
+        (format!("?subject={nin}&serviceEdition=1"), "serviceEdition"),
+        (format!("?subject={nin}&roleDefinitionId=11"), "roleDefinitionId"),
+    ] {
+        let p = problem(get(&query).send().await.unwrap(), 400).await;
+        assert_eq!(p["member"], member, "{query}: {p}");
+    }
     // Without the organization's token: 401, as for every service-owner call.
     let res = s
         .get(&format!("/altinn/api/serviceowner/reportees?subject={nin}"))
