@@ -4,6 +4,7 @@
 pub mod catalogue;
 mod metadata;
 mod ping;
+mod recipients;
 mod reportees;
 
 use std::sync::Arc;
@@ -33,5 +34,6 @@ pub fn serviceowner_router(state: AltinnState) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(ping::get_serviceowner_ping))
         .routes(routes!(reportees::get_reportees))
+        .routes(routes!(recipients::get_validate_recipient))
         .with_state(Arc::new(state))
 }

@@ -133,3 +133,126 @@ async fn reportees_of_a_person_are_the_person_and_the_organizations_of_their_rol
     problem(res, 401).await;
     s.stop().await;
 }
+
+#[tokio::test]
+async fn recipients_are_validated_by_altinns_rules_against_the_population() {
+    let (s, key, _, (_, orgnr), (_dir, db)) = setup().await;
+    // The calling owner's token needs the notifications scope family only.
+    let token: Value = crate::support::json(s.http.post(s.url("/maskinporten/test-token")).json(
+        &json!({"claims": {"scope": "altinn:serviceowner/notifications.read",
+                           "consumer": {"authority": "iso6523-actorid-upis", "ID": "0192:974761076"}}}),
+    ))
+    .await;
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let validate = |query: String| {
+        s.get(&format!("/altinn/api/serviceowner/notifications/validaterecipient{query}"))
+            .header("ApiKey", &key)
+            .header("Authorization", format!("Bearer {token}"))
+    };
+    let answer = |v: &Value| {
+        (
+            v["inboxAccessible"].as_bool().unwrap(),
+            v["canReceiveNotificationBySms"].as_bool().unwrap(),
+            v["canReceiveNotificationByEmail"].as_bool().unwrap(),
+        )
+    };
+    let (resident, family, deceased, deceased_family): (String, String, String, String) = {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        let (r, f): (String, String) = sqlx::query_as(
+            "SELECT nin, family_name FROM persons WHERE status = 'Resident' ORDER BY seq LIMIT 1",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let (d, df): (String, String) = sqlx::query_as(
+            "SELECT nin, family_name FROM persons WHERE status = 'Deceased' ORDER BY seq LIMIT 1",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+        (r, f, d, df)
+    };
+    // What the contact register says of the resident, read through SyntPop's own API.
+    let (_, syntpop_key) = s.key(json!({"api": "syntpop", "type": "other"})).await;
+    let person: Value = crate::support::json(
+        s.http
+            .post(s.url(
+                "/syntpop/api/persons/get-by-nin?informationParts=CommonContactRegisterInformation",
+            ))
+            .header("X-api-key", &syntpop_key)
+            .header("X-api-version", "0.2")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("nin={resident}")),
+    )
+    .await;
+    let krr = &person["commonContactRegisterInformation"];
+    let reserved = krr["reservation"] == "Yes";
+    let active = krr["status"] == "Active";
+    let phone = krr["contactInformation"]["phoneNumber"].as_str().is_some_and(|p| !p.is_empty());
+    let email = krr["contactInformation"]["email"].as_str().is_some_and(|e| !e.is_empty());
+    let want = (!reserved, !reserved && active && phone, !reserved && active && email);
+
+    let four: String = family.chars().take(4).collect::<String>().to_uppercase();
+    for last in [family.clone(), four, format!("{}zzz", family.chars().take(4).collect::<String>())]
+    {
+        let v: Value = validate(format!("?socialSecurityNumber={resident}&lastName={last}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer(&v), want, "{last}: {v} (register: {krr})");
+    }
+    let wrong: Value = validate(format!("?socialSecurityNumber={resident}&lastName=Qqqqq"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer(&wrong), (false, false, false), "another last name");
+    let dead: Value =
+        validate(format!("?socialSecurityNumber={deceased}&lastName={deceased_family}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(answer(&dead), (false, false, false), "deceased");
+    // Organizations: reachable when in the register; no official contacts to notify.
+    let org: Value = validate(format!("?organizationNumber={orgnr}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer(&org), (true, false, false), "{org}");
+    let none: Value = validate("?organizationNumber=974761076".into())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer(&none), (false, false, false), "not in the synthetic register");
+    for (query, member) in [
+        (
+            format!("?organizationNumber={orgnr}&socialSecurityNumber={resident}&lastName=X"),
+            "organizationNumber",
+        ),
+        (String::new(), "socialSecurityNumber"),
+        (format!("?socialSecurityNumber={resident}"), "lastName"),
+        ("?socialSecurityNumber=12345678901&lastName=X".into(), "socialSecurityNumber"),
+        ("?organizationNumber=123".into(), "organizationNumber"),
+        (format!("?organizationNumber={orgnr}&serviceCode=5528"), "serviceEditionCode"),
+    ] {
+        let p = problem(validate(query.clone()).send().await.unwrap(), 400).await;
+        assert_eq!(p["member"], member, "{query}: {p}");
+    }
+    s.stop().await;
+}
