@@ -2,6 +2,7 @@
 //! `/altinn/api/serviceowner`, each behind its own gateway (keys are per API).
 
 pub mod catalogue;
+mod contacts;
 mod metadata;
 mod ping;
 mod recipients;
@@ -35,5 +36,7 @@ pub fn serviceowner_router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(ping::get_serviceowner_ping))
         .routes(routes!(reportees::get_reportees))
         .routes(routes!(recipients::get_validate_recipient))
+        .routes(routes!(contacts::get_organization))
+        .routes(routes!(contacts::get_personal_contacts))
         .with_state(Arc::new(state))
 }

@@ -34,7 +34,7 @@ const KNOWN: [&str; 6] = [
 const SUB_UNITS: [&str; 2] = ["BEDR", "AAFY"];
 
 /// A person or organization as a service owner's reportee list shows it.
-fn organization(o: &OrganizationFacts) -> Value {
+pub(crate) fn organization(o: &OrganizationFacts) -> Value {
     let kind = if SUB_UNITS.contains(&o.form.as_str()) { "Business" } else { "Enterprise" };
     json!({"Name": o.name.to_uppercase(), "Type": kind, "OrganizationNumber": o.orgnr,
            "OrganizationForm": o.form})

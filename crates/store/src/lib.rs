@@ -152,6 +152,8 @@ pub trait OrganizationStore: Send + Sync + std::fmt::Debug {
     async fn roles_of(&self, nin: &str) -> Result<Vec<HeldRole>>;
     /// One organization, by number.
     async fn organization(&self, orgnr: &str) -> Result<Option<OrganizationFacts>>;
+    /// Who holds roles in the organization `orgnr`: `(nin, role)` by number and role.
+    async fn role_holders(&self, orgnr: &str) -> Result<Vec<(String, String)>>;
 }
 
 /// The Test-Norge event feed and the life events behind it.

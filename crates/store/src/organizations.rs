@@ -30,6 +30,13 @@ impl OrganizationStore for SqlStore {
             .collect()
     }
 
+    async fn role_holders(&self, orgnr: &str) -> Result<Vec<(String, String)>> {
+        let mut q = self.db.sql("SELECT nin, role FROM organization_roles WHERE orgnr = ");
+        q.bind(orgnr).push(" ORDER BY nin, role");
+        let rows = self.db.fetch_all(q).await?;
+        rows.iter().map(|r| Ok((r.text("nin")?, r.text("role")?))).collect()
+    }
+
     async fn organization(&self, orgnr: &str) -> Result<Option<OrganizationFacts>> {
         let mut q = self.db.sql("SELECT orgnr, name, form FROM organizations WHERE orgnr = ");
         q.bind(orgnr);

@@ -256,3 +256,44 @@ async fn recipients_are_validated_by_altinns_rules_against_the_population() {
     }
     s.stop().await;
 }
+
+#[tokio::test]
+async fn an_organization_and_its_personal_contacts_come_from_the_register_and_krr() {
+    let (s, key, token, (nin, orgnr), _db) = setup().await;
+    let get = |path: String| {
+        s.get(&format!("/altinn/api/serviceowner/organizations/{path}"))
+            .header("ApiKey", &key)
+            .header("Authorization", format!("Bearer {token}"))
+    };
+    let org: Value = get(orgnr.clone()).send().await.unwrap().json().await.unwrap();
+    assert_eq!(org["OrganizationNumber"], orgnr.as_str());
+    assert!(["Enterprise", "Business"].contains(&org["Type"].as_str().unwrap()), "{org}");
+    let contacts_href = org["_links"]["personalcontacts"]["href"].as_str().unwrap();
+    assert!(contacts_href.ends_with(&format!("/organizations/{orgnr}/personalcontacts")));
+
+    let res = get(format!("{orgnr}/personalcontacts")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let contacts = body["_embedded"]["personalcontacts"].as_array().unwrap();
+    let mine = contacts
+        .iter()
+        .find(|c| c["SocialSecurityNumber"] == nin.as_str())
+        .expect("the role holder");
+    assert!(mine["PersonalContactId"].as_str().unwrap().starts_with('r'), "{mine}");
+    assert!(mine["Name"].as_str().is_some_and(|n| !n.is_empty()), "{mine}");
+    // Synthetic contact data stays undeliverable: .test addresses and the 01 series.
+    if let Some(email) = mine["EMailAddress"].as_str() {
+        assert!(email.ends_with(".test"), "{email}");
+    }
+    if let Some(mobile) = mine["MobileNumber"].as_str() {
+        assert!(mobile.starts_with("+4701"), "{mobile}");
+    }
+    let again: Value =
+        get(format!("{orgnr}/personalcontacts")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(again, body, "stable party ids and order");
+
+    problem(get("123".into()).send().await.unwrap(), 400).await;
+    problem(get("974761076".into()).send().await.unwrap(), 404).await;
+    problem(get("974761076/personalcontacts".into()).send().await.unwrap(), 404).await;
+    s.stop().await;
+}

@@ -556,5 +556,9 @@ async fn roles_are_found_by_person_and_organizations_by_number() {
         let o = store.organization("322222222").await.unwrap().unwrap();
         assert_eq!((o.name.as_str(), o.form.as_str()), ("Org 322222222", "AS"), "{name}");
         assert_eq!(store.organization("399999999").await.unwrap(), None, "{name}");
+        let holders = store.role_holders("322222222").await.unwrap();
+        let want =
+            [("00000000001".to_owned(), "MEDL".to_owned()), ("00000000002".into(), "DAGL".into())];
+        assert_eq!(holders, want, "{name}");
     }
 }
