@@ -15,8 +15,7 @@ use fjellport_store::{OrganizationFacts, PersonKey};
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::AltinnState;
-use crate::reportees::hal;
+use crate::{AltinnState, hal};
 
 /// Where this stand-in's party ids start (a person's is this plus its place in load order).
 const PARTY_BASE: i64 = 50_000_000;

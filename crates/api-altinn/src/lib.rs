@@ -40,3 +40,14 @@ pub fn serviceowner_router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(contacts::get_personal_contacts))
         .with_state(Arc::new(state))
 }
+
+/// Plain JSON unless the caller asks for HAL (Altinn answers both).
+pub(crate) fn hal(headers: &http::HeaderMap, body: serde_json::Value) -> axum::response::Response {
+    let wants_hal = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.to_ascii_lowercase().contains("application/hal+json"));
+    let ct = if wants_hal { "application/hal+json" } else { "application/json" };
+    use axum::response::IntoResponse;
+    ([(http::header::CONTENT_TYPE, ct)], body.to_string()).into_response()
+}

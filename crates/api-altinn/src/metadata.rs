@@ -6,9 +6,8 @@ use axum::response::Response;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::AltinnState;
 use crate::catalogue::{SERVICES, owner};
-use crate::reportees::hal;
+use crate::{AltinnState, hal};
 
 /// The service catalogue.
 #[utoipa::path(get, path = "/metadata", tag = "altinn",

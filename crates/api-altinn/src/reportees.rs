@@ -7,18 +7,17 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use fjellport_gateway::input::{invalid, only_known, pairs};
 use fjellport_gateway::{Caller, Problem};
 use fjellport_nin::Nin;
 use fjellport_nin::orgnr::OrgNumber;
 use fjellport_store::{HeldRole, OrganizationFacts, PersonKey};
-use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use crate::AltinnState;
 use crate::catalogue::{SERVICES, Service, owner};
+use crate::{AltinnState, hal};
 
 /// Query parameters the call takes (Altinn's, and the certificate switch it ignores here).
 const KNOWN: [&str; 6] = [
@@ -84,16 +83,6 @@ fn service_filter(
             )));
     }
     Ok(Some(svc))
-}
-
-/// Plain JSON unless the caller asks for HAL (Altinn answers both).
-pub(crate) fn hal(headers: &HeaderMap, body: Value) -> Response {
-    let wants_hal = headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.to_ascii_lowercase().contains("application/hal+json"));
-    let ct = if wants_hal { "application/hal+json" } else { "application/json" };
-    ([(CONTENT_TYPE, ct)], body.to_string()).into_response()
 }
 
 /// Reportees of a subject.

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::IssuerState;
-use crate::token::{failure, oauth_error, read_form};
+use crate::token::{failure, oauth_error, read_grant};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct GrantResponse {
@@ -47,18 +47,11 @@ pub(crate) async fn post_token(
     body: Bytes,
 ) -> Response {
     let now = s.clock.now().timestamp();
-    let form = match read_form(&headers, &body) {
+    let form = match read_grant(&headers, &body, JWT_BEARER_GRANT) {
         Ok(form) => form,
         Err(refusal) => return refusal,
     };
     let param = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
-    if param("grant_type") != Some(JWT_BEARER_GRANT) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            &format!("this issuer takes grant_type={JWT_BEARER_GRANT} only"),
-        );
-    }
     let Some(assertion) = param("assertion") else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "assertion is missing");
     };

@@ -124,12 +124,25 @@ fn invalid_client(description: &str) -> Response {
     oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description)
 }
 
-/// A token request's form: `application/x-www-form-urlencoded`, no parameter twice (RFC 6749
-/// §3.2), or the `invalid_request` answer.
-pub(crate) fn read_form(
+/// A token request's form, for `grant_type` `grant` only: `application/x-www-form-urlencoded`,
+/// no parameter twice (RFC 6749 §3.2), or the `invalid_request`/`unsupported_grant_type` answer.
+pub(crate) fn read_grant(
     headers: &HeaderMap,
     body: &[u8],
+    grant: &str,
 ) -> Result<BTreeMap<String, String>, Response> {
+    let form = read_form(headers, body)?;
+    if form.get("grant_type").map(String::as_str) != Some(grant) {
+        return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            &format!("this issuer takes grant_type={grant} only"),
+        ));
+    }
+    Ok(form)
+}
+
+fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>, Response> {
     let form_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !form_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
         return Err(oauth_error(
@@ -166,18 +179,11 @@ pub(crate) async fn post_token(
     body: Bytes,
 ) -> Response {
     let now = s.clock.now().timestamp();
-    let form = match read_form(&headers, &body) {
+    let form = match read_grant(&headers, &body, "client_credentials") {
         Ok(form) => form,
         Err(refusal) => return refusal,
     };
     let param = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
-    if param("grant_type") != Some("client_credentials") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "this issuer supports grant_type=client_credentials only",
-        );
-    }
     if param("client_assertion_type") != Some(JWT_BEARER) {
         return invalid_client(
             "authenticate with private_key_jwt (client_assertion_type jwt-bearer)",

@@ -34,17 +34,6 @@ impl IssuerName {
         }
     }
 
-    /// The issuer called `name`, or an error that lists the issuers there are.
-    pub fn parse(name: &str) -> Result<IssuerName, String> {
-        IssuerName::ALL.into_iter().find(|i| i.as_str() == name).ok_or_else(|| {
-            format!(
-                "unknown issuer {name:?}: this server has {} (the ID-porten-like issuer is not \
-                 built yet)",
-                IssuerName::names().join(", ")
-            )
-        })
-    }
-
     pub fn names() -> Vec<&'static str> {
         IssuerName::ALL.iter().map(|i| i.as_str()).collect()
     }

@@ -77,6 +77,8 @@ struct Inner {
     dpop: Option<Arc<DpopGuard>>,
     /// Verifies Bearer tokens for versions that take a key and a token.
     bearer: Option<Arc<BearerGuard>>,
+    /// The reason phrase of a missing key under [`MissingKey::BadRequest`], made once.
+    missing_key_reason: &'static str,
     /// The external base URL: DPoP's `htu` is checked against it, never the bind address.
     public_url: String,
     /// Version names as `'static` metric labels, parallel to `spec.versions.versions`.
@@ -99,11 +101,14 @@ impl Gateway {
         let version_labels = spec.versions.versions.iter().map(|v| leak_label(&v.name)).collect();
         let public_url = public_url.trim_end_matches('/').to_owned();
         let client_limiters = moka::sync::Cache::new(CLIENT_LIMITERS);
+        let missing_key_reason =
+            leak_label(&format!("Required header '{}' is missing.", spec.key_header_label));
         Gateway {
             inner: Arc::new(Inner {
                 spec,
                 keys,
                 clock,
+                missing_key_reason,
                 dpop,
                 bearer: None,
                 public_url,
@@ -293,11 +298,9 @@ fn admit_key(
         let detail = format!("This call needs an API key in the {} header.", spec.key_header_label);
         return Err(match spec.missing_key {
             MissingKey::Unauthorized => key_challenge(spec, detail),
-            MissingKey::BadRequest => {
-                let reason =
-                    leak_label(&format!("Required header '{}' is missing.", spec.key_header_label));
-                Problem::bad_request("api-key-required", detail).reason(reason).into_response()
-            }
+            MissingKey::BadRequest => Problem::bad_request("api-key-required", detail)
+                .reason(g.missing_key_reason)
+                .into_response(),
         });
     };
     let key: Arc<CachedKey> = match g.keys.lookup(presented) {

@@ -59,7 +59,7 @@ async fn reportees_of_a_person_are_the_person_and_the_organizations_of_their_rol
     assert!(body["_links"]["self"]["href"].as_str().unwrap().contains("reportees?subject="));
 
     // The organization as subject is its own reportee.
-    let body: Value = get(&format!("?subject={orgnr}")).send().await.unwrap().json().await.unwrap();
+    let body: Value = crate::support::json(get(&format!("?subject={orgnr}"))).await;
     assert_eq!(body["_embedded"]["reportees"][0]["OrganizationNumber"], orgnr.as_str());
 
     // Wrong input names the parameter; unknown numbers are 404.
@@ -90,25 +90,12 @@ async fn reportees_of_a_person_are_the_person_and_the_organizations_of_their_rol
         r
     };
     let list = |body: Value| body["_embedded"]["reportees"].as_array().unwrap().clone();
-    let own = list(
-        get(&format!("?subject={nin}&serviceCode=4936"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap(),
-    );
+    let own = list(crate::support::json(get(&format!("?subject={nin}&serviceCode=4936"))).await);
     assert_eq!(own.len(), 1, "{own:?}");
     assert_eq!(own[0]["Type"], "Person");
     let vat = list(
-        get(&format!("?subject={nin}&serviceCode=4419&serviceEdition=1"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap(),
+        crate::support::json(get(&format!("?subject={nin}&serviceCode=4419&serviceEdition=1")))
+            .await,
     );
     assert!(vat.iter().all(|r| r["Type"] != "Person"), "no PRIV: {vat:?}");
     let expected = usize::from(["DAGL", "REGN", "INNH"].contains(&role.as_str()));
@@ -197,22 +184,15 @@ async fn recipients_are_validated_by_altinns_rules_against_the_population() {
     let four: String = family.chars().take(4).collect::<String>().to_uppercase();
     for last in [family.clone(), four, format!("{}zzz", family.chars().take(4).collect::<String>())]
     {
-        let v: Value = validate(format!("?socialSecurityNumber={resident}&lastName={last}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: Value = crate::support::json(validate(format!(
+            "?socialSecurityNumber={resident}&lastName={last}"
+        )))
+        .await;
         assert_eq!(answer(&v), want, "{last}: {v} (register: {krr})");
     }
-    let wrong: Value = validate(format!("?socialSecurityNumber={resident}&lastName=Qqqqq"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let wrong: Value =
+        crate::support::json(validate(format!("?socialSecurityNumber={resident}&lastName=Qqqqq")))
+            .await;
     assert_eq!(answer(&wrong), (false, false, false), "another last name");
     let dead: Value =
         validate(format!("?socialSecurityNumber={deceased}&lastName={deceased_family}"))
@@ -224,21 +204,9 @@ async fn recipients_are_validated_by_altinns_rules_against_the_population() {
             .unwrap();
     assert_eq!(answer(&dead), (false, false, false), "deceased");
     // Organizations: reachable when in the register; no official contacts to notify.
-    let org: Value = validate(format!("?organizationNumber={orgnr}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let org: Value = crate::support::json(validate(format!("?organizationNumber={orgnr}"))).await;
     assert_eq!(answer(&org), (true, false, false), "{org}");
-    let none: Value = validate("?organizationNumber=974761076".into())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let none: Value = crate::support::json(validate("?organizationNumber=974761076".into())).await;
     assert_eq!(answer(&none), (false, false, false), "not in the synthetic register");
     for (query, member) in [
         (
@@ -265,7 +233,7 @@ async fn an_organization_and_its_personal_contacts_come_from_the_register_and_kr
             .header("ApiKey", &key)
             .header("Authorization", format!("Bearer {token}"))
     };
-    let org: Value = get(orgnr.clone()).send().await.unwrap().json().await.unwrap();
+    let org: Value = crate::support::json(get(orgnr.clone())).await;
     assert_eq!(org["OrganizationNumber"], orgnr.as_str());
     assert!(["Enterprise", "Business"].contains(&org["Type"].as_str().unwrap()), "{org}");
     let contacts_href = org["_links"]["personalcontacts"]["href"].as_str().unwrap();
@@ -288,8 +256,7 @@ async fn an_organization_and_its_personal_contacts_come_from_the_register_and_kr
     if let Some(mobile) = mine["MobileNumber"].as_str() {
         assert!(mobile.starts_with("+4701"), "{mobile}");
     }
-    let again: Value =
-        get(format!("{orgnr}/personalcontacts")).send().await.unwrap().json().await.unwrap();
+    let again: Value = crate::support::json(get(format!("{orgnr}/personalcontacts"))).await;
     assert_eq!(again, body, "stable party ids and order");
 
     problem(get("123".into()).send().await.unwrap(), 400).await;
