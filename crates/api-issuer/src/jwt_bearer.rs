@@ -9,7 +9,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use fjellport_auth::dpop::first_use_shared;
 use fjellport_auth::jwt_grant::{GRANT_ALGS, GrantError, JWT_BEARER_GRANT, JwtGrant};
 use fjellport_auth::profile::{ClientFacts, iso6523};
 use fjellport_store::StoreError;
@@ -19,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::IssuerState;
-use crate::token::{failure, oauth_error, read_grant};
+use crate::token::{failure, first_use_everywhere, oauth_error, read_grant};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct GrantResponse {
@@ -72,12 +71,12 @@ pub(crate) async fn post_token(
         Err(e) => return invalid_grant(&e),
     };
     // Across replicas (PostgreSQL): a grant is single-use everywhere.
-    if let (Some(shared), Some((jti, until))) = (&s.shared_replay, &granted.jti) {
+    if let Some((jti, until)) = &granted.jti {
         let scope_key = format!("jwt-grant:{}", client.client_id);
-        match first_use_shared(shared.as_ref(), &scope_key, jti, *until, now).await {
+        match first_use_everywhere(&s, &headers, &scope_key, jti, *until, now).await {
             Ok(true) => {}
             Ok(false) => return invalid_grant(&GrantError::Replayed),
-            Err(e) => return failure(&headers, matches!(e, StoreError::Unavailable(_)), &e),
+            Err(answer) => return answer,
         }
     }
     if let Some(bad) = granted.scopes.iter().find(|sc| !client.scopes.contains(sc)) {
@@ -136,7 +135,7 @@ pub(crate) async fn get_metadata(State(s): State<Arc<IssuerState>>) -> Json<Valu
     let url = &s.issuer.url;
     Json(json!({
         "issuer": url,
-        "token_endpoint": format!("{url}token"),
+        "token_endpoint": s.token_url(),
         "jwks_uri": format!("{url}jwk"),
         "token_endpoint_auth_methods_supported": ["private_key_jwt"],
         "grant_types_supported": [JWT_BEARER_GRANT],

@@ -1,10 +1,11 @@
-//! An embedded issuer's HTTP routes, mounted at `/<issuer>` (e.g. `/helseid`):
-//! `/.well-known/openid-configuration`, `/.well-known/openid-configuration/jwks`,
-//! `/connect/token` and, in the test
+//! An embedded issuer's HTTP routes, mounted at `/<issuer>` (e.g. `/helseid`): its metadata,
+//! keys and token endpoint where the real service has them (see [`Grant`]) and, in the test
 //! environment only, `/test-token`.
 
+mod code_grant;
 mod discovery;
 mod jwt_bearer;
+mod login;
 mod test_token;
 pub mod token;
 
@@ -30,6 +31,10 @@ pub enum Grant {
     /// Maskinporten: a JWT grant at `/token`; metadata at
     /// `/.well-known/oauth-authorization-server`, keys at `/jwk`.
     JwtBearer,
+    /// ID-porten: end users log in at `/authorize` (authorization code with PKCE, a test login
+    /// page) and clients redeem the code at `/token`; OpenID metadata at
+    /// `/.well-known/openid-configuration`, keys at `/jwks.json`, and `/userinfo`.
+    AuthorizationCode,
 }
 
 /// What the issuer routes share.
@@ -59,6 +64,22 @@ pub struct IssuerState {
     pub clients: Arc<token::ClientCache>,
 }
 
+impl IssuerState {
+    /// Where clients get tokens (the issuer identifier of Maskinporten ends in a slash).
+    pub fn token_url(&self) -> String {
+        let url = self.issuer.url.trim_end_matches('/');
+        match self.grant {
+            Grant::ClientCredentials => format!("{url}/connect/token"),
+            Grant::JwtBearer | Grant::AuthorizationCode => format!("{url}/token"),
+        }
+    }
+
+    /// Where end users log in (authorization-code issuers).
+    pub fn authorize_url(&self) -> String {
+        format!("{}/authorize", self.issuer.url.trim_end_matches('/'))
+    }
+}
+
 pub fn router(state: IssuerState) -> OpenApiRouter {
     let router = match state.grant {
         Grant::ClientCredentials => OpenApiRouter::new()
@@ -69,6 +90,12 @@ pub fn router(state: IssuerState) -> OpenApiRouter {
             .routes(routes!(jwt_bearer::get_metadata))
             .routes(routes!(jwt_bearer::get_jwk))
             .routes(routes!(jwt_bearer::post_token)),
+        Grant::AuthorizationCode => OpenApiRouter::new()
+            .routes(routes!(code_grant::get_openid_configuration))
+            .routes(routes!(code_grant::get_jwks))
+            .routes(routes!(login::get_authorize, login::post_authorize))
+            .routes(routes!(code_grant::post_token))
+            .routes(routes!(code_grant::get_userinfo, code_grant::post_userinfo)),
     };
     let router = if state.environment == Environment::Test {
         router.routes(routes!(test_token::create_test_token))

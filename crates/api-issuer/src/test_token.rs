@@ -93,6 +93,7 @@ pub(crate) async fn create_test_token(
     claims.insert("client_id".into(), json!(TEST_CLIENT.client_id));
     claims.insert("scope".into(), json!(default_scope));
     claims.extend(s.profile.client_claims(&TEST_CLIENT));
+    claims.extend(s.profile.test_claims());
     for (k, v) in req.claims {
         claims.insert(k, v);
     }

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::IssuerState;
 
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// How long a client read from the store is reused: changes made elsewhere (the CLI, another
 /// replica) take effect within this, and the hot path skips a database read per token.
@@ -151,17 +151,26 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String
             "send the request as application/x-www-form-urlencoded",
         ));
     }
-    let mut form = BTreeMap::new();
-    for (k, v) in url::form_urlencoded::parse(body) {
-        if form.insert(k.clone().into_owned(), v.into_owned()).is_some() {
-            return Err(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                &format!("parameter {k} appears twice"),
-            ));
-        }
-    }
-    Ok(form)
+    crate::login::parse_pairs(body)
+        .map_err(|why| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &why))
+}
+
+/// Records `jti` as used under `scope_key` across replicas (PostgreSQL; on one node the
+/// caller's replay cache did it already): `Ok(false)` when it was used before.
+pub(crate) async fn first_use_everywhere(
+    s: &IssuerState,
+    headers: &HeaderMap,
+    scope_key: &str,
+    jti: &str,
+    until: i64,
+    now: i64,
+) -> Result<bool, Response> {
+    let Some(shared) = &s.shared_replay else {
+        return Ok(true);
+    };
+    first_use_shared(shared.as_ref(), scope_key, jti, until, now)
+        .await
+        .map_err(|e| failure(headers, matches!(e, StoreError::Unavailable(_)), &e))
 }
 
 /// Issues an access token.
@@ -209,7 +218,7 @@ pub(crate) async fn post_token(
     // The proof (and its nonce) first: a client told to fetch a nonce may retry with the same
     // assertion, so the assertion's jti is spent only once the proof is in order.
     let proofs: Vec<&[u8]> = headers.get_all("dpop").iter().map(HeaderValue::as_bytes).collect();
-    let endpoint = s.issuer.token_endpoint();
+    let endpoint = s.token_url();
     let proof = if proofs.is_empty() {
         if client.dpop_bound {
             return oauth_error(
@@ -255,31 +264,25 @@ pub(crate) async fn post_token(
         Err(e) => return invalid_client(&e.to_string()),
     };
     // Across replicas (PostgreSQL): the proof and the assertion are single-use everywhere.
-    if let Some(shared) = &s.shared_replay {
-        if let Some((_, jti, iat)) = &proof {
-            let until = iat + s.proof_policy.max_age_secs + s.proof_policy.max_future_secs;
-            match first_use_shared(shared.as_ref(), &endpoint, jti, until, now).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    return oauth_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_dpop_proof",
-                        "this DPoP proof (jti) was used before",
-                    );
-                }
-                Err(e) => {
-                    return failure(&headers, matches!(e, StoreError::Unavailable(_)), &e);
-                }
-            }
-        }
-        let scope_key = format!("client-assertion:{}", client.client_id);
-        match first_use_shared(shared.as_ref(), &scope_key, &spent.jti, spent.until, now).await {
+    if let Some((_, jti, iat)) = &proof {
+        let until = iat + s.proof_policy.max_age_secs + s.proof_policy.max_future_secs;
+        match first_use_everywhere(&s, &headers, &endpoint, jti, until, now).await {
             Ok(true) => {}
-            Ok(false) => return invalid_client("the client assertion (jti) was used before"),
-            Err(e) => {
-                return failure(&headers, matches!(e, StoreError::Unavailable(_)), &e);
+            Ok(false) => {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_dpop_proof",
+                    "this DPoP proof (jti) was used before",
+                );
             }
+            Err(answer) => return answer,
         }
+    }
+    let scope_key = format!("client-assertion:{}", client.client_id);
+    match first_use_everywhere(&s, &headers, &scope_key, &spent.jti, spent.until, now).await {
+        Ok(true) => {}
+        Ok(false) => return invalid_client("the client assertion (jti) was used before"),
+        Err(answer) => return answer,
     }
     let jkt = proof.map(|(jkt, _, _)| jkt);
 

@@ -83,6 +83,7 @@ async fn client(store: &Arc<dyn Store>, issuer: &str, key: &EcSigningKey, scope:
         dpop_bound: true,
         multi_tenant: false,
         delegations: Vec::new(),
+        redirect_uris: Vec::new(),
     };
     let stored = request.register(&["helseid", "orgissuer"], SystemClock.now()).unwrap();
     store.insert_client(&stored).await.unwrap();

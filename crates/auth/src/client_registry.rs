@@ -14,10 +14,13 @@ use crate::secret::random_bytes;
 
 /// The Maskinporten-like issuer's name: its clients follow Maskinporten's rules.
 pub const MASKINPORTEN: &str = "maskinporten";
+/// The ID-porten-like issuer's name: its clients log end users in and have redirect URIs.
+pub const IDPORTEN: &str = "idporten";
 
 #[derive(Debug, Clone)]
 pub struct ClientRequest {
-    /// A public JWK, or a JWKS (`{"keys": [...]}`).
+    /// A public JWK, or a JWKS (`{"keys": [...]}`); `null` for a public ID-porten client
+    /// (one without a secret, such as a single-page app: it authenticates with PKCE alone).
     pub jwk: Value,
     pub scopes: Vec<String>,
     pub issuer: String,
@@ -30,6 +33,8 @@ pub struct ClientRequest {
     pub multi_tenant: bool,
     /// Organizations a multi-tenant client may act for; empty: any.
     pub delegations: Vec<String>,
+    /// Where an ID-porten client's logins may return (exact URIs).
+    pub redirect_uris: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +52,8 @@ pub enum ClientRequestError {
     BadName,
     /// A multi-tenant client needs its supplier's organization and takes no fixed child.
     BadTenancy(&'static str),
+    /// A redirect URI that is missing, not allowed for the issuer, or malformed.
+    BadRedirect(String),
 }
 
 impl fmt::Display for ClientRequestError {
@@ -55,7 +62,9 @@ impl fmt::Display for ClientRequestError {
             ClientRequestError::UnknownIssuer { name, known } => {
                 write!(f, "unknown issuer {name:?}: this server has {}", known.join(", "))
             }
-            ClientRequestError::NoKeys => f.write_str("the JWK set holds no key"),
+            ClientRequestError::NoKeys => {
+                f.write_str("give the client's public key: a JWK, or a JWK set with keys")
+            }
             ClientRequestError::BadKey(e) => write!(f, "bad client key: {e}"),
             ClientRequestError::NoScope => f.write_str("give the client at least one scope"),
             ClientRequestError::BadScope(s) => write!(f, "scope {s:?} is not a scope token"),
@@ -66,6 +75,7 @@ impl fmt::Display for ClientRequestError {
                 f.write_str("the name must be 1 to 200 printable characters")
             }
             ClientRequestError::BadTenancy(why) => f.write_str(why),
+            ClientRequestError::BadRedirect(why) => f.write_str(why),
         }
     }
 }
@@ -86,14 +96,19 @@ impl ClientRequest {
                 known: issuers.iter().map(|i| (*i).to_owned()).collect(),
             });
         }
+        let idporten = self.issuer == IDPORTEN;
         let keys: Vec<Value> = match self.jwk.get("keys") {
+            // A public ID-porten client has no key.
+            _ if idporten && self.jwk.is_null() => Vec::new(),
+            _ if self.jwk.is_null() => return Err(ClientRequestError::NoKeys),
             Some(Value::Array(list)) => list.clone(),
             Some(_) => return Err(ClientRequestError::BadKey("keys must be a list".into())),
             None => vec![self.jwk.clone()],
         };
-        if keys.is_empty() {
+        if keys.is_empty() && !(idporten && self.jwk.is_null()) {
             return Err(ClientRequestError::NoKeys);
         }
+        check_redirects(idporten, &self.redirect_uris)?;
         for key in &keys {
             PublicJwk::from_value(key).map_err(|e| ClientRequestError::BadKey(e.to_string()))?;
         }
@@ -161,13 +176,56 @@ impl ClientRequest {
             orgnr_parent: self.orgnr_parent.clone(),
             orgnr_child: self.orgnr_child.clone(),
             // Maskinporten's tokens are Bearer tokens.
-            dpop_bound: self.dpop_bound && !maskinporten,
+            dpop_bound: self.dpop_bound && !maskinporten && !idporten,
             multi_tenant: self.multi_tenant,
             delegations: self.delegations.clone(),
+            redirect_uris: self.redirect_uris.clone(),
             created_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
             revoked_at: None,
         })
     }
+}
+
+/// An ID-porten client needs at least one redirect URI, each absolute, without a fragment
+/// (RFC 6749 §3.1.2), `https` or `http` on a loopback host (RFC 8252 §7.3); other clients
+/// have none.
+fn check_redirects(idporten: bool, uris: &[String]) -> Result<(), ClientRequestError> {
+    let bad = |why: String| Err(ClientRequestError::BadRedirect(why));
+    if !idporten {
+        if uris.is_empty() {
+            return Ok(());
+        }
+        return bad("only ID-porten clients (--issuer idporten) have redirect URIs".into());
+    }
+    if uris.is_empty() {
+        return bad("an ID-porten client needs at least one redirect URI (--redirect-uri)".into());
+    }
+    if uris.len() > 20 {
+        return bad("register at most 20 redirect URIs".into());
+    }
+    for uri in uris {
+        let parsed = match url::Url::parse(uri) {
+            Ok(u) => u,
+            Err(e) => return bad(format!("redirect URI {uri:?} is not an absolute URL: {e}")),
+        };
+        if parsed.fragment().is_some() {
+            return bad(format!("redirect URI {uri:?} must not have a fragment (#…)"));
+        }
+        let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        match parsed.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            _ => {
+                return bad(format!(
+                    "redirect URI {uri:?} must be https (http only on localhost, 127.0.0.1 or [::1])"
+                ));
+            }
+        }
+        if uri.len() > 2000 {
+            return bad("a redirect URI may be at most 2000 characters".into());
+        }
+    }
+    Ok(())
 }
 
 /// A client as shown to people and scripts.
@@ -185,6 +243,10 @@ pub struct ClientView {
     pub client_tenancy: &'static str,
     /// Organizations a multi-tenant client may act for (empty: any).
     pub delegations: Vec<String>,
+    /// Where an ID-porten client's logins may return.
+    pub redirect_uris: Vec<String>,
+    /// `private_key_jwt`, or `none` for a public ID-porten client (PKCE only).
+    pub token_endpoint_auth_method: &'static str,
     pub jwks: Value,
     pub created_at: String,
     /// When the client was revoked; `null` while it may get tokens.
@@ -203,6 +265,8 @@ impl From<&StoredClient> for ClientView {
             dpop_bound_access_tokens: c.dpop_bound,
             client_tenancy: tenancy(c.multi_tenant),
             delegations: c.delegations.clone(),
+            redirect_uris: c.redirect_uris.clone(),
+            token_endpoint_auth_method: if c.is_public() { "none" } else { "private_key_jwt" },
             jwks: serde_json::from_str(&c.jwks).unwrap_or(Value::Null),
             created_at: crate::apikey::rfc3339(c.created_at),
             revoked_at: c.revoked_at.map(crate::apikey::rfc3339),

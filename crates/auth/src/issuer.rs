@@ -342,9 +342,29 @@ impl Issuer {
     /// forge those on purpose).
     pub fn mint(
         &self,
+        claims: Map<String, Value>,
+        now: i64,
+        lifetime_secs: i64,
+    ) -> Result<String, JoseError> {
+        self.sign_claims(claims, now, lifetime_secs, "at+jwt")
+    }
+
+    /// Signs an OpenID Connect ID token (`typ: JWT`), with the same defaults as [`Self::mint`].
+    pub fn mint_id_token(
+        &self,
+        claims: Map<String, Value>,
+        now: i64,
+        lifetime_secs: i64,
+    ) -> Result<String, JoseError> {
+        self.sign_claims(claims, now, lifetime_secs, "JWT")
+    }
+
+    fn sign_claims(
+        &self,
         mut claims: Map<String, Value>,
         now: i64,
         lifetime_secs: i64,
+        typ: &str,
     ) -> Result<String, JoseError> {
         let key = self.current();
         claims.entry("iss").or_insert_with(|| json!(self.url));
@@ -352,7 +372,7 @@ impl Issuer {
         claims.entry("nbf").or_insert(json!(now));
         claims.entry("exp").or_insert(json!(now + lifetime_secs));
         claims.entry("jti").or_insert_with(|| json!(random_id("at_")));
-        let header = json!({"alg": key.alg().as_str(), "typ": "at+jwt", "kid": key.kid()});
+        let header = json!({"alg": key.alg().as_str(), "typ": typ, "kid": key.kid()});
         key.sign(&header, &Value::Object(claims))
     }
 }

@@ -1,9 +1,10 @@
 //! Credentials and their rules: API keys (the Altinn model), JOSE, DPoP proofs (RFC 9449),
-//! access tokens, the embedded issuer, client registration and private_key_jwt client
-//! authentication. No HTTP types: the gateway and the issuer routes turn these errors into
+//! access tokens, the embedded issuer, client registration, private_key_jwt client
+//! authentication and the authorization-code flow with PKCE. No HTTP types: the gateway and the issuer routes turn these errors into
 //! responses.
 
 pub mod apikey;
+pub mod authorize;
 pub mod client_auth;
 pub mod client_registry;
 pub mod dpop;

@@ -41,6 +41,12 @@ pub trait ClaimProfile: Debug + Send + Sync {
     /// The API (`aud`) a requested scope is for, if it names one.
     fn audience_of<'s>(&self, scope: &'s str) -> Option<&'s str>;
 
+    /// Claims the test-token service puts in a token unless the caller sets them (what a
+    /// real token of this issuer always has and its client would not think to ask for).
+    fn test_claims(&self) -> Map<String, Value> {
+        Map::new()
+    }
+
     /// Claims chosen per request with RFC 9396 `authorization_details` (already parsed JSON;
     /// `None` when the request has none), or why they cannot be granted. Issuers without such
     /// choices refuse every request that makes one.
@@ -363,5 +369,29 @@ impl ClaimProfile for Maskinporten {
 
     fn audience_of<'s>(&self, _scope: &'s str) -> Option<&'s str> {
         None
+    }
+}
+
+/// ID-porten's end-user tokens: the person (`pid`, a pairwise `sub`) and how they logged in
+/// (`acr`, `amr`) come from the login, not the client; the client is named by `client_id` and
+/// `client_amr`. Scopes name no audience.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IdPorten;
+
+impl ClaimProfile for IdPorten {
+    fn client_claims(&self, _client: &ClientFacts<'_>) -> Map<String, Value> {
+        Map::from_iter([("token_type".to_owned(), json!("Bearer"))])
+    }
+
+    fn audience_of<'s>(&self, _scope: &'s str) -> Option<&'s str> {
+        None
+    }
+
+    /// A test token is a login at the substantial level unless the caller says otherwise.
+    fn test_claims(&self) -> Map<String, Value> {
+        Map::from_iter([
+            ("acr".to_owned(), json!(crate::authorize::LEVELS[0])),
+            ("amr".to_owned(), json!(["TestID"])),
+        ])
     }
 }

@@ -177,11 +177,11 @@ async fn refresh(keys: &KeyCache) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) struct CreateClient {
-    /// The client's public key (JWK) or keys (JWKS).
-    #[schema(value_type = Object)]
-    jwk: serde_json::Value,
+    /// The client's public key (JWK) or keys (JWKS); absent for a public ID-porten client.
+    #[schema(value_type = Option<Object>)]
+    jwk: Option<serde_json::Value>,
     scopes: Vec<String>,
-    /// One of the issuers this server runs (default `helseid`, the only one so far).
+    /// One of the issuers this server runs: `helseid` (default), `maskinporten`, `idporten`.
     issuer: Option<String>,
     client_name: Option<String>,
     orgnr_parent: Option<String>,
@@ -194,6 +194,8 @@ pub(crate) struct CreateClient {
     /// For a multi-tenant client: the organizations that delegated to its supplier (the parents
     /// it may name); absent or empty: any.
     delegations: Option<Vec<String>>,
+    /// For an `idporten` client: the exact redirect URIs its logins may return to.
+    redirect_uris: Option<Vec<String>>,
 }
 
 /// Registers a client (private_key_jwt: only public keys are kept).
@@ -214,7 +216,8 @@ async fn create_client(
     let request = ClientRequest {
         multi_tenant,
         delegations: body.delegations.unwrap_or_default(),
-        jwk: body.jwk,
+        jwk: body.jwk.unwrap_or(serde_json::Value::Null),
+        redirect_uris: body.redirect_uris.unwrap_or_default(),
         scopes: body.scopes,
         issuer: body.issuer.unwrap_or_else(|| "helseid".into()),
         name: body.client_name,

@@ -25,9 +25,10 @@ pub enum ClientsCommand {
 
 #[derive(Debug, Args)]
 pub struct CreateClientArgs {
-    /// File with the client's public JWK (or a JWKS).
+    /// File with the client's public JWK (or a JWKS). Required, except for a public
+    /// ID-porten client (one that has no key and relies on PKCE, such as a browser app).
     #[arg(long, value_name = "PUBLIC.json")]
-    pub jwk_file: std::path::PathBuf,
+    pub jwk_file: Option<std::path::PathBuf>,
     /// An allowed scope, e.g. nhntsd:syntpop-api/full-access; repeat for several.
     #[arg(long = "scope", required = true)]
     pub scopes: Vec<String>,
@@ -54,6 +55,17 @@ pub struct CreateClientArgs {
     /// maskinporten, one it may act for with consumer_org. Repeat for several.
     #[arg(long = "delegation", value_name = "ORGNR")]
     pub delegations: Vec<String>,
+    /// For --issuer idporten: a redirect URI its logins may return to (exactly; https, or
+    /// http on localhost). Repeat for several.
+    #[arg(long = "redirect-uri", value_name = "URL")]
+    pub redirect_uris: Vec<String>,
+}
+
+fn read_jwk(file: &std::path::Path) -> Result<Value, CliError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::Usage(format!("cannot read --jwk-file {}: {e}", file.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| CliError::Usage(format!("--jwk-file {} is not JSON: {e}", file.display())))
 }
 
 pub(crate) async fn run(
@@ -66,12 +78,17 @@ pub(crate) async fn run(
     // Read and check the input before touching the database.
     let request = match &cmd {
         ClientsCommand::Create(args) => {
-            let text = std::fs::read_to_string(&args.jwk_file).map_err(|e| {
-                CliError::Usage(format!("cannot read --jwk-file {}: {e}", args.jwk_file.display()))
-            })?;
-            let jwk: Value = serde_json::from_str(&text).map_err(|e| {
-                CliError::Usage(format!("--jwk-file {} is not JSON: {e}", args.jwk_file.display()))
-            })?;
+            let jwk = match &args.jwk_file {
+                Some(file) => read_jwk(file)?,
+                None if args.issuer == IssuerName::Idporten => Value::Null,
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "give the client's public key with --jwk-file (only ID-porten clients \
+                         may be public); issuer {}",
+                        args.issuer.as_str()
+                    )));
+                }
+            };
             Some(ClientRequest {
                 jwk,
                 scopes: args.scopes.clone(),
@@ -82,6 +99,7 @@ pub(crate) async fn run(
                 dpop_bound: !args.no_dpop,
                 multi_tenant: args.multi_tenant,
                 delegations: args.delegations.clone(),
+                redirect_uris: args.redirect_uris.clone(),
             })
         }
         ClientsCommand::List | ClientsCommand::Revoke { .. } => None,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use fjellport_api_issuer::Grant;
 use fjellport_auth::issuer::{Issuer, KEEP_RETIRED_SECS, SigningAlg};
 use fjellport_auth::nonce::NonceKey;
-use fjellport_auth::profile::{ClaimProfile, HelseId, Maskinporten};
+use fjellport_auth::profile::{ClaimProfile, HelseId, IdPorten, Maskinporten};
 use fjellport_store::{SettingsStore, StoreError};
 
 use crate::apis;
@@ -22,15 +22,20 @@ pub enum IssuerName {
     Helseid,
     /// Maskinporten-like (organizations, JWT grant): Altinn's service owners use its tokens.
     Maskinporten,
+    /// ID-porten-like (end users, authorization code + PKCE at a test login page): Altinn's
+    /// end-user API takes its tokens.
+    Idporten,
 }
 
 impl IssuerName {
-    pub const ALL: [IssuerName; 2] = [IssuerName::Helseid, IssuerName::Maskinporten];
+    pub const ALL: [IssuerName; 3] =
+        [IssuerName::Helseid, IssuerName::Maskinporten, IssuerName::Idporten];
 
     pub fn as_str(self) -> &'static str {
         match self {
             IssuerName::Helseid => "helseid",
             IssuerName::Maskinporten => "maskinporten",
+            IssuerName::Idporten => "idporten",
         }
     }
 
@@ -80,8 +85,23 @@ pub fn all() -> Vec<IssuerSpec> {
             scopes: MASKINPORTEN_SCOPES.to_vec(),
             proof_path: "/altinn/api/serviceowner/ping",
         },
+        IssuerSpec {
+            name: IssuerName::Idporten,
+            grant: Grant::AuthorizationCode,
+            // ID-porten signs its tokens RS256.
+            signing_alg: Some(SigningAlg::RS256),
+            path: "/idporten",
+            profile: Arc::new(IdPorten),
+            scopes: IDPORTEN_SCOPES.to_vec(),
+            proof_path: "/altinn/api/ping",
+        },
     ]
 }
+
+/// Scopes the ID-porten-like issuer advertises: OpenID's and Altinn's end-user scopes (the
+/// first is the test-token default).
+pub const IDPORTEN_SCOPES: [&str; 5] =
+    ["altinn:enduser", "openid", "profile", "altinn:instances.read", "altinn:instances.write"];
 
 /// Scopes the Maskinporten-like issuer advertises: Altinn's service-owner and end-user API
 /// scopes (a client is registered with those it may have).

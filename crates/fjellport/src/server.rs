@@ -96,6 +96,7 @@ impl Running {
         (name = "altinn-serviceowner", description = "Altinn-style service-owner REST API"),
         (name = "helseid", description = "Embedded HelseID-like issuer (test stand-in)"),
         (name = "maskinporten", description = "Embedded Maskinporten-like issuer (test stand-in): JWT grants for organizations"),
+        (name = "idporten", description = "Embedded ID-porten-like issuer (test stand-in): end users log in at a test login page (authorization code + PKCE)"),
         (name = "admin", description = "Keys and clients (admin token)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

@@ -165,13 +165,16 @@ pub async fn finalize(res: Response, instance: &str) -> Response {
         return Response::from_parts(parts, Body::from(problem.body(Some(instance))));
     }
     let status = res.status();
-    // problem+json already, or a deliberate JSON error document (OAuth's RFC 6749 §5.2 errors,
-    // which OAuth clients parse): leave those alone; rewrite plain-text rejections.
-    let is_json = res.headers().get(CONTENT_TYPE).is_some_and(|v| {
+    // problem+json already, a deliberate JSON error document (OAuth's RFC 6749 §5.2 errors,
+    // which OAuth clients parse) or a page written for people (the test login page's errors):
+    // leave those alone; rewrite plain-text rejections.
+    let deliberate = res.headers().get(CONTENT_TYPE).is_some_and(|v| {
         let v = v.as_bytes();
-        v.starts_with(PROBLEM_JSON.as_bytes()) || v.starts_with(b"application/json")
+        v.starts_with(PROBLEM_JSON.as_bytes())
+            || v.starts_with(b"application/json")
+            || v.starts_with(b"text/html")
     });
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    if !(status.is_client_error() || status.is_server_error()) || deliberate {
         return res;
     }
     let (mut parts, body) = res.into_parts();

@@ -9,7 +9,7 @@ use crate::sql::Arg;
 use crate::store::{SqlStore, bump_revision};
 use crate::{ClientStore, Result, StoreError, StoredClient};
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 13] = [
     "client_id",
     "issuer",
     "name",
@@ -20,11 +20,12 @@ const COLUMNS: [&str; 12] = [
     "dpop_bound",
     "multi_tenant",
     "delegations",
+    "redirect_uris",
     "created_at",
     "revoked_at",
 ];
 
-fn args(c: &StoredClient) -> [Arg; 12] {
+fn args(c: &StoredClient) -> [Arg; 13] {
     [
         Arg::from(&c.client_id),
         Arg::from(&c.issuer),
@@ -36,6 +37,7 @@ fn args(c: &StoredClient) -> [Arg; 12] {
         Arg::from(c.dpop_bound),
         Arg::from(c.multi_tenant),
         Arg::from(serde_json::to_string(&c.delegations).unwrap_or_default()),
+        Arg::from(serde_json::to_string(&c.redirect_uris).unwrap_or_default()),
         Arg::from(to_secs(c.created_at)),
         Arg::from(c.revoked_at.map(to_secs)),
     ]
@@ -58,6 +60,7 @@ fn client_of(row: &DbRow) -> Result<StoredClient> {
         dpop_bound: row.flag("dpop_bound")?,
         multi_tenant: row.flag("multi_tenant")?,
         delegations: json_list(row, "delegations")?,
+        redirect_uris: json_list(row, "redirect_uris")?,
         created_at: from_secs(row.int("created_at")?),
         revoked_at: row.opt_int("revoked_at")?.map(from_secs),
     })

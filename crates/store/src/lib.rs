@@ -1,7 +1,7 @@
 //! Fjellport's persistence.
 //!
 //! One trait per aggregate ([`KeyStore`], [`ClientStore`], [`PersonStore`], [`EventStore`],
-//! [`ReplayStore`], [`SettingsStore`]), bundled as [`Store`]; consumers take the trait they
+//! [`ReplayStore`], [`CodeStore`], [`SettingsStore`]), bundled as [`Store`]; consumers take the trait they
 //! need. One store type serves SQLite (the embedded default) and PostgreSQL (several
 //! replicas): each aggregate's SQL is written once, in its own module (`keys`, `clients`,
 //! `persons` with `search`, `person_columns` and `load`, `events`, `settings`), and what the
@@ -9,6 +9,7 @@
 //! at open.
 
 mod clients;
+mod codes;
 mod dialect;
 mod error;
 mod events;
@@ -83,6 +84,15 @@ pub trait PersonStore: Send + Sync + std::fmt::Debug {
     async fn search_persons(&self, page: &PersonPage) -> Result<SearchHits>;
     /// How many persons `filter` selects.
     async fn count_persons(&self, filter: &PersonFilter) -> Result<i64>;
+    /// Up to `limit` Test-Norge persons with this family name (exactly) and, when given, a
+    /// given name starting with `given_prefix`, by given name (index `persons_name`): the test
+    /// login page's search.
+    async fn persons_named(
+        &self,
+        family_name: &str,
+        given_prefix: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<StoredPerson>>;
     /// Which of `nins` were ever reserved (or are held by any person).
     async fn taken_nins(&self, nins: &[String]) -> Result<Vec<String>>;
     /// Adds reserved persons, all or none, recording their numbers as reserved forever:
@@ -176,6 +186,17 @@ pub trait ReplayStore: Send + Sync + std::fmt::Debug {
     async fn prune_replay(&self, now: i64) -> Result<u64>;
 }
 
+/// Authorization codes (the ID-porten-like issuer's login), shared by replicas.
+#[async_trait]
+pub trait CodeStore: Send + Sync + std::fmt::Debug {
+    /// Keeps `grant` under `code_hash` until `expires`, and forgets codes that expired before
+    /// `now`.
+    async fn put_code(&self, code_hash: &str, grant: &str, expires: i64, now: i64) -> Result<()>;
+    /// The grant kept under `code_hash`, once: redeeming takes it away. `None` when unknown,
+    /// already redeemed or expired.
+    async fn take_code(&self, code_hash: &str, now: i64) -> Result<Option<String>>;
+}
+
 /// Small named values the server keeps across restarts (e.g. the admin token's hash).
 #[async_trait]
 pub trait SettingsStore: Send + Sync + std::fmt::Debug {
@@ -196,6 +217,7 @@ pub trait Store:
     + OrganizationStore
     + EventStore
     + ReplayStore
+    + CodeStore
     + SettingsStore
     + std::fmt::Debug
 {

@@ -92,6 +92,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0014_reserved_index.sql"),
         include_str!("../migrations/0014_reserved_index.sql"),
     ),
+    (
+        15,
+        "authorization codes",
+        include_str!("../migrations/0015_authorization_codes.sql"),
+        include_str!("../migrations/0015_authorization_codes.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

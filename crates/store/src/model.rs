@@ -44,9 +44,21 @@ pub struct StoredClient {
     /// Organizations a multi-tenant client may act for (HelseID checks Altinn delegations);
     /// empty: any.
     pub delegations: Vec<String>,
+    /// Where an ID-porten client's logins may return (exact URIs); empty for machine clients.
+    pub redirect_uris: Vec<String>,
     pub created_at: DateTime<Utc>,
     /// From then on the client gets no tokens.
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl StoredClient {
+    /// A public client (no registered key): it authenticates with PKCE alone.
+    pub fn is_public(&self) -> bool {
+        serde_json::from_str::<serde_json::Value>(&self.jwks)
+            .ok()
+            .and_then(|j| j.get("keys").and_then(|k| k.as_array()).map(Vec::is_empty))
+            .unwrap_or(false)
+    }
 }
 
 /// A person row: the JSON document and the columns searches and exports use.

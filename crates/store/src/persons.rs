@@ -91,6 +91,19 @@ pub(crate) async fn export_docs(
     }
 }
 
+/// The least string above every string starting with `prefix` (its last character plus one),
+/// if there is one.
+fn past_prefix(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = char::from_u32(last as u32 + 1) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 impl SqlStore {
     /// Re-derives every person's search facts from its document, once, when a migration asked
     /// for it (persons stored before the facts had columns), a page at a time; the request is
@@ -218,6 +231,29 @@ impl PersonStore for SqlStore {
             }
         }
         Ok(n)
+    }
+
+    async fn persons_named(
+        &self,
+        family_name: &str,
+        given_prefix: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<StoredPerson>> {
+        let mut q = self.db.sql(format!(
+            "SELECT {} FROM persons WHERE origin = 'TestNorge' AND family_name = ",
+            *FACTS
+        ));
+        q.bind(family_name);
+        if let Some(prefix) = given_prefix.filter(|p| !p.is_empty()) {
+            // A range on the index: from the prefix to just past it (its last character
+            // incremented).
+            q.push(" AND given_name >= ").bind(prefix);
+            if let Some(end) = past_prefix(prefix) {
+                q.push(" AND given_name < ").bind(end);
+            }
+        }
+        q.push(" ORDER BY given_name, seq LIMIT ").bind(limit);
+        self.db.fetch_all(q).await?.iter().map(|row| person_of(row, false)).collect()
     }
 
     async fn taken_nins(&self, nins: &[String]) -> Result<Vec<String>> {

@@ -84,13 +84,13 @@ async fn clients_of_issuers_this_server_does_not_run_are_refused() {
     let s = TestServer::memory(BEFORE_SUNSET).await;
     let key = fjellport_auth::jose::EcSigningKey::generate().unwrap();
     let jwk = Value::Object(key.public_jwk().members);
-    for issuer in ["idporten", "keycloak"] {
+    for issuer in ["keycloak", "HelseID"] {
         let body = json!({"jwk": jwk, "scopes": ["altinn:serviceowner"], "issuer": issuer});
         let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
         let p = problem(res, 400).await;
         let detail = p["detail"].as_str().unwrap();
         assert!(detail.contains(&format!("unknown issuer \"{issuer}\"")), "{p}");
-        assert!(detail.contains("this server has helseid, maskinporten"), "{p}");
+        assert!(detail.contains("this server has helseid, maskinporten, idporten"), "{p}");
     }
     let clients: Value = json(s.admin(reqwest::Method::GET, "/clients")).await;
     assert_eq!(clients, json!([]), "nothing registered");

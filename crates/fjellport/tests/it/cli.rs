@@ -102,12 +102,18 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
         (&["keys", "list", "--database", "mysql://x/y"], "database URL"),
         (&["keys", "list", "--config", "/nonexistent/fjellport.toml"], "does not exist"),
         (&["serve", "--listen", "not-an-address"], "--listen"),
-        // Issuers that are not built yet: no client can be registered for them.
+        // Issuers this server does not run: no client can be registered for them.
         (
-            &["clients", "create", "--jwk-file", "k.json", "--scope", "s", "--issuer", "idporten"],
-            "'idporten' for '--issuer",
+            &["clients", "create", "--jwk-file", "k.json", "--scope", "s", "--issuer", "keycloak"],
+            "'keycloak' for '--issuer",
         ),
-        (&["issuer", "rotate-key", "--issuer", "idporten"], "'idporten' for '--issuer"),
+        // A login client needs a redirect URI; a machine client needs a key.
+        (
+            &["clients", "create", "--scope", "altinn:enduser", "--issuer", "idporten"],
+            "redirect URI",
+        ),
+        (&["clients", "create", "--scope", "s", "--issuer", "helseid"], "--jwk-file"),
+        (&["issuer", "rotate-key", "--issuer", "keycloak"], "'keycloak' for '--issuer"),
         (&["issuer", "rotate-key", "--alg", "HS256"], "'HS256' for '--alg"),
     ];
     for (args, needle) in cases {

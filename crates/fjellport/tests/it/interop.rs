@@ -52,3 +52,11 @@ async fn requests_oauth2client_gets_a_maskinporten_token_with_a_jwt_grant() {
     let Some(stdout) = run_python("tests/interop/maskinporten_grant.py", 0).await else { return };
     assert!(stdout.contains("interop: all checks passed"), "{stdout}");
 }
+
+/// ID-porten's authorization-code flow with PKCE performed by requests-oauth2client, the test
+/// login page driven with plain HTTP; the library validates the callback and the ID token.
+#[tokio::test]
+async fn requests_oauth2client_logs_a_person_in_with_authorization_code_and_pkce() {
+    let Some(stdout) = run_python("tests/interop/idporten_login.py", 300).await else { return };
+    assert!(stdout.contains("interop: all checks passed"), "{stdout}");
+}

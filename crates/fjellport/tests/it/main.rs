@@ -10,6 +10,7 @@ mod cli;
 mod cors;
 mod dpop;
 mod gateway;
+mod idporten;
 mod interop;
 mod maskinporten;
 mod ops;

@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
+mod login;
+
 use chrono::{DateTime, TimeZone, Utc};
 use fjellport_store::{Backend, PersonRow, Store, StoreError, StoredKey, open, testing};
 
 /// Every backend this machine can run: SQLite file and memory, and PostgreSQL when configured.
-async fn backends() -> Vec<(String, Arc<dyn Store>, Option<tempfile::TempDir>)> {
+pub(crate) async fn backends() -> Vec<(String, Arc<dyn Store>, Option<tempfile::TempDir>)> {
     let mut out = Vec::new();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.db");
@@ -18,7 +20,7 @@ async fn backends() -> Vec<(String, Arc<dyn Store>, Option<tempfile::TempDir>)> 
     out
 }
 
-fn at(secs: i64) -> DateTime<Utc> {
+pub(crate) fn at(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).unwrap()
 }
 
@@ -165,7 +167,7 @@ async fn unusable_urls_fail_with_a_reason() {
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
 }
 
-fn client(id: &str) -> fjellport_store::StoredClient {
+pub(crate) fn client(id: &str) -> fjellport_store::StoredClient {
     fjellport_store::StoredClient {
         client_id: id.into(),
         issuer: "helseid".into(),
@@ -177,6 +179,7 @@ fn client(id: &str) -> fjellport_store::StoredClient {
         dpop_bound: true,
         multi_tenant: false,
         delegations: Vec::new(),
+        redirect_uris: Vec::new(),
         created_at: at(1_800_000_000),
         revoked_at: None,
     }
@@ -216,7 +219,7 @@ async fn a_revoked_client_keeps_its_first_revocation_time() {
     }
 }
 
-fn person(n: usize, origin: &str) -> fjellport_store::PersonRow {
+pub(crate) fn person(n: usize, origin: &str) -> fjellport_store::PersonRow {
     fjellport_store::PersonRow {
         id: format!("id{n}"),
         nin: format!("{n:011}"),
