@@ -17,9 +17,6 @@ use serde_json::{Value, json};
 
 use crate::{AltinnState, hal};
 
-/// Where this stand-in's party ids start (a person's is this plus its place in load order).
-const PARTY_BASE: i64 = 50_000_000;
-
 async fn organization_or_404(s: &AltinnState, orgnr: &str) -> Result<OrganizationFacts, Problem> {
     orgnr
         .parse::<OrgNumber>()
@@ -75,7 +72,7 @@ pub(crate) async fn get_personal_contacts(
             person.common_contact_register_information.as_ref().map(|k| &k.contact_information);
         let text = |v: Option<&str>| v.map_or(Value::Null, |t| json!(t));
         contacts.push(json!({
-            "PersonalContactId": format!("r{}", PARTY_BASE + stored.seq),
+            "PersonalContactId": crate::parties::person_party(stored.seq),
             "Name": format!("{} {}", stored.row.given_name, stored.row.family_name).to_uppercase(),
             "SocialSecurityNumber": nin,
             "MobileNumber": text(krr.and_then(|c| c.phone_number.as_deref())),

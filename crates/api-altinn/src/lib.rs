@@ -3,13 +3,19 @@
 
 pub mod catalogue;
 mod contacts;
+mod enduser;
+mod enduser_reportees;
 mod metadata;
+mod parties;
 mod ping;
 mod recipients;
 mod reportees;
 
+pub use enduser::EndUserAuth;
+
 use std::sync::Arc;
 
+use fjellport_clock::SharedClock;
 use fjellport_store::Store;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,6 +26,15 @@ pub struct AltinnState {
     pub store: Arc<dyn Store>,
     /// The external base URL, for `_links`.
     pub public_url: String,
+    pub clock: SharedClock,
+    /// How end users log in (`None`: no end-user calls).
+    pub enduser: Option<Arc<EndUserAuth>>,
+}
+
+impl AltinnState {
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
 }
 
 /// End-user API routes.
@@ -27,6 +42,12 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(ping::get_ping))
         .routes(routes!(metadata::get_metadata))
+        .routes(routes!(enduser::post_authenticate_with_password))
+        .routes(routes!(enduser_reportees::get_reportees))
+        .routes(routes!(enduser_reportees::get_reportee))
+        .routes(routes!(enduser_reportees::get_organizations))
+        .routes(routes!(enduser_reportees::get_organization))
+        .routes(routes!(enduser_reportees::get_my_profile))
         .with_state(Arc::new(state))
 }
 

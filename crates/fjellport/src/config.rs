@@ -92,6 +92,21 @@ pub struct Config {
     /// Issuers whose tokens the APIs accept beside the embedded one's.
     pub trusted_issuers: Vec<TrustedIssuer>,
     pub apis: Apis,
+    pub altinn: AltinnConfig,
+}
+
+/// Altinn's end-user side.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AltinnConfig {
+    /// Every synthetic person's password for `authentication/authenticatewithpassword`.
+    pub test_password: SecretString,
+}
+
+impl Default for AltinnConfig {
+    fn default() -> Self {
+        AltinnConfig { test_password: SecretString::new("Test1234") }
+    }
 }
 
 /// An external issuer: its identifier, and where its keys are — a JWKS file, or its discovery
@@ -172,6 +187,7 @@ impl Default for Config {
             issuer_signing_alg: fjellport_auth::issuer::SigningAlg::ES256,
             trusted_issuers: Vec::new(),
             apis: Apis::default(),
+            altinn: AltinnConfig::default(),
         }
     }
 }

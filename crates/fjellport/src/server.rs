@@ -292,16 +292,10 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
                 ))
             }
             fjellport_auth::apikey::ApiName::Altinn => {
-                fjellport_api_altinn::router(fjellport_api_altinn::AltinnState {
-                    store: state.store.clone(),
-                    public_url: state.config.public_url(),
-                })
+                fjellport_api_altinn::router(altinn_state(&state))
             }
             fjellport_auth::apikey::ApiName::AltinnServiceowner => {
-                fjellport_api_altinn::serviceowner_router(fjellport_api_altinn::AltinnState {
-                    store: state.store.clone(),
-                    public_url: state.config.public_url(),
-                })
+                fjellport_api_altinn::serviceowner_router(altinn_state(&state))
             }
         };
         let title = spec.title;
@@ -323,6 +317,23 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
         router = router.nest(prefix, gateway.wrap_api(api_routes));
     }
     router.fallback(|| async { Problem::not_found("No resource at this path.") })
+}
+
+/// Altinn's handlers: the store, and end-user logins through the ID-porten-like issuer.
+fn altinn_state(state: &AppState) -> fjellport_api_altinn::AltinnState {
+    let enduser = state.issuer(IssuerName::Idporten).map(|idporten| {
+        Arc::new(fjellport_api_altinn::EndUserAuth {
+            issuer: idporten.issuer.clone(),
+            test_password: state.config.altinn.test_password.expose().to_owned(),
+            secure_cookie: state.config.public_url().starts_with("https://"),
+        })
+    });
+    fjellport_api_altinn::AltinnState {
+        store: state.store.clone(),
+        public_url: state.config.public_url(),
+        clock: state.clock.clone(),
+        enduser,
+    }
 }
 
 fn admin_state(state: &AppState) -> Arc<admin::AdminState> {

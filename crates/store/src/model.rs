@@ -176,6 +176,8 @@ impl OrganizationRow {
 /// An organization's register facts (what reportee lists show).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationFacts {
+    /// Load order (stable for a seed and size: the base of the organization's party id).
+    pub seq: i64,
     pub orgnr: String,
     pub name: String,
     /// Organization form code (AS, ENK, …).

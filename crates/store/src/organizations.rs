@@ -10,6 +10,7 @@ use crate::{OrganizationStore, Result};
 
 fn facts_of(row: &DbRow) -> Result<OrganizationFacts> {
     Ok(OrganizationFacts {
+        seq: row.int("seq")?,
         orgnr: row.text("orgnr")?,
         name: row.text("name")?,
         form: row.text("form")?,
@@ -20,7 +21,7 @@ fn facts_of(row: &DbRow) -> Result<OrganizationFacts> {
 impl OrganizationStore for SqlStore {
     async fn roles_of(&self, nin: &str) -> Result<Vec<HeldRole>> {
         let mut q = self.db.sql(
-            "SELECT o.orgnr AS orgnr, o.name AS name, o.form AS form, r.role AS role \
+            "SELECT o.seq AS seq, o.orgnr AS orgnr, o.name AS name, o.form AS form, r.role AS role \
              FROM organization_roles r JOIN organizations o ON o.orgnr = r.orgnr WHERE r.nin = ",
         );
         q.bind(nin).push(" ORDER BY o.orgnr, r.role");
@@ -38,7 +39,7 @@ impl OrganizationStore for SqlStore {
     }
 
     async fn organization(&self, orgnr: &str) -> Result<Option<OrganizationFacts>> {
-        let mut q = self.db.sql("SELECT orgnr, name, form FROM organizations WHERE orgnr = ");
+        let mut q = self.db.sql("SELECT seq, orgnr, name, form FROM organizations WHERE orgnr = ");
         q.bind(orgnr);
         self.db.fetch_optional(q).await?.as_ref().map(facts_of).transpose()
     }

@@ -5,6 +5,7 @@
 
 mod admin;
 mod altinn_auth;
+mod altinn_enduser;
 mod altinn_serviceowner;
 mod cli;
 mod cors;

@@ -558,6 +558,7 @@ async fn roles_are_found_by_person_and_organizations_by_number() {
         assert!(store.roles_of("00000000009").await.unwrap().is_empty(), "{name}");
         let o = store.organization("322222222").await.unwrap().unwrap();
         assert_eq!((o.name.as_str(), o.form.as_str()), ("Org 322222222", "AS"), "{name}");
+        assert_eq!((held[0].organization.seq, o.seq), (1, 2), "{name}: load order");
         assert_eq!(store.organization("399999999").await.unwrap(), None, "{name}");
         let holders = store.role_holders("322222222").await.unwrap();
         let want =

@@ -1,0 +1,257 @@
+//! Who an end-user call acts as. Altinn takes an ID-porten access token
+//! (`Authorization: Bearer`, security level from its `acr`) or the `.ASPXAUTH` cookie that
+//! `POST authentication/authenticatewithpassword` sets (a synthetic person's number and the
+//! configured test password; security level 1, as Altinn gave password logins). Both beside the
+//! API key, which the gateway has checked already. Without either: 401 with a
+//! `WWW-Authenticate: Bearer` challenge.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::response::{IntoResponse, Response};
+use fjellport_auth::issuer::Issuer;
+use fjellport_auth::token::{TokenPolicy, verify_token};
+use fjellport_gateway::Problem;
+use fjellport_gateway::input::{Members, json_object};
+use fjellport_store::{PersonKey, StoredPerson};
+use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE, WWW_AUTHENTICATE};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde_json::{Map, json};
+
+use crate::AltinnState;
+
+/// The cookie Altinn's password login sets.
+const COOKIE_NAME: &str = ".ASPXAUTH";
+/// The `aud` of the cookie's token: it is only a cookie, never a Bearer token.
+const COOKIE_AUDIENCE: &str = "urn:fjellport:altinn:aspxauth";
+/// How long a password login lasts.
+const COOKIE_LIFETIME_SECS: i64 = 30 * 60;
+/// Scope that covers every end-user call.
+pub(crate) const ENDUSER_SCOPE: &str = "altinn:enduser";
+
+/// How end users authenticate here: the ID-porten-like issuer (it verifies Bearer tokens and
+/// signs the password login's cookie) and the test password.
+#[derive(Debug)]
+pub struct EndUserAuth {
+    pub issuer: Arc<Issuer>,
+    pub test_password: String,
+    /// Mark the cookie `Secure` (the public URL is https).
+    pub secure_cookie: bool,
+}
+
+/// The person an end-user call acts as.
+#[derive(Debug, Clone)]
+pub(crate) struct EndUser {
+    pub pid: String,
+    /// Altinn's security level: 1 (password), 3 (`idporten-loa-substantial`), 4 (`…-high`).
+    pub level: u8,
+    /// The token's scopes; `None` for a password login (it may do everything).
+    scopes: Option<Vec<String>>,
+}
+
+impl EndUser {
+    /// Passes when the token has `altinn:enduser` or `scope`; else Altinn's 401.
+    pub(crate) fn require(&self, scope: &str) -> Result<(), Problem> {
+        match &self.scopes {
+            None => Ok(()),
+            Some(s) if s.iter().any(|x| x == ENDUSER_SCOPE || x == scope) => Ok(()),
+            Some(_) => Err(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "insufficient-scope",
+                "Missing required scope",
+            )
+            .detail(format!(
+                "Claims Authorization failed: Missing required scope: the token needs \
+                 {ENDUSER_SCOPE} or {scope}."
+            ))
+            .reason("Claims Authorization failed: Missing required scope")
+            .header(WWW_AUTHENTICATE, challenge(Some("insufficient_scope")))),
+        }
+    }
+
+    /// The user's person, which must still exist.
+    pub(crate) async fn person(&self, s: &AltinnState) -> Result<StoredPerson, Problem> {
+        s.store.person(PersonKey::Nin(&self.pid)).await?.ok_or_else(|| {
+            unauthenticated("The logged-in person no longer exists in the population.")
+        })
+    }
+}
+
+fn challenge(error: Option<&str>) -> HeaderValue {
+    let text = match error {
+        Some(e) => format!("Bearer realm=\"altinn\", error=\"{e}\""),
+        None => "Bearer realm=\"altinn\"".to_owned(),
+    };
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("Bearer"))
+}
+
+fn unauthenticated(detail: &str) -> Problem {
+    Problem::new(StatusCode::UNAUTHORIZED, "not-authenticated", "Not authenticated")
+        .detail(detail)
+        .reason("Unauthorized")
+        .header(WWW_AUTHENTICATE, challenge(None))
+}
+
+fn level_of(acr: Option<&str>) -> u8 {
+    match acr {
+        Some("idporten-loa-high" | "Level4") => 4,
+        Some("idporten-loa-substantial" | "Level3") => 3,
+        _ => 0,
+    }
+}
+
+impl FromRequestParts<Arc<AltinnState>> for EndUser {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        s: &Arc<AltinnState>,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(auth) = &s.enduser else {
+            return Err(unauthenticated("This server has no end-user login configured."));
+        };
+        let user = authenticate(auth, &parts.headers, s.now())?;
+        tracing::debug!(security_level = user.level, "end user authenticated");
+        Ok(user)
+    }
+}
+
+fn authenticate(auth: &EndUserAuth, headers: &HeaderMap, now: i64) -> Result<EndUser, Problem> {
+    let issuer = &auth.issuer;
+    let keys = |kid: Option<&str>| issuer.public_key(kid);
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    if let Some(value) = values.next() {
+        if values.next().is_some() {
+            return Err(Problem::bad_request(
+                "invalid_request",
+                "Send one Authorization header, not several.",
+            ));
+        }
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, t)| scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty())
+            .map(|(_, t)| t.trim())
+            .ok_or_else(|| {
+                unauthenticated("Send the ID-porten access token as Authorization: Bearer <token>.")
+            })?;
+        let policy = TokenPolicy {
+            issuer: issuer.url.clone(),
+            audience: None,
+            scope: None,
+            leeway_secs: 30,
+        };
+        let token = verify_token(token, &keys, &policy, now).map_err(|e| {
+            unauthenticated(&format!("The ID-porten access token is not accepted: {e}."))
+                .header(WWW_AUTHENTICATE, challenge(Some("invalid_token")))
+        })?;
+        let text = |name: &str| token.claims.get(name).and_then(|v| v.as_str());
+        if text("aud") == Some(COOKIE_AUDIENCE) {
+            return Err(unauthenticated("A login cookie is not a Bearer token."));
+        }
+        let pid = text("pid").ok_or_else(|| {
+            unauthenticated("The access token names no person (pid): use an ID-porten login.")
+        })?;
+        return Ok(EndUser {
+            pid: pid.to_owned(),
+            level: level_of(text("acr")),
+            scopes: Some(token.scopes.clone()),
+        });
+    }
+    let cookie = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value);
+    let Some(cookie) = cookie else {
+        return Err(unauthenticated(
+            "This call acts for a user: send an ID-porten access token as Authorization: Bearer, \
+             or log in with POST /altinn/api/authentication/authenticatewithpassword and send \
+             its .ASPXAUTH cookie.",
+        ));
+    };
+    let policy = TokenPolicy {
+        issuer: issuer.url.clone(),
+        audience: Some(COOKIE_AUDIENCE.to_owned()),
+        scope: None,
+        leeway_secs: 0,
+    };
+    let token = verify_token(cookie, &keys, &policy, now).map_err(|_| {
+        unauthenticated(
+            "The .ASPXAUTH cookie is not valid (expired, or not this server's): log in again.",
+        )
+    })?;
+    let pid = token.claims.get("pid").and_then(|v| v.as_str()).unwrap_or_default();
+    Ok(EndUser { pid: pid.to_owned(), level: 1, scopes: None })
+}
+
+/// Logs a person in with a password.
+#[utoipa::path(post, path = "/authentication/authenticatewithpassword", tag = "altinn",
+    request_body(content = Object, content_type = "application/hal+json",
+        description = "`{\"UserName\": \"<the person's identity number>\", \"UserPassword\": \"<altinn.test_password, default Test1234>\"}`"),
+    params(
+        ("ApiKey" = String, Header, description = "API key issued for the altinn API"),
+        ("ForceEIAuthentication" = Option<String>, Query, description = "Accepted and ignored")),
+    responses(
+        (status = 200, description = "Logged in: `Set-Cookie: .ASPXAUTH=…` (30 minutes, security level 1); send it with later calls"),
+        (status = 400, description = "A body that is not `{UserName, UserPassword}`", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong user name or password, or a deceased person", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+pub(crate) async fn post_authenticate_with_password(
+    State(s): State<Arc<AltinnState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let Some(auth) = &s.enduser else {
+        return Err(unauthenticated("This server has no end-user login configured."));
+    };
+    let map = json_object(&headers, &body, false, &["application/hal+json", "application/json"])?;
+    let members = Members::new(&map);
+    members.only(&["UserName", "UserPassword"])?;
+    let user = members.string("UserName")?.unwrap_or_default().trim().to_owned();
+    let password = members.string("UserPassword")?.unwrap_or_default();
+    let wrong = || {
+        Problem::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "Invalid credentials")
+            .detail(
+                "The user name (a synthetic person's identity number) or the password (config \
+                 altinn.test_password) is wrong.",
+            )
+            .reason("Unauthorized")
+    };
+    // Digests compared (fixed length), and both checks made before answering: a wrong
+    // password tells nothing about the number.
+    let digest = fjellport_auth::secret::digest_secret;
+    let password_ok = digest(password) == digest(&auth.test_password);
+    let person = if user.len() == 11 && user.bytes().all(|b| b.is_ascii_digit()) {
+        s.store.person(PersonKey::Nin(&user)).await?
+    } else {
+        None
+    };
+    let person = match person {
+        Some(p) if password_ok => p,
+        _ => return Err(wrong()),
+    };
+    if person.row.status == "Deceased" {
+        return Err(wrong().detail("The person is registered as deceased and cannot log in."));
+    }
+    let now = s.now();
+    let mut claims = Map::new();
+    claims.insert("aud".into(), json!(COOKIE_AUDIENCE));
+    claims.insert("pid".into(), json!(person.row.nin));
+    claims.insert("sub".into(), json!(person.row.nin));
+    let token = auth
+        .issuer
+        .mint(claims, now, COOKIE_LIFETIME_SECS)
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    let secure = if auth.secure_cookie { "; Secure" } else { "" };
+    let cookie = format!(
+        "{COOKIE_NAME}={token}; Path=/altinn; Max-Age={COOKIE_LIFETIME_SECS}; HttpOnly; SameSite=Lax{secure}"
+    );
+    let cookie = HeaderValue::from_str(&cookie).map_err(|_| Problem::internal("cookie"))?;
+    Ok((StatusCode::OK, [(SET_COOKIE, cookie)]).into_response())
+}

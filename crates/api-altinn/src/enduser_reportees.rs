@@ -1,0 +1,235 @@
+//! The logged-in user's reportees and profile: `GET reportees` (with the `serviceCode` /
+//! `serviceEdition` filter), `GET reportees/{reporteeId}`, `GET organizations[/{orgNo}]`
+//! and `GET my/profile`, in Altinn's HAL shape (PascalCase members, `_links`,
+//! `_embedded`).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use fjellport_gateway::Problem;
+use fjellport_gateway::input::{invalid, only_known, pairs};
+use fjellport_population::Person;
+use http::HeaderMap;
+use serde_json::{Value, json};
+
+use crate::catalogue::{SERVICES, Service};
+use crate::enduser::EndUser;
+use crate::parties::{Reportee, reportees_of, resolve};
+use crate::{AltinnState, hal};
+
+/// Altinn's paging flags, accepted (every reportee is active; consent reportees do not exist
+/// here) and otherwise ignored.
+const LIST_FLAGS: [&str; 3] = ["showConsentReportees", "includeInactiveReportees", "language"];
+
+fn api(s: &AltinnState) -> String {
+    format!("{}/altinn/api", s.public_url)
+}
+
+/// The reportees of the user, narrowed to those for whom a service may be used.
+async fn listed(
+    s: &AltinnState,
+    user: &EndUser,
+    query: Option<&str>,
+    extra: &[&str],
+) -> Result<(Vec<Reportee>, Vec<(String, String)>), Problem> {
+    user.require("altinn:reportees")?;
+    let params = pairs(query.unwrap_or_default().as_bytes());
+    let known: Vec<&str> = LIST_FLAGS.iter().chain(extra).copied().collect();
+    only_known(&params, &known, "query parameter")?;
+    let person = user.person(s).await?;
+    Ok((reportees_of(s.store.as_ref(), &person).await?, params))
+}
+
+/// The service `serviceCode`/`serviceEdition` name, if they name one.
+fn service_of(params: &[(String, String)]) -> Result<Option<&'static Service>, Problem> {
+    let value = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let Some(code) = value("serviceCode") else {
+        return match value("serviceEdition") {
+            Some(_) => Err(invalid("serviceEdition", "serviceEdition goes with a serviceCode")),
+            None => Ok(None),
+        };
+    };
+    let edition = value("serviceEdition")
+        .map(|e| {
+            e.parse::<u32>().map_err(|_| {
+                invalid("serviceEdition", format!("serviceEdition {e:?} is not a whole number"))
+            })
+        })
+        .transpose()?;
+    SERVICES
+        .iter()
+        .find(|s| s.code == code && edition.is_none_or(|e| s.edition == e))
+        .map(Some)
+        .ok_or_else(|| {
+            invalid("serviceCode", format!("no service {code} in the catalogue (GET metadata)"))
+        })
+}
+
+/// The reportees the user may act for.
+#[utoipa::path(get, path = "/reportees", tag = "altinn",
+    params(
+        ("serviceCode" = Option<String>, Query, description = "Only reportees for whom the user may use this service (one of their roles there gives it; PRIV for their own affairs)"),
+        ("serviceEdition" = Option<String>, Query, description = "With serviceCode: the edition"),
+        ("showConsentReportees" = Option<bool>, Query, description = "Accepted; there are no consent reportees here"),
+        ("includeInactiveReportees" = Option<bool>, Query, description = "Accepted; every reportee is active"),
+        ("ApiKey" = String, Header, description = "API key issued for the altinn API"),
+        ("Authorization" = Option<String>, Header, description = "Bearer <ID-porten access token> (or the .ASPXAUTH cookie)")),
+    responses(
+        (status = 200, description = "`{_links:{self, find}, _embedded:{reportees:[{ReporteeId, Name, Type (Person|Foretak), SocialSecurityNumber | OrganizationNumber, OrganizationForm, Status, _links:{self, messages}}]}}`: the user first, then their organizations", body = Object),
+        (status = 400, description = "An unknown query parameter or service", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No user logged in (WWW-Authenticate: Bearer), or a token without altinn:enduser / altinn:reportees", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+pub(crate) async fn get_reportees(
+    user: EndUser,
+    State(s): State<Arc<AltinnState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let (mut reportees, params) =
+        listed(&s, &user, query.as_deref(), &["serviceCode", "serviceEdition"]).await?;
+    if let Some(svc) = service_of(&params)? {
+        reportees.retain(|r| r.roles.iter().any(|role| svc.roles.contains(&role.as_str())));
+    }
+    let api = api(&s);
+    let list: Vec<Value> = reportees.iter().map(|r| r.to_json(&api)).collect();
+    Ok(hal(
+        &headers,
+        json!({"_links": {"self": {"href": format!("{api}/reportees")},
+                          "find": {"href": format!("{api}/reportees/{{reporteeId}}"),
+                                   "isTemplated": true}},
+               "_embedded": {"reportees": list}}),
+    ))
+}
+
+/// One of the user's reportees.
+#[utoipa::path(get, path = "/reportees/{reporteeId}", tag = "altinn",
+    params(("reporteeId" = String, Path, description = "A reportee id (r…), an organization number, or my")),
+    responses(
+        (status = 200, description = "The reportee", body = Object),
+        (status = 400, description = "Not a reportee id", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No user logged in", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not one of the user's reportees", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+pub(crate) async fn get_reportee(
+    user: EndUser,
+    State(s): State<Arc<AltinnState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let (reportees, _) = listed(&s, &user, query.as_deref(), &[]).await?;
+    let reportee = resolve(&reportees, &id)?;
+    Ok(hal(&headers, reportee.to_json(&api(&s))))
+}
+
+/// An organization as the end-user API shows it.
+fn organization_json(r: &Reportee, api: &str) -> Value {
+    let mut v = r.to_json(api);
+    let number = r.number().to_owned();
+    v["_links"]["self"] = json!({"href": format!("{api}/organizations/{number}")});
+    v
+}
+
+/// The organizations the user may act for.
+#[utoipa::path(get, path = "/organizations", tag = "altinn",
+    responses(
+        (status = 200, description = "`_embedded.organizations[]`: the user's organization reportees", body = Object),
+        (status = 401, description = "No user logged in", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+pub(crate) async fn get_organizations(
+    user: EndUser,
+    State(s): State<Arc<AltinnState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let (reportees, _) = listed(&s, &user, query.as_deref(), &[]).await?;
+    let api = api(&s);
+    let list: Vec<Value> = reportees
+        .iter()
+        .filter(|r| r.is_organization())
+        .map(|r| organization_json(r, &api))
+        .collect();
+    Ok(hal(
+        &headers,
+        json!({"_links": {"self": {"href": format!("{api}/organizations")}},
+               "_embedded": {"organizations": list}}),
+    ))
+}
+
+/// One organization the user may act for.
+#[utoipa::path(get, path = "/organizations/{orgNo}", tag = "altinn",
+    params(("orgNo" = String, Path, description = "The organization number")),
+    responses(
+        (status = 200, description = "The organization", body = Object),
+        (status = 400, description = "Not a valid organization number", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No user logged in", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The user may not act for it", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+pub(crate) async fn get_organization(
+    user: EndUser,
+    State(s): State<Arc<AltinnState>>,
+    Path(orgnr): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    if orgnr.len() != 9 || !orgnr.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid("orgNo", format!("{orgnr:?} is not a 9-digit organization number")));
+    }
+    let (reportees, _) = listed(&s, &user, query.as_deref(), &[]).await?;
+    let reportee = resolve(&reportees, &orgnr)?;
+    Ok(hal(&headers, organization_json(reportee, &api(&s))))
+}
+
+/// The logged-in person's profile.
+#[utoipa::path(get, path = "/my/profile", tag = "altinn",
+    responses(
+        (status = 200, description = "`{Name, AddressLine1, AddressLine2, AddressLine3, UserName, MobileNumber, PreferredLanguage, ShowClientUnits, PrivateConsent, ProfessionalConsent, ContactInformation:{Email, Mobile, RequestsEmailReceipts}, _links:{self, portalview}}` from the person's registered address and contact-register entry", body = Object),
+        (status = 401, description = "No user logged in, or a token without altinn:enduser / altinn:profiles.read", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+pub(crate) async fn get_my_profile(
+    user: EndUser,
+    State(s): State<Arc<AltinnState>>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    user.require("altinn:profiles.read")?;
+    let stored = user.person(&s).await?;
+    let person: Person = serde_json::from_str(&stored.row.doc)
+        .map_err(|e| Problem::internal(format!("person document: {e}")))?;
+    let krr = person.common_contact_register_information.as_ref().map(|k| &k.contact_information);
+    let email = krr.map(|c| c.email.clone()).filter(|e| !e.is_empty());
+    let mobile = krr.and_then(|c| c.phone_number.clone());
+    let address = address_lines(&person);
+    let api = api(&s);
+    Ok(hal(
+        &headers,
+        json!({
+            "Name": format!("{} {}", stored.row.given_name, stored.row.family_name).to_uppercase(),
+            "AddressLine1": address.first(),
+            "AddressLine2": address.get(1),
+            "AddressLine3": address.get(2),
+            "UserName": Value::Null,
+            "MobileNumber": mobile,
+            "PreferredLanguage": "NorwegianNO",
+            "ShowClientUnits": false,
+            "PrivateConsent": false,
+            "ProfessionalConsent": false,
+            "ContactInformation": {"Email": email, "Mobile": mobile, "RequestsEmailReceipts": false},
+            "_links": {"self": {"href": format!("{api}/my/profile")},
+                       "portalview": {"href": format!("{}/altinn/ui/profile", s.public_url)}},
+        }),
+    ))
+}
+
+/// The registered home address as lines (street and number, postal code and place); none
+/// for a confidential address, which Altinn does not show either.
+fn address_lines(person: &Person) -> Vec<String> {
+    let hidden =
+        matches!(person.address_confidentiality(), Some("Confidential" | "StrictlyConfidential"));
+    match person.address() {
+        Some(a) if !hidden => {
+            let n = &a.address_number;
+            let letter = n.house_letter.as_deref().unwrap_or_default();
+            vec![
+                format!("{} {}{letter}", a.address_name, n.house_number),
+                format!("{} {}", a.city.postal_code, a.city.city_name),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
