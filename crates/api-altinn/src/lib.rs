@@ -3,9 +3,13 @@
 
 pub mod catalogue;
 mod contacts;
+pub mod correspondence;
 mod enduser;
 mod enduser_reportees;
+mod feed;
+mod messages;
 mod metadata;
+pub mod odata;
 mod parties;
 mod ping;
 mod recipients;
@@ -48,6 +52,11 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(enduser_reportees::get_organizations))
         .routes(routes!(enduser_reportees::get_organization))
         .routes(routes!(enduser_reportees::get_my_profile))
+        .routes(routes!(messages::get_messages))
+        .routes(routes!(messages::get_trashbin))
+        .routes(routes!(messages::get_message, messages::delete_message))
+        .routes(routes!(messages::put_confirm))
+        .routes(routes!(messages::put_archive))
         .with_state(Arc::new(state))
 }
 
@@ -59,6 +68,7 @@ pub fn serviceowner_router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(recipients::get_validate_recipient))
         .routes(routes!(contacts::get_organization))
         .routes(routes!(contacts::get_personal_contacts))
+        .routes(routes!(feed::get_feed))
         .with_state(Arc::new(state))
 }
 

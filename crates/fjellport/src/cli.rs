@@ -59,6 +59,9 @@ pub enum Command {
     /// Norwegian identity numbers: check and generate.
     #[command(subcommand)]
     Nin(crate::nin_cmd::NinCommand),
+    /// Altinn's service-owner side: send correspondence.
+    #[command(subcommand)]
+    Altinn(crate::altinn_cmd::AltinnCommand),
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +174,7 @@ impl Cli {
                 crate::population_cmd::run(cmd, config, clock, self.json).await
             }
             Command::Issuer(cmd) => crate::issuer_cmd::run(cmd, config, clock, self.json).await,
+            Command::Altinn(cmd) => crate::altinn_cmd::run(cmd, config, clock, self.json).await,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod advance;
+mod altinn_cmd;
 pub mod apis;
 pub mod cli;
 mod clients_cmd;

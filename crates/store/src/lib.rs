@@ -1,7 +1,7 @@
 //! Fjellport's persistence.
 //!
 //! One trait per aggregate ([`KeyStore`], [`ClientStore`], [`PersonStore`], [`EventStore`],
-//! [`ReplayStore`], [`CodeStore`], [`SettingsStore`]), bundled as [`Store`]; consumers take the trait they
+//! [`ReplayStore`], [`CodeStore`], [`MessageStore`], [`SettingsStore`]), bundled as [`Store`]; consumers take the trait they
 //! need. One store type serves SQLite (the embedded default) and PostgreSQL (several
 //! replicas): each aggregate's SQL is written once, in its own module (`keys`, `clients`,
 //! `persons` with `search`, `person_columns` and `load`, `events`, `settings`), and what the
@@ -15,6 +15,7 @@ mod error;
 mod events;
 mod keys;
 mod load;
+mod messages;
 mod migrate;
 mod model;
 mod open;
@@ -35,8 +36,9 @@ use chrono::{DateTime, Utc};
 
 pub use error::StoreError;
 pub use model::{
-    HeldRole, LifeChanges, OrganizationFacts, OrganizationRow, PersonFilter, PersonPage, PersonRow,
-    SearchHits, StoredClient, StoredEvent, StoredKey, StoredPerson, shuffle_rank,
+    Comparison, HeldRole, LifeChanges, MessageEvent, MessageField, MessageQuery, MessageValue,
+    OrganizationFacts, OrganizationRow, PersonFilter, PersonPage, PersonRow, SearchHits,
+    StoredClient, StoredEvent, StoredKey, StoredMessage, StoredPerson, shuffle_rank,
 };
 pub use open::{Backend, open, open_serving, redact};
 
@@ -186,6 +188,35 @@ pub trait ReplayStore: Send + Sync + std::fmt::Debug {
     async fn prune_replay(&self, now: i64) -> Result<u64>;
 }
 
+/// Altinn's message box and the service owners' event feed.
+#[async_trait]
+pub trait MessageStore: Send + Sync + std::fmt::Debug {
+    /// Stores a new message (its `seq` is given by the database) and records `event` for it,
+    /// in one transaction; returns it with its `seq`.
+    async fn insert_message(&self, message: &StoredMessage, event: &str) -> Result<StoredMessage>;
+    async fn message(&self, seq: i64) -> Result<Option<StoredMessage>>;
+    /// One page of a reportee's messages, newest first.
+    async fn messages(&self, query: &MessageQuery) -> Result<Vec<StoredMessage>>;
+    /// Moves a message whose status is one of `from` to `to` (by `by`, at `at`) and records
+    /// `event`, in one transaction; `None` when it is gone or in another status.
+    async fn change_message(
+        &self,
+        seq: i64,
+        from: &[&str],
+        to: &str,
+        by: &str,
+        event: &str,
+        at: i64,
+    ) -> Result<Option<StoredMessage>>;
+    /// Up to `limit` events of `service_owner`'s services after event `after`, in order.
+    async fn message_events(
+        &self,
+        service_owner: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<MessageEvent>>;
+}
+
 /// Authorization codes (the ID-porten-like issuer's login), shared by replicas.
 #[async_trait]
 pub trait CodeStore: Send + Sync + std::fmt::Debug {
@@ -218,6 +249,7 @@ pub trait Store:
     + EventStore
     + ReplayStore
     + CodeStore
+    + MessageStore
     + SettingsStore
     + std::fmt::Debug
 {

@@ -5,8 +5,8 @@ use sqlx::{AssertSqlSafe, SqlSafeStr};
 
 /// (version, description, SQLite text, PostgreSQL text). A migration whose SQL is the same in
 /// both dialects lives once in `migrations/`; one that differs gets a file in
-/// `migrations/sqlite/` and one in `migrations/postgres/` (none does yet: every dialect
-/// difference so far lives in the `dialect` module).
+/// `migrations/sqlite/` and one in `migrations/postgres/` (the sequence-numbered tables: SQLite's
+/// `INTEGER PRIMARY KEY`, PostgreSQL's identity column).
 const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     (
         1,
@@ -97,6 +97,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "authorization codes",
         include_str!("../migrations/0015_authorization_codes.sql"),
         include_str!("../migrations/0015_authorization_codes.sql"),
+    ),
+    (
+        16,
+        "altinn messages",
+        include_str!("../migrations/sqlite/0016_altinn_messages.sql"),
+        include_str!("../migrations/postgres/0016_altinn_messages.sql"),
     ),
 ];
 

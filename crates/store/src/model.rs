@@ -315,3 +315,91 @@ pub(crate) fn to_secs(t: DateTime<Utc>) -> i64 {
 pub(crate) fn from_secs(s: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(s, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
+
+/// A message in Altinn's message box (a correspondence from a service owner, for now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// The database's sequence number; the wire id is `a<seq>`.
+    pub seq: i64,
+    /// `Correspondence` or `FormTask`.
+    pub kind: String,
+    /// The identity number or organization number it is for.
+    pub reportee: String,
+    /// The service owner's code (`SKD`) and name (`Skatteetaten`).
+    pub service_owner: String,
+    pub service_owner_name: String,
+    pub service_code: String,
+    pub service_edition: i64,
+    pub subject: String,
+    /// Altinn's status text: `Ulest`, `Lest`, `Arkivert`, `Slettet`, …
+    pub status: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub last_changed_at: i64,
+    pub last_changed_by: String,
+    pub confirmation_needed: bool,
+    pub confirmed_at: Option<i64>,
+    /// Everything else (summary, body, sender, reply options) as JSON.
+    pub doc: String,
+}
+
+/// A list member a message query may compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageField {
+    ServiceOwner,
+    ServiceCode,
+    ServiceEdition,
+    Status,
+    Type,
+    Subject,
+    /// Unix seconds.
+    LastChanged,
+    Created,
+}
+
+/// How a condition compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+/// A value compared with: text, or a whole number (editions, instants in Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageValue {
+    Text(String),
+    Int(i64),
+}
+
+/// One page of a reportee's messages, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MessageQuery {
+    pub reportee: String,
+    /// The trash (`Slettet`) instead of everything else.
+    pub trashed: bool,
+    /// Only these services (a user whose roles cover some); `None`: all.
+    pub service_codes: Option<Vec<String>>,
+    /// All must hold (OData `and`).
+    pub conditions: Vec<(MessageField, Comparison, MessageValue)>,
+    pub skip: i64,
+    pub limit: i64,
+}
+
+/// An entry of the service owners' event feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageEvent {
+    pub seq: i64,
+    /// `CorrespondenceCreated`, `CorrespondenceRead`, `CorrespondenceConfirmed`,
+    /// `CorrespondenceArchived`, `CorrespondenceDeleted`.
+    pub event_type: String,
+    pub message_seq: i64,
+    pub reportee: String,
+    pub service_owner: String,
+    pub service_code: String,
+    pub service_edition: i64,
+    pub created_at: i64,
+}

@@ -9,7 +9,8 @@ use crate::support::{BEFORE_SUNSET, TestServer, config, problem, temp_db};
 pub(crate) struct EndUsers {
     pub s: TestServer,
     pub key: String,
-    /// A person with exactly one role, and that organization's number.
+    /// A person with exactly one role there, a key role (DAGL or INNH), and that organization's
+    /// number.
     pub holder: (String, String),
     /// A living person without any role.
     pub loner: String,
@@ -27,7 +28,8 @@ pub(crate) async fn setup() -> EndUsers {
     let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
     let holder: (String, String) = sqlx::query_as(
         "SELECT r.nin, MIN(r.orgnr) FROM organization_roles r JOIN persons p ON p.nin = r.nin \
-         WHERE p.status = 'Resident' GROUP BY r.nin HAVING COUNT(*) = 1 ORDER BY r.nin LIMIT 1",
+         WHERE p.status = 'Resident' GROUP BY r.nin \
+         HAVING COUNT(*) = 1 AND MIN(r.role) IN ('DAGL', 'INNH') ORDER BY r.nin LIMIT 1",
     )
     .fetch_one(&mut conn)
     .await

@@ -6,6 +6,7 @@
 mod admin;
 mod altinn_auth;
 mod altinn_enduser;
+mod altinn_messages;
 mod altinn_serviceowner;
 mod cli;
 mod cors;

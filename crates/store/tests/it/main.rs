@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 mod login;
+mod messages;
 
 use chrono::{DateTime, TimeZone, Utc};
 use fjellport_store::{Backend, PersonRow, Store, StoreError, StoredKey, open, testing};

@@ -1,0 +1,156 @@
+//! Sending correspondence: what a service owner may send, to whom, and how it is stored — one
+//! rule set for every way in (the CLI's `altinn send-correspondence` now, the SOAP
+//! correspondence agency later). No HTTP here.
+
+use std::fmt;
+
+use fjellport_nin::Nin;
+use fjellport_nin::orgnr::OrgNumber;
+use fjellport_store::{PersonKey, Store, StoreError, StoredMessage};
+use serde_json::json;
+
+use crate::catalogue::{SERVICES, Service, ServiceType, owner};
+
+/// What a service owner sends.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The owner's code (`SKD`).
+    pub service_owner: String,
+    /// An identity number (a person) or an organization number.
+    pub reportee: String,
+    pub title: String,
+    pub summary: String,
+    /// HTML, as Altinn shows it.
+    pub body: String,
+    /// A correspondence service of the owner; default its first.
+    pub service_code: Option<String>,
+    pub service_edition: Option<u32>,
+    /// The recipient must confirm it (`PUT …/Confirm`).
+    pub confirmation_needed: bool,
+}
+
+#[derive(Debug)]
+pub enum SendError {
+    /// The request breaks a rule; the text names it.
+    Invalid(String),
+    Store(StoreError),
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Invalid(why) => f.write_str(why),
+            SendError::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
+impl From<StoreError> for SendError {
+    fn from(e: StoreError) -> Self {
+        SendError::Store(e)
+    }
+}
+
+fn invalid(why: impl Into<String>) -> SendError {
+    SendError::Invalid(why.into())
+}
+
+/// The longest title and summary kept (Altinn's limits are not published; these fit its UI).
+const MAX_TITLE: usize = 255;
+const MAX_TEXT: usize = 100_000;
+
+/// The correspondence service `out` names, checked against its owner.
+fn service_of(out: &Outgoing) -> Result<&'static Service, SendError> {
+    let own: Vec<&'static Service> = SERVICES
+        .iter()
+        .filter(|s| s.owner == out.service_owner && s.kind == ServiceType::Correspondence)
+        .collect();
+    match (&out.service_code, out.service_edition) {
+        (None, Some(_)) => Err(invalid("a service edition goes with a service code")),
+        (None, None) => own.first().copied().ok_or_else(|| {
+            invalid(format!("service owner {} has no correspondence service", out.service_owner))
+        }),
+        (Some(code), edition) => {
+            let svc = SERVICES
+                .iter()
+                .find(|s| s.code == code && edition.is_none_or(|e| s.edition == e))
+                .ok_or_else(|| invalid(format!("no service {code} in the catalogue")))?;
+            if svc.owner != out.service_owner {
+                return Err(invalid(format!(
+                    "service {code} belongs to {}, not {}",
+                    svc.owner, out.service_owner
+                )));
+            }
+            if svc.kind != ServiceType::Correspondence {
+                return Err(invalid(format!(
+                    "service {code} is a form service, not correspondence"
+                )));
+            }
+            Ok(svc)
+        }
+    }
+}
+
+/// Checks `out` and stores it for its reportee, unread, with a `CorrespondenceCreated` event.
+pub async fn send(store: &dyn Store, out: &Outgoing, now: i64) -> Result<StoredMessage, SendError> {
+    let owner = owner(&out.service_owner).ok_or_else(|| {
+        invalid(format!(
+            "unknown service owner {:?}: the catalogue has {}",
+            out.service_owner,
+            crate::catalogue::OWNERS.iter().map(|o| o.code).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let svc = service_of(out)?;
+    let title = out.title.trim();
+    if title.is_empty() || title.chars().count() > MAX_TITLE {
+        return Err(invalid(format!("the title must be 1 to {MAX_TITLE} characters")));
+    }
+    if out.summary.len() > MAX_TEXT || out.body.len() > MAX_TEXT {
+        return Err(invalid(format!("summary and body may be at most {MAX_TEXT} bytes each")));
+    }
+    let reportee = out.reportee.trim();
+    match reportee.len() {
+        11 => {
+            reportee.parse::<Nin>().map_err(|e| {
+                invalid(format!("{reportee:?} is not a valid identity number: {e}"))
+            })?;
+            if store.person(PersonKey::Nin(reportee)).await?.is_none() {
+                return Err(invalid(format!("no person has identity number {reportee}")));
+            }
+        }
+        9 => {
+            reportee
+                .parse::<OrgNumber>()
+                .map_err(|_| invalid(format!("{reportee:?} is not a valid organization number")))?;
+            if store.organization(reportee).await?.is_none() {
+                return Err(invalid(format!("no organization has number {reportee}")));
+            }
+        }
+        _ => {
+            return Err(invalid(
+                "the reportee is an identity number (11 digits) or an organization number (9)",
+            ));
+        }
+    }
+    let message = StoredMessage {
+        seq: 0,
+        kind: ServiceType::Correspondence.as_str().into(),
+        reportee: reportee.to_owned(),
+        service_owner: owner.code.into(),
+        service_owner_name: owner.name.into(),
+        service_code: svc.code.into(),
+        service_edition: i64::from(svc.edition),
+        subject: title.to_owned(),
+        status: "Ulest".into(),
+        created_at: now,
+        last_changed_at: now,
+        last_changed_by: owner.name.into(),
+        confirmation_needed: out.confirmation_needed,
+        confirmed_at: None,
+        doc: json!({"Summary": out.summary, "Body": out.body, "MessageSender": owner.name})
+            .to_string(),
+    };
+    Ok(store.insert_message(&message, "CorrespondenceCreated").await?)
+}

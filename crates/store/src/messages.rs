@@ -1,0 +1,204 @@
+//! Altinn's message box and the service owners' event feed. Every change to a message and
+//! the event that reports it are written in one transaction.
+
+use async_trait::async_trait;
+
+use crate::dialect::{DbRow, Tx};
+use crate::model::{
+    Comparison, MessageEvent, MessageField, MessageQuery, MessageValue, StoredMessage,
+};
+use crate::sql::{Arg, Sql};
+use crate::store::SqlStore;
+use crate::{MessageStore, Result};
+
+const COLUMNS: &str = "seq, kind, reportee, service_owner, service_owner_name, service_code, \
+    service_edition, subject, status, created_at, last_changed_at, last_changed_by, \
+    confirmation_needed, confirmed_at, doc";
+
+fn message_of(row: &DbRow) -> Result<StoredMessage> {
+    Ok(StoredMessage {
+        seq: row.int("seq")?,
+        kind: row.text("kind")?,
+        reportee: row.text("reportee")?,
+        service_owner: row.text("service_owner")?,
+        service_owner_name: row.text("service_owner_name")?,
+        service_code: row.text("service_code")?,
+        service_edition: row.int("service_edition")?,
+        subject: row.text("subject")?,
+        status: row.text("status")?,
+        created_at: row.int("created_at")?,
+        last_changed_at: row.int("last_changed_at")?,
+        last_changed_by: row.text("last_changed_by")?,
+        confirmation_needed: row.flag("confirmation_needed")?,
+        confirmed_at: row.opt_int("confirmed_at")?,
+        doc: row.text("doc")?,
+    })
+}
+
+fn column(field: MessageField) -> &'static str {
+    match field {
+        MessageField::ServiceOwner => "service_owner_name",
+        MessageField::ServiceCode => "service_code",
+        MessageField::ServiceEdition => "service_edition",
+        MessageField::Status => "status",
+        MessageField::Type => "kind",
+        MessageField::Subject => "subject",
+        MessageField::LastChanged => "last_changed_at",
+        MessageField::Created => "created_at",
+    }
+}
+
+fn operator(op: Comparison) -> &'static str {
+    match op {
+        Comparison::Eq => " = ",
+        Comparison::Ne => " <> ",
+        Comparison::Gt => " > ",
+        Comparison::Ge => " >= ",
+        Comparison::Lt => " < ",
+        Comparison::Le => " <= ",
+    }
+}
+
+/// Records `event` for `m` inside `tx`.
+async fn record(tx: &mut Tx, event: &str, m: &StoredMessage, at: i64) -> Result<()> {
+    let mut q = tx.sql(
+        "INSERT INTO altinn_events (event_type, message_seq, reportee, service_owner, \
+         service_code, service_edition, created_at)",
+    );
+    q.values([[
+        Arg::from(event),
+        Arg::from(m.seq),
+        Arg::from(&m.reportee),
+        Arg::from(&m.service_owner),
+        Arg::from(&m.service_code),
+        Arg::from(m.service_edition),
+        Arg::from(at),
+    ]]);
+    tx.execute(q).await.map(drop)
+}
+
+async fn read(tx: &mut Tx, seq: i64) -> Result<Option<StoredMessage>> {
+    let mut q = tx.sql(format!("SELECT {COLUMNS} FROM altinn_messages WHERE seq = "));
+    q.bind(seq);
+    tx.fetch_all(q).await?.first().map(message_of).transpose()
+}
+
+#[async_trait]
+impl MessageStore for SqlStore {
+    async fn insert_message(&self, m: &StoredMessage, event: &str) -> Result<StoredMessage> {
+        let mut tx = self.db.begin().await?;
+        let mut q = tx.sql(
+            "INSERT INTO altinn_messages (kind, reportee, service_owner, service_owner_name, \
+             service_code, service_edition, subject, status, created_at, last_changed_at, \
+             last_changed_by, confirmation_needed, confirmed_at, doc)",
+        );
+        q.values([[
+            Arg::from(&m.kind),
+            Arg::from(&m.reportee),
+            Arg::from(&m.service_owner),
+            Arg::from(&m.service_owner_name),
+            Arg::from(&m.service_code),
+            Arg::from(m.service_edition),
+            Arg::from(&m.subject),
+            Arg::from(&m.status),
+            Arg::from(m.created_at),
+            Arg::from(m.last_changed_at),
+            Arg::from(&m.last_changed_by),
+            Arg::from(m.confirmation_needed),
+            Arg::from(m.confirmed_at),
+            Arg::from(&m.doc),
+        ]]);
+        q.push(" RETURNING seq");
+        let seq = tx.fetch_one(q).await?.int("seq")?;
+        let stored = StoredMessage { seq, ..m.clone() };
+        record(&mut tx, event, &stored, m.created_at).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn message(&self, seq: i64) -> Result<Option<StoredMessage>> {
+        let mut q = self.db.sql(format!("SELECT {COLUMNS} FROM altinn_messages WHERE seq = "));
+        q.bind(seq);
+        self.db.fetch_optional(q).await?.as_ref().map(message_of).transpose()
+    }
+
+    async fn messages(&self, query: &MessageQuery) -> Result<Vec<StoredMessage>> {
+        let mut q = self.db.sql(format!("SELECT {COLUMNS} FROM altinn_messages WHERE reportee = "));
+        q.bind(&query.reportee);
+        q.push(if query.trashed { " AND status = 'Slettet'" } else { " AND status <> 'Slettet'" });
+        if let Some(codes) = &query.service_codes {
+            if codes.is_empty() {
+                return Ok(Vec::new());
+            }
+            q.push(" AND service_code IN ").list(codes);
+        }
+        push_conditions(&mut q, &query.conditions);
+        q.push(" ORDER BY seq DESC LIMIT ").bind(query.limit);
+        q.push(" OFFSET ").bind(query.skip);
+        self.db.fetch_all(q).await?.iter().map(message_of).collect()
+    }
+
+    async fn change_message(
+        &self,
+        seq: i64,
+        from: &[&str],
+        to: &str,
+        by: &str,
+        event: &str,
+        at: i64,
+    ) -> Result<Option<StoredMessage>> {
+        let mut tx = self.db.begin().await?;
+        let mut q = tx.sql("UPDATE altinn_messages SET status = ");
+        q.bind(to).push(", last_changed_at = ").bind(at).push(", last_changed_by = ").bind(by);
+        if event == "CorrespondenceConfirmed" {
+            q.push(", confirmed_at = ").bind(at);
+        }
+        q.push(" WHERE seq = ").bind(seq).push(" AND status IN ").list(from.iter().copied());
+        if tx.execute(q).await? != 1 {
+            return Ok(None);
+        }
+        let Some(changed) = read(&mut tx, seq).await? else { return Ok(None) };
+        record(&mut tx, event, &changed, at).await?;
+        tx.commit().await?;
+        Ok(Some(changed))
+    }
+
+    async fn message_events(
+        &self,
+        service_owner: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<MessageEvent>> {
+        let mut q = self.db.sql(
+            "SELECT seq, event_type, message_seq, reportee, service_owner, service_code, \
+             service_edition, created_at FROM altinn_events WHERE service_owner = ",
+        );
+        q.bind(service_owner).push(" AND seq > ").bind(after);
+        q.push(" ORDER BY seq LIMIT ").bind(limit);
+        let rows = self.db.fetch_all(q).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MessageEvent {
+                    seq: r.int("seq")?,
+                    event_type: r.text("event_type")?,
+                    message_seq: r.int("message_seq")?,
+                    reportee: r.text("reportee")?,
+                    service_owner: r.text("service_owner")?,
+                    service_code: r.text("service_code")?,
+                    service_edition: r.int("service_edition")?,
+                    created_at: r.int("created_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn push_conditions(q: &mut Sql, conditions: &[(MessageField, Comparison, MessageValue)]) {
+    for (field, op, value) in conditions {
+        q.push(" AND ").push(column(*field)).push(operator(*op));
+        match value {
+            MessageValue::Text(t) => q.bind(t.as_str()),
+            MessageValue::Int(n) => q.bind(*n),
+        };
+    }
+}

@@ -1,0 +1,125 @@
+//! Altinn's message box in the store: messages numbered by the database, pages with
+//! conditions, status changes that only apply from the expected status, and an event for
+//! every change, on every backend.
+
+use fjellport_store::{Comparison, MessageField, MessageQuery, MessageValue, StoredMessage};
+
+use crate::backends;
+
+fn message(reportee: &str, service: &str, owner: (&str, &str), at: i64) -> StoredMessage {
+    StoredMessage {
+        seq: 0,
+        kind: "Correspondence".into(),
+        reportee: reportee.into(),
+        service_owner: owner.0.into(),
+        service_owner_name: owner.1.into(),
+        service_code: service.into(),
+        service_edition: 1,
+        subject: format!("Melding {at}"),
+        status: "Ulest".into(),
+        created_at: at,
+        last_changed_at: at,
+        last_changed_by: owner.1.into(),
+        confirmation_needed: false,
+        confirmed_at: None,
+        doc: "{\"Body\":\"<p>Hei</p>\"}".into(),
+    }
+}
+
+const SKD: (&str, &str) = ("SKD", "Skatteetaten");
+const NAV: (&str, &str) = ("NAV", "Arbeids- og velferdsetaten");
+
+#[tokio::test]
+async fn messages_are_numbered_paged_filtered_changed_and_reported() {
+    for (name, store, _dir) in backends().await {
+        let mut seqs = Vec::new();
+        for (i, (service, owner)) in
+            [("5528", SKD), ("5252", NAV), ("5528", SKD), ("5528", SKD)].into_iter().enumerate()
+        {
+            let m = message("974760673", service, owner, 100 + i as i64);
+            let stored = store.insert_message(&m, "CorrespondenceCreated").await.unwrap();
+            assert_eq!(StoredMessage { seq: 0, ..stored.clone() }, m, "{name}");
+            seqs.push(stored.seq);
+        }
+        let other = message("01010112345", "5528", SKD, 1);
+        store.insert_message(&other, "CorrespondenceCreated").await.unwrap();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{name}: {seqs:?}");
+        let page = |q: MessageQuery| {
+            let store = store.clone();
+            async move {
+                let found = store.messages(&q).await.unwrap();
+                found.into_iter().map(|m| m.seq).collect::<Vec<i64>>()
+            }
+        };
+        let all = MessageQuery { reportee: "974760673".into(), limit: 50, ..Default::default() };
+        let newest_first: Vec<i64> = seqs.iter().rev().copied().collect();
+        assert_eq!(page(all.clone()).await, newest_first, "{name}");
+        let paged = MessageQuery { skip: 1, limit: 2, ..all.clone() };
+        assert_eq!(page(paged).await, newest_first[1..3], "{name}");
+        let skd = MessageQuery {
+            conditions: vec![
+                (
+                    MessageField::ServiceOwner,
+                    Comparison::Eq,
+                    MessageValue::Text("Skatteetaten".into()),
+                ),
+                (MessageField::Created, Comparison::Gt, MessageValue::Int(100)),
+            ],
+            ..all.clone()
+        };
+        assert_eq!(page(skd).await, [seqs[3], seqs[2]], "{name}");
+        let nav_only = MessageQuery { service_codes: Some(vec!["5252".into()]), ..all.clone() };
+        assert_eq!(page(nav_only).await, [seqs[1]], "{name}");
+        let none = MessageQuery { service_codes: Some(Vec::new()), ..all.clone() };
+        assert!(page(none).await.is_empty(), "{name}");
+
+        // Read once; deleting takes it to the trash; a change from the wrong status is none.
+        let read =
+            store.change_message(seqs[0], &["Ulest"], "Lest", "Kari", "CorrespondenceRead", 200);
+        assert_eq!(read.await.unwrap().unwrap().status, "Lest", "{name}");
+        let again =
+            store.change_message(seqs[0], &["Ulest"], "Lest", "Kari", "CorrespondenceRead", 201);
+        assert!(again.await.unwrap().is_none(), "{name}: read already");
+        let deleted = store.change_message(
+            seqs[0],
+            &["Ulest", "Lest"],
+            "Slettet",
+            "Kari",
+            "CorrespondenceDeleted",
+            202,
+        );
+        assert_eq!(deleted.await.unwrap().unwrap().last_changed_at, 202, "{name}");
+        let trash = MessageQuery { trashed: true, ..all.clone() };
+        assert_eq!(page(trash).await, [seqs[0]], "{name}");
+        assert!(!page(all.clone()).await.contains(&seqs[0]), "{name}: not in the box");
+        let confirmed = store
+            .change_message(seqs[2], &["Ulest"], "Ulest", "Kari", "CorrespondenceConfirmed", 203)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(confirmed.confirmed_at, Some(203), "{name}");
+
+        // The feed: each owner sees its own, in order, after an offset.
+        let events = store.message_events("SKD", 0, 100).await.unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "CorrespondenceCreated",
+                "CorrespondenceCreated",
+                "CorrespondenceCreated",
+                "CorrespondenceCreated",
+                "CorrespondenceRead",
+                "CorrespondenceDeleted",
+                "CorrespondenceConfirmed"
+            ],
+            "{name}"
+        );
+        let later = store.message_events("SKD", events[4].seq, 100).await.unwrap();
+        assert_eq!(later.len(), 2, "{name}");
+        assert_eq!(store.message_events("NAV", 0, 100).await.unwrap().len(), 1, "{name}");
+        assert_eq!(store.message_events("SKD", 0, 2).await.unwrap().len(), 2, "{name}: limit");
+        assert_eq!(store.message(seqs[1]).await.unwrap().unwrap().service_owner, "NAV");
+        assert_eq!(store.message(999_999).await.unwrap(), None, "{name}");
+    }
+}
