@@ -114,6 +114,20 @@ def main(base, admin_token):
     info = client.userinfo(token)
     check("userinfo names the person", info["pid"] == nin, info)
 
+    # The token works at Altinn's end-user API, beside an API key of its own.
+    key = requests.post(f"{base}/admin/api/keys", headers={"Authorization": f"Bearer {admin_token}"},
+                        json={"api": "altinn", "type": "other"}, timeout=10).json()["secret"]
+    altinn = requests.Session()
+    altinn.headers.update({"ApiKey": key, "Accept": "application/hal+json"})
+    reportees = altinn.get(f"{base}/altinn/api/reportees", auth=token, timeout=10)
+    check("Altinn takes the token", reportees.status_code == 200, reportees.text[:300])
+    me = reportees.json()["_embedded"]["reportees"][0]
+    check("the first reportee is the person", me["SocialSecurityNumber"] == nin, me)
+    box = altinn.get(f"{base}/altinn/api/{me['ReporteeId']}/messages", auth=token, timeout=10)
+    check("the message box answers HAL", box.status_code == 200
+          and box.headers["content-type"].startswith("application/hal+json"), box.text[:300])
+    check("with a list of messages", isinstance(box.json()["_embedded"]["messages"], list))
+
     try:
         client.authorization_code(response)
         check("a code is redeemed once", False)

@@ -61,6 +61,19 @@ def main(base, admin_token):
     check("the token names the organization", consumer.get("ID") == f"0192:{ORG}", jwt.claims)
     check("iss is the issuer identifier", jwt.claims.get("iss") == meta["issuer"], jwt.claims)
 
+    # Brønnøysundregistrene (974760673) is a service owner: with a service-owner key the
+    # token reads its correspondence event feed.
+    api_key = requests.post(f"{base}/admin/api/keys", timeout=10,
+                            headers={"Authorization": f"Bearer {admin_token}"},
+                            json={"api": "altinn-serviceowner", "type": "other"}).json()["secret"]
+    feed = requests.get(f"{base}/altinn/api/serviceowner/events/feed", auth=token, timeout=10,
+                        headers={"ApiKey": api_key})
+    check("the service-owner API takes the token", feed.status_code == 200, feed.text[:300])
+    check("and answers its event feed", isinstance(feed.json()["_embedded"]["events"], list))
+    bare = requests.get(f"{base}/altinn/api/serviceowner/events/feed", timeout=10,
+                        headers={"ApiKey": api_key})
+    check("without the token it is 401", bare.status_code == 401, bare.status_code)
+
     try:
         client.jwt_bearer(assertion=assertion)
         check("the same grant twice is refused", False)
