@@ -152,5 +152,5 @@ pub async fn send(store: &dyn Store, out: &Outgoing, now: i64) -> Result<StoredM
         doc: json!({"Summary": out.summary, "Body": out.body, "MessageSender": owner.name})
             .to_string(),
     };
-    Ok(store.insert_message(&message, "CorrespondenceCreated").await?)
+    Ok(store.insert_message(&message, Some("CorrespondenceCreated")).await?)
 }

@@ -14,6 +14,8 @@ mod parties;
 mod ping;
 mod recipients;
 mod reportees;
+mod submissions;
+pub mod xml_check;
 
 pub use enduser::EndUserAuth;
 
@@ -52,9 +54,15 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(enduser_reportees::get_organizations))
         .routes(routes!(enduser_reportees::get_organization))
         .routes(routes!(enduser_reportees::get_my_profile))
-        .routes(routes!(messages::get_messages))
+        .routes(routes!(messages::get_messages, submissions::post_message))
         .routes(routes!(messages::get_trashbin))
-        .routes(routes!(messages::get_message, messages::delete_message))
+        .routes(routes!(messages::get_message, messages::delete_message, submissions::put_message))
+        .routes(routes!(submissions::get_forms))
+        .routes(routes!(submissions::get_form))
+        .routes(routes!(submissions::get_form_data))
+        .routes(routes!(submissions::get_attachments))
+        .routes(routes!(submissions::get_attachment))
+        .routes(routes!(submissions::get_validate))
         .routes(routes!(messages::put_confirm))
         .routes(routes!(messages::put_archive))
         .with_state(Arc::new(state))

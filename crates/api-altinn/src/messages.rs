@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::catalogue::SERVICES;
 use crate::enduser::EndUser;
 use crate::parties::{Reportee, reportees_of, resolve};
-use crate::{AltinnState, hal, odata};
+use crate::{AltinnState, hal, odata, submissions};
 
 /// Altinn's list cap.
 const PAGE: i64 = 50;
@@ -28,7 +28,7 @@ const PAGE: i64 = 50;
 const KEY_ROLES: [&str; 6] = ["PRIV", "DAGL", "LEDE", "INNH", "DTPR", "DTSO"];
 
 /// The reportee `who` names for the user, and which services' messages they see there.
-async fn mailbox(
+pub(crate) async fn mailbox(
     s: &AltinnState,
     user: &EndUser,
     who: &str,
@@ -50,13 +50,13 @@ async fn mailbox(
 }
 
 /// Altinn's time format: no offset, milliseconds.
-fn altinn_time(secs: i64) -> String {
+pub(crate) fn altinn_time(secs: i64) -> String {
     DateTime::from_timestamp(secs, 0)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string())
         .unwrap_or_default()
 }
 
-fn message_json(m: &StoredMessage, box_url: &str, api: &str, full: bool) -> Value {
+pub(crate) fn message_json(m: &StoredMessage, box_url: &str, api: &str, full: bool) -> Value {
     let doc: Value = serde_json::from_str(&m.doc).unwrap_or(Value::Null);
     let metadata = format!(
         "{api}/metadata/{}/{}/{}",
@@ -116,7 +116,7 @@ fn date_bound(
     })
 }
 
-fn box_urls(s: &AltinnState, who: &str) -> (String, String) {
+pub(crate) fn box_urls(s: &AltinnState, who: &str) -> (String, String) {
     let api = format!("{}/altinn/api", s.public_url);
     (format!("{api}/{who}/messages"), api)
 }
@@ -234,7 +234,7 @@ pub(crate) async fn get_trashbin(
 }
 
 /// One message the user may see, not in the trash.
-async fn one(
+pub(crate) async fn one(
     s: &AltinnState,
     user: &EndUser,
     who: &str,
@@ -255,7 +255,7 @@ async fn one(
 }
 
 /// Changes a message's status, or says why it cannot change.
-async fn change(
+pub(crate) async fn change(
     s: &AltinnState,
     user: &EndUser,
     m: &StoredMessage,
@@ -306,6 +306,9 @@ pub(crate) async fn get_message(
         m = change(&s, &user, &m, &["Ulest"], "Lest", "CorrespondenceRead").await?;
     }
     let (box_url, api) = box_urls(&s, &reportee.id);
+    if m.kind == "FormTask" {
+        return Ok(hal(&headers, submissions::element_json(&m, &box_url, &api)));
+    }
     Ok(hal(&headers, message_json(&m, &box_url, &api, true)))
 }
 
@@ -326,8 +329,16 @@ pub(crate) async fn delete_message(
 ) -> Result<Response, Problem> {
     user.require("altinn:instances.write")?;
     let (_, m) = one(&s, &user, &who, &id).await?;
-    change(&s, &user, &m, &["Ulest", "Lest", "Arkivert"], "Slettet", "CorrespondenceDeleted")
-        .await?;
+    if m.kind == "FormTask" {
+        // Submissions go to the trash too; the feed reports correspondence only.
+        let person = user.person(&s).await?;
+        let by = format!("{} {}", person.row.given_name, person.row.family_name);
+        let from = [submissions::FILLING, submissions::SIGNING, submissions::ARCHIVED];
+        s.store.replace_message(m.seq, &from, "Slettet", &m.doc, &by, s.now()).await?;
+    } else {
+        let from = ["Ulest", "Lest", "Arkivert"];
+        change(&s, &user, &m, &from, "Slettet", "CorrespondenceDeleted").await?;
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

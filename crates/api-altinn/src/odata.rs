@@ -233,9 +233,7 @@ mod tests {
             let err = parse(filter).unwrap_err();
             assert!(err.contains(needle), "{filter:?}: {err}");
         }
-        assert!(
-            parse("Status eq 'x' and ".repeat(21).trim_end_matches(" and ")).is_err()
-        );
+        assert!(parse("Status eq 'x' and ".repeat(21).trim_end_matches(" and ")).is_err());
     }
 
     proptest! {

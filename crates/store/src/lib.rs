@@ -191,9 +191,13 @@ pub trait ReplayStore: Send + Sync + std::fmt::Debug {
 /// Altinn's message box and the service owners' event feed.
 #[async_trait]
 pub trait MessageStore: Send + Sync + std::fmt::Debug {
-    /// Stores a new message (its `seq` is given by the database) and records `event` for it,
-    /// in one transaction; returns it with its `seq`.
-    async fn insert_message(&self, message: &StoredMessage, event: &str) -> Result<StoredMessage>;
+    /// Stores a new message (its `seq` is given by the database) and records `event` for it
+    /// (when there is one), in one transaction; returns it with its `seq`.
+    async fn insert_message(
+        &self,
+        message: &StoredMessage,
+        event: Option<&str>,
+    ) -> Result<StoredMessage>;
     async fn message(&self, seq: i64) -> Result<Option<StoredMessage>>;
     /// One page of a reportee's messages, newest first.
     async fn messages(&self, query: &MessageQuery) -> Result<Vec<StoredMessage>>;
@@ -206,6 +210,18 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
         to: &str,
         by: &str,
         event: &str,
+        at: i64,
+    ) -> Result<Option<StoredMessage>>;
+    /// Rewrites the document (forms, attachments) of a message whose status is one of `from`,
+    /// and sets its status to `to`; `None` when it is gone or in another status. No event:
+    /// the feed reports correspondence only.
+    async fn replace_message(
+        &self,
+        seq: i64,
+        from: &[&str],
+        to: &str,
+        doc: &str,
+        by: &str,
         at: i64,
     ) -> Result<Option<StoredMessage>>;
     /// Up to `limit` events of `service_owner`'s services after event `after`, in order.

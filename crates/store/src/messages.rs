@@ -85,7 +85,11 @@ async fn read(tx: &mut Tx, seq: i64) -> Result<Option<StoredMessage>> {
 
 #[async_trait]
 impl MessageStore for SqlStore {
-    async fn insert_message(&self, m: &StoredMessage, event: &str) -> Result<StoredMessage> {
+    async fn insert_message(
+        &self,
+        m: &StoredMessage,
+        event: Option<&str>,
+    ) -> Result<StoredMessage> {
         let mut tx = self.db.begin().await?;
         let mut q = tx.sql(
             "INSERT INTO altinn_messages (kind, reportee, service_owner, service_owner_name, \
@@ -111,7 +115,9 @@ impl MessageStore for SqlStore {
         q.push(" RETURNING seq");
         let seq = tx.fetch_one(q).await?.int("seq")?;
         let stored = StoredMessage { seq, ..m.clone() };
-        record(&mut tx, event, &stored, m.created_at).await?;
+        if let Some(event) = event {
+            record(&mut tx, event, &stored, m.created_at).await?;
+        }
         tx.commit().await?;
         Ok(stored)
     }
@@ -161,6 +167,25 @@ impl MessageStore for SqlStore {
         record(&mut tx, event, &changed, at).await?;
         tx.commit().await?;
         Ok(Some(changed))
+    }
+
+    async fn replace_message(
+        &self,
+        seq: i64,
+        from: &[&str],
+        to: &str,
+        doc: &str,
+        by: &str,
+        at: i64,
+    ) -> Result<Option<StoredMessage>> {
+        let mut q = self.db.sql("UPDATE altinn_messages SET status = ");
+        q.bind(to).push(", doc = ").bind(doc).push(", last_changed_at = ").bind(at);
+        q.push(", last_changed_by = ").bind(by).push(" WHERE seq = ").bind(seq);
+        q.push(" AND status IN ").list(from.iter().copied());
+        if self.db.execute(q).await? != 1 {
+            return Ok(None);
+        }
+        self.message(seq).await
     }
 
     async fn message_events(

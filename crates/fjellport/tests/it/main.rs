@@ -8,6 +8,7 @@ mod altinn_auth;
 mod altinn_enduser;
 mod altinn_messages;
 mod altinn_serviceowner;
+mod altinn_submissions;
 mod cli;
 mod cors;
 mod dpop;

@@ -37,12 +37,12 @@ async fn messages_are_numbered_paged_filtered_changed_and_reported() {
             [("5528", SKD), ("5252", NAV), ("5528", SKD), ("5528", SKD)].into_iter().enumerate()
         {
             let m = message("974760673", service, owner, 100 + i as i64);
-            let stored = store.insert_message(&m, "CorrespondenceCreated").await.unwrap();
+            let stored = store.insert_message(&m, Some("CorrespondenceCreated")).await.unwrap();
             assert_eq!(StoredMessage { seq: 0, ..stored.clone() }, m, "{name}");
             seqs.push(stored.seq);
         }
         let other = message("01010112345", "5528", SKD, 1);
-        store.insert_message(&other, "CorrespondenceCreated").await.unwrap();
+        store.insert_message(&other, Some("CorrespondenceCreated")).await.unwrap();
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{name}: {seqs:?}");
         let page = |q: MessageQuery| {
             let store = store.clone();
@@ -121,5 +121,33 @@ async fn messages_are_numbered_paged_filtered_changed_and_reported() {
         assert_eq!(store.message_events("SKD", 0, 2).await.unwrap().len(), 2, "{name}: limit");
         assert_eq!(store.message(seqs[1]).await.unwrap().unwrap().service_owner, "NAV");
         assert_eq!(store.message(999_999).await.unwrap(), None, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_message_document_is_replaced_only_from_the_expected_status() {
+    for (name, store, _dir) in backends().await {
+        let m = StoredMessage {
+            kind: "FormTask".into(),
+            status: "Utfylling".into(),
+            ..message("01010112345", "4936", SKD, 10)
+        };
+        let stored = store.insert_message(&m, None).await.unwrap();
+        let signed = store
+            .replace_message(stored.seq, &["Utfylling"], "Signering", "{\"forms\":[]}", "Kari", 20)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (signed.status.as_str(), signed.doc.as_str(), signed.last_changed_at),
+            ("Signering", "{\"forms\":[]}", 20),
+            "{name}"
+        );
+        let stale =
+            store.replace_message(stored.seq, &["Utfylling"], "Signering", "{}", "Kari", 30);
+        assert!(stale.await.unwrap().is_none(), "{name}");
+        assert!(
+            store.replace_message(999, &["Utfylling"], "x", "{}", "K", 1).await.unwrap().is_none()
+        );
     }
 }
