@@ -17,7 +17,10 @@ use serde_json::{Value, json};
 
 use crate::{AltinnState, hal};
 
-async fn organization_or_404(s: &AltinnState, orgnr: &str) -> Result<OrganizationFacts, Problem> {
+pub(crate) async fn organization_or_404(
+    s: &AltinnState,
+    orgnr: &str,
+) -> Result<OrganizationFacts, Problem> {
     orgnr
         .parse::<OrgNumber>()
         .map_err(|_| invalid("orgNo", format!("{orgnr:?} is not a valid organization number")))?;

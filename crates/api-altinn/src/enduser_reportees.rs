@@ -88,7 +88,7 @@ pub(crate) async fn get_reportees(
     let (mut reportees, params) =
         listed(&s, &user, query.as_deref(), &["serviceCode", "serviceEdition"]).await?;
     if let Some(svc) = service_of(&params)? {
-        reportees.retain(|r| r.roles.iter().any(|role| svc.roles.contains(&role.as_str())));
+        reportees.retain(|r| crate::roles::covers(r, svc));
     }
     let api = api(&s);
     let list: Vec<Value> = reportees.iter().map(|r| r.to_json(&api)).collect();

@@ -1,6 +1,7 @@
 //! The Altinn-style APIs' HTTP handlers: end-user REST at `/altinn/api`, service-owner REST at
 //! `/altinn/api/serviceowner`, each behind its own gateway (keys are per API).
 
+mod authorization;
 pub mod catalogue;
 mod contacts;
 pub mod correspondence;
@@ -14,6 +15,7 @@ mod parties;
 mod ping;
 mod recipients;
 mod reportees;
+mod roles;
 mod submissions;
 pub mod xml_check;
 
@@ -63,6 +65,10 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(submissions::get_attachments))
         .routes(routes!(submissions::get_attachment))
         .routes(routes!(submissions::get_validate))
+        .routes(routes!(authorization::get_roles))
+        .routes(routes!(authorization::get_rights))
+        .routes(routes!(authorization::get_role_definitions))
+        .routes(routes!(authorization::get_metadata_role_definitions))
         .routes(routes!(messages::put_confirm))
         .routes(routes!(messages::put_archive))
         .with_state(Arc::new(state))
@@ -77,6 +83,9 @@ pub fn serviceowner_router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(contacts::get_organization))
         .routes(routes!(contacts::get_personal_contacts))
         .routes(routes!(feed::get_feed))
+        .routes(routes!(authorization::get_serviceowner_roles))
+        .routes(routes!(authorization::get_serviceowner_rights))
+        .routes(routes!(authorization::get_official_contacts))
         .with_state(Arc::new(state))
 }
 

@@ -20,12 +20,10 @@ use serde_json::{Value, json};
 use crate::catalogue::SERVICES;
 use crate::enduser::EndUser;
 use crate::parties::{Reportee, reportees_of, resolve};
-use crate::{AltinnState, hal, odata, submissions};
+use crate::{AltinnState, hal, odata, roles, submissions};
 
 /// Altinn's list cap.
 const PAGE: i64 = 50;
-/// Roles that see every message of their organization (Altinn's key roles).
-const KEY_ROLES: [&str; 6] = ["PRIV", "DAGL", "LEDE", "INNH", "DTPR", "DTSO"];
 
 /// The reportee `who` names for the user, and which services' messages they see there.
 pub(crate) async fn mailbox(
@@ -36,12 +34,12 @@ pub(crate) async fn mailbox(
     let person = user.person(s).await?;
     let reportees = reportees_of(s.store.as_ref(), &person).await?;
     let reportee = resolve(&reportees, who)?.clone();
-    let visible = if reportee.roles.iter().any(|r| KEY_ROLES.contains(&r.as_str())) {
+    let visible = if roles::sees_all(&reportee) {
         None
     } else {
         let covered = SERVICES
             .iter()
-            .filter(|svc| reportee.roles.iter().any(|r| svc.roles.contains(&r.as_str())))
+            .filter(|svc| roles::covers(&reportee, svc))
             .map(|svc| svc.code.to_owned())
             .collect();
         Some(covered)

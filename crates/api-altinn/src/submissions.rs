@@ -81,7 +81,7 @@ fn service(body: &Map<String, Value>, reportee: &Reportee) -> Result<&'static Se
             format!("service {code} is correspondence: it takes no submissions"),
         ));
     }
-    if !reportee.roles.iter().any(|r| svc.roles.contains(&r.as_str())) {
+    if !crate::roles::covers(reportee, svc) {
         return Err(Problem::new(StatusCode::FORBIDDEN, "no-right", "No right to this service")
             .detail(format!(
                 "Service {code} ({}) needs one of the roles {} at {}; the user holds {}.",

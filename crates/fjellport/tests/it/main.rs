@@ -7,6 +7,7 @@ mod admin;
 mod altinn_auth;
 mod altinn_enduser;
 mod altinn_messages;
+mod altinn_roles;
 mod altinn_serviceowner;
 mod altinn_submissions;
 mod cli;
