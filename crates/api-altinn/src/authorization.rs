@@ -35,7 +35,7 @@ async fn acting(s: &AltinnState, user: &EndUser, who: &str) -> Result<Reportee, 
 /// The roles the user holds for `who`.
 #[utoipa::path(get, path = "/{who}/authorization/roles", tag = "altinn",
     params(("who" = String, Path, description = "my, an organization number, or a reportee id")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`_embedded.roles[{RoleId, RoleType, RoleDefinitionId, RoleName, RoleDescription, Delegator, DelegatedTime, _links.roledefinition}]`: the Basisrolle (no RoleId) and the register's roles", body = Object),
         (status = 401, description = "No user logged in, or a token without altinn:enduser / altinn:rolesandrights.read", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The user may not act for who", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
@@ -58,7 +58,7 @@ pub(crate) async fn get_roles(
 /// The service rights the user holds for `who`.
 #[utoipa::path(get, path = "/{who}/authorization/rights", tag = "altinn",
     params(("who" = String, Path, description = "my, an organization number, or a reportee id")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`_embedded.rights[{RightID, RightType, ServiceCode, ServiceEditionCode, Action, RightSourceType, IsDelegatable}]`: from the roles (RoleTypeRights)", body = Object),
         (status = 401, description = "No user logged in", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The user may not act for who", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
@@ -85,7 +85,7 @@ fn definitions(base: &str) -> Value {
 /// The role definitions, for a reportee.
 #[utoipa::path(get, path = "/{who}/authorization/RoleDefinitions", tag = "altinn",
     params(("who" = String, Path, description = "my, an organization number, or a reportee id")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`_embedded.roledefinitions[{RoleType, RoleDefinitionId, RoleName, RoleDescription, RoleDefinitionCode}]`", body = Object),
         (status = 401, description = "No user logged in", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_role_definitions(
@@ -100,7 +100,7 @@ pub(crate) async fn get_role_definitions(
 
 /// The role definitions (metadata: no authentication).
 #[utoipa::path(get, path = "/metadata/roledefinitions", tag = "altinn",
-    responses((status = 200, description = "Every role definition", body = Object)))]
+    responses(crate::docs::Problems, (status = 200, description = "Every role definition", body = Object)))]
 pub(crate) async fn get_metadata_role_definitions(
     State(s): State<Arc<AltinnState>>,
     headers: HeaderMap,
@@ -158,7 +158,7 @@ fn reportee_json(r: &Reportee) -> Value {
     params(
         ("subject" = String, Query, description = "The person's identity number"),
         ("reportee" = String, Query, description = "The organization number (or the person's own number)")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`_embedded.roles[…]`: the roles that give the subject one of the calling owner's services there (and the Basisrolle)", body = Object),
         (status = 400, description = "subject or reportee missing or malformed", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The caller owns no service", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -192,7 +192,7 @@ pub(crate) async fn get_serviceowner_roles(
     params(
         ("subject" = String, Query, description = "The person's identity number"),
         ("reportee" = String, Query, description = "The organization number (or the person's own number)")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`{Subject, Reportee, Rights:[{RightID, RightType, ServiceCode, ServiceEditionCode, Action, RightSourceType, IsDelegatable}], _links.self}` (not `_embedded`, as at Altinn)", body = Object),
         (status = 400, description = "subject or reportee missing or malformed", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The caller owns no service", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -219,7 +219,7 @@ pub(crate) async fn get_serviceowner_rights(
 /// An organization's official contacts ("Felles kontaktinformasjon").
 #[utoipa::path(get, path = "/organizations/{orgNo}/officialcontacts", tag = "altinn-serviceowner",
     params(("orgNo" = String, Path, description = "The organization number")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`_embedded.officialcontacts[{MobileNumber, MobileNumberChanged, EMailAddress, EMailAddressChanged}]`: empty, since the synthetic register has no official contacts", body = Object),
         (status = 400, description = "Not a valid organization number", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such organization", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]

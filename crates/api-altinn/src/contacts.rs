@@ -33,7 +33,7 @@ pub(crate) async fn organization_or_404(
 /// One organization.
 #[utoipa::path(get, path = "/organizations/{orgNo}", tag = "altinn-serviceowner",
     params(("orgNo" = String, Path, description = "The organization number")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`{Name, OrganizationNumber, Type, OrganizationForm, _links:{self, personalcontacts}}`", body = Object),
         (status = 400, description = "Not a valid organization number", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such organization", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -54,7 +54,7 @@ pub(crate) async fn get_organization(
 /// The persons who hold roles in the organization, with their contact addresses.
 #[utoipa::path(get, path = "/organizations/{orgNo}/personalcontacts", tag = "altinn-serviceowner",
     params(("orgNo" = String, Path, description = "The organization number")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`_embedded.personalcontacts[{PersonalContactId, Name, SocialSecurityNumber, MobileNumber, MobileNumberChanged, EMailAddress, EMailAddressChanged}]`", body = Object),
         (status = 400, description = "Not a valid organization number", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such organization", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),

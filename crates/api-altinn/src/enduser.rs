@@ -198,7 +198,7 @@ fn authenticate(auth: &EndUserAuth, headers: &HeaderMap, now: i64) -> Result<End
     params(
         ("ApiKey" = String, Header, description = "API key issued for the altinn API"),
         ("ForceEIAuthentication" = Option<String>, Query, description = "Accepted and ignored")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "Logged in: `Set-Cookie: .ASPXAUTH=…` (30 minutes, security level 1); send it with later calls"),
         (status = 400, description = "A body that is not `{UserName, UserPassword}`", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Wrong user name or password, or a deceased person", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]

@@ -75,7 +75,7 @@ fn service_of(params: &[(String, String)]) -> Result<Option<&'static Service>, P
         ("includeInactiveReportees" = Option<bool>, Query, description = "Accepted; every reportee is active"),
         ("ApiKey" = String, Header, description = "API key issued for the altinn API"),
         ("Authorization" = Option<String>, Header, description = "Bearer <ID-porten access token> (or the .ASPXAUTH cookie)")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`{_links:{self, find}, _embedded:{reportees:[{ReporteeId, Name, Type (Person|Foretak), SocialSecurityNumber | OrganizationNumber, OrganizationForm, Status, _links:{self, messages}}]}}`: the user first, then their organizations", body = Object),
         (status = 400, description = "An unknown query parameter or service", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No user logged in (WWW-Authenticate: Bearer), or a token without altinn:enduser / altinn:reportees", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
@@ -104,7 +104,7 @@ pub(crate) async fn get_reportees(
 /// One of the user's reportees.
 #[utoipa::path(get, path = "/reportees/{reporteeId}", tag = "altinn",
     params(("reporteeId" = String, Path, description = "A reportee id (r…), an organization number, or my")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "The reportee", body = Object),
         (status = 400, description = "Not a reportee id", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No user logged in", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -131,7 +131,7 @@ fn organization_json(r: &Reportee, api: &str) -> Value {
 
 /// The organizations the user may act for.
 #[utoipa::path(get, path = "/organizations", tag = "altinn",
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`_embedded.organizations[]`: the user's organization reportees", body = Object),
         (status = 401, description = "No user logged in", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_organizations(
@@ -157,7 +157,7 @@ pub(crate) async fn get_organizations(
 /// One organization the user may act for.
 #[utoipa::path(get, path = "/organizations/{orgNo}", tag = "altinn",
     params(("orgNo" = String, Path, description = "The organization number")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "The organization", body = Object),
         (status = 400, description = "Not a valid organization number", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No user logged in", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -179,7 +179,7 @@ pub(crate) async fn get_organization(
 
 /// The logged-in person's profile.
 #[utoipa::path(get, path = "/my/profile", tag = "altinn",
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`{Name, AddressLine1, AddressLine2, AddressLine3, UserName, MobileNumber, PreferredLanguage, ShowClientUnits, PrivateConsent, ProfessionalConsent, ContactInformation:{Email, Mobile, RequestsEmailReceipts}, _links:{self, portalview}}` from the person's registered address and contact-register entry", body = Object),
         (status = 401, description = "No user logged in, or a token without altinn:enduser / altinn:profiles.read", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_my_profile(

@@ -37,7 +37,7 @@ pub(crate) fn owner_code(caller: &Caller) -> Result<&'static str, Problem> {
         ("fetch" = Option<i64>, Query, description = "At most this many events, 1 to 10000 (default 1000)"),
         ("ApiKey" = String, Header, description = "API key issued for the altinn-serviceowner API"),
         ("Authorization" = String, Header, description = "Bearer <the service owner's Maskinporten-like token>")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`{_links:{self, next}, _embedded:{events:[{EventId, EventType (CorrespondenceCreated|CorrespondenceRead|CorrespondenceConfirmed|CorrespondenceArchived|CorrespondenceDeleted), CorrespondenceId, Reportee, ServiceCode, ServiceEdition, CreatedDateTime}]}}`; `next` continues after the last event", body = Object),
         (status = 400, description = "eventOffset or fetch not a whole number in range, or an unknown parameter", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The calling organization owns no service", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]

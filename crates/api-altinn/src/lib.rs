@@ -5,6 +5,7 @@ mod authorization;
 pub mod catalogue;
 mod contacts;
 pub mod correspondence;
+mod docs;
 mod enduser;
 mod enduser_reportees;
 mod feed;

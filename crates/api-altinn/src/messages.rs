@@ -199,7 +199,7 @@ async fn listing(
         ("dateTo" = Option<String>, Query, description = "Last changed on or before this date or instant"),
         ("ApiKey" = String, Header, description = "API key issued for the altinn API"),
         ("Authorization" = Option<String>, Header, description = "Bearer <ID-porten access token> (or the .ASPXAUTH cookie)")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`{_links:{self, find, next?}, _embedded:{messages:[{MessageId, Subject, Status, LastChangedDateTime, LastChangedBy, CreatedDate, ServiceOwner, Type, MessageSender, ServiceCode, ServiceEdition, _links}]}}`, newest first; `next` when the page is full", body = Object),
         (status = 400, description = "A malformed who, a bad $filter, $top or $skip, an unknown parameter", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No user logged in, or a token without altinn:enduser / altinn:instances.meta", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -217,7 +217,7 @@ pub(crate) async fn get_messages(
 /// The reportee's trash.
 #[utoipa::path(get, path = "/{who}/messages/trashbin", tag = "altinn",
     params(("who" = String, Path, description = "my, an organization number, or a reportee id")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "Deleted messages (`Status: Slettet`), each with only a metadata link; they cannot be restored", body = Object),
         (status = 401, description = "No user logged in", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The user may not act for who", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
@@ -275,7 +275,7 @@ pub(crate) async fn change(
         ("who" = String, Path, description = "my, an organization number, or a reportee id"),
         ("messageId" = String, Path, description = "The message id (a…)"),
         ("markAsRead" = Option<bool>, Query, description = "Default true: an unread correspondence becomes Lest (and the service owner's feed says CorrespondenceRead)")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "The message with Summary, Body, ConfirmationNeeded, ConfirmedDateTime, ReplyOptions", body = Object),
         (status = 400, description = "A malformed id or who, markAsRead not true/false", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No user logged in, or a token without altinn:enduser / altinn:instances.read", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -315,7 +315,7 @@ pub(crate) async fn get_message(
     params(
         ("who" = String, Path, description = "my, an organization number, or a reportee id"),
         ("messageId" = String, Path, description = "The message id (a…)")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 204, description = "In the trash (Status Slettet). For correspondence to an organization this is the only way there: Altinn's SOAP services cannot delete it (a known limitation, kept on purpose)"),
         (status = 401, description = "No user logged in, or a token without altinn:enduser / altinn:instances.write", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The user may not act for who", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -345,7 +345,7 @@ pub(crate) async fn delete_message(
     params(
         ("who" = String, Path, description = "my, an organization number, or a reportee id"),
         ("messageId" = String, Path, description = "The message id (a…)")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 204, description = "Confirmed (the service owner's feed says CorrespondenceConfirmed)"),
         (status = 400, description = "It does not ask for confirmation, or is confirmed already", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such message in this box", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
@@ -372,7 +372,7 @@ pub(crate) async fn put_confirm(
     params(
         ("who" = String, Path, description = "my, an organization number, or a reportee id"),
         ("messageId" = String, Path, description = "The message id (a…)")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 204, description = "Archived (Status Arkivert); `Location` is the archived element (this stand-in keeps the id)"),
         (status = 400, description = "It asks for confirmation and is not confirmed, or is archived already", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such message in this box", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]

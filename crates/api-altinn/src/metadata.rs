@@ -11,7 +11,7 @@ use crate::{AltinnState, hal};
 
 /// The service catalogue.
 #[utoipa::path(get, path = "/metadata", tag = "altinn",
-    responses((status = 200, description = "`_embedded.metadata[{ServiceOwnerCode, ServiceOwnerName, ServiceName, ServiceCode, ServiceEditionCode, ServiceType (FormTask|Correspondence), _links.self}]`; the default catalogue is synthetic (codes are this stand-in's own)", body = Object)))]
+    responses(crate::docs::Problems, (status = 200, description = "`_embedded.metadata[{ServiceOwnerCode, ServiceOwnerName, ServiceName, ServiceCode, ServiceEditionCode, ServiceType (FormTask|Correspondence), _links.self}]`; the default catalogue is synthetic (codes are this stand-in's own)", body = Object)))]
 pub(crate) async fn get_metadata(
     State(s): State<std::sync::Arc<AltinnState>>,
     headers: HeaderMap,

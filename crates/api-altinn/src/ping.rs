@@ -9,7 +9,7 @@ use fjellport_gateway::Caller;
     path = "/ping",
     tag = "altinn",
     params(("ApiKey" = String, Header, description = "API key issued for the altinn API")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "The caller", body = Caller),
         (status = 400, description = "Required header 'ApiKey' is missing.", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown, expired or revoked key", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -30,7 +30,7 @@ pub(crate) async fn get_ping(caller: Caller) -> Json<Caller> {
         ("ApiKey" = String, Header, description = "API key issued for the altinn-serviceowner API"),
         ("Authorization" = String, Header, description = "Bearer <the organization's Maskinporten-like token, scope altinn:serviceowner/…>"),
     ),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "The caller: owner is the token's organization", body = Caller),
         (status = 400, description = "Required header 'ApiKey' is missing.", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown, expired or revoked key; or Authorization failed: no valid organization token", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),

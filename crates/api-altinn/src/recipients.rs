@@ -66,7 +66,7 @@ pub(crate) fn person_reach(person: Option<&Person>, last_name: &str) -> Reach {
         ("ApiKey" = String, Header, description = "API key issued for the altinn-serviceowner API"),
         ("Authorization" = String, Header, description = "Bearer <the service owner's Maskinporten-like token>"),
     ),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`{inboxAccessible, canReceiveNotificationBySms, canReceiveNotificationByEmail}`", body = Object),
         (status = 400, description = "Neither or both recipients, a person without lastName, a number that is not valid, a service code without its edition", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Missing key or organization token", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),

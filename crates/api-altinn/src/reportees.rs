@@ -95,7 +95,7 @@ fn service_filter(
         ("ApiKey" = String, Header, description = "API key issued for the altinn-serviceowner API"),
         ("Authorization" = String, Header, description = "Bearer <the service owner's Maskinporten-like token>"),
     ),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "`{_links.self, _embedded.reportees[{Name, Type (Person|Enterprise|Business), SocialSecurityNumber | OrganizationNumber, OrganizationForm}]}`", body = Object),
         (status = 400, description = "No subject, a subject that is no valid number, a service not in the catalogue, or roleDefinitionId (not offered yet)", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Missing key or organization token", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),

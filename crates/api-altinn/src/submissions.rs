@@ -227,7 +227,7 @@ pub(crate) fn element_json(m: &StoredMessage, box_url: &str, api: &str) -> Value
         ("who" = String, Path, description = "my, an organization number, or a reportee id"),
         ("complete" = Option<bool>, Query, description = "Default true; false keeps it in Utfylling"),
         ("sign" = Option<bool>, Query, description = "Default true: signed and archived (Sendt og arkivert; security level 3 needed); false: Signering")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 201, description = "Created; `Location` is the element", body = Object),
         (status = 400, description = "Not a FormTask of the catalogue, a form without DataFormatId/DataFormatVersion/FormData, FormData that is not well-formed XML, an attachment that is not base64 or too big, no MainForm for a complete one", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The user may not act for who, holds no role the service takes, or signs below security level 3", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
@@ -280,7 +280,7 @@ pub(crate) async fn post_message(
         ("messageId" = String, Path, description = "The element id (a…)"),
         ("complete" = Option<bool>, Query, description = "Default true"),
         ("sign" = Option<bool>, Query, description = "Default true")),
-    responses(
+    responses(crate::docs::Problems,
         (status = 200, description = "The element, still open (Utfylling or Signering)", body = Object),
         (status = 201, description = "Signed and archived: `Location` is the archived element", body = Object),
         (status = 400, description = "As for POST, or a service other than the element's", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
@@ -358,7 +358,7 @@ fn item<'d>(doc: &'d Value, list: &str, key: &str, id: &str) -> Result<&'d Value
 #[utoipa::path(get, path = "/{who}/messages/{messageId}/forms", tag = "altinn",
     params(("who" = String, Path, description = "my, an organization number, or a reportee id"),
            ("messageId" = String, Path, description = "The element id")),
-    responses((status = 200, description = "`_embedded.forms[{FormId, Type, DataFormatId, DataFormatVersion, ValidationStatus, Name, _links:{self, formdata}}]`", body = Object),
+    responses(crate::docs::Problems, (status = 200, description = "`_embedded.forms[{FormId, Type, DataFormatId, DataFormatVersion, ValidationStatus, Name, _links:{self, formdata}}]`", body = Object),
               (status = 404, description = "No such element", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_forms(
     user: EndUser,
@@ -392,7 +392,7 @@ fn form_json(f: &Value, base: &str) -> Value {
     params(("who" = String, Path, description = "my, an organization number, or a reportee id"),
            ("messageId" = String, Path, description = "The element id"),
            ("formId" = String, Path, description = "The form id")),
-    responses((status = 200, description = "The form", body = Object),
+    responses(crate::docs::Problems, (status = 200, description = "The form", body = Object),
               (status = 404, description = "No such element or form", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_form(
     user: EndUser,
@@ -411,7 +411,7 @@ pub(crate) async fn get_form(
     params(("who" = String, Path, description = "my, an organization number, or a reportee id"),
            ("messageId" = String, Path, description = "The element id"),
            ("formId" = String, Path, description = "The form id")),
-    responses((status = 200, description = "The form data", content_type = "application/xml", body = String),
+    responses(crate::docs::Problems, (status = 200, description = "The form data", content_type = "application/xml", body = String),
               (status = 404, description = "No such element or form", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_form_data(
     user: EndUser,
@@ -427,7 +427,7 @@ pub(crate) async fn get_form_data(
 #[utoipa::path(get, path = "/{who}/messages/{messageId}/attachments", tag = "altinn",
     params(("who" = String, Path, description = "my, an organization number, or a reportee id"),
            ("messageId" = String, Path, description = "The element id")),
-    responses((status = 200, description = "`_embedded.attachments[{AttachmentId, FileName, AttachmentType, FileSize, _links.self}]`", body = Object),
+    responses(crate::docs::Problems, (status = 200, description = "`_embedded.attachments[{AttachmentId, FileName, AttachmentType, FileSize, _links.self}]`", body = Object),
               (status = 404, description = "No such element", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_attachments(
     user: EndUser,
@@ -460,7 +460,7 @@ pub(crate) async fn get_attachments(
     params(("who" = String, Path, description = "my, an organization number, or a reportee id"),
            ("messageId" = String, Path, description = "The element id"),
            ("attachmentId" = String, Path, description = "The attachment id")),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+    responses(crate::docs::Problems, (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
               (status = 404, description = "No such element or attachment", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_attachment(
     user: EndUser,
@@ -494,7 +494,7 @@ pub(crate) async fn get_attachment(
 #[utoipa::path(get, path = "/{who}/messages/{messageId}/Validate", tag = "altinn",
     params(("who" = String, Path, description = "my, an organization number, or a reportee id"),
            ("messageId" = String, Path, description = "The element id")),
-    responses((status = 200, description = "`{Success, ValidationErrors:[{FieldName, ErrorMessage, FieldXPath}], ValidationWarnings}`: well-formed XML (checked when stored) validates; no service here registers a schema yet", body = Object),
+    responses(crate::docs::Problems, (status = 200, description = "`{Success, ValidationErrors:[{FieldName, ErrorMessage, FieldXPath}], ValidationWarnings}`: well-formed XML (checked when stored) validates; no service here registers a schema yet", body = Object),
               (status = 404, description = "No such element", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_validate(
     user: EndUser,

@@ -6,10 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use fjellport_gateway::problem::ProblemDoc;
 use serde::Serialize;
-use utoipa::openapi::{RefOr, Response, ResponseBuilder, content::ContentBuilder};
-use utoipa::{IntoParams, IntoResponses, PartialSchema, ToSchema};
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 /// A person in Persontjenesten's `Person` shape: `id` plus the information parts asked for
 /// (lists of items with FREG metadata: `isValid`, `registeredAt`, `source`, `validFrom`,
@@ -367,29 +366,21 @@ pub(crate) struct Problems;
 
 impl IntoResponses for Problems {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        [
-            ("400", "Bad input (the problem's `member` names it), unknown version, or malformed header"),
+        fjellport_gateway::problem::problem_responses(&[
+            (
+                "400",
+                "Bad input (the problem's `member` names it), unknown version, or malformed header",
+            ),
             ("401", "Missing, unknown, expired or revoked key; or a bad DPoP token or proof"),
-            ("403", "Key of another API, origin not allowed, or a write to a read-only Test-Norge person"),
+            (
+                "403",
+                "Key of another API, origin not allowed, or a write to a read-only Test-Norge person",
+            ),
             ("404", "No such person visible to you"),
             ("409", "A concurrent change, or no identity number left for that birth date"),
             ("410", "Version past its sunset"),
             ("415", "Wrong Content-Type"),
             ("429", "Rate limit exceeded"),
-        ]
-        .into_iter()
-        .map(|(status, description)| {
-            let content = ContentBuilder::new().schema(Some(ProblemDoc::schema())).build();
-            (
-                status.to_owned(),
-                RefOr::T(
-                    ResponseBuilder::new()
-                        .description(description)
-                        .content("application/problem+json", content)
-                        .build(),
-                ),
-            )
-        })
-        .collect()
+        ])
     }
 }

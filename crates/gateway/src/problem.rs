@@ -215,3 +215,22 @@ fn generic_problem(status: StatusCode, text: &str) -> Problem {
     let detail = if detail.is_empty() { title.clone() } else { detail };
     Problem::new(status, kind, title).detail(detail)
 }
+
+/// OpenAPI responses for problem+json errors: one per `(status, description)`, each with the
+/// [`ProblemDoc`] schema (the APIs list the errors their calls may answer with this).
+pub fn problem_responses(
+    list: &[(&str, &str)],
+) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+    use utoipa::PartialSchema;
+    use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
+    list.iter()
+        .map(|(status, description)| {
+            let content = ContentBuilder::new().schema(Some(ProblemDoc::schema())).build();
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content("application/problem+json", content)
+                .build();
+            ((*status).to_owned(), RefOr::T(response))
+        })
+        .collect()
+}
