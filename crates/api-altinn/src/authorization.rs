@@ -130,7 +130,8 @@ async fn subject_at(
     subject.parse::<Nin>().map_err(|e| {
         invalid("subject", format!("{subject:?} is not a valid identity number: {e}"))
     })?;
-    let owner = crate::feed::owner_code(caller)?;
+    crate::owner_auth::require_scope(caller, "altinn:serviceowner/rolesandrights")?;
+    let owner = crate::owner_auth::owner_code(caller)?;
     let person = s
         .store
         .person(PersonKey::Nin(&subject))
@@ -224,10 +225,12 @@ pub(crate) async fn get_serviceowner_rights(
         (status = 400, description = "Not a valid organization number", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such organization", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_official_contacts(
+    caller: Caller,
     State(s): State<Arc<AltinnState>>,
     Path(orgnr): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
+    crate::owner_auth::require_scope(&caller, "altinn:serviceowner/organizations")?;
     crate::contacts::organization_or_404(&s, &orgnr).await?;
     let href =
         format!("{}/altinn/api/serviceowner/organizations/{orgnr}/officialcontacts", s.public_url);

@@ -17,6 +17,9 @@ use serde_json::{Value, json};
 
 use crate::{AltinnState, hal};
 
+/// The scope of the contact look-ups.
+const ORGANIZATIONS_SCOPE: &str = "altinn:serviceowner/organizations";
+
 pub(crate) async fn organization_or_404(
     s: &AltinnState,
     orgnr: &str,
@@ -39,10 +42,12 @@ pub(crate) async fn organization_or_404(
         (status = 404, description = "No such organization", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_organization(
+    caller: fjellport_gateway::Caller,
     State(s): State<std::sync::Arc<AltinnState>>,
     Path(orgnr): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
+    crate::owner_auth::require_scope(&caller, ORGANIZATIONS_SCOPE)?;
     let org = organization_or_404(&s, &orgnr).await?;
     let base = format!("{}/altinn/api/serviceowner/organizations/{orgnr}", s.public_url);
     let mut body = crate::reportees::organization(&org);
@@ -60,10 +65,12 @@ pub(crate) async fn get_organization(
         (status = 404, description = "No such organization", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_personal_contacts(
+    caller: fjellport_gateway::Caller,
     State(s): State<std::sync::Arc<AltinnState>>,
     Path(orgnr): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
+    crate::owner_auth::require_scope(&caller, ORGANIZATIONS_SCOPE)?;
     organization_or_404(&s, &orgnr).await?;
     let holders: BTreeMap<String, ()> =
         s.store.role_holders(&orgnr).await?.into_iter().map(|(nin, _)| (nin, ())).collect();

@@ -9,26 +9,14 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use fjellport_gateway::input::{invalid, only_known, pairs};
 use fjellport_gateway::{Caller, Problem};
-use http::{HeaderMap, StatusCode};
+use http::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::catalogue::OWNERS;
+use crate::owner_auth::{owner_code, require_scope};
 use crate::{AltinnState, hal};
 
 const DEFAULT_FETCH: i64 = 1000;
 const MAX_FETCH: i64 = 10_000;
-
-/// The calling organization's service-owner code, or 403.
-pub(crate) fn owner_code(caller: &Caller) -> Result<&'static str, Problem> {
-    let org = caller.owner.as_deref().unwrap_or_default();
-    OWNERS.iter().find(|o| o.orgnr == org).map(|o| o.code).ok_or_else(|| {
-        Problem::new(StatusCode::FORBIDDEN, "not-a-service-owner", "Not a service owner").detail(
-            format!(
-                "Organization {org} owns no service in the catalogue (GET /altinn/api/metadata)."
-            ),
-        )
-    })
-}
 
 /// Events of the service owner's correspondence.
 #[utoipa::path(get, path = "/events/feed", tag = "altinn-serviceowner",
@@ -47,6 +35,7 @@ pub(crate) async fn get_feed(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
+    require_scope(&caller, "altinn:serviceowner/events")?;
     let params = pairs(query.unwrap_or_default().as_bytes());
     only_known(&params, &["eventOffset", "fetch", "ForceEIAuthentication"], "query parameter")?;
     let number = |name: &str, default: i64, range: std::ops::RangeInclusive<i64>| match params

@@ -12,6 +12,7 @@ mod feed;
 mod messages;
 mod metadata;
 pub mod odata;
+mod owner_auth;
 mod parties;
 mod ping;
 mod recipients;

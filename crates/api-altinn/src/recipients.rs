@@ -72,9 +72,11 @@ pub(crate) fn person_reach(person: Option<&Person>, last_name: &str) -> Reach {
         (status = 401, description = "Missing key or organization token", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_validate_recipient(
+    caller: fjellport_gateway::Caller,
     State(s): State<std::sync::Arc<AltinnState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
+    crate::owner_auth::require_scope(&caller, "altinn:serviceowner/notifications.read")?;
     let params = pairs(query.unwrap_or_default().as_bytes());
     only_known(&params, &KNOWN, "query parameter")?;
     let value = |name: &str| {

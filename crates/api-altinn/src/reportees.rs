@@ -108,6 +108,7 @@ pub(crate) async fn get_reportees(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
+    crate::owner_auth::require_scope(&caller, "altinn:serviceowner/reportees")?;
     let query = query.unwrap_or_default();
     let params = pairs(query.as_bytes());
     only_known(&params, &KNOWN, "query parameter")?;

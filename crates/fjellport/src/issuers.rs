@@ -105,10 +105,14 @@ pub const IDPORTEN_SCOPES: [&str; 5] =
 
 /// Scopes the Maskinporten-like issuer advertises: Altinn's service-owner and end-user API
 /// scopes (a client is registered with those it may have).
-const MASKINPORTEN_SCOPES: [&str; 4] = [
+const MASKINPORTEN_SCOPES: [&str; 8] = [
     "altinn:serviceowner/rolesandrights",
     "altinn:serviceowner/reportees",
+    "altinn:serviceowner/organizations",
+    "altinn:serviceowner/notifications.read",
+    "altinn:serviceowner/events",
     "altinn:serviceowner/instances.read",
+    "altinn:serviceowner",
     "altinn:correspondence.write",
 ];
 

@@ -20,6 +20,18 @@ pub struct Caller {
     pub app_type: Option<&'static str>,
     pub owner: Option<String>,
     pub client_id: Option<String>,
+    /// The access token's scopes (Bearer callers), for calls that each need their own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+}
+
+impl Caller {
+    /// Whether the token has `scope` or the family it belongs to (`altinn:serviceowner` covers
+    /// `altinn:serviceowner/reportees`).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        let family = scope.split_once('/').map(|(f, _)| f);
+        self.scopes.iter().any(|s| s == scope || Some(s.as_str()) == family)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

@@ -258,6 +258,7 @@ async fn admit<'a>(
             app_type: None,
             owner: None,
             client_id: None,
+            scopes: Vec::new(),
         });
         return Ok(());
     }
@@ -375,6 +376,7 @@ fn admit_key(
         app_type: Some(key.app_type.as_str()),
         owner: Some(key.stored.owner.clone()),
         client_id: None,
+        scopes: Vec::new(),
     })
 }
 
@@ -463,6 +465,7 @@ fn admit_bearer(
         auth: "apiKey+bearer",
         owner: identity.consumer_org.or(keyed.owner),
         client_id: identity.client_id,
+        scopes: identity.scopes,
         ..keyed
     })
 }
@@ -680,6 +683,7 @@ async fn admit_dpop(
         app_type: None,
         owner: identity.owner,
         client_id: identity.client_id,
+        scopes: Vec::new(),
     })
 }
 

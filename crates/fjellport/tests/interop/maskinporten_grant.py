@@ -15,6 +15,7 @@ import requests
 from requests_oauth2client import InvalidGrant, OAuth2Client
 
 SCOPE = "altinn:serviceowner/rolesandrights"
+EVENTS = "altinn:serviceowner/events"
 ORG = "974760673"
 
 
@@ -24,9 +25,9 @@ def check(name, condition, detail=""):
         sys.exit(1)
 
 
-def grant(key, client_id, aud, **extra):
+def grant(key, client_id, aud, scope=SCOPE, **extra):
     now = int(time.time())
-    claims = {"aud": aud, "iss": client_id, "scope": SCOPE, "iat": now, "exp": now + 60,
+    claims = {"aud": aud, "iss": client_id, "scope": scope, "iat": now, "exp": now + 60,
               "jti": str(uuid.uuid4()), **extra}
     return jwskate.Jwt.sign(claims, key, alg="RS256")
 
@@ -36,7 +37,7 @@ def main(base, admin_token):
     reg = requests.post(
         f"{base}/admin/api/clients",
         headers={"Authorization": f"Bearer {admin_token}"},
-        json={"jwk": key.public_jwk().to_dict(), "scopes": [SCOPE], "issuer": "maskinporten",
+        json={"jwk": key.public_jwk().to_dict(), "scopes": [SCOPE, EVENTS], "issuer": "maskinporten",
               "orgnr_parent": ORG},
         timeout=10,
     )
@@ -67,6 +68,11 @@ def main(base, admin_token):
                             headers={"Authorization": f"Bearer {admin_token}"},
                             json={"api": "altinn-serviceowner", "type": "other"}).json()["secret"]
     feed = requests.get(f"{base}/altinn/api/serviceowner/events/feed", auth=token, timeout=10,
+                        headers={"ApiKey": api_key})
+    check("the feed needs its own scope", feed.status_code == 401
+          and "Missing required scope" in feed.text, feed.text[:300])
+    events = client.jwt_bearer(assertion=grant(key, client_id, meta["issuer"], scope=EVENTS))
+    feed = requests.get(f"{base}/altinn/api/serviceowner/events/feed", auth=events, timeout=10,
                         headers={"ApiKey": api_key})
     check("the service-owner API takes the token", feed.status_code == 200, feed.text[:300])
     check("and answers its event feed", isinstance(feed.json()["_embedded"]["events"], list))

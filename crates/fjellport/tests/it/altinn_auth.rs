@@ -143,3 +143,40 @@ async fn the_service_catalogue_needs_no_credentials_and_follows_the_browser_keys
     problem(s.get("/altinn/api/ping").send().await.unwrap(), 400).await;
     s.stop().await;
 }
+
+/// Each service-owner call takes its own scope (or the `altinn:serviceowner` family), and a
+/// token without it gets Altinn's `401 Claims Authorization failed: Missing required scope`.
+#[tokio::test]
+async fn each_service_owner_call_needs_its_own_scope() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let (_, key) = s.key(json!({"api": "altinn-serviceowner", "type": "other"})).await;
+    let skd = organization("974761076");
+    let reportees =
+        maskinporten_token(&s, json!({"scope": "altinn:serviceowner/reportees", "consumer": skd}))
+            .await;
+    let family =
+        maskinporten_token(&s, json!({"scope": "altinn:serviceowner", "consumer": skd})).await;
+    let feed = "/altinn/api/serviceowner/events/feed";
+    let auth = format!("Bearer {reportees}");
+    let line = status_line(&s, feed, &[("ApiKey", &key), ("Authorization", &auth)]).await;
+    assert_eq!(line, "HTTP/1.1 401 Claims Authorization failed: Missing required scope");
+    let res = s.get(feed).header("ApiKey", &key).bearer_auth(&reportees).send().await.unwrap();
+    assert!(
+        res.headers()["www-authenticate"].to_str().unwrap().contains("altinn:serviceowner/events")
+    );
+    let p = problem(res, 401).await;
+    assert!(p["detail"].as_str().unwrap().contains("altinn:serviceowner/events"), "{p}");
+    for path in [feed, "/altinn/api/serviceowner/organizations/974760673"] {
+        let res = s.get(path).header("ApiKey", &key).bearer_auth(&family).send().await.unwrap();
+        assert_ne!(res.status(), 401, "{path}: the family covers every call");
+    }
+    let res = s
+        .get("/altinn/api/serviceowner/reportees?subject=974760673")
+        .header("ApiKey", &key)
+        .bearer_auth(&reportees)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), 401, "its own scope");
+    s.stop().await;
+}

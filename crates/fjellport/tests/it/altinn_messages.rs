@@ -47,7 +47,7 @@ async fn list(u: &EndUsers, path: &str, token: &str) -> Vec<Value> {
 async fn feed(u: &EndUsers, org: &str, query: &str) -> Vec<(String, i64)> {
     let (_, key) = u.s.key(json!({"api": "altinn-serviceowner", "type": "other"})).await;
     let minted: Value = crate::support::json(u.s.http.post(u.s.url("/maskinporten/test-token")).json(
-        &json!({"claims": {"scope": "altinn:serviceowner/instances.read",
+        &json!({"claims": {"scope": "altinn:serviceowner/events",
                            "consumer": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{org}")}}}),
     ))
     .await;

@@ -24,7 +24,7 @@ async fn serviceowner(
 ) -> reqwest::Response {
     let (_, key) = u.s.key(json!({"api": "altinn-serviceowner", "type": "other"})).await;
     let minted: Value = crate::support::json(u.s.http.post(u.s.url("/maskinporten/test-token")).json(
-        &json!({"claims": {"scope": "altinn:serviceowner/rolesandrights",
+        &json!({"claims": {"scope": "altinn:serviceowner/rolesandrights altinn:serviceowner/organizations",
                            "consumer": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{org}")}}}),
     ))
     .await;

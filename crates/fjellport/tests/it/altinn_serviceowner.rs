@@ -13,7 +13,7 @@ async fn setup() -> (TestServer, String, String, (String, String), (tempfile::Te
             .await;
     let (_, key) = s.key(json!({"api": "altinn-serviceowner", "type": "other"})).await;
     let token: Value = crate::support::json(s.http.post(s.url("/maskinporten/test-token")).json(
-        &json!({"claims": {"scope": "altinn:serviceowner/reportees",
+        &json!({"claims": {"scope": "altinn:serviceowner/reportees altinn:serviceowner/organizations",
                            "consumer": {"authority": "iso6523-actorid-upis", "ID": "0192:974761076"}}}),
     ))
     .await;

@@ -167,7 +167,7 @@ async fn schemathesis_finds_nothing_wrong_in_the_altinn_apis() {
     let (_, so_key) = s.key(json!({"api": "altinn-serviceowner", "type": "other"})).await;
     let owner: serde_json::Value = crate::support::json(
         s.http.post(s.url("/maskinporten/test-token")).json(&json!({"expiresIn": 3600, "claims":
-            {"scope": "altinn:serviceowner/rolesandrights",
+            {"scope": "altinn:serviceowner",
              "consumer": {"authority": "iso6523-actorid-upis", "ID": "0192:974761076"}}})),
     )
     .await;
