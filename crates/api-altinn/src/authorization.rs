@@ -27,8 +27,7 @@ fn api(s: &AltinnState) -> String {
 
 async fn acting(s: &AltinnState, user: &EndUser, who: &str) -> Result<Reportee, Problem> {
     user.require("altinn:rolesandrights.read")?;
-    let person = user.person(s).await?;
-    let reportees = reportees_of(s.store.as_ref(), &person).await?;
+    let reportees = user.reportees(s).await?;
     Ok(resolve(&reportees, who)?.clone())
 }
 

@@ -71,6 +71,16 @@ impl EndUser {
         }
     }
 
+    /// Whom the user may act for (kept for a second), the user themselves first.
+    pub(crate) async fn reportees(
+        &self,
+        s: &AltinnState,
+    ) -> Result<Arc<Vec<crate::parties::Reportee>>, Problem> {
+        s.cache.reportees(s.store.as_ref(), &self.pid).await?.ok_or_else(|| {
+            unauthenticated("The logged-in person no longer exists in the population.")
+        })
+    }
+
     /// The user's person, which must still exist.
     pub(crate) async fn person(&self, s: &AltinnState) -> Result<StoredPerson, Problem> {
         s.store.person(PersonKey::Nin(&self.pid)).await?.ok_or_else(|| {

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::catalogue::{SERVICES, Service};
 use crate::enduser::EndUser;
-use crate::parties::{Reportee, reportees_of, resolve};
+use crate::parties::{Reportee, resolve};
 use crate::{AltinnState, hal};
 
 /// Altinn's paging flags, accepted (every reportee is active; consent reportees do not exist
@@ -37,8 +37,7 @@ async fn listed(
     let params = pairs(query.unwrap_or_default().as_bytes());
     let known: Vec<&str> = LIST_FLAGS.iter().chain(extra).copied().collect();
     only_known(&params, &known, "query parameter")?;
-    let person = user.person(s).await?;
-    Ok((reportees_of(s.store.as_ref(), &person).await?, params))
+    Ok((user.reportees(s).await?.as_ref().clone(), params))
 }
 
 /// The service `serviceCode`/`serviceEdition` name, if they name one.

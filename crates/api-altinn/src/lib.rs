@@ -2,6 +2,7 @@
 //! `/altinn/api/serviceowner`, each behind its own gateway (keys are per API).
 
 mod authorization;
+mod cache;
 pub mod catalogue;
 mod contacts;
 pub mod correspondence;
@@ -21,6 +22,7 @@ mod roles;
 mod submissions;
 pub mod xml_check;
 
+pub use cache::MailboxCache;
 pub use enduser::EndUserAuth;
 
 use std::sync::Arc;
@@ -39,6 +41,8 @@ pub struct AltinnState {
     pub clock: SharedClock,
     /// How end users log in (`None`: no end-user calls).
     pub enduser: Option<Arc<EndUserAuth>>,
+    /// Reportees and message pages in memory (one per API, shared by its handlers).
+    pub cache: Arc<MailboxCache>,
 }
 
 impl AltinnState {
@@ -93,11 +97,19 @@ pub fn serviceowner_router(state: AltinnState) -> OpenApiRouter {
 
 /// Plain JSON unless the caller asks for HAL (Altinn answers both).
 pub(crate) fn hal(headers: &http::HeaderMap, body: serde_json::Value) -> axum::response::Response {
+    hal_text(headers, body.to_string())
+}
+
+/// [`hal`] for a body already written out.
+pub(crate) fn hal_text(
+    headers: &http::HeaderMap,
+    body: impl Into<axum::body::Body>,
+) -> axum::response::Response {
     let wants_hal = headers
         .get(http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.to_ascii_lowercase().contains("application/hal+json"));
     let ct = if wants_hal { "application/hal+json" } else { "application/json" };
     use axum::response::IntoResponse;
-    ([(http::header::CONTENT_TYPE, ct)], body.to_string()).into_response()
+    ([(http::header::CONTENT_TYPE, ct)], body.into()).into_response()
 }

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 
 use crate::catalogue::SERVICES;
 use crate::enduser::EndUser;
-use crate::parties::{Reportee, reportees_of, resolve};
-use crate::{AltinnState, hal, odata, roles, submissions};
+use crate::parties::{Reportee, resolve};
+use crate::{AltinnState, hal, hal_text, odata, roles, submissions};
 
 /// Altinn's list cap.
 const PAGE: i64 = 50;
@@ -31,8 +31,7 @@ pub(crate) async fn mailbox(
     user: &EndUser,
     who: &str,
 ) -> Result<(Reportee, Option<Vec<String>>), Problem> {
-    let person = user.person(s).await?;
-    let reportees = reportees_of(s.store.as_ref(), &person).await?;
+    let reportees = user.reportees(s).await?;
     let reportee = resolve(&reportees, who)?.clone();
     let visible = if roles::sees_all(&reportee) {
         None
@@ -149,17 +148,21 @@ async fn listing(
     let top = count(&params, "$top")?.unwrap_or(PAGE).min(PAGE);
     let skip = count(&params, "$skip")?.unwrap_or(0);
     let (reportee, visible) = mailbox(s, user, who).await?;
-    let page = s
-        .store
-        .messages(&MessageQuery {
-            reportee: reportee.number().to_owned(),
-            trashed,
-            service_codes: visible,
-            conditions,
-            skip,
-            limit: top,
-        })
-        .await?;
+    let q = MessageQuery {
+        reportee: reportee.number().to_owned(),
+        trashed,
+        service_codes: visible,
+        conditions,
+        skip,
+        limit: top,
+    };
+    // The same question asked again while nothing changed gets the same answer, from memory.
+    let generation = s.cache.generation(s.store.as_ref()).await?;
+    let key = format!("{q:?}|{}|{query}", reportee.id);
+    if let Some(answer) = s.cache.answer(&key, generation) {
+        return Ok(hal_text(headers, answer));
+    }
+    let page = s.cache.messages(s.store.as_ref(), &q).await?;
     // Links name the reportee by its id, however the call named it.
     let (box_url, api) = box_urls(s, &reportee.id);
     let list: Vec<Value> = page
@@ -185,7 +188,11 @@ async fn listing(
         next.append_pair("$skip", &(skip + top).to_string());
         links["next"] = json!({"href": format!("{self_href}?{}", next.finish())});
     }
-    Ok(hal(headers, json!({"_links": links, "_embedded": {"messages": list}})))
+    let answer = axum::body::Bytes::from(
+        json!({"_links": links, "_embedded": {"messages": list}}).to_string(),
+    );
+    s.cache.keep_answer(key, generation, answer.clone());
+    Ok(hal_text(headers, answer))
 }
 
 /// The reportee's messages.
@@ -263,7 +270,9 @@ pub(crate) async fn change(
 ) -> Result<StoredMessage, Problem> {
     let person = user.person(s).await?;
     let by = format!("{} {}", person.row.given_name, person.row.family_name);
-    s.store.change_message(m.seq, from, to, &by, event, s.now()).await?.ok_or_else(|| {
+    let changed = s.store.change_message(m.seq, from, to, &by, event, s.now()).await;
+    s.cache.changed();
+    changed?.ok_or_else(|| {
         Problem::new(StatusCode::CONFLICT, "message-changed", "The message changed meanwhile")
             .detail("Another call changed or deleted the message; read it again.")
     })
@@ -332,7 +341,9 @@ pub(crate) async fn delete_message(
         let person = user.person(&s).await?;
         let by = format!("{} {}", person.row.given_name, person.row.family_name);
         let from = [submissions::FILLING, submissions::SIGNING, submissions::ARCHIVED];
-        s.store.replace_message(m.seq, &from, "Slettet", &m.doc, &by, s.now()).await?;
+        let trashed = s.store.replace_message(m.seq, &from, "Slettet", &m.doc, &by, s.now()).await;
+        s.cache.changed();
+        trashed?;
     } else {
         let from = ["Ulest", "Lest", "Arkivert"];
         change(&s, &user, &m, &from, "Slettet", "CorrespondenceDeleted").await?;

@@ -266,7 +266,9 @@ pub(crate) async fn post_message(
         confirmed_at: None,
         doc: doc.to_string(),
     };
-    let m = s.store.insert_message(&m, None).await?;
+    let m = s.store.insert_message(&m, None).await;
+    s.cache.changed();
+    let m = m?;
     let (box_url, api) = box_urls(&s, &reportee.id);
     created(format!("{box_url}/a{}", m.seq), element_json(&m, &box_url, &api), &headers)
 }
@@ -316,11 +318,12 @@ pub(crate) async fn put_message(
     let changed = s
         .store
         .replace_message(m.seq, &[FILLING, SIGNING], status, &doc.to_string(), &by, s.now())
-        .await?
-        .ok_or_else(|| {
-            Problem::new(StatusCode::CONFLICT, "archived", "The element cannot change")
-                .detail(format!("{id} is {} (or changed meanwhile): it cannot change.", m.status))
-        })?;
+        .await;
+    s.cache.changed();
+    let changed = changed?.ok_or_else(|| {
+        Problem::new(StatusCode::CONFLICT, "archived", "The element cannot change")
+            .detail(format!("{id} is {} (or changed meanwhile): it cannot change.", m.status))
+    })?;
     let (box_url, api) = box_urls(&s, &reportee.id);
     let body = element_json(&changed, &box_url, &api);
     if status == ARCHIVED {

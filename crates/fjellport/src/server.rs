@@ -333,6 +333,7 @@ fn altinn_state(state: &AppState) -> fjellport_api_altinn::AltinnState {
         public_url: state.config.public_url(),
         clock: state.clock.clone(),
         enduser,
+        cache: Arc::default(),
     }
 }
 

@@ -224,6 +224,8 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
         by: &str,
         at: i64,
     ) -> Result<Option<StoredMessage>>;
+    /// Grows with every change to any message: a cheap "did anything change?" for caches.
+    async fn messages_revision(&self) -> Result<i64>;
     /// Up to `limit` events of `service_owner`'s services after event `after`, in order.
     async fn message_events(
         &self,

@@ -8,7 +8,7 @@ use crate::model::{
     Comparison, MessageEvent, MessageField, MessageQuery, MessageValue, StoredMessage,
 };
 use crate::sql::{Arg, Sql};
-use crate::store::SqlStore;
+use crate::store::{SqlStore, bump_revision, revision};
 use crate::{MessageStore, Result};
 
 const COLUMNS: &str = "seq, kind, reportee, service_owner, service_owner_name, service_code, \
@@ -118,6 +118,7 @@ impl MessageStore for SqlStore {
         if let Some(event) = event {
             record(&mut tx, event, &stored, m.created_at).await?;
         }
+        bump_revision(&mut tx, "messages").await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -165,6 +166,7 @@ impl MessageStore for SqlStore {
         }
         let Some(changed) = read(&mut tx, seq).await? else { return Ok(None) };
         record(&mut tx, event, &changed, at).await?;
+        bump_revision(&mut tx, "messages").await?;
         tx.commit().await?;
         Ok(Some(changed))
     }
@@ -178,14 +180,22 @@ impl MessageStore for SqlStore {
         by: &str,
         at: i64,
     ) -> Result<Option<StoredMessage>> {
-        let mut q = self.db.sql("UPDATE altinn_messages SET status = ");
+        let mut tx = self.db.begin().await?;
+        let mut q = tx.sql("UPDATE altinn_messages SET status = ");
         q.bind(to).push(", doc = ").bind(doc).push(", last_changed_at = ").bind(at);
         q.push(", last_changed_by = ").bind(by).push(" WHERE seq = ").bind(seq);
         q.push(" AND status IN ").list(from.iter().copied());
-        if self.db.execute(q).await? != 1 {
+        if tx.execute(q).await? != 1 {
             return Ok(None);
         }
-        self.message(seq).await
+        let changed = read(&mut tx, seq).await?;
+        bump_revision(&mut tx, "messages").await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn messages_revision(&self) -> Result<i64> {
+        revision(&self.db, "messages").await
     }
 
     async fn message_events(

@@ -104,6 +104,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_altinn_messages.sql"),
         include_str!("../migrations/postgres/0016_altinn_messages.sql"),
     ),
+    (
+        17,
+        "messages revision",
+        include_str!("../migrations/0017_messages_revision.sql"),
+        include_str!("../migrations/0017_messages_revision.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

@@ -276,3 +276,26 @@ fn sending_refuses_what_altinn_would_not_deliver() {
         assert!(line.contains(needle), "{args:?}: {line}");
     }
 }
+
+/// Pages are kept in memory, but a message written by another process (the CLI here; another
+/// replica alike) shows within two seconds, and one's own changes at once.
+#[tokio::test]
+async fn a_message_sent_elsewhere_shows_within_two_seconds_and_own_changes_at_once() {
+    let u = setup().await;
+    let (nin, _) = u.holder.clone();
+    let t = token(&u.s, &nin, "altinn:enduser").await;
+    assert!(list(&u, "/my/messages", &t).await.is_empty());
+    let id = send(&u, "SKD", &nin, &[]);
+    let started = std::time::Instant::now();
+    loop {
+        if !list(&u, "/my/messages", &t).await.is_empty() {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "not seen within 2 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let res = u.s.http.delete(u.s.url(&format!("/altinn/api/my/messages/{id}")));
+    assert_eq!(res.header("ApiKey", &u.key).bearer_auth(&t).send().await.unwrap().status(), 204);
+    assert!(list(&u, "/my/messages", &t).await.is_empty(), "own change at once");
+    u.s.stop().await;
+}

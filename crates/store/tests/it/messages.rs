@@ -73,6 +73,7 @@ async fn messages_are_numbered_paged_filtered_changed_and_reported() {
         let none = MessageQuery { service_codes: Some(Vec::new()), ..all.clone() };
         assert!(page(none).await.is_empty(), "{name}");
 
+        let before = store.messages_revision().await.unwrap();
         // Read once; deleting takes it to the trash; a change from the wrong status is none.
         let read =
             store.change_message(seqs[0], &["Ulest"], "Lest", "Kari", "CorrespondenceRead", 200);
@@ -89,6 +90,11 @@ async fn messages_are_numbered_paged_filtered_changed_and_reported() {
             202,
         );
         assert_eq!(deleted.await.unwrap().unwrap().last_changed_at, 202, "{name}");
+        assert_eq!(
+            store.messages_revision().await.unwrap(),
+            before + 2,
+            "{name}: each change counts"
+        );
         let trash = MessageQuery { trashed: true, ..all.clone() };
         assert_eq!(page(trash).await, [seqs[0]], "{name}");
         assert!(!page(all.clone()).await.contains(&seqs[0]), "{name}: not in the box");

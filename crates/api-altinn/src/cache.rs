@@ -1,0 +1,126 @@
+//! What the message box keeps in memory: each user's reportees (for a second: roles change
+//! only when the population does) and pages of messages. A page is used only while nothing in
+//! any message box changed: every change here bumps a local generation at once, and the store's
+//! message revision (grown by every change on any replica, or by the CLI) is checked at most
+//! once a second, so another replica's change shows within that.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use fjellport_store::{MessageQuery, Result as StoreResult, Store, StoredMessage};
+use moka::sync::Cache;
+
+use crate::parties::{Reportee, reportees_of};
+
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+const REPORTEES_TTL: Duration = Duration::from_secs(1);
+const USERS: u64 = 50_000;
+const PAGES: u64 = 20_000;
+
+type Page = Arc<Vec<StoredMessage>>;
+
+#[derive(Debug)]
+pub struct MailboxCache {
+    started: Instant,
+    /// Milliseconds after `started` of the last revision check.
+    checked: AtomicU64,
+    revision: AtomicI64,
+    /// Grows with every change seen (here, or through the revision): pages of an older
+    /// generation are not used.
+    generation: AtomicU64,
+    reportees: Cache<String, Arc<Vec<Reportee>>>,
+    pages: Cache<String, (u64, Page)>,
+    /// Whole answers (a list's JSON), by everything they were made from.
+    answers: Cache<String, (u64, Bytes)>,
+}
+
+impl Default for MailboxCache {
+    fn default() -> Self {
+        MailboxCache {
+            started: Instant::now(),
+            checked: AtomicU64::new(0),
+            revision: AtomicI64::new(i64::MIN),
+            generation: AtomicU64::new(0),
+            reportees: Cache::builder().max_capacity(USERS).time_to_live(REPORTEES_TTL).build(),
+            pages: Cache::new(PAGES),
+            answers: Cache::new(PAGES),
+        }
+    }
+}
+
+impl MailboxCache {
+    /// Something changed in a message box on this replica.
+    pub(crate) fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Checks the store's revision when the last check is over a second old.
+    async fn fresh(&self, store: &dyn Store) -> StoreResult<()> {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.checked.load(Ordering::Relaxed);
+        if last != 0 && now.saturating_sub(last) < CHECK_EVERY.as_millis() as u64 {
+            return Ok(());
+        }
+        self.checked.store(now.max(1), Ordering::Relaxed);
+        let revision = store.messages_revision().await?;
+        if self.revision.swap(revision, Ordering::SeqCst) != revision {
+            self.changed();
+        }
+        Ok(())
+    }
+
+    /// The reportees of the person `pid` (`None` when no such person exists).
+    pub(crate) async fn reportees(
+        &self,
+        store: &dyn Store,
+        pid: &str,
+    ) -> StoreResult<Option<Arc<Vec<Reportee>>>> {
+        if let Some(hit) = self.reportees.get(pid) {
+            return Ok(Some(hit));
+        }
+        let Some(person) = store.person(fjellport_store::PersonKey::Nin(pid)).await? else {
+            return Ok(None);
+        };
+        let list = Arc::new(reportees_of(store, &person).await?);
+        self.reportees.insert(pid.to_owned(), list.clone());
+        Ok(Some(list))
+    }
+
+    /// The current generation, once the store's revision is known to be fresh; an answer made
+    /// now is kept under it.
+    pub(crate) async fn generation(&self, store: &dyn Store) -> StoreResult<u64> {
+        self.fresh(store).await?;
+        Ok(self.generation.load(Ordering::SeqCst))
+    }
+
+    /// An answer made in `generation`, if nothing changed since.
+    pub(crate) fn answer(&self, key: &str, generation: u64) -> Option<Bytes> {
+        self.answers.get(key).filter(|(at, _)| *at == generation).map(|(_, a)| a)
+    }
+
+    pub(crate) fn keep_answer(&self, key: String, generation: u64, answer: Bytes) {
+        self.answers.insert(key, (generation, answer));
+    }
+
+    /// One page of messages, from memory while nothing changed.
+    pub(crate) async fn messages(
+        &self,
+        store: &dyn Store,
+        query: &MessageQuery,
+    ) -> StoreResult<Page> {
+        self.fresh(store).await?;
+        let key = format!("{query:?}");
+        let generation = self.generation.load(Ordering::SeqCst);
+        if let Some((at, page)) = self.pages.get(&key)
+            && at == generation
+        {
+            return Ok(page);
+        }
+        let page = Arc::new(store.messages(query).await?);
+        // Kept with the generation it was read in: a change meanwhile makes it unusable.
+        self.pages.insert(key, (generation, page.clone()));
+        Ok(page)
+    }
+}
