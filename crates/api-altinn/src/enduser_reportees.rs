@@ -120,6 +120,59 @@ pub(crate) async fn get_reportee(
     Ok(hal(&headers, reportee.to_json(&api(&s))))
 }
 
+/// Finds a reportee id from a person's number and last name, or an organization's number and
+/// name (Altinn compares the first four letters of the name).
+#[utoipa::path(post, path = "/reportees/ReporteeConversion", tag = "altinn",
+    request_body(content = Object, content_type = "application/hal+json",
+        description = "`{\"SocialSecurityNumber\", \"LastName\"}` or `{\"OrganizationNumber\", \"Name\"}`"),
+    responses(crate::docs::Problems,
+        (status = 200, description = "The reportee, with its ReporteeId", body = Object),
+        (status = 400, description = "Neither pair, both, or a member missing", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not one of the user's reportees, or the name does not match", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+pub(crate) async fn post_reportee_conversion(
+    user: EndUser,
+    State(s): State<Arc<AltinnState>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let map = fjellport_gateway::input::json_object(
+        &headers,
+        &body,
+        false,
+        &["application/hal+json", "application/json"],
+    )?;
+    let members = fjellport_gateway::input::Members::new(&map);
+    members.only(&["SocialSecurityNumber", "LastName", "OrganizationNumber", "Name"])?;
+    let person = (members.string("SocialSecurityNumber")?, members.string("LastName")?);
+    let org = (members.string("OrganizationNumber")?, members.string("Name")?);
+    let (number, name, is_org) = match (person, org) {
+        ((Some(n), Some(l)), (None, None)) => (n, l, false),
+        ((None, None), (Some(n), Some(l))) => (n, l, true),
+        _ => {
+            return Err(invalid(
+                "body",
+                "give SocialSecurityNumber and LastName, or OrganizationNumber and Name",
+            ));
+        }
+    };
+    let (reportees, _) = listed(&s, &user, None, &[]).await?;
+    let found = reportees.iter().find(|r| {
+        r.is_organization() == is_org
+            && r.number() == number
+            && match &r.party {
+                crate::parties::Party::Person { family_name, .. } => {
+                    crate::parties::same_start(family_name, name)
+                }
+                crate::parties::Party::Organization(o) => crate::parties::same_start(&o.name, name),
+            }
+    });
+    let found = found.ok_or_else(|| {
+        Problem::new(http::StatusCode::FORBIDDEN, "not-a-reportee", "Not a reportee of the user")
+            .detail(format!("{number} with that name is not among the logged-in user's reportees."))
+    })?;
+    Ok(hal(&headers, found.to_json(&api(&s))))
+}
+
 /// An organization as the end-user API shows it.
 fn organization_json(r: &Reportee, api: &str) -> Value {
     let mut v = r.to_json(api);

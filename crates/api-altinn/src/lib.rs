@@ -59,6 +59,7 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(enduser::post_authenticate_with_password))
         .routes(routes!(enduser_reportees::get_reportees))
         .routes(routes!(enduser_reportees::get_reportee))
+        .routes(routes!(enduser_reportees::post_reportee_conversion))
         .routes(routes!(enduser_reportees::get_organizations))
         .routes(routes!(enduser_reportees::get_organization))
         .routes(routes!(enduser_reportees::get_my_profile))

@@ -29,7 +29,7 @@ fn organization_party(seq: i64) -> String {
 /// Whom a reportee is.
 #[derive(Debug, Clone)]
 pub(crate) enum Party {
-    Person { nin: String },
+    Person { nin: String, family_name: String },
     Organization(OrganizationFacts),
 }
 
@@ -47,7 +47,7 @@ impl Reportee {
     /// The organization number, or the person's identity number.
     pub(crate) fn number(&self) -> &str {
         match &self.party {
-            Party::Person { nin } => nin,
+            Party::Person { nin, .. } => nin,
             Party::Organization(o) => &o.orgnr,
         }
     }
@@ -60,7 +60,7 @@ impl Reportee {
     /// base URL).
     pub(crate) fn to_json(&self, api: &str) -> Value {
         let mut v = match &self.party {
-            Party::Person { nin } => json!({"ReporteeId": self.id, "Name": self.name,
+            Party::Person { nin, .. } => json!({"ReporteeId": self.id, "Name": self.name,
                                             "Type": "Person", "SocialSecurityNumber": nin}),
             Party::Organization(o) => json!({"ReporteeId": self.id, "Name": self.name,
                 "Type": "Foretak", "OrganizationNumber": o.orgnr, "OrganizationForm": o.form,
@@ -81,7 +81,10 @@ pub(crate) async fn reportees_of(
     let own = Reportee {
         id: person_party(user.seq),
         name: format!("{} {}", user.row.given_name, user.row.family_name).to_uppercase(),
-        party: Party::Person { nin: user.row.nin.clone() },
+        party: Party::Person {
+            nin: user.row.nin.clone(),
+            family_name: user.row.family_name.clone(),
+        },
         roles: vec!["PRIV".into()],
     };
     let mut orgs: BTreeMap<String, Reportee> = BTreeMap::new();
@@ -98,6 +101,12 @@ pub(crate) async fn reportees_of(
             .push(held.role);
     }
     Ok(std::iter::once(own).chain(orgs.into_values()).collect())
+}
+
+/// Altinn's name check: the first four letters agree, whatever their case.
+pub(crate) fn same_start(a: &str, b: &str) -> bool {
+    let start = |s: &str| s.trim().chars().take(4).flat_map(char::to_lowercase).collect::<String>();
+    !a.trim().is_empty() && start(a) == start(b)
 }
 
 /// What a `{who}` path segment names.

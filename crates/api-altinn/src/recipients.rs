@@ -39,13 +39,10 @@ pub(crate) struct Reach {
 pub(crate) fn person_reach(person: Option<&Person>, last_name: &str) -> Reach {
     let Some(p) = person else { return Reach::default() };
     let family = p.current_name().map(|n| n.family_name.as_str()).unwrap_or_default();
-    let prefix = |s: &str| s.chars().take(4).flat_map(char::to_lowercase).collect::<String>();
     let krr = p.common_contact_register_information.as_ref();
     let reserved = krr.is_some_and(|k| k.reservation.eq_ignore_ascii_case("yes"));
-    let inbox = !family.is_empty()
-        && prefix(family) == prefix(last_name)
-        && p.status() != "Deceased"
-        && !reserved;
+    let inbox =
+        crate::parties::same_start(family, last_name) && p.status() != "Deceased" && !reserved;
     let contact = krr.filter(|k| k.status == "Active").map(|k| &k.contact_information);
     Reach {
         inbox,

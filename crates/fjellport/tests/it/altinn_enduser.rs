@@ -197,3 +197,44 @@ async fn a_password_login_sets_a_cookie_that_later_calls_carry() {
     problem(res, 400).await;
     u.s.stop().await;
 }
+
+#[tokio::test]
+async fn reportee_conversion_finds_an_id_by_number_and_name() {
+    let u = setup().await;
+    let (nin, orgnr) = u.holder.clone();
+    let t = token(&u.s, &nin, "altinn:enduser").await;
+    let list: Value = crate::support::json(u.get("/reportees", &t)).await;
+    let (me, org) = (&list["_embedded"]["reportees"][0], &list["_embedded"]["reportees"][1]);
+    let convert = |body: Value| {
+        u.s.http
+            .post(u.s.url("/altinn/api/reportees/ReporteeConversion"))
+            .header("ApiKey", &u.key)
+            .bearer_auth(&t)
+            .json(&body)
+    };
+    let family = me["Name"].as_str().unwrap().rsplit(' ').next().unwrap().to_lowercase();
+    let found: Value = convert(json!({"SocialSecurityNumber": nin, "LastName": family}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["ReporteeId"], me["ReporteeId"]);
+    let name = org["Name"].as_str().unwrap();
+    let found: Value =
+        crate::support::json(convert(json!({"OrganizationNumber": orgnr, "Name": name}))).await;
+    assert_eq!(found["ReporteeId"], org["ReporteeId"]);
+    for (body, status) in [
+        (json!({"SocialSecurityNumber": nin, "LastName": "Zzzzz"}), 403),
+        (json!({"OrganizationNumber": "974761076", "Name": "Skatteetaten"}), 403),
+        (json!({"SocialSecurityNumber": nin}), 400),
+        (
+            json!({"SocialSecurityNumber": nin, "LastName": family, "OrganizationNumber": orgnr, "Name": name}),
+            400,
+        ),
+    ] {
+        problem(convert(body.clone()).send().await.unwrap(), status).await;
+    }
+    u.s.stop().await;
+}
