@@ -15,7 +15,6 @@ use fjellport_store::PersonKey;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::catalogue::SERVICES;
 use crate::enduser::EndUser;
 use crate::parties::{Reportee, reportees_of, resolve};
 use crate::roles::{DEFINITIONS, definition_json, held_roles, rights};
@@ -72,7 +71,7 @@ pub(crate) async fn get_rights(
     Ok(hal(
         &headers,
         json!({"_links": {"self": {"href": format!("{api}/{who}/authorization/rights")}},
-               "_embedded": {"rights": rights(&reportee, None)}}),
+               "_embedded": {"rights": rights(&s.catalogue, &reportee, None)}}),
     ))
 }
 
@@ -113,7 +112,7 @@ async fn subject_at(
     s: &AltinnState,
     caller: &Caller,
     query: Option<&str>,
-) -> Result<(Value, Reportee, &'static str), Problem> {
+) -> Result<(Value, Reportee, String), Problem> {
     let params = pairs(query.unwrap_or_default().as_bytes());
     only_known(
         &params,
@@ -130,7 +129,7 @@ async fn subject_at(
         invalid("subject", format!("{subject:?} is not a valid identity number: {e}"))
     })?;
     crate::owner_auth::require_scope(caller, "altinn:serviceowner/rolesandrights")?;
-    let owner = crate::owner_auth::owner_code(caller)?;
+    let owner = crate::owner_auth::owner_code(&s.catalogue, caller)?;
     let person = s
         .store
         .person(PersonKey::Nin(&subject))
@@ -172,7 +171,7 @@ pub(crate) async fn get_serviceowner_roles(
     let (_, mut at, owner) = subject_at(&s, &caller, query.as_deref()).await?;
     // Only the roles that matter for the owner's own services.
     let own: Vec<&crate::catalogue::Service> =
-        SERVICES.iter().filter(|svc| svc.owner == owner).collect();
+        s.catalogue.services.iter().filter(|svc| svc.owner == owner).collect();
     let kept: Vec<String> = at
         .roles
         .iter()
@@ -211,7 +210,7 @@ pub(crate) async fn get_serviceowner_rights(
     );
     Ok(hal(
         &headers,
-        json!({"Subject": subject, "Reportee": reportee_json(&at), "Rights": rights(&at, Some(owner)),
+        json!({"Subject": subject, "Reportee": reportee_json(&at), "Rights": rights(&s.catalogue, &at, Some(&owner)),
                "_links": {"self": {"href": self_href}}}),
     ))
 }

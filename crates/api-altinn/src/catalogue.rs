@@ -1,20 +1,24 @@
 //! The service catalogue: the service owners (public agencies) and their services, with the
-//! roles that give access to each. Altinn's own catalogue is not public data; this default set
+//! roles that give access to each. Altinn's own catalogue is not public data; the default set
 //! is synthetic but shaped like it — the three owners of the contract (Skatteetaten, NAV,
 //! Brønnøysundregistrene, with their real organization numbers) and a few form and
-//! correspondence services each. Service codes and editions are this stand-in's own.
+//! correspondence services each, with this stand-in's own service codes. A configuration file
+//! may replace it (`[altinn.catalogue]`); [`Catalogue::check`] says what is wrong with one.
+
+use serde::{Deserialize, Serialize};
 
 /// A public agency that owns services.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServiceOwner {
     /// Altinn's three-letter owner code.
-    pub code: &'static str,
-    pub orgnr: &'static str,
-    pub name: &'static str,
+    pub code: String,
+    pub orgnr: String,
+    pub name: String,
 }
 
 /// What a service does: users submit forms to it, or it sends them correspondence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ServiceType {
     FormTask,
     Correspondence,
@@ -29,85 +33,194 @@ impl ServiceType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Service {
-    pub owner: &'static str,
-    pub code: &'static str,
+    /// The owner's code.
+    pub owner: String,
+    pub code: String,
     pub edition: u32,
-    pub name: &'static str,
+    pub name: String,
     pub kind: ServiceType,
     /// Roles (Enhetsregister codes, and PRIV for a person's own affairs) that give access.
-    pub roles: &'static [&'static str],
+    pub roles: Vec<String>,
 }
 
-pub const OWNERS: [ServiceOwner; 3] = [
-    ServiceOwner { code: "SKD", orgnr: "974761076", name: "Skatteetaten" },
-    ServiceOwner { code: "NAV", orgnr: "889640782", name: "Arbeids- og velferdsetaten" },
-    ServiceOwner { code: "BRG", orgnr: "974760673", name: "Brønnøysundregistrene" },
-];
+impl Service {
+    /// Whether `role` gives access to the service.
+    pub fn takes(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+}
 
-pub const SERVICES: [Service; 7] = [
-    Service {
-        owner: "SKD",
-        code: "4936",
-        edition: 1,
-        name: "Skattemelding for personer",
-        kind: ServiceType::FormTask,
-        roles: &["PRIV"],
-    },
-    Service {
-        owner: "SKD",
-        code: "4419",
-        edition: 1,
-        name: "Mva-melding",
-        kind: ServiceType::FormTask,
-        roles: &["DAGL", "REGN", "INNH"],
-    },
-    Service {
-        owner: "SKD",
-        code: "5528",
-        edition: 1,
-        name: "Melding fra Skatteetaten",
-        kind: ServiceType::Correspondence,
-        roles: &["PRIV", "DAGL", "INNH"],
-    },
-    Service {
-        owner: "NAV",
-        code: "5562",
-        edition: 1,
-        name: "A-melding",
-        kind: ServiceType::FormTask,
-        roles: &["DAGL", "REGN", "INNH"],
-    },
-    Service {
-        owner: "NAV",
-        code: "5252",
-        edition: 1,
-        name: "Brev fra NAV",
-        kind: ServiceType::Correspondence,
-        roles: &["PRIV", "DAGL"],
-    },
-    Service {
-        owner: "BRG",
-        code: "4640",
-        edition: 1,
-        name: "Melding om endring i Enhetsregisteret",
-        kind: ServiceType::FormTask,
-        roles: &["DAGL", "LEDE", "INNH"],
-    },
-    Service {
-        owner: "BRG",
-        code: "5621",
-        edition: 1,
-        name: "Varsel fra Brønnøysundregistrene",
-        kind: ServiceType::Correspondence,
-        roles: &["DAGL", "LEDE", "INNH"],
-    },
-];
+/// Every owner and service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    pub service_owners: Vec<ServiceOwner>,
+    pub services: Vec<Service>,
+}
 
-/// The owner of code `code`.
-pub fn owner(code: &str) -> Option<&'static ServiceOwner> {
-    OWNERS.iter().find(|o| o.code == code)
+fn owner(code: &str, orgnr: &str, name: &str) -> ServiceOwner {
+    ServiceOwner { code: code.into(), orgnr: orgnr.into(), name: name.into() }
+}
+
+fn service(
+    owner: &str,
+    code: &str,
+    edition: u32,
+    name: &str,
+    kind: ServiceType,
+    roles: &[&str],
+) -> Service {
+    Service {
+        owner: owner.into(),
+        code: code.into(),
+        edition,
+        name: name.into(),
+        kind,
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+    }
+}
+
+impl Default for Catalogue {
+    fn default() -> Self {
+        Catalogue {
+            service_owners: vec![
+                owner("SKD", "974761076", "Skatteetaten"),
+                owner("NAV", "889640782", "Arbeids- og velferdsetaten"),
+                owner("BRG", "974760673", "Brønnøysundregistrene"),
+            ],
+            services: vec![
+                service(
+                    "SKD",
+                    "4936",
+                    1,
+                    "Skattemelding for personer",
+                    ServiceType::FormTask,
+                    &["PRIV"],
+                ),
+                service(
+                    "SKD",
+                    "4419",
+                    1,
+                    "Mva-melding",
+                    ServiceType::FormTask,
+                    &["DAGL", "REGN", "INNH"],
+                ),
+                service(
+                    "SKD",
+                    "5528",
+                    1,
+                    "Melding fra Skatteetaten",
+                    ServiceType::Correspondence,
+                    &["PRIV", "DAGL", "INNH"],
+                ),
+                service(
+                    "NAV",
+                    "5562",
+                    1,
+                    "A-melding",
+                    ServiceType::FormTask,
+                    &["DAGL", "REGN", "INNH"],
+                ),
+                service(
+                    "NAV",
+                    "5252",
+                    1,
+                    "Brev fra NAV",
+                    ServiceType::Correspondence,
+                    &["PRIV", "DAGL"],
+                ),
+                service(
+                    "BRG",
+                    "4640",
+                    1,
+                    "Melding om endring i Enhetsregisteret",
+                    ServiceType::FormTask,
+                    &["DAGL", "LEDE", "INNH"],
+                ),
+                service(
+                    "BRG",
+                    "5621",
+                    1,
+                    "Varsel fra Brønnøysundregistrene",
+                    ServiceType::Correspondence,
+                    &["DAGL", "LEDE", "INNH"],
+                ),
+            ],
+        }
+    }
+}
+
+/// Role codes a service may name.
+const ROLE_CODES: [&str; 9] =
+    ["PRIV", "DAGL", "LEDE", "MEDL", "REGN", "REVI", "INNH", "DTPR", "DTSO"];
+
+impl Catalogue {
+    /// The owner with code `code`.
+    pub fn owner(&self, code: &str) -> Option<&ServiceOwner> {
+        self.service_owners.iter().find(|o| o.code == code)
+    }
+
+    /// The owner that is organization `orgnr`.
+    pub fn owner_by_orgnr(&self, orgnr: &str) -> Option<&ServiceOwner> {
+        self.service_owners.iter().find(|o| o.orgnr == orgnr)
+    }
+
+    /// The service `code` (of `edition`, or its first edition), or why there is none.
+    pub fn service(&self, code: &str, edition: Option<u32>) -> Result<&Service, String> {
+        self.services
+            .iter()
+            .find(|s| s.code == code && edition.is_none_or(|e| s.edition == e))
+            .ok_or_else(|| match edition {
+                Some(e) => format!("no service {code} edition {e} in the catalogue (GET metadata)"),
+                None => format!("no service {code} in the catalogue (GET metadata)"),
+            })
+    }
+
+    /// What is wrong with the catalogue, if anything: owners with invalid or repeated
+    /// numbers or codes, services of unknown owners, repeated, or naming unknown roles.
+    pub fn check(&self) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for o in &self.service_owners {
+            if o.code.is_empty() || !seen.insert(o.code.clone()) {
+                return Err(format!("service owner code {:?} is empty or repeated", o.code));
+            }
+            if o.orgnr.parse::<fjellport_nin::orgnr::OrgNumber>().is_err() {
+                return Err(format!(
+                    "service owner {}: {:?} is not a valid organization number",
+                    o.code, o.orgnr
+                ));
+            }
+            if o.name.trim().is_empty() {
+                return Err(format!("service owner {} has no name", o.code));
+            }
+        }
+        let mut services = std::collections::BTreeSet::new();
+        for s in &self.services {
+            if self.owner(&s.owner).is_none() {
+                return Err(format!("service {}: no service owner {:?}", s.code, s.owner));
+            }
+            if s.code.is_empty() || !s.code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("service code {:?} is not digits", s.code));
+            }
+            if !services.insert((s.code.clone(), s.edition)) {
+                return Err(format!("service {} edition {} is listed twice", s.code, s.edition));
+            }
+            if s.roles.is_empty() {
+                return Err(format!("service {} names no role that gives it", s.code));
+            }
+            if let Some(bad) = s.roles.iter().find(|r| !ROLE_CODES.contains(&r.as_str())) {
+                return Err(format!(
+                    "service {}: unknown role {bad:?} (use {})",
+                    s.code,
+                    ROLE_CODES.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -115,13 +228,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_service_has_its_owner_and_owners_have_valid_numbers() {
-        for s in &SERVICES {
-            assert!(owner(s.owner).is_some(), "{s:?}");
-            assert!(!s.roles.is_empty(), "{s:?}");
-        }
-        for o in &OWNERS {
-            assert!(o.orgnr.parse::<fjellport_nin::orgnr::OrgNumber>().is_ok(), "{o:?}");
-        }
+    fn the_default_catalogue_checks_and_a_broken_one_says_why() {
+        let c = Catalogue::default();
+        assert_eq!(c.check(), Ok(()));
+        assert_eq!(c.owner("SKD").map(|o| o.orgnr.as_str()), Some("974761076"));
+        assert!(c.service("5528", Some(2)).unwrap_err().contains("edition 2"));
+        let mut broken = c.clone();
+        broken.services[0].owner = "XYZ".into();
+        assert!(broken.check().unwrap_err().contains("no service owner"));
+        let mut broken = c.clone();
+        broken.services[0].roles = vec!["BOSS".into()];
+        assert!(broken.check().unwrap_err().contains("unknown role"));
+        let mut broken = c.clone();
+        broken.service_owners[0].orgnr = "974761077".into();
+        assert!(broken.check().unwrap_err().contains("not a valid organization number"));
+        let mut broken = c;
+        let twice = broken.services[0].clone();
+        broken.services.push(twice);
+        assert!(broken.check().unwrap_err().contains("twice"));
     }
 }

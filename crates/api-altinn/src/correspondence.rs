@@ -9,7 +9,7 @@ use fjellport_nin::orgnr::OrgNumber;
 use fjellport_store::{PersonKey, Store, StoreError, StoredMessage};
 use serde_json::json;
 
-use crate::catalogue::{SERVICES, Service, ServiceType, owner};
+use crate::catalogue::{Catalogue, Service, ServiceType};
 
 /// What a service owner sends.
 #[derive(Debug, Clone)]
@@ -62,47 +62,48 @@ const MAX_TITLE: usize = 255;
 const MAX_TEXT: usize = 100_000;
 
 /// The correspondence service `out` names, checked against its owner.
-fn service_of(out: &Outgoing) -> Result<&'static Service, SendError> {
-    let own: Vec<&'static Service> = SERVICES
+fn service_of<'c>(catalogue: &'c Catalogue, out: &Outgoing) -> Result<&'c Service, SendError> {
+    let first_own = catalogue
+        .services
         .iter()
-        .filter(|s| s.owner == out.service_owner && s.kind == ServiceType::Correspondence)
-        .collect();
-    match (&out.service_code, out.service_edition) {
-        (None, Some(_)) => Err(invalid("a service edition goes with a service code")),
-        (None, None) => own.first().copied().ok_or_else(|| {
-            invalid(format!("service owner {} has no correspondence service", out.service_owner))
-        }),
-        (Some(code), edition) => {
-            let svc = SERVICES
-                .iter()
-                .find(|s| s.code == code && edition.is_none_or(|e| s.edition == e))
-                .ok_or_else(|| invalid(format!("no service {code} in the catalogue")))?;
-            if svc.owner != out.service_owner {
-                return Err(invalid(format!(
-                    "service {code} belongs to {}, not {}",
-                    svc.owner, out.service_owner
-                )));
-            }
-            if svc.kind != ServiceType::Correspondence {
-                return Err(invalid(format!(
-                    "service {code} is a form service, not correspondence"
-                )));
-            }
-            Ok(svc)
+        .find(|s| s.owner == out.service_owner && s.kind == ServiceType::Correspondence);
+    let Some(code) = &out.service_code else {
+        if out.service_edition.is_some() {
+            return Err(invalid("a service edition goes with a service code"));
         }
+        return first_own.ok_or_else(|| {
+            invalid(format!("service owner {} has no correspondence service", out.service_owner))
+        });
+    };
+    let svc = catalogue.service(code, out.service_edition).map_err(invalid)?;
+    if svc.owner != out.service_owner {
+        return Err(invalid(format!(
+            "service {code} belongs to {}, not {}",
+            svc.owner, out.service_owner
+        )));
     }
+    if svc.kind != ServiceType::Correspondence {
+        return Err(invalid(format!("service {code} is a form service, not correspondence")));
+    }
+    Ok(svc)
 }
 
 /// Checks `out` and stores it for its reportee, unread, with a `CorrespondenceCreated` event.
-pub async fn send(store: &dyn Store, out: &Outgoing, now: i64) -> Result<StoredMessage, SendError> {
-    let owner = owner(&out.service_owner).ok_or_else(|| {
+pub async fn send(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    out: &Outgoing,
+    now: i64,
+) -> Result<StoredMessage, SendError> {
+    let owner = catalogue.owner(&out.service_owner).ok_or_else(|| {
+        let codes: Vec<&str> = catalogue.service_owners.iter().map(|o| o.code.as_str()).collect();
         invalid(format!(
             "unknown service owner {:?}: the catalogue has {}",
             out.service_owner,
-            crate::catalogue::OWNERS.iter().map(|o| o.code).collect::<Vec<_>>().join(", ")
+            codes.join(", ")
         ))
     })?;
-    let svc = service_of(out)?;
+    let svc = service_of(catalogue, out)?;
     let title = out.title.trim();
     if title.is_empty() || title.chars().count() > MAX_TITLE {
         return Err(invalid(format!("the title must be 1 to {MAX_TITLE} characters")));
@@ -138,15 +139,15 @@ pub async fn send(store: &dyn Store, out: &Outgoing, now: i64) -> Result<StoredM
         seq: 0,
         kind: ServiceType::Correspondence.as_str().into(),
         reportee: reportee.to_owned(),
-        service_owner: owner.code.into(),
-        service_owner_name: owner.name.into(),
-        service_code: svc.code.into(),
+        service_owner: owner.code.clone(),
+        service_owner_name: owner.name.clone(),
+        service_code: svc.code.clone(),
         service_edition: i64::from(svc.edition),
         subject: title.to_owned(),
         status: "Ulest".into(),
         created_at: now,
         last_changed_at: now,
-        last_changed_by: owner.name.into(),
+        last_changed_by: owner.name.clone(),
         confirmation_needed: out.confirmation_needed,
         confirmed_at: None,
         doc: json!({"Summary": out.summary, "Body": out.body, "MessageSender": owner.name})

@@ -13,7 +13,7 @@ use fjellport_population::Person;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::catalogue::{SERVICES, Service};
+use crate::catalogue::{Catalogue, Service};
 use crate::enduser::EndUser;
 use crate::parties::{Reportee, resolve};
 use crate::{AltinnState, hal};
@@ -41,7 +41,10 @@ async fn listed(
 }
 
 /// The service `serviceCode`/`serviceEdition` name, if they name one.
-fn service_of(params: &[(String, String)]) -> Result<Option<&'static Service>, Problem> {
+pub(crate) fn service_of<'c>(
+    catalogue: &'c Catalogue,
+    params: &[(String, String)],
+) -> Result<Option<&'c Service>, Problem> {
     let value = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let Some(code) = value("serviceCode") else {
         return match value("serviceEdition") {
@@ -56,13 +59,7 @@ fn service_of(params: &[(String, String)]) -> Result<Option<&'static Service>, P
             })
         })
         .transpose()?;
-    SERVICES
-        .iter()
-        .find(|s| s.code == code && edition.is_none_or(|e| s.edition == e))
-        .map(Some)
-        .ok_or_else(|| {
-            invalid("serviceCode", format!("no service {code} in the catalogue (GET metadata)"))
-        })
+    catalogue.service(code, edition).map(Some).map_err(|why| invalid("serviceCode", why))
 }
 
 /// The reportees the user may act for.
@@ -86,7 +83,7 @@ pub(crate) async fn get_reportees(
 ) -> Result<Response, Problem> {
     let (mut reportees, params) =
         listed(&s, &user, query.as_deref(), &["serviceCode", "serviceEdition"]).await?;
-    if let Some(svc) = service_of(&params)? {
+    if let Some(svc) = service_of(&s.catalogue, &params)? {
         reportees.retain(|r| crate::roles::covers(r, svc));
     }
     let api = api(&s);

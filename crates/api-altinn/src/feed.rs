@@ -56,8 +56,8 @@ pub(crate) async fn get_feed(
     };
     let offset = number("eventOffset", 0, 0..=i64::MAX)?;
     let fetch = number("fetch", DEFAULT_FETCH, 1..=MAX_FETCH)?;
-    let code = owner_code(&caller)?;
-    let events = s.store.message_events(code, offset, fetch).await?;
+    let code = owner_code(&s.catalogue, &caller)?;
+    let events = s.store.message_events(&code, offset, fetch).await?;
     let last = events.last().map_or(offset, |e| e.seq);
     let list: Vec<Value> = events
         .iter()

@@ -43,6 +43,8 @@ pub struct AltinnState {
     pub enduser: Option<Arc<EndUserAuth>>,
     /// Reportees and message pages in memory (one per API, shared by its handlers).
     pub cache: Arc<MailboxCache>,
+    /// The service owners and their services.
+    pub catalogue: Arc<catalogue::Catalogue>,
 }
 
 impl AltinnState {

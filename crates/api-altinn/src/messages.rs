@@ -17,7 +17,6 @@ use http::header::LOCATION;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Value, json};
 
-use crate::catalogue::SERVICES;
 use crate::enduser::EndUser;
 use crate::parties::{Reportee, resolve};
 use crate::{AltinnState, hal, hal_text, odata, roles, submissions};
@@ -36,7 +35,9 @@ pub(crate) async fn mailbox(
     let visible = if roles::sees_all(&reportee) {
         None
     } else {
-        let covered = SERVICES
+        let covered = s
+            .catalogue
+            .services
             .iter()
             .filter(|svc| roles::covers(&reportee, svc))
             .map(|svc| svc.code.to_owned())

@@ -6,7 +6,6 @@ use axum::response::Response;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::catalogue::{SERVICES, owner};
 use crate::{AltinnState, hal};
 
 /// The service catalogue.
@@ -17,13 +16,15 @@ pub(crate) async fn get_metadata(
     headers: HeaderMap,
 ) -> Response {
     let base = format!("{}/altinn/api/metadata", s.public_url);
-    let services: Vec<Value> = SERVICES
+    let services: Vec<Value> = s
+        .catalogue
+        .services
         .iter()
         .map(|svc| {
             let kind = svc.kind.as_str().to_ascii_lowercase();
             json!({
                 "ServiceOwnerCode": svc.owner,
-                "ServiceOwnerName": owner(svc.owner).map_or("", |o| o.name),
+                "ServiceOwnerName": s.catalogue.owner(&svc.owner).map_or("", |o| o.name.as_str()),
                 "ServiceName": svc.name,
                 "ServiceCode": svc.code,
                 "ServiceEditionCode": svc.edition,

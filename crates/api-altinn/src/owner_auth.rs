@@ -6,12 +6,12 @@ use fjellport_gateway::{Caller, Problem};
 use http::StatusCode;
 use http::header::WWW_AUTHENTICATE;
 
-use crate::catalogue::OWNERS;
+use crate::catalogue::Catalogue;
 
 /// The calling organization's service-owner code, or 403.
-pub(crate) fn owner_code(caller: &Caller) -> Result<&'static str, Problem> {
+pub(crate) fn owner_code(catalogue: &Catalogue, caller: &Caller) -> Result<String, Problem> {
     let org = caller.owner.as_deref().unwrap_or_default();
-    OWNERS.iter().find(|o| o.orgnr == org).map(|o| o.code).ok_or_else(|| {
+    catalogue.owner_by_orgnr(org).map(|o| o.code.clone()).ok_or_else(|| {
         Problem::new(StatusCode::FORBIDDEN, "not-a-service-owner", "Not a service owner").detail(
             format!(
                 "Organization {org} owns no service in the catalogue (GET /altinn/api/metadata)."

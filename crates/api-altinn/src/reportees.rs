@@ -16,7 +16,7 @@ use fjellport_store::{HeldRole, OrganizationFacts, PersonKey};
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use crate::catalogue::{SERVICES, Service, owner};
+use crate::catalogue::{Catalogue, Service};
 use crate::{AltinnState, hal};
 
 /// Query parameters the call takes (Altinn's, and the certificate switch it ignores here).
@@ -48,38 +48,20 @@ fn organizations(roles: &[HeldRole]) -> Vec<&OrganizationFacts> {
 
 /// The service a reportee list is narrowed to: it must be in the catalogue and belong to the
 /// calling service owner (a service owner answers only about its own services).
-fn service_filter(
+fn service_filter<'c>(
+    catalogue: &'c Catalogue,
     caller: &Caller,
-    code: Option<&str>,
-    edition: Option<&str>,
-) -> Result<Option<&'static Service>, Problem> {
-    let Some(code) = code else {
-        return match edition {
-            Some(_) => Err(invalid("serviceEdition", "serviceEdition goes with a serviceCode")),
-            None => Ok(None),
-        };
+    params: &[(String, String)],
+) -> Result<Option<&'c Service>, Problem> {
+    let Some(svc) = crate::enduser_reportees::service_of(catalogue, params)? else {
+        return Ok(None);
     };
-    let edition = match edition {
-        None => None,
-        Some(e) => Some(e.parse::<u32>().map_err(|_| {
-            invalid("serviceEdition", format!("serviceEdition {e:?} is not a whole number"))
-        })?),
-    };
-    let svc = SERVICES
-        .iter()
-        .find(|s| s.code == code && edition.is_none_or(|e| s.edition == e))
-        .ok_or_else(|| {
-            invalid(
-                "serviceCode",
-                format!("no service {code} in the catalogue (GET /altinn/api/metadata)"),
-            )
-        })?;
-    let own = owner(svc.owner).map(|o| o.orgnr);
+    let own = catalogue.owner(&svc.owner).map(|o| o.orgnr.as_str());
     if caller.owner.as_deref() != own {
         return Err(Problem::new(StatusCode::FORBIDDEN, "not-your-service", "Not your service")
             .detail(format!(
-                "Service {code} belongs to {}; a service owner asks only about its own services.",
-                svc.owner
+                "Service {} belongs to {}; a service owner asks only about its own services.",
+                svc.code, svc.owner
             )));
     }
     Ok(Some(svc))
@@ -120,7 +102,7 @@ pub(crate) async fn get_reportees(
              have yet",
         ));
     }
-    let service = service_filter(&caller, value("serviceCode"), value("serviceEdition"))?;
+    let service = service_filter(&s.catalogue, &caller, &params)?;
     let subject = value("subject").filter(|v| !v.is_empty()).ok_or_else(|| {
         invalid("subject", "subject is required: an identity number or an organization number")
     })?;
@@ -137,13 +119,13 @@ pub(crate) async fn get_reportees(
         let name = format!("{} {}", person.row.given_name, person.row.family_name);
         // For a service: the person themselves when the service serves private persons (PRIV),
         // and the organizations where they hold one of its roles.
-        if service.is_none_or(|svc| svc.roles.contains(&"PRIV")) {
+        if service.is_none_or(|svc| svc.takes("PRIV")) {
             reportees.push(json!({"Name": name.to_uppercase(), "Type": "Person",
                                   "SocialSecurityNumber": subject}));
         }
         let mut roles = s.store.roles_of(subject).await?;
         if let Some(svc) = service {
-            roles.retain(|r| svc.roles.contains(&r.role.as_str()));
+            roles.retain(|r| svc.takes(&r.role));
         }
         reportees.extend(organizations(&roles).into_iter().map(organization));
     } else if subject.len() == 9 {

@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::catalogue::{SERVICES, Service, ServiceType};
+use crate::catalogue::{Catalogue, Service, ServiceType};
 use crate::parties::Reportee;
 
 /// `(code, id, type, name, description)`.
@@ -85,15 +85,19 @@ pub(crate) fn held_roles(reportee: &Reportee, definitions: &str) -> Vec<Value> {
 /// Whether the user's roles at `reportee` give `svc`: one of the roles it names, or a key role
 /// for a service of organizations (one that names more than PRIV).
 pub(crate) fn covers(reportee: &Reportee, svc: &Service) -> bool {
-    let named = reportee.roles.iter().any(|r| svc.roles.contains(&r.as_str()));
-    named || (holds_key_role(reportee) && svc.roles.iter().any(|r| *r != "PRIV"))
+    let named = reportee.roles.iter().any(|r| svc.takes(r));
+    named || (holds_key_role(reportee) && svc.roles.iter().any(|r| r != "PRIV"))
 }
 
 /// The user's rights at `reportee`, for the services `owner` owns (all owners when `None`).
-pub(crate) fn rights(reportee: &Reportee, owner: Option<&str>) -> Vec<Value> {
+pub(crate) fn rights(
+    catalogue: &Catalogue,
+    reportee: &Reportee,
+    owner: Option<&str>,
+) -> Vec<Value> {
     let delegable = holds_key_role(reportee);
     let mut out = Vec::new();
-    for (i, svc) in SERVICES.iter().enumerate() {
+    for (i, svc) in catalogue.services.iter().enumerate() {
         if owner.is_some_and(|o| o != svc.owner) || !covers(reportee, svc) {
             continue;
         }

@@ -18,7 +18,7 @@ use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::catalogue::{SERVICES, Service, ServiceType, owner};
+use crate::catalogue::{Catalogue, Service, ServiceType};
 use crate::enduser::EndUser;
 use crate::messages::{box_urls, mailbox, message_json, one};
 use crate::parties::Reportee;
@@ -57,7 +57,11 @@ fn text_or_number(v: Option<&Value>) -> Option<String> {
 }
 
 /// The FormTask service a body names; it must be one the user's roles at the reportee cover.
-fn service(body: &Map<String, Value>, reportee: &Reportee) -> Result<&'static Service, Problem> {
+fn service<'c>(
+    catalogue: &'c Catalogue,
+    body: &Map<String, Value>,
+    reportee: &Reportee,
+) -> Result<&'c Service, Problem> {
     match body.get("Type").and_then(Value::as_str) {
         Some("FormTask") => {}
         Some(other) => {
@@ -69,12 +73,10 @@ fn service(body: &Map<String, Value>, reportee: &Reportee) -> Result<&'static Se
         .ok_or_else(|| invalid("ServiceCode", "ServiceCode is required"))?;
     let edition = text_or_number(body.get("ServiceEdition"))
         .ok_or_else(|| invalid("ServiceEdition", "ServiceEdition is required"))?;
-    let svc = SERVICES
-        .iter()
-        .find(|s| s.code == code && s.edition.to_string() == edition)
-        .ok_or_else(|| {
-            invalid("ServiceCode", format!("no service {code} edition {edition} (GET metadata)"))
-        })?;
+    let edition = edition.parse::<u32>().map_err(|_| {
+        invalid("ServiceEdition", format!("ServiceEdition {edition:?} is not a whole number"))
+    })?;
+    let svc = catalogue.service(&code, Some(edition)).map_err(|why| invalid("ServiceCode", why))?;
     if svc.kind != ServiceType::FormTask {
         return Err(invalid(
             "ServiceCode",
@@ -243,21 +245,22 @@ pub(crate) async fn post_message(
     let (complete, sign) = flags(query.as_deref())?;
     let map = json_object(&headers, &body, false, &["application/hal+json", "application/json"])?;
     let (reportee, _) = mailbox(&s, &user, &who).await?;
-    let svc = service(&map, &reportee)?;
+    let svc = service(&s.catalogue, &map, &reportee)?;
     let doc = content(&map)?;
     let status = next_status(&user, &doc, complete, sign)?;
     let person = user.person(&s).await?;
     let now = s.now();
-    let owner = owner(svc.owner).ok_or_else(|| Problem::internal("catalogue owner"))?;
+    let owner =
+        s.catalogue.owner(&svc.owner).ok_or_else(|| Problem::internal("catalogue owner"))?;
     let m = StoredMessage {
         seq: 0,
         kind: ServiceType::FormTask.as_str().into(),
         reportee: reportee.number().to_owned(),
-        service_owner: owner.code.into(),
-        service_owner_name: owner.name.into(),
-        service_code: svc.code.into(),
+        service_owner: owner.code.clone(),
+        service_owner_name: owner.name.clone(),
+        service_code: svc.code.clone(),
         service_edition: i64::from(svc.edition),
-        subject: svc.name.into(),
+        subject: svc.name.clone(),
         status: status.into(),
         created_at: now,
         last_changed_at: now,
@@ -300,7 +303,7 @@ pub(crate) async fn put_message(
     let (complete, sign) = flags(query.as_deref())?;
     let map = json_object(&headers, &body, false, &["application/hal+json", "application/json"])?;
     let (reportee, m) = one(&s, &user, &who, &id).await?;
-    let svc = service(&map, &reportee)?;
+    let svc = service(&s.catalogue, &map, &reportee)?;
     if m.kind != "FormTask" || svc.code != m.service_code {
         return Err(invalid(
             "ServiceCode",

@@ -17,7 +17,8 @@ pub enum AltinnCommand {
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The service owner's code: SKD, NAV or BRG (GET /altinn/api/metadata lists them).
+    /// The service owner's code: SKD, NAV or BRG by default (the configured catalogue's;
+    /// GET /altinn/api/metadata lists them).
     #[arg(long, value_name = "CODE")]
     pub service_owner: String,
     /// The recipient: an identity number (11 digits) or an organization number (9).
@@ -69,7 +70,8 @@ pub(crate) async fn run(
         confirmation_needed: args.confirmation_needed,
     };
     let store = fjellport_store::open(&config.database).await?;
-    let result = send(store.as_ref(), &out, clock.now().timestamp()).await;
+    let catalogue = &config.altinn.catalogue;
+    let result = send(store.as_ref(), catalogue, &out, clock.now().timestamp()).await;
     store.close().await;
     let m = result.map_err(|e| match e {
         SendError::Invalid(why) => CliError::Usage(why),

@@ -101,11 +101,18 @@ pub struct Config {
 pub struct AltinnConfig {
     /// Every synthetic person's password for `authentication/authenticatewithpassword`.
     pub test_password: SecretString,
+    /// The service owners and services (`[[altinn.catalogue.service_owners]]`,
+    /// `[[altinn.catalogue.services]]`); default: Skatteetaten, NAV and
+    /// Brønnøysundregistrene with a few services each.
+    pub catalogue: fjellport_api_altinn::catalogue::Catalogue,
 }
 
 impl Default for AltinnConfig {
     fn default() -> Self {
-        AltinnConfig { test_password: SecretString::new("Test1234") }
+        AltinnConfig {
+            test_password: SecretString::new("Test1234"),
+            catalogue: fjellport_api_altinn::catalogue::Catalogue::default(),
+        }
     }
 }
 
@@ -263,6 +270,10 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), String> {
+        self.altinn.catalogue.check().map_err(|why| format!("altinn.catalogue: {why}"))?;
+        if self.altinn.test_password.expose().is_empty() {
+            return Err("altinn.test_password must not be empty".into());
+        }
         if self.body_limit_bytes == 0 {
             return Err("body_limit_bytes must be at least 1".into());
         }

@@ -334,6 +334,7 @@ fn altinn_state(state: &AppState) -> fjellport_api_altinn::AltinnState {
         clock: state.clock.clone(),
         enduser,
         cache: Arc::default(),
+        catalogue: Arc::new(state.config.altinn.catalogue.clone()),
     }
 }
 

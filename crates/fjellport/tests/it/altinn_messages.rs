@@ -299,3 +299,83 @@ async fn a_message_sent_elsewhere_shows_within_two_seconds_and_own_changes_at_on
     assert!(list(&u, "/my/messages", &t).await.is_empty(), "own change at once");
     u.s.stop().await;
 }
+
+const CATALOGUE: &str = r#"
+[[altinn.catalogue.service_owners]]
+code = "TST"
+orgnr = "983544622"
+name = "Testetaten"
+
+[[altinn.catalogue.services]]
+owner = "TST"
+code = "9001"
+edition = 2
+name = "Brev fra Testetaten"
+kind = "Correspondence"
+roles = ["PRIV", "DAGL"]
+"#;
+
+/// A configuration file's catalogue replaces the default one: metadata lists it, the CLI sends
+/// under it, and a catalogue that breaks a rule stops every command with the reason.
+#[tokio::test]
+async fn a_configured_catalogue_replaces_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fjellport.toml");
+    std::fs::write(&file, CATALOGUE).unwrap();
+    let db = format!("sqlite:{}", dir.path().join("c.db").display());
+    let figment_config =
+        fjellport::config::Config::load(Some(&file), serde_json::json!({})).unwrap();
+    let s = crate::support::TestServer::start(fjellport::config::Config {
+        persons: 300,
+        altinn: figment_config.altinn.clone(),
+        ..crate::support::config(&db, crate::support::BEFORE_SUNSET)
+    })
+    .await;
+    let meta: Value = crate::support::json(s.get("/altinn/api/metadata")).await;
+    let services = meta["_embedded"]["metadata"].as_array().unwrap();
+    assert_eq!(services.len(), 1, "{meta}");
+    assert_eq!(
+        (&services[0]["ServiceOwnerCode"], &services[0]["ServiceEditionCode"]),
+        (&json!("TST"), &json!(2))
+    );
+    let config = file.to_str().unwrap();
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+    let (orgnr,): (String,) =
+        sqlx::query_as("SELECT orgnr FROM organizations ORDER BY seq LIMIT 1")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    conn.close().await.unwrap();
+    let send = |owner: &str| {
+        fjellport(&[
+            "altinn",
+            "send-correspondence",
+            "--config",
+            config,
+            "--database",
+            &db,
+            "--service-owner",
+            owner,
+            "--reportee",
+            &orgnr,
+            "--title",
+            "Hei",
+        ])
+    };
+    let out = send("TST");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((&sent["serviceCode"], &sent["serviceEdition"]), (&json!("9001"), &json!(2)));
+    let out = send("SKD");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the catalogue has TST"));
+    std::fs::write(&file, CATALOGUE.replace("\"DAGL\"", "\"BOSS\"")).unwrap();
+    let out = fjellport(&["keys", "list", "--config", config, "--database", &db]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("altinn.catalogue: service 9001: unknown role")
+    );
+    s.stop().await;
+}
