@@ -7,6 +7,7 @@ pub mod catalogue;
 mod contacts;
 pub mod correspondence;
 mod docs;
+mod element_parts;
 mod enduser;
 mod enduser_reportees;
 mod feed;
@@ -68,11 +69,12 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(messages::get_messages, submissions::post_message))
         .routes(routes!(messages::get_trashbin))
         .routes(routes!(messages::get_message, messages::delete_message, submissions::put_message))
-        .routes(routes!(submissions::get_forms))
-        .routes(routes!(submissions::get_form))
+        .routes(routes!(submissions::get_forms, element_parts::post_form))
+        .routes(routes!(submissions::get_form, element_parts::delete_form))
         .routes(routes!(submissions::get_form_data))
-        .routes(routes!(submissions::get_attachments))
-        .routes(routes!(submissions::get_attachment))
+        .routes(routes!(submissions::get_attachments, element_parts::post_attachment))
+        .routes(routes!(submissions::get_attachment, element_parts::delete_attachment))
+        .routes(routes!(element_parts::post_streamed_attachment))
         .routes(routes!(submissions::get_validate))
         .routes(routes!(authorization::get_roles))
         .routes(routes!(authorization::get_rights))

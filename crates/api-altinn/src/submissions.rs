@@ -96,6 +96,55 @@ fn service<'c>(
     Ok(svc)
 }
 
+/// One form of a body (`field` names it in errors), checked, as the document keeps it.
+pub(crate) fn form_item(f: &Value, field: &str, id: usize) -> Result<Value, Problem> {
+    let kind = f.get("Type").and_then(Value::as_str).unwrap_or("MainForm");
+    if kind != "MainForm" && kind != "SubForm" {
+        return Err(invalid(field, format!("{field}.Type is MainForm or SubForm, not {kind}")));
+    }
+    let format_id = text_or_number(f.get("DataFormatId"))
+        .ok_or_else(|| invalid(field, format!("{field}.DataFormatId is required")))?;
+    let version = text_or_number(f.get("DataFormatVersion"))
+        .ok_or_else(|| invalid(field, format!("{field}.DataFormatVersion is required")))?;
+    let data = f.get("FormData").and_then(Value::as_str).ok_or_else(|| {
+        invalid(field, format!("{field}.FormData is required: the XML as a string"))
+    })?;
+    let root =
+        well_formed(data).map_err(|why| invalid(field, format!("{field}.FormData: {why}")))?;
+    Ok(json!({"FormId": id, "Type": kind, "DataFormatId": format_id,
+              "DataFormatVersion": version, "Name": root, "FormData": data}))
+}
+
+/// One attachment of a body (base64 `Data`), checked, as the document keeps it.
+pub(crate) fn attachment_item(a: &Value, field: &str, id: usize) -> Result<Value, Problem> {
+    let data = a.get("Data").and_then(Value::as_str).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|e| invalid(field, format!("{field}.Data is not base64: {e}")))?;
+    let name = a.get("FileName").and_then(Value::as_str).unwrap_or_default();
+    let kind = a.get("AttachmentType").and_then(Value::as_str).unwrap_or("Annet");
+    attachment_of(name, kind, &bytes, field, id)
+}
+
+/// An attachment's bytes as the document keeps them, checked.
+pub(crate) fn attachment_of(
+    name: &str,
+    kind: &str,
+    bytes: &[u8],
+    field: &str,
+    id: usize,
+) -> Result<Value, Problem> {
+    if name.trim().is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {
+        return Err(invalid(field, format!("{field}.FileName is required (1 to 255 characters)")));
+    }
+    if bytes.is_empty() || bytes.len() > MAX_ATTACHMENT {
+        return Err(invalid(field, format!("{field} must be 1 to {MAX_ATTACHMENT} bytes")));
+    }
+    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+    Ok(json!({"AttachmentId": id, "FileName": name.trim(), "AttachmentType": kind,
+              "FileSize": bytes.len(), "Data": data}))
+}
+
 /// The forms and attachments of a body, checked, as the document keeps them.
 fn content(body: &Map<String, Value>) -> Result<Value, Problem> {
     let embedded = match body.get("_embedded") {
@@ -113,41 +162,11 @@ fn content(body: &Map<String, Value>) -> Result<Value, Problem> {
     };
     let mut forms = Vec::new();
     for (i, f) in list("forms")?.iter().enumerate() {
-        let field = format!("_embedded.forms[{i}]");
-        let kind = f.get("Type").and_then(Value::as_str).unwrap_or("MainForm");
-        if kind != "MainForm" && kind != "SubForm" {
-            return Err(invalid(
-                &field,
-                format!("{field}.Type is MainForm or SubForm, not {kind}"),
-            ));
-        }
-        let format_id = text_or_number(f.get("DataFormatId"))
-            .ok_or_else(|| invalid(&field, format!("{field}.DataFormatId is required")))?;
-        let version = text_or_number(f.get("DataFormatVersion"))
-            .ok_or_else(|| invalid(&field, format!("{field}.DataFormatVersion is required")))?;
-        let data = f.get("FormData").and_then(Value::as_str).ok_or_else(|| {
-            invalid(&field, format!("{field}.FormData is required: the XML as a string"))
-        })?;
-        let root =
-            well_formed(data).map_err(|why| invalid(&field, format!("{field}.FormData: {why}")))?;
-        forms.push(json!({"FormId": i + 1, "Type": kind, "DataFormatId": format_id,
-                          "DataFormatVersion": version, "Name": root, "FormData": data}));
+        forms.push(form_item(f, &format!("_embedded.forms[{i}]"), i + 1)?);
     }
     let mut attachments = Vec::new();
     for (i, a) in list("attachments")?.iter().enumerate() {
-        let field = format!("_embedded.attachments[{i}]");
-        let name = a.get("FileName").and_then(Value::as_str).filter(|n| !n.trim().is_empty());
-        let name = name.ok_or_else(|| invalid(&field, format!("{field}.FileName is required")))?;
-        let kind = a.get("AttachmentType").and_then(Value::as_str).unwrap_or("Annet");
-        let data = a.get("Data").and_then(Value::as_str).unwrap_or_default();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .map_err(|e| invalid(&field, format!("{field}.Data is not base64: {e}")))?;
-        if bytes.is_empty() || bytes.len() > MAX_ATTACHMENT {
-            return Err(invalid(&field, format!("{field} must be 1 to {MAX_ATTACHMENT} bytes")));
-        }
-        attachments.push(json!({"AttachmentId": i + 1, "FileName": name, "AttachmentType": kind,
-                                "FileSize": bytes.len(), "Data": data}));
+        attachments.push(attachment_item(a, &format!("_embedded.attachments[{i}]"), i + 1)?);
     }
     Ok(json!({"forms": forms, "attachments": attachments}))
 }
@@ -185,7 +204,7 @@ fn next_status(
     Ok(ARCHIVED)
 }
 
-fn created(url: String, body: Value, headers: &HeaderMap) -> Result<Response, Problem> {
+pub(crate) fn created(url: String, body: Value, headers: &HeaderMap) -> Result<Response, Problem> {
     let location = HeaderValue::from_str(&url).map_err(|_| Problem::internal("location"))?;
     let mut res = hal(headers, body);
     *res.status_mut() = StatusCode::CREATED;
@@ -336,7 +355,7 @@ pub(crate) async fn put_message(
 }
 
 /// A FormTask element's document, for its sub-resources.
-async fn formtask(
+pub(crate) async fn formtask(
     s: &AltinnState,
     user: &EndUser,
     who: &str,
@@ -351,7 +370,12 @@ async fn formtask(
     Ok((reportee, m, doc))
 }
 
-fn item<'d>(doc: &'d Value, list: &str, key: &str, id: &str) -> Result<&'d Value, Problem> {
+pub(crate) fn item<'d>(
+    doc: &'d Value,
+    list: &str,
+    key: &str,
+    id: &str,
+) -> Result<&'d Value, Problem> {
     doc[list]
         .as_array()
         .and_then(|items| {

@@ -175,3 +175,67 @@ async fn a_password_login_may_fill_in_but_not_sign() {
     assert_eq!(post("?sign=false").send().await.unwrap().status(), 201);
     u.s.stop().await;
 }
+
+/// An open submission's parts change one by one (attachments by JSON and by stream, sub-forms);
+/// once archived, nothing changes.
+#[tokio::test]
+async fn an_open_submission_takes_and_loses_parts_one_by_one() {
+    let u = setup().await;
+    let (nin, _) = u.holder.clone();
+    let t = token(&u.s, &nin, "altinn:enduser").await;
+    let res = u.send(reqwest::Method::POST, "/my/messages?complete=false", &t, &tax_return(FORM));
+    let draft: Value = res.send().await.unwrap().json().await.unwrap();
+    let id = draft["MessageId"].as_str().unwrap().to_owned();
+    let base = format!("/my/messages/{id}");
+    let json_part = json!({"FileName": "b.txt", "AttachmentType": "Annet", "Data": "aGVp"});
+    let res = u.send(reqwest::Method::POST, &format!("{base}/attachments"), &t, &json_part);
+    let res = res.send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    assert!(res.headers()["location"].to_str().unwrap().ends_with("/attachments/2"));
+    let streamed = u
+        .s
+        .http
+        .post(u.s.url(&format!("/altinn/api{base}/attachments/streamedattachment?fileName=rapport%20%C3%A5r.pdf&attachmentType=Vedlegg")))
+        .header("ApiKey", &u.key)
+        .header("content-type", "application/octet-stream")
+        .bearer_auth(&t)
+        .body(b"%PDF-1.7 bytes".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamed.status(), 201);
+    let file = u.get(&format!("{base}/attachments/3"), &t).send().await.unwrap();
+    assert!(file.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    assert_eq!(file.bytes().await.unwrap().as_ref(), b"%PDF-1.7 bytes");
+    let sub = json!({"Type": "SubForm", "DataFormatId": "1", "DataFormatVersion": "2", "FormData": "<Vedlegg/>"});
+    let res =
+        u.send(reqwest::Method::POST, &format!("{base}/forms"), &t, &sub).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let res = u.s.http.delete(u.s.url(&format!("/altinn/api{base}/attachments/1")));
+    assert_eq!(res.header("ApiKey", &u.key).bearer_auth(&t).send().await.unwrap().status(), 204);
+    let list: Value = crate::support::json(u.get(&format!("{base}/attachments"), &t)).await;
+    let names: Vec<&str> = list["_embedded"]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["FileName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["b.txt", "rapport år.pdf"]);
+    let forms: Value = crate::support::json(u.get(&format!("{base}/forms"), &t)).await;
+    assert_eq!(forms["_embedded"]["forms"].as_array().unwrap().len(), 2);
+    // Bad parts are refused; unknown ones are 404.
+    let bad = json!({"Type": "SubForm", "DataFormatId": "1", "DataFormatVersion": "2", "FormData": "<a>"});
+    problem(
+        u.send(reqwest::Method::POST, &format!("{base}/forms"), &t, &bad).send().await.unwrap(),
+        400,
+    )
+    .await;
+    let res = u.s.http.delete(u.s.url(&format!("/altinn/api{base}/forms/9")));
+    problem(res.header("ApiKey", &u.key).bearer_auth(&t).send().await.unwrap(), 404).await;
+    // Signed and archived: nothing changes any more.
+    let sign = json!({"Type": "FormTask", "ServiceCode": "4936", "ServiceEdition": 1});
+    assert_eq!(u.send(reqwest::Method::PUT, &base, &t, &sign).send().await.unwrap().status(), 201);
+    let res = u.send(reqwest::Method::POST, &format!("{base}/attachments"), &t, &json_part);
+    problem(res.send().await.unwrap(), 409).await;
+    u.s.stop().await;
+}
