@@ -16,9 +16,10 @@ use serde_json::{Value, json};
 
 use crate::AltinnState;
 use crate::enduser::EndUser;
-use crate::messages::{box_urls, one};
+use crate::messages::box_urls;
 use crate::submissions::{
-    ARCHIVED, FILLING, SIGNING, attachment_item, attachment_of, created, form_item, item,
+    ARCHIVED, FILLING, SIGNING, attachment_item, attachment_of, created, form_item, formtask_for,
+    item,
 };
 
 const MAX_PARTS: usize = 20;
@@ -30,17 +31,11 @@ async fn open_element(
     who: &str,
     id: &str,
 ) -> Result<(String, StoredMessage, Value), Problem> {
-    user.require("altinn:instances.write")?;
-    let (reportee, m) = one(s, user, who, id).await?;
-    if m.kind != "FormTask" {
-        return Err(Problem::not_found(format!("{id} is correspondence: it has no forms.")));
-    }
+    let (reportee, m, doc) = formtask_for(s, user, who, id, "altinn:instances.write").await?;
     if m.status == ARCHIVED {
         return Err(Problem::new(StatusCode::CONFLICT, "archived", "The element cannot change")
             .detail(format!("{id} is archived: its forms and attachments cannot change.")));
     }
-    let doc =
-        serde_json::from_str(&m.doc).unwrap_or_else(|_| json!({"forms": [], "attachments": []}));
     Ok((reportee.id, m, doc))
 }
 

@@ -361,7 +361,18 @@ pub(crate) async fn formtask(
     who: &str,
     id: &str,
 ) -> Result<(Reportee, StoredMessage, Value), Problem> {
-    user.require("altinn:instances.read")?;
+    formtask_for(s, user, who, id, "altinn:instances.read").await
+}
+
+/// [`formtask`] for a call that needs `scope`.
+pub(crate) async fn formtask_for(
+    s: &AltinnState,
+    user: &EndUser,
+    who: &str,
+    id: &str,
+    scope: &str,
+) -> Result<(Reportee, StoredMessage, Value), Problem> {
+    user.require(scope)?;
     let (reportee, m) = one(s, user, who, id).await?;
     if m.kind != "FormTask" {
         return Err(Problem::not_found(format!("{id} is correspondence: it has no forms.")));

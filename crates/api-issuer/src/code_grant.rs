@@ -22,7 +22,10 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::IssuerState;
-use crate::token::{JWT_BEARER, failure, first_use_everywhere, oauth_error, read_grant};
+use crate::token::{
+    JWT_BEARER, active_client, failure, first_use_everywhere, oauth_error, read_grant,
+    refuse_client,
+};
 
 /// How ID-porten's test environment says a synthetic person logged in.
 const AMR: &str = "TestID";
@@ -86,12 +89,9 @@ pub(crate) async fn post_token(
     let Some(client_id) = assertion.as_ref().map(|a| a.client_id()).or(param("client_id")) else {
         return invalid_client("name the client: client_id, or a client_assertion");
     };
-    let client = match s.clients.get(s.store.as_ref(), client_id).await {
-        Ok(c) if c.issuer != s.issuer.name => return invalid_client("unknown client"),
-        Ok(c) if c.revoked_at.is_some() => return invalid_client("the client is revoked"),
+    let client = match active_client(&s, &headers, client_id).await {
         Ok(c) => c,
-        Err(StoreError::NotFound { .. }) => return invalid_client("unknown client"),
-        Err(e) => return failure(&headers, matches!(e, StoreError::Unavailable(_)), &e),
+        Err(why) => return refuse_client(why),
     };
     let client_amr = match (&assertion, client.is_public()) {
         (Some(parsed), false) => {

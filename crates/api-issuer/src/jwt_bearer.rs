@@ -11,14 +11,15 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use fjellport_auth::jwt_grant::{GRANT_ALGS, GrantError, JWT_BEARER_GRANT, JwtGrant};
 use fjellport_auth::profile::{ClientFacts, iso6523};
-use fjellport_store::StoreError;
 use http::header::CACHE_CONTROL;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::IssuerState;
-use crate::token::{failure, first_use_everywhere, oauth_error, read_grant};
+use crate::token::{
+    NoClient, active_client, failure, first_use_everywhere, oauth_error, read_grant,
+};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct GrantResponse {
@@ -58,12 +59,11 @@ pub(crate) async fn post_token(
         Ok(g) => g,
         Err(e) => return invalid_grant(&e),
     };
-    let client = match s.clients.get(s.store.as_ref(), &grant.client_id).await {
-        Ok(c) if c.issuer != s.issuer.name => return invalid_grant(&GrantError::UnknownClient),
-        Ok(c) if c.revoked_at.is_some() => return invalid_grant(&GrantError::RevokedClient),
+    let client = match active_client(&s, &headers, &grant.client_id).await {
         Ok(c) => c,
-        Err(StoreError::NotFound { .. }) => return invalid_grant(&GrantError::UnknownClient),
-        Err(e) => return failure(&headers, matches!(e, StoreError::Unavailable(_)), &e),
+        Err(NoClient::Unknown) => return invalid_grant(&GrantError::UnknownClient),
+        Err(NoClient::Revoked) => return invalid_grant(&GrantError::RevokedClient),
+        Err(NoClient::Failed(answer)) => return answer,
     };
     let jwks: Value = serde_json::from_str(&client.jwks).unwrap_or(Value::Null);
     let granted = match grant.verify(&jwks, &s.issuer.url, now, &s.replay) {

@@ -120,6 +120,41 @@ pub(crate) fn failure(
     }
 }
 
+/// Why a token request's client cannot have a token.
+pub(crate) enum NoClient {
+    /// No such client at this issuer.
+    Unknown,
+    Revoked,
+    /// The store failed: the answer to send.
+    Failed(Response),
+}
+
+/// The active client `client_id` of this issuer.
+pub(crate) async fn active_client(
+    s: &IssuerState,
+    headers: &HeaderMap,
+    client_id: &str,
+) -> Result<Arc<StoredClient>, NoClient> {
+    match s.clients.get(s.store.as_ref(), client_id).await {
+        Ok(c) if c.issuer != s.issuer.name => Err(NoClient::Unknown),
+        Ok(c) if c.revoked_at.is_some() => Err(NoClient::Revoked),
+        Ok(c) => Ok(c),
+        Err(StoreError::NotFound { .. }) => Err(NoClient::Unknown),
+        Err(e) => {
+            Err(NoClient::Failed(failure(headers, matches!(e, StoreError::Unavailable(_)), &e)))
+        }
+    }
+}
+
+/// The `invalid_client` answer for a client that cannot have a token.
+pub(crate) fn refuse_client(why: NoClient) -> Response {
+    match why {
+        NoClient::Unknown => invalid_client("unknown client"),
+        NoClient::Revoked => invalid_client("the client is revoked"),
+        NoClient::Failed(answer) => answer,
+    }
+}
+
 fn invalid_client(description: &str) -> Response {
     oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description)
 }
@@ -205,14 +240,9 @@ pub(crate) async fn post_token(
         Ok(p) => p,
         Err(e) => return invalid_client(&e.to_string()),
     };
-    let client = match s.clients.get(s.store.as_ref(), parsed.client_id()).await {
-        Ok(c) if c.issuer != s.issuer.name => return invalid_client("unknown client"),
-        Ok(c) if c.revoked_at.is_some() => return invalid_client("the client is revoked"),
+    let client = match active_client(&s, &headers, parsed.client_id()).await {
         Ok(c) => c,
-        Err(StoreError::NotFound { .. }) => return invalid_client("unknown client"),
-        Err(e) => {
-            return failure(&headers, matches!(e, StoreError::Unavailable(_)), &e);
-        }
+        Err(why) => return refuse_client(why),
     };
 
     // The proof (and its nonce) first: a client told to fetch a nonce may retry with the same
