@@ -61,7 +61,7 @@ async fn save(
 
 /// The next id in `list` (one more than the largest).
 fn next_id(doc: &Value, list: &str, key: &str) -> Result<usize, Problem> {
-    let items = doc[list].as_array().map(Vec::as_slice).unwrap_or_default();
+    let items = crate::submissions::parts(doc, list);
     if items.len() >= MAX_PARTS {
         return Err(invalid(list, format!("an element has at most {MAX_PARTS} {list}")));
     }

@@ -96,6 +96,11 @@ fn service<'c>(
     Ok(svc)
 }
 
+/// A submission document's forms or attachments.
+pub(crate) fn parts<'d>(doc: &'d Value, list: &str) -> &'d [Value] {
+    doc[list].as_array().map(Vec::as_slice).unwrap_or_default()
+}
+
 /// One form of a body (`field` names it in errors), checked, as the document keeps it.
 pub(crate) fn form_item(f: &Value, field: &str, id: usize) -> Result<Value, Problem> {
     let kind = f.get("Type").and_then(Value::as_str).unwrap_or("MainForm");
@@ -217,17 +222,11 @@ pub(crate) fn element_json(m: &StoredMessage, box_url: &str, api: &str) -> Value
     let mut v = message_json(m, box_url, api, true);
     let doc: Value = serde_json::from_str(&m.doc).unwrap_or(Value::Null);
     let me = format!("{box_url}/a{}", m.seq);
-    let forms: Vec<Value> = doc["forms"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let forms: Vec<Value> = parts(&doc, "forms")
         .iter()
         .map(|f| json!({"href": format!("{me}/forms/{}", f["FormId"]), "name": f["Name"]}))
         .collect();
-    let attachments: Vec<Value> = doc["attachments"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let attachments: Vec<Value> = parts(&doc, "attachments")
         .iter()
         .map(|a| {
             json!({"href": format!("{me}/attachments/{}", a["AttachmentId"]),
@@ -410,13 +409,7 @@ pub(crate) async fn get_forms(
     let (reportee, m, doc) = formtask(&s, &user, &who, &id).await?;
     let (box_url, _) = box_urls(&s, &reportee.id);
     let base = format!("{box_url}/a{}/forms", m.seq);
-    let forms: Vec<Value> = doc["forms"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|f| form_json(f, &base))
-        .collect();
+    let forms: Vec<Value> = parts(&doc, "forms").iter().map(|f| form_json(f, &base)).collect();
     Ok(hal(&headers, json!({"_links": {"self": {"href": base}}, "_embedded": {"forms": forms}})))
 }
 
@@ -479,10 +472,7 @@ pub(crate) async fn get_attachments(
     let (reportee, m, doc) = formtask(&s, &user, &who, &id).await?;
     let (box_url, _) = box_urls(&s, &reportee.id);
     let base = format!("{box_url}/a{}/attachments", m.seq);
-    let list: Vec<Value> = doc["attachments"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let list: Vec<Value> = parts(&doc, "attachments")
         .iter()
         .map(|a| {
             json!({"AttachmentId": a["AttachmentId"], "FileName": a["FileName"],
@@ -545,7 +535,7 @@ pub(crate) async fn get_validate(
 ) -> Result<Response, Problem> {
     let (_, _, doc) = formtask(&s, &user, &who, &id).await?;
     let mut errors = Vec::new();
-    for f in doc["forms"].as_array().map(Vec::as_slice).unwrap_or_default() {
+    for f in parts(&doc, "forms") {
         if let Err(why) = well_formed(f["FormData"].as_str().unwrap_or_default()) {
             errors.push(json!({"FieldName": f["Name"], "ErrorMessage": why, "FieldXPath": "/"}));
         }
