@@ -226,6 +226,53 @@ pub(crate) async fn get_organization(
     Ok(hal(&headers, organization_json(reportee, &api(&s))))
 }
 
+/// An organization's profile, as the register has it.
+#[utoipa::path(get, path = "/{orgNo}/profile", tag = "altinn",
+    params(("orgNo" = String, Path, description = "The organization number (one the user may act for)")),
+    responses(crate::docs::Problems,
+        (status = 200, description = "`{Entity, Email, MobileNumber, Address, PostCode, City, BusinessAddress, BusinessPostCode, BusinessCity, LastModifiedBy, LastModifiedDate, IsSelectedForNotification, _links:{self, portalview}}` from the synthetic Enhetsregister (no notification addresses: they are null)", body = Object)))]
+pub(crate) async fn get_organization_profile(
+    user: EndUser,
+    State(s): State<Arc<AltinnState>>,
+    Path(orgnr): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    user.require("altinn:profiles.read")?;
+    if orgnr.len() != 9 || !orgnr.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid("orgNo", format!("{orgnr:?} is not a 9-digit organization number")));
+    }
+    let reportees = user.reportees(&s).await?;
+    let reportee = resolve(&reportees, &orgnr)?;
+    let doc: Value = s
+        .store
+        .organization_doc(reportee.number())
+        .await?
+        .and_then(|d| serde_json::from_str(&d).ok())
+        .ok_or_else(|| Problem::not_found("The organization is no longer in the register."))?;
+    let address =
+        |k: &str| doc.pointer(&format!("/businessAddress/{k}")).cloned().unwrap_or(Value::Null);
+    let api = api(&s);
+    Ok(hal(
+        &headers,
+        json!({
+            "Entity": reportee.name,
+            "Email": Value::Null,
+            "MobileNumber": Value::Null,
+            "Address": address("addressLine"),
+            "PostCode": address("postalCode"),
+            "City": address("city"),
+            "BusinessAddress": address("addressLine"),
+            "BusinessPostCode": address("postalCode"),
+            "BusinessCity": address("city"),
+            "LastModifiedBy": "Enhetsregisteret",
+            "LastModifiedDate": doc.get("registeredDate").cloned().unwrap_or(Value::Null),
+            "IsSelectedForNotification": false,
+            "_links": {"self": {"href": format!("{api}/{orgnr}/profile")},
+                       "portalview": {"href": format!("{}/altinn/ui/profile/{orgnr}", s.public_url)}},
+        }),
+    ))
+}
+
 /// The logged-in person's profile.
 #[utoipa::path(get, path = "/my/profile", tag = "altinn",
     responses(crate::docs::Problems,

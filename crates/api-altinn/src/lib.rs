@@ -66,6 +66,7 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(enduser_reportees::get_organizations))
         .routes(routes!(enduser_reportees::get_organization))
         .routes(routes!(enduser_reportees::get_my_profile))
+        .routes(routes!(enduser_reportees::get_organization_profile))
         .routes(routes!(messages::get_messages, submissions::post_message))
         .routes(routes!(messages::get_trashbin))
         .routes(routes!(messages::get_message, messages::delete_message, submissions::put_message))

@@ -164,6 +164,8 @@ pub trait OrganizationStore: Send + Sync + std::fmt::Debug {
     async fn roles_of(&self, nin: &str) -> Result<Vec<HeldRole>>;
     /// One organization, by number.
     async fn organization(&self, orgnr: &str) -> Result<Option<OrganizationFacts>>;
+    /// One organization's register document (JSON), by number.
+    async fn organization_doc(&self, orgnr: &str) -> Result<Option<String>>;
     /// Who holds roles in the organization `orgnr`: `(nin, role)` by number and role.
     async fn role_holders(&self, orgnr: &str) -> Result<Vec<(String, String)>>;
 }

@@ -38,6 +38,12 @@ impl OrganizationStore for SqlStore {
         rows.iter().map(|r| Ok((r.text("nin")?, r.text("role")?))).collect()
     }
 
+    async fn organization_doc(&self, orgnr: &str) -> Result<Option<String>> {
+        let mut q = self.db.sql("SELECT doc FROM organizations WHERE orgnr = ");
+        q.bind(orgnr);
+        self.db.fetch_optional(q).await?.map(|r| r.doc("doc")).transpose()
+    }
+
     async fn organization(&self, orgnr: &str) -> Result<Option<OrganizationFacts>> {
         let mut q = self.db.sql("SELECT seq, orgnr, name, form FROM organizations WHERE orgnr = ");
         q.bind(orgnr);

@@ -238,3 +238,19 @@ async fn reportee_conversion_finds_an_id_by_number_and_name() {
     }
     u.s.stop().await;
 }
+
+#[tokio::test]
+async fn an_organizations_profile_comes_from_the_register_for_those_who_act_for_it() {
+    let u = setup().await;
+    let (nin, orgnr) = u.holder.clone();
+    let t = token(&u.s, &nin, "altinn:enduser").await;
+    let list: Value = crate::support::json(u.get("/organizations", &t)).await;
+    let name = list["_embedded"]["organizations"][0]["Name"].clone();
+    let profile: Value = crate::support::json(u.get(&format!("/{orgnr}/profile"), &t)).await;
+    assert_eq!(profile["Entity"], name, "{profile}");
+    assert!(profile["BusinessPostCode"].as_str().is_some_and(|p| p.len() == 4), "{profile}");
+    let other = token(&u.s, &u.loner, "altinn:enduser").await;
+    problem(u.get(&format!("/{orgnr}/profile"), &other).send().await.unwrap(), 403).await;
+    problem(u.get("/1234/profile", &t).send().await.unwrap(), 400).await;
+    u.s.stop().await;
+}

@@ -561,6 +561,8 @@ async fn roles_are_found_by_person_and_organizations_by_number() {
         assert_eq!((o.name.as_str(), o.form.as_str()), ("Org 322222222", "AS"), "{name}");
         assert_eq!((held[0].organization.seq, o.seq), (1, 2), "{name}: load order");
         assert_eq!(store.organization("399999999").await.unwrap(), None, "{name}");
+        assert_eq!(store.organization_doc("322222222").await.unwrap().as_deref(), Some("{}"));
+        assert_eq!(store.organization_doc("399999999").await.unwrap(), None, "{name}");
         let holders = store.role_holders("322222222").await.unwrap();
         let want =
             [("00000000001".to_owned(), "MEDL".to_owned()), ("00000000002".into(), "DAGL".into())];
