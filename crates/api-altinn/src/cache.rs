@@ -1,5 +1,5 @@
 //! What the message box keeps in memory: each user's reportees (for a second: roles change
-//! only when the population does) and pages of messages. A page is used only while nothing in
+//! only when the population does) and whole list answers. An answer is used only while nothing in
 //! any message box changed: every change here bumps a local generation at once, and the store's
 //! message revision (grown by every change on any replica, or by the CLI) is checked at most
 //! once a second, so another replica's change shows within that.
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use fjellport_store::{MessageQuery, Result as StoreResult, Store, StoredMessage};
+use fjellport_store::{Result as StoreResult, Store};
 use moka::sync::Cache;
 
 use crate::parties::{Reportee, reportees_of};
@@ -17,9 +17,7 @@ use crate::parties::{Reportee, reportees_of};
 const CHECK_EVERY: Duration = Duration::from_secs(1);
 const REPORTEES_TTL: Duration = Duration::from_secs(1);
 const USERS: u64 = 50_000;
-const PAGES: u64 = 20_000;
-
-type Page = Arc<Vec<StoredMessage>>;
+const ANSWERS: u64 = 20_000;
 
 #[derive(Debug)]
 pub struct MailboxCache {
@@ -27,11 +25,10 @@ pub struct MailboxCache {
     /// Milliseconds after `started` of the last revision check.
     checked: AtomicU64,
     revision: AtomicI64,
-    /// Grows with every change seen (here, or through the revision): pages of an older
+    /// Grows with every change seen (here, or through the revision): answers of an older
     /// generation are not used.
     generation: AtomicU64,
     reportees: Cache<String, Arc<Vec<Reportee>>>,
-    pages: Cache<String, (u64, Page)>,
     /// Whole answers (a list's JSON), by everything they were made from.
     answers: Cache<String, (u64, Bytes)>,
 }
@@ -44,8 +41,7 @@ impl Default for MailboxCache {
             revision: AtomicI64::new(i64::MIN),
             generation: AtomicU64::new(0),
             reportees: Cache::builder().max_capacity(USERS).time_to_live(REPORTEES_TTL).build(),
-            pages: Cache::new(PAGES),
-            answers: Cache::new(PAGES),
+            answers: Cache::new(ANSWERS),
         }
     }
 }
@@ -102,25 +98,5 @@ impl MailboxCache {
 
     pub(crate) fn keep_answer(&self, key: String, generation: u64, answer: Bytes) {
         self.answers.insert(key, (generation, answer));
-    }
-
-    /// One page of messages, from memory while nothing changed.
-    pub(crate) async fn messages(
-        &self,
-        store: &dyn Store,
-        query: &MessageQuery,
-    ) -> StoreResult<Page> {
-        self.fresh(store).await?;
-        let key = format!("{query:?}");
-        let generation = self.generation.load(Ordering::SeqCst);
-        if let Some((at, page)) = self.pages.get(&key)
-            && at == generation
-        {
-            return Ok(page);
-        }
-        let page = Arc::new(store.messages(query).await?);
-        // Kept with the generation it was read in: a change meanwhile makes it unusable.
-        self.pages.insert(key, (generation, page.clone()));
-        Ok(page)
     }
 }

@@ -46,8 +46,7 @@ async fn save(
     m: &StoredMessage,
     doc: &Value,
 ) -> Result<(), Problem> {
-    let person = user.person(s).await?;
-    let by = format!("{} {}", person.row.given_name, person.row.family_name);
+    let by = user.display_name(s).await?;
     let saved = s
         .store
         .replace_message(m.seq, &[FILLING, SIGNING], &m.status, &doc.to_string(), &by, s.now())

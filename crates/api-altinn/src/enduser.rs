@@ -81,6 +81,12 @@ impl EndUser {
         })
     }
 
+    /// The user's name as Altinn records who changed an element ("Given Family").
+    pub(crate) async fn display_name(&self, s: &AltinnState) -> Result<String, Problem> {
+        let person = self.person(s).await?;
+        Ok(format!("{} {}", person.row.given_name, person.row.family_name))
+    }
+
     /// The user's person, which must still exist.
     pub(crate) async fn person(&self, s: &AltinnState) -> Result<StoredPerson, Problem> {
         s.store.person(PersonKey::Nin(&self.pid)).await?.ok_or_else(|| {

@@ -32,12 +32,12 @@ async fn listed(
     user: &EndUser,
     query: Option<&str>,
     extra: &[&str],
-) -> Result<(Vec<Reportee>, Vec<(String, String)>), Problem> {
+) -> Result<(std::sync::Arc<Vec<Reportee>>, Vec<(String, String)>), Problem> {
     user.require("altinn:reportees")?;
     let params = pairs(query.unwrap_or_default().as_bytes());
     let known: Vec<&str> = LIST_FLAGS.iter().chain(extra).copied().collect();
     only_known(&params, &known, "query parameter")?;
-    Ok((user.reportees(s).await?.as_ref().clone(), params))
+    Ok((user.reportees(s).await?, params))
 }
 
 /// The service `serviceCode`/`serviceEdition` name, if they name one.
@@ -81,13 +81,15 @@ pub(crate) async fn get_reportees(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    let (mut reportees, params) =
+    let (reportees, params) =
         listed(&s, &user, query.as_deref(), &["serviceCode", "serviceEdition"]).await?;
-    if let Some(svc) = service_of(&s.catalogue, &params)? {
-        reportees.retain(|r| crate::roles::covers(r, svc));
-    }
+    let service = service_of(&s.catalogue, &params)?;
     let api = api(&s);
-    let list: Vec<Value> = reportees.iter().map(|r| r.to_json(&api)).collect();
+    let list: Vec<Value> = reportees
+        .iter()
+        .filter(|r| service.is_none_or(|svc| crate::roles::covers(r, svc)))
+        .map(|r| r.to_json(&api))
+        .collect();
     Ok(hal(
         &headers,
         json!({"_links": {"self": {"href": format!("{api}/reportees")},

@@ -163,7 +163,7 @@ async fn listing(
     if let Some(answer) = s.cache.answer(&key, generation) {
         return Ok(hal_text(headers, answer));
     }
-    let page = s.cache.messages(s.store.as_ref(), &q).await?;
+    let page = s.store.messages(&q).await?;
     // Links name the reportee by its id, however the call named it.
     let (box_url, api) = box_urls(s, &reportee.id);
     let list: Vec<Value> = page
@@ -269,8 +269,7 @@ pub(crate) async fn change(
     to: &str,
     event: &str,
 ) -> Result<StoredMessage, Problem> {
-    let person = user.person(s).await?;
-    let by = format!("{} {}", person.row.given_name, person.row.family_name);
+    let by = user.display_name(s).await?;
     let changed = s.store.change_message(m.seq, from, to, &by, event, s.now()).await;
     s.cache.changed();
     changed?.ok_or_else(|| {
@@ -339,8 +338,7 @@ pub(crate) async fn delete_message(
     let (_, m) = one(&s, &user, &who, &id).await?;
     if m.kind == "FormTask" {
         // Submissions go to the trash too; the feed reports correspondence only.
-        let person = user.person(&s).await?;
-        let by = format!("{} {}", person.row.given_name, person.row.family_name);
+        let by = user.display_name(&s).await?;
         let from = [submissions::FILLING, submissions::SIGNING, submissions::ARCHIVED];
         let trashed = s.store.replace_message(m.seq, &from, "Slettet", &m.doc, &by, s.now()).await;
         s.cache.changed();

@@ -266,7 +266,7 @@ pub(crate) async fn post_message(
     let svc = service(&s.catalogue, &map, &reportee)?;
     let doc = content(&map)?;
     let status = next_status(&user, &doc, complete, sign)?;
-    let person = user.person(&s).await?;
+    let by = user.display_name(&s).await?;
     let now = s.now();
     let owner =
         s.catalogue.owner(&svc.owner).ok_or_else(|| Problem::internal("catalogue owner"))?;
@@ -282,7 +282,7 @@ pub(crate) async fn post_message(
         status: status.into(),
         created_at: now,
         last_changed_at: now,
-        last_changed_by: format!("{} {}", person.row.given_name, person.row.family_name),
+        last_changed_by: by,
         confirmation_needed: false,
         confirmed_at: None,
         doc: doc.to_string(),
@@ -334,8 +334,7 @@ pub(crate) async fn put_message(
         serde_json::from_str(&m.doc).unwrap_or(Value::Null)
     };
     let status = next_status(&user, &doc, complete, sign)?;
-    let person = user.person(&s).await?;
-    let by = format!("{} {}", person.row.given_name, person.row.family_name);
+    let by = user.display_name(&s).await?;
     let changed = s
         .store
         .replace_message(m.seq, &[FILLING, SIGNING], status, &doc.to_string(), &by, s.now())
