@@ -152,6 +152,7 @@ pub async fn send(
         confirmed_at: None,
         doc: json!({"Summary": out.summary, "Body": out.body, "MessageSender": owner.name})
             .to_string(),
+        senders_reference: None,
     };
     Ok(store.insert_message(&message, Some("CorrespondenceCreated")).await?)
 }

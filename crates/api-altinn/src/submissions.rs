@@ -286,6 +286,7 @@ pub(crate) async fn post_message(
         confirmation_needed: false,
         confirmed_at: None,
         doc: doc.to_string(),
+        senders_reference: None,
     };
     let m = s.store.insert_message(&m, None).await;
     s.cache.changed();

@@ -29,6 +29,7 @@ mod search;
 mod settings;
 mod sql;
 mod store;
+mod systems;
 pub mod testing;
 
 use async_trait::async_trait;
@@ -37,8 +38,9 @@ use chrono::{DateTime, Utc};
 pub use error::StoreError;
 pub use model::{
     Comparison, HeldRole, LifeChanges, MessageEvent, MessageField, MessageQuery, MessageValue,
-    OrganizationFacts, OrganizationRow, PersonFilter, PersonPage, PersonRow, SearchHits,
-    StoredClient, StoredEvent, StoredKey, StoredMessage, StoredPerson, shuffle_rank,
+    OrganizationFacts, OrganizationRow, OwnerMessageQuery, PersonFilter, PersonPage, PersonRow,
+    SearchHits, StoredClient, StoredEvent, StoredKey, StoredMessage, StoredPerson, StoredSystem,
+    shuffle_rank,
 };
 pub use open::{Backend, open, open_serving, redact};
 
@@ -226,6 +228,10 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
         by: &str,
         at: i64,
     ) -> Result<Option<StoredMessage>>;
+    /// What a service owner sent, oldest first (SOAP status look-ups).
+    async fn owner_messages(&self, query: &OwnerMessageQuery) -> Result<Vec<StoredMessage>>;
+    /// Every event of these messages, in order.
+    async fn events_of_messages(&self, seqs: &[i64]) -> Result<Vec<MessageEvent>>;
     /// Grows with every change to any message: a cheap "did anything change?" for caches.
     async fn messages_revision(&self) -> Result<i64>;
     /// Up to `limit` events of `service_owner`'s services after event `after`, in order.
@@ -260,6 +266,15 @@ pub trait SettingsStore: Send + Sync + std::fmt::Debug {
 }
 
 /// Everything the product stores.
+/// Altinn's SOAP systems. A user name is registered once.
+#[async_trait]
+pub trait SystemStore: Send + Sync + std::fmt::Debug {
+    /// Registers a system; a taken user name is [`StoreError::Conflict`].
+    async fn insert_system(&self, system: &StoredSystem) -> Result<()>;
+    async fn system(&self, user_name: &str) -> Result<Option<StoredSystem>>;
+    async fn systems(&self) -> Result<Vec<StoredSystem>>;
+}
+
 #[async_trait]
 pub trait Store:
     KeyStore
@@ -270,6 +285,7 @@ pub trait Store:
     + ReplayStore
     + CodeStore
     + MessageStore
+    + SystemStore
     + SettingsStore
     + std::fmt::Debug
 {

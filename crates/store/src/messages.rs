@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use crate::dialect::{DbRow, Tx};
 use crate::model::{
-    Comparison, MessageEvent, MessageField, MessageQuery, MessageValue, StoredMessage,
+    Comparison, MessageEvent, MessageField, MessageQuery, MessageValue, OwnerMessageQuery,
+    StoredMessage,
 };
 use crate::sql::{Arg, Sql};
 use crate::store::{SqlStore, bump_revision, revision};
@@ -13,7 +14,11 @@ use crate::{MessageStore, Result};
 
 const COLUMNS: &str = "seq, kind, reportee, service_owner, service_owner_name, service_code, \
     service_edition, subject, status, created_at, last_changed_at, last_changed_by, \
-    confirmation_needed, confirmed_at, doc";
+    confirmation_needed, confirmed_at, doc, senders_reference";
+
+/// References looked up per statement (10,000 may come in one SOAP call; each database
+/// bounds the parameters of one statement).
+const REFERENCE_CHUNK: usize = 500;
 
 fn message_of(row: &DbRow) -> Result<StoredMessage> {
     Ok(StoredMessage {
@@ -32,6 +37,7 @@ fn message_of(row: &DbRow) -> Result<StoredMessage> {
         confirmation_needed: row.flag("confirmation_needed")?,
         confirmed_at: row.opt_int("confirmed_at")?,
         doc: row.text("doc")?,
+        senders_reference: row.opt_text("senders_reference")?,
     })
 }
 
@@ -94,7 +100,7 @@ impl MessageStore for SqlStore {
         let mut q = tx.sql(
             "INSERT INTO altinn_messages (kind, reportee, service_owner, service_owner_name, \
              service_code, service_edition, subject, status, created_at, last_changed_at, \
-             last_changed_by, confirmation_needed, confirmed_at, doc)",
+             last_changed_by, confirmation_needed, confirmed_at, doc, senders_reference)",
         );
         q.values([[
             Arg::from(&m.kind),
@@ -111,6 +117,7 @@ impl MessageStore for SqlStore {
             Arg::from(m.confirmation_needed),
             Arg::from(m.confirmed_at),
             Arg::from(&m.doc),
+            Arg::from(m.senders_reference.clone()),
         ]]);
         q.push(" RETURNING seq");
         let seq = tx.fetch_one(q).await?.int("seq")?;
@@ -194,6 +201,65 @@ impl MessageStore for SqlStore {
         Ok(changed)
     }
 
+    async fn owner_messages(&self, query: &OwnerMessageQuery) -> Result<Vec<StoredMessage>> {
+        let chunks: Vec<&[String]> = if query.senders_references.is_empty() {
+            vec![&[]]
+        } else {
+            query.senders_references.chunks(REFERENCE_CHUNK).collect()
+        };
+        let mut found = Vec::new();
+        for refs in chunks {
+            let mut q = self
+                .db
+                .sql(format!("SELECT {COLUMNS} FROM altinn_messages WHERE service_owner = "));
+            q.bind(&query.service_owner);
+            if !refs.is_empty() {
+                q.push(" AND senders_reference IN ").list(refs);
+            }
+            for (column, value) in [
+                (" AND kind = ", &query.kind),
+                (" AND service_code = ", &query.service_code),
+                (" AND reportee = ", &query.reportee),
+            ] {
+                if let Some(v) = value {
+                    q.push(column).bind(v.as_str());
+                }
+            }
+            for (column, value) in [
+                (" AND service_edition = ", query.service_edition),
+                (" AND created_at > ", query.created_after),
+                (" AND created_at < ", query.created_before),
+            ] {
+                if let Some(v) = value {
+                    q.push(column).bind(v);
+                }
+            }
+            q.push(" ORDER BY seq LIMIT ").bind(query.limit);
+            for row in self.db.fetch_all(q).await? {
+                found.push(message_of(&row)?);
+            }
+        }
+        found.sort_by_key(|m| m.seq);
+        found.truncate(usize::try_from(query.limit).unwrap_or(0));
+        Ok(found)
+    }
+
+    async fn events_of_messages(&self, seqs: &[i64]) -> Result<Vec<MessageEvent>> {
+        let mut events = Vec::new();
+        for chunk in seqs.chunks(REFERENCE_CHUNK) {
+            let mut q = self.db.sql(
+                "SELECT seq, event_type, message_seq, reportee, service_owner, service_code, \
+                 service_edition, created_at FROM altinn_events WHERE message_seq IN ",
+            );
+            q.list(chunk.iter().copied()).push(" ORDER BY seq");
+            for row in self.db.fetch_all(q).await? {
+                events.push(event_of(&row)?);
+            }
+        }
+        events.sort_by_key(|e| e.seq);
+        Ok(events)
+    }
+
     async fn messages_revision(&self) -> Result<i64> {
         revision(&self.db, "messages").await
     }
@@ -210,22 +276,21 @@ impl MessageStore for SqlStore {
         );
         q.bind(service_owner).push(" AND seq > ").bind(after);
         q.push(" ORDER BY seq LIMIT ").bind(limit);
-        let rows = self.db.fetch_all(q).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MessageEvent {
-                    seq: r.int("seq")?,
-                    event_type: r.text("event_type")?,
-                    message_seq: r.int("message_seq")?,
-                    reportee: r.text("reportee")?,
-                    service_owner: r.text("service_owner")?,
-                    service_code: r.text("service_code")?,
-                    service_edition: r.int("service_edition")?,
-                    created_at: r.int("created_at")?,
-                })
-            })
-            .collect()
+        self.db.fetch_all(q).await?.iter().map(event_of).collect()
     }
+}
+
+fn event_of(r: &DbRow) -> Result<MessageEvent> {
+    Ok(MessageEvent {
+        seq: r.int("seq")?,
+        event_type: r.text("event_type")?,
+        message_seq: r.int("message_seq")?,
+        reportee: r.text("reportee")?,
+        service_owner: r.text("service_owner")?,
+        service_code: r.text("service_code")?,
+        service_edition: r.int("service_edition")?,
+        created_at: r.int("created_at")?,
+    })
 }
 
 fn push_conditions(q: &mut Sql, conditions: &[(MessageField, Comparison, MessageValue)]) {

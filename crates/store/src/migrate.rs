@@ -110,6 +110,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0017_messages_revision.sql"),
         include_str!("../migrations/0017_messages_revision.sql"),
     ),
+    (
+        18,
+        "altinn systems",
+        include_str!("../migrations/0018_altinn_systems.sql"),
+        include_str!("../migrations/0018_altinn_systems.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

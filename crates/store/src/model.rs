@@ -341,6 +341,40 @@ pub struct StoredMessage {
     pub confirmed_at: Option<i64>,
     /// Everything else (summary, body, sender, reply options) as JSON.
     pub doc: String,
+    /// The sender's own reference (SOAP's `ExternalShipmentReference`).
+    pub senders_reference: Option<String>,
+}
+
+/// A service owner's look-up of what it sent (SOAP status details and history), oldest
+/// first. Every given member must hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OwnerMessageQuery {
+    pub service_owner: String,
+    pub kind: Option<String>,
+    pub service_code: Option<String>,
+    pub service_edition: Option<i64>,
+    pub reportee: Option<String>,
+    /// Any of these references (empty: any message).
+    pub senders_references: Vec<String>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+    pub limit: i64,
+}
+
+/// A registered SOAP system (`fjellport altinn systems create`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSystem {
+    /// `systemUserName`, what the system logs in with.
+    pub user_name: String,
+    /// Hex SHA-256 of the generated password.
+    pub password_hash: String,
+    /// `ServiceOwner` or `EndUserSystem`.
+    pub kind: String,
+    /// The service owner's code, or the end-user system's name.
+    pub owner: String,
+    /// `<CODE>_<NAME>`, Altinn's `SystemUserCode`.
+    pub system_user_code: String,
+    pub created_at: i64,
 }
 
 /// A list member a message query may compare.

@@ -2,7 +2,10 @@
 //! conditions, status changes that only apply from the expected status, and an event for
 //! every change, on every backend.
 
-use fjellport_store::{Comparison, MessageField, MessageQuery, MessageValue, StoredMessage};
+use fjellport_store::{
+    Comparison, MessageField, MessageQuery, MessageValue, OwnerMessageQuery, StoredMessage,
+    StoredSystem,
+};
 
 use crate::backends;
 
@@ -23,6 +26,7 @@ fn message(reportee: &str, service: &str, owner: (&str, &str), at: i64) -> Store
         confirmation_needed: false,
         confirmed_at: None,
         doc: "{\"Body\":\"<p>Hei</p>\"}".into(),
+        senders_reference: None,
     }
 }
 
@@ -155,5 +159,90 @@ async fn a_message_document_is_replaced_only_from_the_expected_status() {
         assert!(
             store.replace_message(999, &["Utfylling"], "x", "{}", "K", 1).await.unwrap().is_none()
         );
+    }
+}
+
+#[tokio::test]
+async fn a_service_owner_finds_what_it_sent_by_reference_and_its_history() {
+    for (name, store, _dir) in backends().await {
+        let mut seqs = Vec::new();
+        for (i, (service, owner, reference)) in [
+            ("5528", SKD, Some("REF-1")),
+            ("5252", NAV, Some("REF-1")),
+            ("5528", SKD, Some("REF-2")),
+            ("5528", SKD, None),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let m = StoredMessage {
+                senders_reference: reference.map(str::to_owned),
+                ..message("974760673", service, owner, 100 + i as i64)
+            };
+            seqs.push(store.insert_message(&m, Some("CorrespondenceCreated")).await.unwrap().seq);
+        }
+        let skd =
+            OwnerMessageQuery { service_owner: "SKD".into(), limit: 100, ..Default::default() };
+        let found = |q: OwnerMessageQuery| {
+            let store = store.clone();
+            async move {
+                let m = store.owner_messages(&q).await.unwrap();
+                m.into_iter().map(|m| m.seq).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(found(skd.clone()).await, [seqs[0], seqs[2], seqs[3]], "{name}");
+        let by_ref = OwnerMessageQuery { senders_references: vec!["REF-1".into()], ..skd.clone() };
+        assert_eq!(found(by_ref).await, [seqs[0]], "{name}: NAV's REF-1 is not SKD's");
+        // More references than one statement takes.
+        let many: Vec<String> = (0..1_200).map(|i| format!("REF-{i}")).collect();
+        let by_many = OwnerMessageQuery { senders_references: many, ..skd.clone() };
+        assert_eq!(found(by_many).await, [seqs[0], seqs[2]], "{name}");
+        let window = OwnerMessageQuery {
+            created_after: Some(100),
+            created_before: Some(103),
+            service_code: Some("5528".into()),
+            ..skd.clone()
+        };
+        assert_eq!(found(window).await, [seqs[2]], "{name}");
+        store
+            .change_message(seqs[0], &["Ulest"], "Lest", "Kari", "CorrespondenceRead", 200)
+            .await
+            .unwrap();
+        let history: Vec<(i64, String)> = store
+            .events_of_messages(&[seqs[0], seqs[2]])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.message_seq, e.event_type))
+            .collect();
+        assert_eq!(
+            history,
+            [
+                (seqs[0], "CorrespondenceCreated".to_owned()),
+                (seqs[2], "CorrespondenceCreated".to_owned()),
+                (seqs[0], "CorrespondenceRead".to_owned()),
+            ],
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn systems_are_registered_once_and_found_by_user_name() {
+    for (name, store, _dir) in backends().await {
+        let system = StoredSystem {
+            user_name: "SKD_SYSTEM".into(),
+            password_hash: "ab".repeat(32),
+            kind: "ServiceOwner".into(),
+            owner: "SKD".into(),
+            system_user_code: "SKD_SYSTEM".into(),
+            created_at: 5,
+        };
+        store.insert_system(&system).await.unwrap();
+        assert_eq!(store.system("SKD_SYSTEM").await.unwrap(), Some(system.clone()), "{name}");
+        assert_eq!(store.system("skd_system").await.unwrap(), None, "{name}");
+        let again = store.insert_system(&system).await.unwrap_err();
+        assert!(matches!(again, fjellport_store::StoreError::Conflict(_)), "{name}: {again}");
+        assert_eq!(store.systems().await.unwrap(), [system], "{name}");
     }
 }
