@@ -1,6 +1,6 @@
 //! Sending correspondence: what a service owner may send, to whom, and how it is stored — one
-//! rule set for every way in (the CLI's `altinn send-correspondence` now, the SOAP
-//! correspondence agency later). No HTTP here.
+//! rule set for every way in (the CLI's `altinn send-correspondence` and the SOAP
+//! correspondence agency's `InsertCorrespondenceBasicV2`). No HTTP here.
 
 use std::fmt;
 
@@ -27,6 +27,11 @@ pub struct Outgoing {
     pub service_edition: Option<u32>,
     /// The recipient must confirm it (`PUT …/Confirm`).
     pub confirmation_needed: bool,
+    /// The sender's own reference (SOAP's `ExternalShipmentReference`).
+    pub senders_reference: Option<String>,
+    /// More members of the stored document (attachments, notifications, dates, as SOAP
+    /// sends them).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug)]
@@ -86,6 +91,14 @@ fn service_of<'c>(catalogue: &'c Catalogue, out: &Outgoing) -> Result<&'c Servic
         return Err(invalid(format!("service {code} is a form service, not correspondence")));
     }
     Ok(svc)
+}
+
+fn document(out: &Outgoing, owner_name: &str) -> String {
+    let mut doc = out.extra.clone();
+    doc.insert("Summary".into(), json!(out.summary));
+    doc.insert("Body".into(), json!(out.body));
+    doc.entry("MessageSender").or_insert_with(|| json!(owner_name));
+    serde_json::Value::Object(doc).to_string()
 }
 
 /// Checks `out` and stores it for its reportee, unread, with a `CorrespondenceCreated` event.
@@ -150,9 +163,8 @@ pub async fn send(
         last_changed_by: owner.name.clone(),
         confirmation_needed: out.confirmation_needed,
         confirmed_at: None,
-        doc: json!({"Summary": out.summary, "Body": out.body, "MessageSender": owner.name})
-            .to_string(),
-        senders_reference: None,
+        doc: document(out, &owner.name),
+        senders_reference: out.senders_reference.clone(),
     };
     Ok(store.insert_message(&message, Some("CorrespondenceCreated")).await?)
 }

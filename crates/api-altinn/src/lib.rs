@@ -20,6 +20,7 @@ mod ping;
 mod recipients;
 mod reportees;
 mod roles;
+pub mod soap;
 mod submissions;
 pub mod xml_check;
 

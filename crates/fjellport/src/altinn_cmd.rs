@@ -1,5 +1,6 @@
 //! `fjellport altinn send-correspondence`: a service owner's message into a reportee's
 //! message box, in the database a server reads (it shows up there at once, on every replica).
+//! `fjellport altinn systems create|list`: the systems that log in to Altinn's SOAP services.
 
 use clap::{Args, Subcommand};
 use fjellport_api_altinn::correspondence::{Outgoing, SendError, send};
@@ -13,6 +14,58 @@ use crate::output;
 pub enum AltinnCommand {
     /// Send a correspondence from a service owner to a person or an organization.
     SendCorrespondence(SendArgs),
+    /// Systems that log in to the SOAP services (systemUserName + systemPassword).
+    #[command(subcommand)]
+    Systems(SystemsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemsCommand {
+    /// Register a system; prints {systemUserName, systemPassword, systemUserCode} (the
+    /// password only now: it is stored hashed).
+    Create(SystemArgs),
+    /// The registered systems (no passwords).
+    List,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false, id = "system_for")]
+pub struct SystemFor {
+    /// A service owner's system (sends correspondence): the owner's code, e.g. SKD.
+    #[arg(long, value_name = "CODE", group = "system_for")]
+    pub service_owner: Option<String>,
+    /// An end-user system (a vendor's product acting for users): its name.
+    #[arg(long, value_name = "NAME", group = "system_for")]
+    pub end_user_system: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemArgs {
+    #[command(flatten)]
+    pub system_for: SystemFor,
+    /// The system's name in its SystemUserCode (<CODE>_<NAME>); default SYSTEM for a service
+    /// owner, the end-user system's name otherwise.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedSystemOut {
+    system_user_name: String,
+    system_password: String,
+    system_user_code: String,
+    kind: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SystemOut {
+    system_user_name: String,
+    system_user_code: String,
+    kind: String,
+    owner: String,
+    created_at: String,
 }
 
 #[derive(Debug, Args)]
@@ -58,7 +111,10 @@ pub(crate) async fn run(
     clock: fjellport_clock::SharedClock,
     json: bool,
 ) -> Result<(), CliError> {
-    let AltinnCommand::SendCorrespondence(args) = cmd;
+    let args = match cmd {
+        AltinnCommand::SendCorrespondence(args) => args,
+        AltinnCommand::Systems(cmd) => return systems(cmd, config, clock, json).await,
+    };
     let out = Outgoing {
         service_owner: args.service_owner.to_ascii_uppercase(),
         reportee: args.reportee,
@@ -68,6 +124,8 @@ pub(crate) async fn run(
         service_code: args.service_code,
         service_edition: args.service_edition,
         confirmation_needed: args.confirmation_needed,
+        senders_reference: None,
+        extra: Default::default(),
     };
     let store = fjellport_store::open(&config.database).await?;
     let catalogue = &config.altinn.catalogue;
@@ -85,4 +143,63 @@ pub(crate) async fn run(
         service_edition: m.service_edition,
     };
     output::print(&sent, json).map_err(io)
+}
+
+async fn systems(
+    cmd: SystemsCommand,
+    config: Config,
+    clock: fjellport_clock::SharedClock,
+    json: bool,
+) -> Result<(), CliError> {
+    use fjellport_api_altinn::soap::systems::{SystemFor as For, create};
+    let store = fjellport_store::open(&config.database).await?;
+    let result = match cmd {
+        SystemsCommand::Create(args) => {
+            let (who, default_name) =
+                match (args.system_for.service_owner, args.system_for.end_user_system) {
+                    (Some(code), _) => (For::ServiceOwner(code), "SYSTEM".to_owned()),
+                    (None, Some(name)) => (For::EndUserSystem(name.clone()), name),
+                    (None, None) => {
+                        store.close().await;
+                        return Err(CliError::Usage(
+                            "give --service-owner or --end-user-system".into(),
+                        ));
+                    }
+                };
+            let name = args.name.unwrap_or(default_name);
+            let now = clock.now().timestamp();
+            match create(store.as_ref(), &config.altinn.catalogue, &who, &name, now).await {
+                Ok(c) => {
+                    let out = CreatedSystemOut {
+                        system_user_name: c.system.user_name,
+                        system_password: c.password.expose().to_owned(),
+                        system_user_code: c.system.system_user_code,
+                        kind: c.system.kind,
+                    };
+                    Ok(output::print(&out, json).map_err(io))
+                }
+                Err(why) => Err(CliError::Usage(why)),
+            }
+        }
+        SystemsCommand::List => match store.systems().await {
+            Ok(list) => {
+                let out: Vec<SystemOut> = list
+                    .into_iter()
+                    .map(|s| SystemOut {
+                        system_user_name: s.user_name,
+                        system_user_code: s.system_user_code,
+                        kind: s.kind,
+                        owner: s.owner,
+                        created_at: chrono::DateTime::from_timestamp(s.created_at, 0)
+                            .map(|t| t.to_rfc3339())
+                            .unwrap_or_default(),
+                    })
+                    .collect();
+                Ok(output::print(&out, json).map_err(io))
+            }
+            Err(e) => Err(CliError::from(e)),
+        },
+    };
+    store.close().await;
+    result?
 }

@@ -59,7 +59,7 @@ pub enum Command {
     /// Norwegian identity numbers: check and generate.
     #[command(subcommand)]
     Nin(crate::nin_cmd::NinCommand),
-    /// Altinn's service-owner side: send correspondence.
+    /// Altinn: send correspondence; register SOAP systems.
     #[command(subcommand)]
     Altinn(crate::altinn_cmd::AltinnCommand),
 }

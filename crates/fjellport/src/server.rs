@@ -250,7 +250,8 @@ async fn admin_token(
 }
 
 /// Every route, behind its layers. The order, outermost first:
-/// observe (request id, span, problem+json finalizer, metrics) → timeout → body limit → routes;
+/// observe (request id, span, problem+json finalizer, metrics) → SOAP faults for errors on SOAP
+/// paths → timeout → body limit → routes;
 /// each API's router adds its gateway (preflight → version → key/CORS → rate limit) inside.
 pub fn app(state: Arc<AppState>) -> Router {
     let (router, doc) = routes(state.clone()).split_for_parts();
@@ -262,12 +263,17 @@ pub fn app(state: Arc<AppState>) -> Router {
             .build(),
     ]);
     let router = router.merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
+    // Altinn's SOAP services: outside the REST gateways (they authenticate by the message's
+    // credentials) and outside the OpenAPI document (their contract is their WSDL).
+    let soap = fjellport_api_altinn::soap::router(Arc::new(altinn_state(&state)));
+    let router = router.nest(fjellport_api_altinn::soap::PREFIX, soap);
 
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let ids = RequestIds::new(&fjellport_auth::secret::random_id("")[..12]);
     router.layer(
         ServiceBuilder::new()
             .layer(from_fn_with_state(ids, fjellport_gateway::observe::finish))
+            .layer(axum::middleware::from_fn(fjellport_api_altinn::soap::faults_on_soap_paths))
             .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
             .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes)),
     )

@@ -166,13 +166,16 @@ pub async fn finalize(res: Response, instance: &str) -> Response {
     }
     let status = res.status();
     // problem+json already, a deliberate JSON error document (OAuth's RFC 6749 §5.2 errors,
-    // which OAuth clients parse) or a page written for people (the test login page's errors):
+    // which OAuth clients parse), a page written for people (the test login page's errors) or a
+    // SOAP fault (XML, which SOAP clients parse):
     // leave those alone; rewrite plain-text rejections.
     let deliberate = res.headers().get(CONTENT_TYPE).is_some_and(|v| {
         let v = v.as_bytes();
         v.starts_with(PROBLEM_JSON.as_bytes())
             || v.starts_with(b"application/json")
             || v.starts_with(b"text/html")
+            || v.starts_with(b"text/xml")
+            || v.starts_with(b"application/soap+xml")
     });
     if !(status.is_client_error() || status.is_server_error()) || deliberate {
         return res;

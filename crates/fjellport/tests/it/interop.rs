@@ -60,3 +60,27 @@ async fn requests_oauth2client_logs_a_person_in_with_authorization_code_and_pkce
     let Some(stdout) = run_python("tests/interop/idporten_login.py", 300).await else { return };
     assert!(stdout.contains("interop: all checks passed"), "{stdout}");
 }
+
+/// zeep (PyPI) loads the correspondence agency's WSDL and calls each of its operations; its
+/// typed AltinnFault carries ErrorID 989 for a wrong password.
+#[tokio::test]
+async fn zeep_calls_the_correspondence_agency_from_its_wsdl() {
+    let Some(python) = fjellport_store::testing::prerequisite(
+        "FJELLPORT_TEST_PYTHON",
+        "the tests with third-party Python clients",
+    ) else {
+        return;
+    };
+    let u = crate::altinn_enduser::setup().await;
+    let (user, password) = crate::altinn_soap::system(&u._db.1, &["--service-owner", "SKD"]);
+    let script = format!("{}/tests/interop/altinn_soap.py", env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::process::Command::new(&python)
+        .args([script.as_str(), &u.s.base, &user, &password, &u.holder.1])
+        .output()
+        .await
+        .expect("run the Python client");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("interop: all checks passed"), "{stdout}");
+    u.s.stop().await;
+}

@@ -9,6 +9,7 @@ mod altinn_enduser;
 mod altinn_messages;
 mod altinn_roles;
 mod altinn_serviceowner;
+mod altinn_soap;
 mod altinn_submissions;
 mod cli;
 mod cors;

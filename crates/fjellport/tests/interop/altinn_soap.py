@@ -1,0 +1,109 @@
+"""Interoperability: Python's zeep (PyPI), a SOAP client nobody here wrote, loads the
+correspondence agency's WSDL from the running server and calls every operation: it sends a
+correspondence (with an attachment and a notification), finds it in the status details and
+the status history (credentials in the SOAP header), and gets Altinn's typed fault
+(AltinnFault, ErrorID 989) for a wrong password and 40002 for a missing message body.
+
+Usage: altinn_soap.py BASE_URL SYSTEM_USER SYSTEM_PASSWORD REPORTEE. Prints one line per
+check; exits non-zero on the first failure.
+"""
+
+import datetime
+import sys
+
+import zeep
+from zeep.exceptions import Fault
+
+FAULT_NS = "http://www.altinn.no/services/common/fault/2009/10"
+
+
+def check(name, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + name + (f" ({detail})" if detail else ""))
+    if not condition:
+        sys.exit(1)
+
+
+def altinn_fault(client, fault):
+    """The fault's AltinnFault detail, parsed with the WSDL's type."""
+    detail = fault.detail.find(f"{{{FAULT_NS}}}AltinnFault")
+    return client.get_element(f"{{{FAULT_NS}}}AltinnFault").parse(detail, client.wsdl.types)
+
+
+def main():
+    base, user, password, reportee = sys.argv[1:5]
+    url = f"{base}/altinn/soap/ServiceEngineExternal/CorrespondenceAgencyExternalBasic.svc?wsdl"
+    client = zeep.Client(url)
+    service = client.service
+    check("the WSDL loads", "InsertCorrespondenceBasicV2" in dir(service))
+    data = client.type_factory("ns1")
+    content = {
+        "LanguageCode": "1044",
+        "MessageTitle": "Vedtak om skatt",
+        "MessageSummary": "Du har fått et vedtak",
+        "MessageBody": "<p>Les vedtaket &amp; klag innen fristen.</p>",
+        "Attachments": {"BinaryAttachments": {"BinaryAttachmentV2": [{
+            "DestinationType": "Default", "FunctionType": "Unspecified",
+            "FileName": "vedtak.txt", "Name": "Vedtak", "Encrypted": False,
+            "Data": b"Vedtak for 2026\n", "SendersReference": "att-1"}]}},
+    }
+    correspondence = {
+        "ServiceCode": "5528", "ServiceEdition": "1", "Reportee": reportee,
+        "Content": content, "VisibleDateTime": datetime.datetime(2026, 1, 1, 8, 0),
+        "Notifications": {"Notification": [{
+            "FromAddress": "no-reply@skatteetaten.test", "LanguageCode": "1044",
+            "NotificationType": "VarselDPVUtenRevarsel",
+            "ReceiverEndPoints": {"ReceiverEndPoint": [{"TransportType": "Email",
+                                                         "ReceiverAddress": "post@firma.test"}]}}]},
+    }
+    receipt = service.InsertCorrespondenceBasicV2(user, password, user, "zeep-ref-1", correspondence)
+    check("the correspondence is saved", receipt.ReceiptStatusCode == "OK", receipt.ReceiptText)
+    refs = {r.ReferenceTypeName: r.ReferenceValue for r in receipt.References.Reference}
+    check("the receipt names the shipment and the reportee",
+          refs == {"ExternalShipmentReference": "zeep-ref-1", "OwnerPartyReference": reportee},
+          str(refs))
+    print(f"receipt: {receipt.ReceiptId}")
+
+    details = service.GetCorrespondenceStatusDetailsBasicV3(
+        user, password, {"ServiceCode": "5528", "ServiceEditionCode": 1,
+                         "SendersReference": "zeep-ref-1"})
+    statuses = details.CorrespondenceStatusInformation.CorrespondenceStatusDetailsList.StatusV2
+    check("status details find it by the sender's reference", len(statuses) == 1, str(details))
+    one = statuses[0]
+    check("its id is the receipt's", one.CorrespondenceID == receipt.ReceiptId)
+    check("SendersReference is the ExternalShipmentReference", one.SendersReference == "zeep-ref-1")
+    check("it was created", [c.StatusType for c in one.StatusChanges.StatusChangeV2] == ["Created"])
+    check("the notification is listed", one.Notifications.Notification[0].Recipient == "post@firma.test")
+
+    history = service.GetCorrespondenceStatusHistoryBasic(
+        CorrespondenceSendersReferences={"string": ["zeep-ref-1", "no-such-ref"]},
+        _soapheaders={"SystemUserName": user, "SystemPassword": password})
+    found = history.CorrespondenceStatusDetailsList.StatusV2
+    check("the status history finds it (credentials in the header)",
+          [s.CorrespondenceID for s in found] == [receipt.ReceiptId], str(history))
+
+    try:
+        service.InsertCorrespondenceBasicV2(user, "wrong", user, "zeep-ref-2", correspondence)
+        check("a wrong password is refused", False)
+    except Fault as f:
+        d = altinn_fault(client, f)
+        check("a wrong password is AltinnFault 989", d.ErrorID == 989, str(d))
+        check("with Altinn's words",
+              d.AltinnErrorMessage == "Incorrect username/password/pin given for user")
+
+    no_body = dict(correspondence, Content=dict(content, MessageBody=None))
+    try:
+        service.InsertCorrespondenceBasicV2(user, password, user, "zeep-ref-3", no_body)
+        check("a missing body is refused", False)
+    except Fault as f:
+        d = altinn_fault(client, f)
+        check("a missing MessageBody is AltinnFault 40002", d.ErrorID == 40002, str(d))
+
+    unknown = dict(correspondence, ServiceCode="9999")
+    rejected = service.InsertCorrespondenceBasicV2(user, password, user, "zeep-ref-4", unknown)
+    check("an unknown service is a receipt that is not OK",
+          rejected.ReceiptStatusCode == "ValidationFailed", rejected.ReceiptText)
+    print("interop: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
