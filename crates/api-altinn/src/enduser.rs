@@ -52,6 +52,12 @@ pub(crate) struct EndUser {
 }
 
 impl EndUser {
+    /// A person an end-user system logged in for over SOAP (the system authenticated them;
+    /// no token scopes limit the call).
+    pub(crate) fn logged_in_by_system(pid: String, level: u8) -> EndUser {
+        EndUser { pid, level, scopes: None }
+    }
+
     /// Passes when the token has `altinn:enduser` or `scope`; else Altinn's 401.
     pub(crate) fn require(&self, scope: &str) -> Result<(), Problem> {
         match &self.scopes {

@@ -260,6 +260,20 @@ pub(crate) async fn one(
     Ok((reportee, m))
 }
 
+/// Message `seq` when the user may see it, in whichever of their reportees' boxes it is (SOAP
+/// names elements by number alone).
+pub(crate) async fn by_number(
+    s: &AltinnState,
+    user: &EndUser,
+    seq: i64,
+) -> Result<(Reportee, StoredMessage), Problem> {
+    let gone = || Problem::not_found(format!("The user has no message {seq}."));
+    let m = s.store.message(seq).await?.ok_or_else(gone)?;
+    let reportees = user.reportees(s).await?;
+    let reportee = reportees.iter().find(|r| r.number() == m.reportee).ok_or_else(gone)?;
+    one(s, user, &reportee.id, &format!("a{seq}")).await
+}
+
 /// Changes a message's status, or says why it cannot change.
 pub(crate) async fn change(
     s: &AltinnState,

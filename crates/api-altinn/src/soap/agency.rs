@@ -22,7 +22,8 @@ use crate::correspondence::{Outgoing, SendError, send};
 use crate::messages::altinn_time;
 
 /// The correspondence data contract (`InsertCorrespondenceV2`).
-pub(super) const DATA_NS: &str = "http://schemas.altinn.no/services/ServiceEngine/Correspondence/2010/10";
+pub(super) const DATA_NS: &str =
+    "http://schemas.altinn.no/services/ServiceEngine/Correspondence/2010/10";
 /// Attachments (`BinaryAttachmentV2`).
 pub(super) const ATTACHMENT_NS: &str =
     "http://www.altinn.no/services/ServiceEngine/ReporteeElementList/2010/10";

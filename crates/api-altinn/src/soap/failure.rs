@@ -35,6 +35,7 @@ pub(crate) mod ids {
     pub(crate) const SERVICE_CODE_MISSING: u32 = 40006;
     pub(crate) const REPORTEE_MISSING: u32 = 40007;
     pub(crate) const SYSTEM_USER_CODE_MISSING: u32 = 40008;
+    pub(crate) const CORRESPONDENCE_CANNOT_BE_DELETED: u32 = 40009;
     pub(crate) const INVALID_SSN: u32 = 40016;
     pub(crate) const INVALID_ORG_NUMBER: u32 = 50008;
 }

@@ -47,3 +47,54 @@ pub(crate) async fn service_owner(call: &Call<'_>, place: Place) -> Result<Store
     }
     Ok(system)
 }
+
+/// The person an end-user system acts for: the system (an end-user system's), then `userSSN`
+/// with the test password, or `authMethod` `AltinnPin`/`SMSPin` with a five-digit pin.
+pub(crate) async fn end_user(call: &Call<'_>) -> Result<crate::enduser::EndUser, Failure> {
+    let (Some(user), Some(password)) = (call.param("systemUserName"), call.param("systemPassword"))
+    else {
+        return Err(Failure::credentials());
+    };
+    let system =
+        verify(call.s.store.as_ref(), user, password).await?.ok_or_else(Failure::credentials)?;
+    if system.kind == SERVICE_OWNER {
+        return Err(Failure::altinn(
+            ids::NOT_ALLOWED,
+            format!(
+                "The system {} is a service owner's: {} is for end-user systems",
+                system.user_name, call.svc.name
+            ),
+        ));
+    }
+    let auth = call.s.enduser.as_ref().ok_or_else(Failure::credentials)?;
+    let ssn = call.param("userSSN").ok_or_else(Failure::credentials)?;
+    let level = match call.param("authMethod") {
+        Some("AltinnPin" | "SMSPin") => {
+            let pin = call.param("userPinCode").unwrap_or_default();
+            if pin.len() != 5 || !pin.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Failure::credentials());
+            }
+            2
+        }
+        None => {
+            let digest = fjellport_auth::secret::digest_secret;
+            let given = call.param("userPassword").unwrap_or_default();
+            if digest(given) != digest(&auth.test_password) {
+                return Err(Failure::credentials());
+            }
+            1
+        }
+        Some(_) => return Err(Failure::credentials()),
+    };
+    let person = if ssn.len() == 11 && ssn.bytes().all(|b| b.is_ascii_digit()) {
+        call.s.store.person(fjellport_store::PersonKey::Nin(ssn)).await?
+    } else {
+        None
+    };
+    match person {
+        Some(p) if p.row.status != "Deceased" => {
+            Ok(crate::enduser::EndUser::logged_in_by_system(p.row.nin, level))
+        }
+        _ => Err(Failure::credentials()),
+    }
+}

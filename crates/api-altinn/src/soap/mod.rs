@@ -9,6 +9,7 @@
 //! credentials (never the REST API-key step) → an answer or a fault, always XML.
 
 mod agency;
+mod enduser_box;
 mod failure;
 mod login;
 mod receipt;
@@ -58,18 +59,35 @@ pub const CORRESPONDENCE_NS: &str =
     "http://www.altinn.no/services/ServiceEngine/Correspondence/2009/10";
 
 /// Every SOAP service served.
-pub static SERVICES: &[Service] = &[Service {
-    path: "ServiceEngineExternal/CorrespondenceAgencyExternalBasic.svc",
-    name: "CorrespondenceAgencyExternalBasic",
-    ns: CORRESPONDENCE_NS,
-    version: Version::Soap11,
-    wsdl: include_str!("../../wsdl/CorrespondenceAgencyExternalBasic.wsdl"),
-    operations: &[
-        ("InsertCorrespondenceBasicV2", "InsertCorrespondenceBasicV2"),
-        ("GetCorrespondenceStatusDetailsBasicV3", "GetCorrespondenceStatusDetailsBasicV3"),
-        ("GetCorrespondenceStatusHistoryBasic", "CorrespondenceStatusHistoryRequest"),
-    ],
-}];
+pub static SERVICES: &[Service] = &[
+    Service {
+        path: "ServiceEngineExternal/CorrespondenceAgencyExternalBasic.svc",
+        name: "CorrespondenceAgencyExternalBasic",
+        ns: CORRESPONDENCE_NS,
+        version: Version::Soap11,
+        wsdl: include_str!("../../wsdl/CorrespondenceAgencyExternalBasic.wsdl"),
+        operations: &[
+            ("InsertCorrespondenceBasicV2", "InsertCorrespondenceBasicV2"),
+            ("GetCorrespondenceStatusDetailsBasicV3", "GetCorrespondenceStatusDetailsBasicV3"),
+            ("GetCorrespondenceStatusHistoryBasic", "CorrespondenceStatusHistoryRequest"),
+        ],
+    },
+    Service {
+        path: "ServiceEngineExternal/CorrespondenceExternalBasic.svc",
+        name: "CorrespondenceExternalBasic",
+        ns: CORRESPONDENCE_NS,
+        version: Version::Soap11,
+        wsdl: include_str!("../../wsdl/CorrespondenceExternalBasic.wsdl"),
+        operations: &[
+            (
+                "GetCorrespondenceForEndUserSystemBasicV2",
+                "GetCorrespondenceForEndUserSystemBasicV2",
+            ),
+            ("SaveCorrespondenceConfirmationBasic", "SaveCorrespondenceConfirmationBasic"),
+            ("DeleteCorrespondenceBasic", "DeleteCorrespondenceBasic"),
+        ],
+    },
+];
 
 /// One call being answered.
 #[derive(Debug)]
@@ -229,6 +247,9 @@ async fn dispatch(call: &Call<'_>) -> Result<String, Failure> {
         "InsertCorrespondenceBasicV2" => agency::insert(call).await,
         "GetCorrespondenceStatusDetailsBasicV3" => agency::status_details(call).await,
         "GetCorrespondenceStatusHistoryBasic" => agency::status_history(call).await,
+        "GetCorrespondenceForEndUserSystemBasicV2" => enduser_box::get(call).await,
+        "SaveCorrespondenceConfirmationBasic" => enduser_box::confirm(call).await,
+        "DeleteCorrespondenceBasic" => enduser_box::delete(call).await,
         other => Err(Failure::Soap(Fault::server(format!("{other} is not implemented")))),
     }
 }

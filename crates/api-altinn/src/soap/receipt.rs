@@ -5,7 +5,8 @@ use fjellport_soap::write::Xml;
 
 use crate::messages::altinn_time;
 
-pub(super) const RECEIPT_NS: &str = "http://schemas.altinn.no/services/Intermediary/Receipt/2009/10";
+pub(super) const RECEIPT_NS: &str =
+    "http://schemas.altinn.no/services/Intermediary/Receipt/2009/10";
 
 /// `ReceiptStatusCode` values.
 pub(super) const OK: &str = "OK";

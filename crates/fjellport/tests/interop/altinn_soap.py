@@ -4,8 +4,12 @@ correspondence (with an attachment and a notification), finds it in the status d
 the status history (credentials in the SOAP header), and gets Altinn's typed fault
 (AltinnFault, ErrorID 989) for a wrong password and 40002 for a missing message body.
 
-Usage: altinn_soap.py BASE_URL SYSTEM_USER SYSTEM_PASSWORD REPORTEE. Prints one line per
-check; exits non-zero on the first failure.
+An end-user system then reads the correspondence for a person who may act for the
+organization (CorrespondenceExternalBasic: read, which the agency's status then shows,
+confirm, delete — 40009 for an organization's correspondence, as Altinn answers).
+
+Usage: altinn_soap.py BASE_URL SYSTEM_USER SYSTEM_PASSWORD REPORTEE EUS_USER EUS_PASSWORD
+PERSON [TEST_PASSWORD]. Prints one line per check; exits non-zero on the first failure.
 """
 
 import datetime
@@ -30,7 +34,8 @@ def altinn_fault(client, fault):
 
 
 def main():
-    base, user, password, reportee = sys.argv[1:5]
+    base, user, password, reportee, eus, eus_password, person = sys.argv[1:8]
+    test_password = sys.argv[8] if len(sys.argv) > 8 else "Test1234"
     url = f"{base}/altinn/soap/ServiceEngineExternal/CorrespondenceAgencyExternalBasic.svc?wsdl"
     client = zeep.Client(url)
     service = client.service
@@ -102,6 +107,49 @@ def main():
     rejected = service.InsertCorrespondenceBasicV2(user, password, user, "zeep-ref-4", unknown)
     check("an unknown service is a receipt that is not OK",
           rejected.ReceiptStatusCode == "ValidationFailed", rejected.ReceiptText)
+
+    box = zeep.Client(f"{base}/altinn/soap/ServiceEngineExternal/CorrespondenceExternalBasic.svc?wsdl")
+    login = (eus, eus_password, person, test_password, None, None)
+    got = box.service.GetCorrespondenceForEndUserSystemBasicV2(*login, receipt.ReceiptId, 1044)
+    c = got.Correspondence
+    check("the end-user system reads it", c.CorrespondenceTitle == "Vedtak om skatt", str(c))
+    check("with its body and attachment",
+          "klag" in c.CorrespondenceTxt and got.AttachmentList.AttachmentBEV2[0].AttachmentData
+          == b"Vedtak for 2026\n")
+    check("reading marks it read", c.CorrespondenceStatus == "Read")
+    details = service.GetCorrespondenceStatusDetailsBasicV3(
+        user, password, {"ServiceCode": "5528", "ServiceEditionCode": 1,
+                         "SendersReference": "zeep-ref-1"})
+    changes = details.CorrespondenceStatusInformation.CorrespondenceStatusDetailsList.StatusV2[0]
+    check("the agency's status says Read",
+          [x.StatusType for x in changes.StatusChanges.StatusChangeV2] == ["Created", "Read"])
+    pin = (eus, eus_password, person, None, "12345", "AltinnPin")
+    try:
+        box.service.DeleteCorrespondenceBasic(*pin, receipt.ReceiptId)
+        check("an organization's correspondence is not deleted over SOAP", False)
+    except Fault as f:
+        d = altinn_fault(box, f)
+        check("deleting an organization's correspondence is AltinnFault 40009", d.ErrorID == 40009, str(d))
+    try:
+        box.service.SaveCorrespondenceConfirmationBasic(*login, receipt.ReceiptId)
+        check("a correspondence without confirmation cannot be confirmed", False)
+    except Fault as f:
+        check("confirming what needs no confirmation is a fault", altinn_fault(box, f).ErrorID == 0)
+    own = service.InsertCorrespondenceBasicV2(user, password, user, "zeep-ref-5",
+                                              dict(correspondence, Reportee=person))
+    check("a correspondence to the person is saved", own.ReceiptStatusCode == "OK", own.ReceiptText)
+    box.service.DeleteCorrespondenceBasic(*login, own.ReceiptId)
+    try:
+        box.service.GetCorrespondenceForEndUserSystemBasicV2(*login, own.ReceiptId, 1044)
+        check("a deleted correspondence is gone", False)
+    except Fault as f:
+        check("a deleted correspondence is gone", altinn_fault(box, f).ErrorID == 0)
+    try:
+        box.service.GetCorrespondenceForEndUserSystemBasicV2(eus, eus_password, person, "wrong",
+                                                             None, None, receipt.ReceiptId, 1044)
+        check("a wrong user password is refused", False)
+    except Fault as f:
+        check("a wrong user password is AltinnFault 989", altinn_fault(box, f).ErrorID == 989)
     print("interop: all checks passed")
 
 

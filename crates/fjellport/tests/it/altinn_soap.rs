@@ -313,3 +313,71 @@ async fn the_served_wsdl_is_the_committed_one_and_names_every_operation_served()
     }
     u.s.stop().await;
 }
+
+const BOX: &str = "/altinn/soap/ServiceEngineExternal/CorrespondenceExternalBasic.svc";
+
+/// An end-user system's call for `person` (the test password) on `element`.
+fn enduser_call(
+    op: &str,
+    system: &(String, String),
+    person: &str,
+    param: &str,
+    element: i64,
+) -> String {
+    envelope(&format!(
+        "<ns:{op}><ns:systemUserName>{}</ns:systemUserName><ns:systemPassword>{}\
+         </ns:systemPassword><ns:userSSN>{person}</ns:userSSN><ns:userPassword>Test1234\
+         </ns:userPassword><ns:{param}>{element}</ns:{param}></ns:{op}>",
+        system.0, system.1
+    ))
+}
+
+async fn box_call(u: &EndUsers, op: &str, xml: String) -> (u16, String) {
+    let action = format!("\"{SVC}/ICorrespondenceExternalBasic/{op}\"");
+    call(u, BOX, Some(&action), xml).await
+}
+
+#[tokio::test]
+async fn an_end_user_system_reads_and_deletes_over_soap_and_rest_sees_it() {
+    let u = setup().await;
+    let (nin, orgnr) = u.holder.clone();
+    let agency = system(&u._db.1, &["--service-owner", "SKD"]);
+    let eus = system(&u._db.1, &["--end-user-system", "Fagsystem"]);
+    let sent = |reportee: &str| insert(&agency.0, &agency.1, "ref-e", reportee, BODY);
+    let (_, to_org) = call(&u, AGENCY, None, sent(&orgnr)).await;
+    let (_, to_person) = call(&u, AGENCY, None, sent(&nin)).await;
+    let org_id: i64 = text_of(&to_org, "ReceiptId").unwrap().parse().unwrap();
+    let own_id: i64 = text_of(&to_person, "ReceiptId").unwrap().parse().unwrap();
+
+    // Reading over SOAP marks it read, as REST then shows.
+    let get = "GetCorrespondenceForEndUserSystemBasicV2";
+    let (status, text) =
+        box_call(&u, get, enduser_call(get, &eus, &nin, "correspondenceID", org_id)).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(text_of(&text, "CorrespondenceStatus"), Some("Read"), "{text}");
+    let holder = token(&u.s, &nin, "altinn:enduser").await;
+    let list: Value = crate::support::json(u.get(&format!("/{orgnr}/messages"), &holder)).await;
+    assert_eq!(list["_embedded"]["messages"][0]["Status"], "Lest", "{list}");
+
+    // Someone who may not act for the organization cannot read it; the system's own
+    // credentials are not a person's.
+    let (_, text) =
+        box_call(&u, get, enduser_call(get, &eus, &u.loner, "correspondenceID", org_id)).await;
+    assert_eq!(error_id(&text), Some(0), "{text}");
+    let (_, text) =
+        box_call(&u, get, enduser_call(get, &agency, &nin, "correspondenceID", org_id)).await;
+    assert_eq!(error_id(&text), Some(5), "{text}");
+
+    // Altinn's limitation: an organization's correspondence is not deleted over SOAP…
+    let delete = "DeleteCorrespondenceBasic";
+    let (status, text) =
+        box_call(&u, delete, enduser_call(delete, &eus, &nin, "reporteeElementID", org_id)).await;
+    assert_eq!((status, error_id(&text)), (500, Some(40009)), "{text}");
+    // …a person's is, into the REST trash.
+    let (status, text) =
+        box_call(&u, delete, enduser_call(delete, &eus, &nin, "reporteeElementID", own_id)).await;
+    assert_eq!(status, 200, "{text}");
+    let trash: Value = crate::support::json(u.get("/my/messages/trashbin", &holder)).await;
+    assert_eq!(trash["_embedded"]["messages"][0]["MessageId"], format!("a{own_id}"), "{trash}");
+    u.s.stop().await;
+}

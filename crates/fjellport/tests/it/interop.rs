@@ -61,8 +61,9 @@ async fn requests_oauth2client_logs_a_person_in_with_authorization_code_and_pkce
     assert!(stdout.contains("interop: all checks passed"), "{stdout}");
 }
 
-/// zeep (PyPI) loads the correspondence agency's WSDL and calls each of its operations; its
-/// typed AltinnFault carries ErrorID 989 for a wrong password.
+/// zeep (PyPI) loads the correspondence agency's and the end-user correspondence service's
+/// WSDLs and calls each of their operations; its typed AltinnFault carries ErrorID 989 for a
+/// wrong password and 40009 for deleting an organization's correspondence.
 #[tokio::test]
 async fn zeep_calls_the_correspondence_agency_from_its_wsdl() {
     let Some(python) = fjellport_store::testing::prerequisite(
@@ -73,9 +74,11 @@ async fn zeep_calls_the_correspondence_agency_from_its_wsdl() {
     };
     let u = crate::altinn_enduser::setup().await;
     let (user, password) = crate::altinn_soap::system(&u._db.1, &["--service-owner", "SKD"]);
+    let (eus, eus_password) = crate::altinn_soap::system(&u._db.1, &["--end-user-system", "Zeep"]);
     let script = format!("{}/tests/interop/altinn_soap.py", env!("CARGO_MANIFEST_DIR"));
     let out = tokio::process::Command::new(&python)
-        .args([script.as_str(), &u.s.base, &user, &password, &u.holder.1])
+        .args([script.as_str(), &u.s.base, &user, &password, &u.holder.1, &eus, &eus_password])
+        .args([&u.holder.0])
         .output()
         .await
         .expect("run the Python client");
