@@ -350,18 +350,28 @@ pub(crate) async fn delete_message(
 ) -> Result<Response, Problem> {
     user.require("altinn:instances.write")?;
     let (_, m) = one(&s, &user, &who, &id).await?;
+    trash(&s, &user, &m).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Puts a message in the trash (status `Slettet`): REST's `DELETE` and SOAP's deletes.
+pub(crate) async fn trash(
+    s: &AltinnState,
+    user: &EndUser,
+    m: &StoredMessage,
+) -> Result<(), Problem> {
     if m.kind == "FormTask" {
         // Submissions go to the trash too; the feed reports correspondence only.
-        let by = user.display_name(&s).await?;
+        let by = user.display_name(s).await?;
         let from = [submissions::FILLING, submissions::SIGNING, submissions::ARCHIVED];
         let trashed = s.store.replace_message(m.seq, &from, "Slettet", &m.doc, &by, s.now()).await;
         s.cache.changed();
         trashed?;
     } else {
         let from = ["Ulest", "Lest", "Arkivert"];
-        change(&s, &user, &m, &from, "Slettet", "CorrespondenceDeleted").await?;
+        change(s, user, m, &from, "Slettet", "CorrespondenceDeleted").await?;
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(())
 }
 
 /// Confirms a correspondence that asks for it.

@@ -9,6 +9,7 @@
 //! credentials (never the REST API-key step) → an answer or a fault, always XML.
 
 mod agency;
+mod element_list;
 mod enduser_box;
 mod failure;
 mod login;
@@ -85,6 +86,17 @@ pub static SERVICES: &[Service] = &[
             ),
             ("SaveCorrespondenceConfirmationBasic", "SaveCorrespondenceConfirmationBasic"),
             ("DeleteCorrespondenceBasic", "DeleteCorrespondenceBasic"),
+        ],
+    },
+    Service {
+        path: "ServiceEngineExternal/ReporteeElementListExternalBasic.svc",
+        name: "ReporteeElementListExternalBasic",
+        ns: "http://www.altinn.no/services/ServiceEngine/ReporteeElementList/2010/10",
+        version: Version::Soap11,
+        wsdl: include_str!("../../wsdl/ReporteeElementListExternalBasic.wsdl"),
+        operations: &[
+            ("GetReporteeElementListBasicV2", "GetReporteeElementListBasicV2"),
+            ("DeleteReporteeElementBasic", "DeleteReporteeElementBasic"),
         ],
     },
 ];
@@ -250,6 +262,8 @@ async fn dispatch(call: &Call<'_>) -> Result<String, Failure> {
         "GetCorrespondenceForEndUserSystemBasicV2" => enduser_box::get(call).await,
         "SaveCorrespondenceConfirmationBasic" => enduser_box::confirm(call).await,
         "DeleteCorrespondenceBasic" => enduser_box::delete(call).await,
+        "GetReporteeElementListBasicV2" => element_list::list(call).await,
+        "DeleteReporteeElementBasic" => element_list::delete(call).await,
         other => Err(Failure::Soap(Fault::server(format!("{other} is not implemented")))),
     }
 }

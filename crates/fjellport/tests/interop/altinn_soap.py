@@ -150,6 +150,25 @@ def main():
         check("a wrong user password is refused", False)
     except Fault as f:
         check("a wrong user password is AltinnFault 989", altinn_fault(box, f).ErrorID == 989)
+    elements = zeep.Client(
+        f"{base}/altinn/soap/ServiceEngineExternal/ReporteeElementListExternalBasic.svc?wsdl")
+    listed = elements.service.GetReporteeElementListBasicV2(*login, {"Reportee": reportee}, 1044)
+    ids = {e.ReporteeElementId: e for e in (listed or [])}  # zeep gives the one list as a list
+    check("the organization's element list has the correspondence", receipt.ReceiptId in ids,
+          str(list(ids)))
+    mine = ids[receipt.ReceiptId]
+    check("as an opened correspondence of SKD",
+          (mine.ReporteeElementType, mine.Status, mine.ServiceOwnerCode)
+          == ("Correspondence", "OpenedNoConfirmedReq", "SKD"), str(mine))
+    own_list = elements.service.GetReporteeElementListBasicV2(*login, {}, 1044)
+    check("the user's own list does not hold the deleted one",
+          own.ReceiptId not in [e.ReporteeElementId for e in (own_list or [])])
+    try:
+        elements.service.DeleteReporteeElementBasic(*login, receipt.ReceiptId)
+        check("an organization's element is not deleted over SOAP", False)
+    except Fault as f:
+        check("DeleteReporteeElementBasic on an organization's correspondence is 40009",
+              altinn_fault(elements, f).ErrorID == 40009)
     print("interop: all checks passed")
 
 
