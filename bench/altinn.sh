@@ -12,15 +12,11 @@ cd "$(dirname "$0")/.."
 PERSONS=${1:-10000}
 SECS=${2:-15}
 MESSAGES=500
-command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)" >&2; exit 1; }
-command -v oha >/dev/null || { echo "bench: install oha (cargo install oha --locked)" >&2; exit 1; }
-command -v sqlite3 >/dev/null || { echo "bench: install sqlite3 (apt-get install sqlite3)" >&2; exit 1; }
-cargo build --release -q -p fjellport --bin fjellport
-BIN=target/release/fjellport
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
+source bench/lib.sh
+need wrk "apt-get install wrk"
+need oha "cargo install oha --locked"
+need sqlite3 "apt-get install sqlite3"
+start_work
 TOKEN=bench-admin-token-0123456789
 PORT=18083
 FILE="$WORK/altinn.db"
@@ -40,7 +36,6 @@ for i in $(seq 1 "$MESSAGES"); do
 done
 echo "   sent in $(echo "$(date +%s.%N) - $start" | bc) s"
 
-port_free() { ! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; }
 port_free "$PORT" || { echo "bench: port $PORT is busy" >&2; exit 1; }
 FJELLPORT_ADMIN_TOKEN=$TOKEN "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" \
     --persons 0 2>"$WORK/serve.log" &

@@ -13,15 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PERSONS=${1:-10000}
 SECS=${2:-15}
-command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)" >&2; exit 1; }
-command -v oha >/dev/null || { echo "bench: install oha (cargo install oha --locked)" >&2; exit 1; }
-command -v sqlite3 >/dev/null || { echo "bench: install sqlite3 (apt-get install sqlite3)" >&2; exit 1; }
-cargo build --release -q -p fjellport --bin fjellport
-BIN=target/release/fjellport
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
+source bench/lib.sh
+need wrk "apt-get install wrk"
+need oha "cargo install oha --locked"
+need sqlite3 "apt-get install sqlite3"
+start_work
 PORT=18084
 FILE="$WORK/soap.db"
 DB="sqlite:$FILE"
@@ -32,7 +28,6 @@ ORGNR=$(sqlite3 "$FILE" "SELECT orgnr FROM organization_roles WHERE role = 'DAGL
 read -r USER PASSWORD < <("$BIN" altinn systems create --service-owner SKD --database "$DB" |
     python3 -c 'import sys,json; v=json.load(sys.stdin); print(v["systemUserName"], v["systemPassword"])')
 
-port_free() { ! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; }
 port_free "$PORT" || { echo "bench: port $PORT is busy" >&2; exit 1; }
 "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" --persons 0 2>"$WORK/serve.log" &
 PIDS+=($!)

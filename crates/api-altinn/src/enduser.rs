@@ -41,6 +41,15 @@ pub struct EndUserAuth {
     pub secure_cookie: bool,
 }
 
+impl EndUserAuth {
+    /// Is `given` the test password? Digests are compared (fixed length, no early exit on
+    /// the first differing byte).
+    pub(crate) fn password_matches(&self, given: &str) -> bool {
+        let digest = fjellport_auth::secret::digest_secret;
+        digest(given) == digest(&self.test_password)
+    }
+}
+
 /// The person an end-user call acts as.
 #[derive(Debug, Clone)]
 pub(crate) struct EndUser {
@@ -247,8 +256,7 @@ pub(crate) async fn post_authenticate_with_password(
     };
     // Digests compared (fixed length), and both checks made before answering: a wrong
     // password tells nothing about the number.
-    let digest = fjellport_auth::secret::digest_secret;
-    let password_ok = digest(password) == digest(&auth.test_password);
+    let password_ok = auth.password_matches(password);
     let person = if user.len() == 11 && user.bytes().all(|b| b.is_ascii_digit()) {
         s.store.person(PersonKey::Nin(&user)).await?
     } else {

@@ -13,50 +13,21 @@ use fjellport_soap::write::Xml;
 use fjellport_store::{MessageEvent, OwnerMessageQuery, StoredMessage};
 use serde_json::{Map, Value, json};
 
-use super::Call;
 use super::failure::{Failure, ids};
 use super::login::{self, Place};
 use super::receipt::{self, Receipt};
+use super::{Call, instant, ns};
 use crate::catalogue::ServiceType;
 use crate::correspondence::{Outgoing, SendError, send};
 use crate::messages::altinn_time;
-
-/// The correspondence data contract (`InsertCorrespondenceV2`).
-pub(super) const DATA_NS: &str =
-    "http://schemas.altinn.no/services/ServiceEngine/Correspondence/2010/10";
-/// Attachments (`BinaryAttachmentV2`).
-pub(super) const ATTACHMENT_NS: &str =
-    "http://www.altinn.no/services/ServiceEngine/ReporteeElementList/2010/10";
-pub(super) const NOTIFICATION_NS: &str =
-    "http://schemas.altinn.no/services/ServiceEngine/Notification/2009/10";
-/// The V3 status filter and result.
-pub(super) const STATUS_NS: &str =
-    "http://schemas.altinn.no/services/ServiceEngine/Correspondence/2016/02";
-/// `StatusV2`.
-pub(super) const STATUS_V2_NS: &str =
-    "http://schemas.altinn.no/services/ServiceEngine/Correspondence/2014/10";
-/// `StatusChangeV2` and a status's `Notification`.
-pub(super) const STATUS_CHANGE_NS: &str =
-    "http://schemas.altinn.no/services/ServiceEngine/Correspondence/2013/11";
-const ARRAYS_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arrays";
 
 /// Most statuses one look-up answers (then `LimitReached`).
 const STATUS_LIMIT: i64 = 1_000;
 /// Most references one history request may name (Altinn's documented bound).
 const HISTORY_REFERENCES: usize = 10_000;
 
-fn required<'e>(e: &'e Element, ns: &str, name: &str, id: u32) -> Result<&'e str, Failure> {
-    e.text_of(ns, name).ok_or_else(|| Failure::altinn(id, format!("{name} is required")))
-}
-
-/// An `xsd:dateTime` as Unix seconds (no offset: UTC).
-fn instant(e: &Element, ns: &str, name: &str) -> Result<Option<i64>, Failure> {
-    let Some(text) = e.text_of(ns, name) else { return Ok(None) };
-    crate::odata::instant(text.trim_end_matches('Z')).map(Some).or_else(|_| {
-        chrono::DateTime::parse_from_rfc3339(text).map(|t| Some(t.timestamp())).map_err(|_| {
-            Failure::altinn(ids::GENERAL, format!("{name} is not a date and time: {text:?}"))
-        })
-    })
+fn required<'e>(e: &'e Element, namespace: &str, name: &str, id: u32) -> Result<&'e str, Failure> {
+    e.text_of(namespace, name).ok_or_else(|| Failure::altinn(id, format!("{name} is required")))
 }
 
 /// The reportee's number, with Altinn's error for one that cannot be a person or an
@@ -78,10 +49,14 @@ fn reportee_number(text: &str) -> Result<String, Failure> {
 
 fn attachments(content: &Element) -> Result<Vec<Value>, Failure> {
     let mut out = Vec::new();
-    let list =
-        content.child(DATA_NS, "Attachments").and_then(|a| a.child(DATA_NS, "BinaryAttachments"));
-    for a in list.into_iter().flat_map(|l| l.children_named(ATTACHMENT_NS, "BinaryAttachmentV2")) {
-        let text = |name| a.text_of(ATTACHMENT_NS, name);
+    let list = content
+        .child(ns::CORRESPONDENCE_DATA, "Attachments")
+        .and_then(|a| a.child(ns::CORRESPONDENCE_DATA, "BinaryAttachments"));
+    for a in list
+        .into_iter()
+        .flat_map(|l| l.children_named(ns::REPORTEE_ELEMENT_LIST, "BinaryAttachmentV2"))
+    {
+        let text = |name| a.text_of(ns::REPORTEE_ELEMENT_LIST, name);
         let file = text("FileName").ok_or_else(|| {
             Failure::altinn(ids::GENERAL, "every BinaryAttachmentV2 needs a FileName")
         })?;
@@ -112,14 +87,14 @@ fn attachments(content: &Element) -> Result<Vec<Value>, Failure> {
 /// stand-in delivers nothing; synthetic addresses are undeliverable anyway).
 fn notifications(c: &Element, now: i64) -> Result<Vec<Value>, Failure> {
     let mut out = Vec::new();
-    let list = c.child(DATA_NS, "Notifications");
-    for n in list.into_iter().flat_map(|l| l.children_named(NOTIFICATION_NS, "Notification")) {
-        let at = instant(n, NOTIFICATION_NS, "ShipmentDateTime")?.unwrap_or(now).max(now);
-        let ends = n.child(NOTIFICATION_NS, "ReceiverEndPoints");
+    let list = c.child(ns::CORRESPONDENCE_DATA, "Notifications");
+    for n in list.into_iter().flat_map(|l| l.children_named(ns::NOTIFICATION, "Notification")) {
+        let at = instant(n, ns::NOTIFICATION, "ShipmentDateTime")?.unwrap_or(now).max(now);
+        let ends = n.child(ns::NOTIFICATION, "ReceiverEndPoints");
         for end in
-            ends.into_iter().flat_map(|e| e.children_named(NOTIFICATION_NS, "ReceiverEndPoint"))
+            ends.into_iter().flat_map(|e| e.children_named(ns::NOTIFICATION, "ReceiverEndPoint"))
         {
-            let transport = end.text_of(NOTIFICATION_NS, "TransportType").unwrap_or("Email");
+            let transport = end.text_of(ns::NOTIFICATION, "TransportType").unwrap_or("Email");
             if !["Email", "SMS", "Both", "SMSPreferred", "EmailPreferred"].contains(&transport) {
                 return Err(Failure::altinn(
                     ids::GENERAL,
@@ -129,7 +104,7 @@ fn notifications(c: &Element, now: i64) -> Result<Vec<Value>, Failure> {
                 ));
             }
             out.push(json!({
-                "Recipient": end.text_of(NOTIFICATION_NS, "ReceiverAddress").unwrap_or_default(),
+                "Recipient": end.text_of(ns::NOTIFICATION, "ReceiverAddress").unwrap_or_default(),
                 "TransportType": transport,
                 "SentDate": at,
             }));
@@ -141,8 +116,8 @@ fn notifications(c: &Element, now: i64) -> Result<Vec<Value>, Failure> {
 pub(super) async fn insert(call: &Call<'_>) -> Result<String, Failure> {
     let system = login::service_owner(call, Place::Body).await?;
     let b = call.body();
-    let ns = call.svc.ns;
-    let user_code = required(b, ns, "SystemUserCode", ids::SYSTEM_USER_CODE_MISSING)?;
+    let svc_ns = call.svc.ns;
+    let user_code = required(b, svc_ns, "SystemUserCode", ids::SYSTEM_USER_CODE_MISSING)?;
     if !user_code.get(..3).is_some_and(|p| p.eq_ignore_ascii_case(&system.owner)) {
         return Err(Failure::altinn(
             ids::NOT_ALLOWED,
@@ -152,23 +127,27 @@ pub(super) async fn insert(call: &Call<'_>) -> Result<String, Failure> {
             ),
         ));
     }
-    let reference = required(b, ns, "ExternalShipmentReference", ids::EXTERNAL_REFERENCE_MISSING)?;
+    let reference =
+        required(b, svc_ns, "ExternalShipmentReference", ids::EXTERNAL_REFERENCE_MISSING)?;
     let c = b
-        .child(ns, "Correspondence")
+        .child(svc_ns, "Correspondence")
         .ok_or_else(|| Failure::altinn(ids::GENERAL, "Correspondence is required"))?;
-    let code = required(c, DATA_NS, "ServiceCode", ids::SERVICE_CODE_MISSING)?;
-    let edition = required(c, DATA_NS, "ServiceEdition", ids::SERVICE_CODE_MISSING)?;
+    let code = required(c, ns::CORRESPONDENCE_DATA, "ServiceCode", ids::SERVICE_CODE_MISSING)?;
+    let edition =
+        required(c, ns::CORRESPONDENCE_DATA, "ServiceEdition", ids::SERVICE_CODE_MISSING)?;
     let edition = edition.parse::<u32>().map_err(|_| {
         Failure::altinn(
             ids::NOT_A_VALID_SERVICE,
             format!("ServiceEdition {edition:?} is not a number"),
         )
     })?;
-    let reportee = reportee_number(required(c, DATA_NS, "Reportee", ids::REPORTEE_MISSING)?)?;
+    let reportee =
+        reportee_number(required(c, ns::CORRESPONDENCE_DATA, "Reportee", ids::REPORTEE_MISSING)?)?;
     let content = c
-        .child(DATA_NS, "Content")
+        .child(ns::CORRESPONDENCE_DATA, "Content")
         .ok_or_else(|| Failure::altinn(ids::MESSAGE_TITLE_MISSING, "Content is required"))?;
-    let language = required(content, DATA_NS, "LanguageCode", ids::LANGUAGE_CODE_MISSING)?;
+    let language =
+        required(content, ns::CORRESPONDENCE_DATA, "LanguageCode", ids::LANGUAGE_CODE_MISSING)?;
     if !["1044", "2068", "1033"].contains(&language) {
         return Err(Failure::altinn(
             ids::LANGUAGE_CODE_MISSING,
@@ -177,29 +156,28 @@ pub(super) async fn insert(call: &Call<'_>) -> Result<String, Failure> {
             ),
         ));
     }
-    let title = required(content, DATA_NS, "MessageTitle", ids::MESSAGE_TITLE_MISSING)?;
-    let summary = required(content, DATA_NS, "MessageSummary", ids::MESSAGE_SUMMARY_MISSING)?;
-    let body = required(content, DATA_NS, "MessageBody", ids::MESSAGE_BODY_MISSING)?;
+    let title =
+        required(content, ns::CORRESPONDENCE_DATA, "MessageTitle", ids::MESSAGE_TITLE_MISSING)?;
+    let summary =
+        required(content, ns::CORRESPONDENCE_DATA, "MessageSummary", ids::MESSAGE_SUMMARY_MISSING)?;
+    let body =
+        required(content, ns::CORRESPONDENCE_DATA, "MessageBody", ids::MESSAGE_BODY_MISSING)?;
     let now = call.s.now();
     let mut extra = Map::new();
     extra.insert("LanguageCode".into(), json!(language));
     extra.insert("Attachments".into(), Value::Array(attachments(content)?));
     extra.insert("Notifications".into(), Value::Array(notifications(c, now)?));
-    for (name, ns) in [
-        ("VisibleDateTime", DATA_NS),
-        ("DueDateTime", DATA_NS),
-        ("AllowSystemDeleteDateTime", DATA_NS),
-    ] {
-        if let Some(t) = instant(c, ns, name)? {
+    for name in ["VisibleDateTime", "DueDateTime", "AllowSystemDeleteDateTime"] {
+        if let Some(t) = instant(c, ns::CORRESPONDENCE_DATA, name)? {
             extra.insert(name.into(), json!(t));
         }
     }
     for name in ["ArchiveReference", "MessageSender", "AllowForwarding", "IsReservable"] {
-        if let Some(v) = c.text_of(DATA_NS, name) {
+        if let Some(v) = c.text_of(ns::CORRESPONDENCE_DATA, name) {
             extra.insert(name.into(), json!(v));
         }
     }
-    if let Some(v) = content.text_of(DATA_NS, "CustomMessageData") {
+    if let Some(v) = content.text_of(ns::CORRESPONDENCE_DATA, "CustomMessageData") {
         extra.insert("CustomMessageData".into(), json!(v));
     }
     let out = Outgoing {
@@ -226,7 +204,7 @@ pub(super) async fn insert(call: &Call<'_>) -> Result<String, Failure> {
         Err(SendError::Store(e)) => return Err(Failure::from(e)),
     };
     let mut x = Xml::new();
-    x.open("InsertCorrespondenceBasicV2Response", &[("xmlns", ns)]);
+    x.open("InsertCorrespondenceBasicV2Response", &[("xmlns", svc_ns)]);
     Receipt { id, status, text: &text, type_name: "Correspondence", references, last_changed: now }
         .write(&mut x, "InsertCorrespondenceBasicV2Result");
     Ok(x.finish())
@@ -267,7 +245,7 @@ fn write_statuses(
 ) {
     x.open(
         &format!("{prefix}:CorrespondenceStatusDetailsList"),
-        &[("xmlns:b", STATUS_V2_NS), ("xmlns:c", STATUS_CHANGE_NS)],
+        &[("xmlns:b", ns::STATUS_V2), ("xmlns:c", ns::STATUS_CHANGE)],
     );
     for m in messages {
         let doc: Value = serde_json::from_str(&m.doc).unwrap_or(Value::Null);
@@ -317,8 +295,8 @@ pub(super) async fn status_details(call: &Call<'_>) -> Result<String, Failure> {
         .body()
         .child(call.svc.ns, "filterCriteria")
         .ok_or_else(|| Failure::altinn(ids::GENERAL, "filterCriteria is required"))?;
-    let code = required(f, STATUS_NS, "ServiceCode", ids::SERVICE_CODE_MISSING)?;
-    let edition = required(f, STATUS_NS, "ServiceEditionCode", ids::SERVICE_CODE_MISSING)?;
+    let code = required(f, ns::STATUS, "ServiceCode", ids::SERVICE_CODE_MISSING)?;
+    let edition = required(f, ns::STATUS, "ServiceEditionCode", ids::SERVICE_CODE_MISSING)?;
     let edition = edition.parse::<u32>().map_err(|_| {
         Failure::altinn(
             ids::NOT_A_VALID_SERVICE,
@@ -340,7 +318,7 @@ pub(super) async fn status_details(call: &Call<'_>) -> Result<String, Failure> {
                 ),
             )
         })?;
-    let wanted_status = f.text_of(STATUS_NS, "CurrentStatus");
+    let wanted_status = f.text_of(ns::STATUS, "CurrentStatus");
     if let Some(s) = wanted_status
         && !["Created", "Read", "Confirmed"].contains(&s)
     {
@@ -349,7 +327,7 @@ pub(super) async fn status_details(call: &Call<'_>) -> Result<String, Failure> {
             format!("CurrentStatus {s:?} is not Created, Read or Confirmed"),
         ));
     }
-    let notified = match f.text_of(STATUS_NS, "NotificationSent") {
+    let notified = match f.text_of(ns::STATUS, "NotificationSent") {
         None => None,
         Some("true" | "1") => Some(true),
         Some("false" | "0") => Some(false),
@@ -365,23 +343,26 @@ pub(super) async fn status_details(call: &Call<'_>) -> Result<String, Failure> {
         kind: Some(ServiceType::Correspondence.as_str().into()),
         service_code: Some(svc.code.clone()),
         service_edition: Some(i64::from(svc.edition)),
-        reportee: f.text_of(STATUS_NS, "Reportee").map(reportee_number).transpose()?,
+        reportee: f.text_of(ns::STATUS, "Reportee").map(reportee_number).transpose()?,
         senders_references: f
-            .text_of(STATUS_NS, "SendersReference")
+            .text_of(ns::STATUS, "SendersReference")
             .map(str::to_owned)
             .into_iter()
             .collect(),
-        created_after: instant(f, STATUS_NS, "CreatedAfterDate")?,
-        created_before: instant(f, STATUS_NS, "CreatedBeforeDate")?,
+        created_after: instant(f, ns::STATUS, "CreatedAfterDate")?,
+        created_before: instant(f, ns::STATUS, "CreatedBeforeDate")?,
         limit: STATUS_LIMIT + 1,
     };
     let mut found = call.s.store.owner_messages(&q).await?;
     let history = histories(call, &found).await?;
-    found.retain(|m| {
+    // The document is read here only when the filter asks about notifications.
+    let has_notifications = |m: &StoredMessage| {
         let doc: Value = serde_json::from_str(&m.doc).unwrap_or(Value::Null);
-        let has = doc["Notifications"].as_array().is_some_and(|n| !n.is_empty());
+        doc["Notifications"].as_array().is_some_and(|n| !n.is_empty())
+    };
+    found.retain(|m| {
         wanted_status.is_none_or(|s| current_status(history.get(&m.seq)) == s)
-            && notified.is_none_or(|n| n == has)
+            && notified.is_none_or(|n| n == has_notifications(m))
     });
     let limit_reached = found.len() as i64 > STATUS_LIMIT;
     found.truncate(STATUS_LIMIT as usize);
@@ -389,7 +370,7 @@ pub(super) async fn status_details(call: &Call<'_>) -> Result<String, Failure> {
     x.open("GetCorrespondenceStatusDetailsBasicV3Response", &[("xmlns", call.svc.ns)]);
     x.open(
         "GetCorrespondenceStatusDetailsBasicV3Result",
-        &[("xmlns:a", STATUS_NS), ("xmlns:i", fjellport_soap::element::XSI)],
+        &[("xmlns:a", ns::STATUS), ("xmlns:i", fjellport_soap::element::XSI)],
     );
     x.open("a:CorrespondenceStatusInformation", &[]);
     write_statuses(&mut x, "a", &found, &history, limit_reached);
@@ -406,7 +387,7 @@ pub(super) async fn status_history(call: &Call<'_>) -> Result<String, Failure> {
         .body()
         .child(call.svc.ns, "CorrespondenceSendersReferences")
         .into_iter()
-        .flat_map(|l| l.children_named(ARRAYS_NS, "string"))
+        .flat_map(|l| l.children_named(ns::ARRAYS, "string"))
         .map(|s| s.text.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
@@ -438,7 +419,7 @@ pub(super) async fn status_history(call: &Call<'_>) -> Result<String, Failure> {
         "CorrespondenceStatusHistoryResult",
         &[
             ("xmlns", call.svc.ns),
-            ("xmlns:a", STATUS_NS),
+            ("xmlns:a", ns::STATUS),
             ("xmlns:i", fjellport_soap::element::XSI),
         ],
     );

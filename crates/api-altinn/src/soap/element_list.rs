@@ -6,13 +6,12 @@
 use fjellport_soap::write::Xml;
 use fjellport_store::{Comparison, MessageField, MessageQuery, MessageValue, StoredMessage};
 
-use super::Call;
-use super::failure::{Failure, ids};
+use super::failure::Failure;
 use super::login;
+use super::{Call, instant, ns};
 use crate::messages::{altinn_time, by_number, mailbox, trash};
 use crate::submissions;
 
-const DATA_NS: &str = "http://schemas.altinn.no/services/ServiceEngine/ReporteeElementList/2010/10";
 /// Most elements one list answers.
 const LIST_LIMIT: i64 = 1_000;
 
@@ -38,15 +37,14 @@ fn archived(m: &StoredMessage) -> bool {
 pub(super) async fn list(call: &Call<'_>) -> Result<String, Failure> {
     let user = login::end_user(call).await?;
     let search = call.body().child(call.svc.ns, "Search");
-    let text = |name| search.and_then(|s| s.text_of(DATA_NS, name));
+    let text = |name| search.and_then(|s| s.text_of(ns::REPORTEE_ELEMENT_DATA, name));
     let who = text("Reportee").unwrap_or("my");
     let (reportee, visible) = mailbox(call.s, &user, who).await?;
     let mut conditions = Vec::new();
     for (name, op) in [("FromDate", Comparison::Ge), ("ToDate", Comparison::Le)] {
-        if let Some(t) = text(name) {
-            let at = crate::odata::instant(t.trim_end_matches('Z')).map_err(|_| {
-                Failure::altinn(ids::GENERAL, format!("{name} is not a date and time: {t:?}"))
-            })?;
+        if let Some(at) =
+            search.map(|s| instant(s, ns::REPORTEE_ELEMENT_DATA, name)).transpose()?.flatten()
+        {
             conditions.push((MessageField::LastChanged, op, MessageValue::Int(at)));
         }
     }
@@ -67,7 +65,7 @@ pub(super) async fn list(call: &Call<'_>) -> Result<String, Failure> {
     x.open("GetReporteeElementListBasicV2Response", &[("xmlns", call.svc.ns)]);
     x.open(
         "GetReporteeElementListBasicV2Result",
-        &[("xmlns:a", DATA_NS), ("xmlns:i", fjellport_soap::element::XSI)],
+        &[("xmlns:a", ns::REPORTEE_ELEMENT_DATA), ("xmlns:i", fjellport_soap::element::XSI)],
     );
     for m in &found {
         x.open("a:ReporteeElementBEV2", &[]);
@@ -90,22 +88,10 @@ pub(super) async fn list(call: &Call<'_>) -> Result<String, Failure> {
 
 pub(super) async fn delete(call: &Call<'_>) -> Result<String, Failure> {
     let user = login::end_user(call).await?;
-    let text = call
-        .param("reporteeElementID")
-        .ok_or_else(|| Failure::altinn(ids::GENERAL, "reporteeElementID is required"))?;
-    let seq = text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        Failure::altinn(
-            ids::GENERAL,
-            format!("reporteeElementID must be a positive number, not {text:?}"),
-        )
-    })?;
+    let seq = call.element_id("reporteeElementID")?;
     let (reportee, m) = by_number(call.s, &user, seq).await?;
     if m.kind == "Correspondence" && reportee.is_organization() {
-        return Err(Failure::altinn(
-            ids::CORRESPONDENCE_CANNOT_BE_DELETED,
-            "CorrespondenceCanNotBeDeleted: correspondence to an organization cannot be deleted \
-             over SOAP (use the REST API's DELETE)",
-        ));
+        return Err(Failure::cannot_delete());
     }
     trash(call.s, &user, &m).await?;
     Ok(format!("<DeleteReporteeElementBasicResponse xmlns=\"{}\"/>", call.svc.ns))

@@ -7,22 +7,10 @@
 use fjellport_soap::write::Xml;
 use serde_json::Value;
 
-use super::Call;
 use super::failure::{Failure, ids};
 use super::login;
+use super::{Call, ns};
 use crate::messages::{altinn_time, by_number, change};
-
-const DATA_NS: &str = "http://schemas.altinn.no/services/ServiceEngine/Correspondence/2010/10";
-
-/// `correspondenceID` / `reporteeElementID`: a positive whole number.
-fn element_id(call: &Call<'_>, name: &str) -> Result<i64, Failure> {
-    let text = call
-        .param(name)
-        .ok_or_else(|| Failure::altinn(ids::GENERAL, format!("{name} is required")))?;
-    text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        Failure::altinn(ids::GENERAL, format!("{name} must be a positive number, not {text:?}"))
-    })
-}
 
 /// Altinn's SOAP status of a correspondence.
 fn status(m: &fjellport_store::StoredMessage) -> &'static str {
@@ -35,7 +23,7 @@ fn status(m: &fjellport_store::StoredMessage) -> &'static str {
 
 pub(super) async fn get(call: &Call<'_>) -> Result<String, Failure> {
     let user = login::end_user(call).await?;
-    let seq = element_id(call, "correspondenceID")?;
+    let seq = call.element_id("correspondenceID")?;
     let (reportee, mut m) = by_number(call.s, &user, seq).await?;
     if m.kind != "Correspondence" {
         return Err(Failure::altinn(
@@ -52,7 +40,7 @@ pub(super) async fn get(call: &Call<'_>) -> Result<String, Failure> {
     x.open("GetCorrespondenceForEndUserSystemBasicV2Response", &[("xmlns", call.svc.ns)]);
     x.open(
         "GetCorrespondenceForEndUserSystemBasicV2Result",
-        &[("xmlns:a", DATA_NS), ("xmlns:i", fjellport_soap::element::XSI)],
+        &[("xmlns:a", ns::CORRESPONDENCE_DATA), ("xmlns:i", fjellport_soap::element::XSI)],
     );
     x.open("a:AttachmentList", &[]);
     for a in doc.get("Attachments").and_then(Value::as_array).into_iter().flatten() {
@@ -80,7 +68,7 @@ pub(super) async fn get(call: &Call<'_>) -> Result<String, Failure> {
 
 pub(super) async fn confirm(call: &Call<'_>) -> Result<String, Failure> {
     let user = login::end_user(call).await?;
-    let seq = element_id(call, "reporteeElementID")?;
+    let seq = call.element_id("reporteeElementID")?;
     let (_, m) = by_number(call.s, &user, seq).await?;
     if !m.confirmation_needed || m.confirmed_at.is_some() {
         return Err(Failure::altinn(
@@ -95,7 +83,7 @@ pub(super) async fn confirm(call: &Call<'_>) -> Result<String, Failure> {
 
 pub(super) async fn delete(call: &Call<'_>) -> Result<String, Failure> {
     let user = login::end_user(call).await?;
-    let seq = element_id(call, "reporteeElementID")?;
+    let seq = call.element_id("reporteeElementID")?;
     let (reportee, m) = by_number(call.s, &user, seq).await?;
     if m.kind != "Correspondence" {
         return Err(Failure::altinn(
@@ -104,11 +92,7 @@ pub(super) async fn delete(call: &Call<'_>) -> Result<String, Failure> {
         ));
     }
     if reportee.is_organization() {
-        return Err(Failure::altinn(
-            ids::CORRESPONDENCE_CANNOT_BE_DELETED,
-            "CorrespondenceCanNotBeDeleted: correspondence to an organization cannot be deleted \
-             over SOAP (use the REST API's DELETE)",
-        ));
+        return Err(Failure::cannot_delete());
     }
     change(call.s, &user, &m, &["Ulest", "Lest", "Arkivert"], "Slettet", "CorrespondenceDeleted")
         .await?;

@@ -5,12 +5,9 @@
 use fjellport_soap::write::Xml;
 use fjellport_soap::{Fault, FaultCode};
 
-/// The namespace of Altinn's fault contract.
-pub const FAULT_NS: &str = "http://www.altinn.no/services/common/fault/2009/10";
-
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// `AltinnFault` with this ErrorID.
     Altinn { id: u32, message: String },
     /// A SOAP fault without Altinn's detail (malformed envelope, unknown operation, …).
@@ -41,28 +38,37 @@ pub(crate) mod ids {
 }
 
 impl Failure {
-    pub fn altinn(id: u32, message: impl Into<String>) -> Failure {
+    pub(crate) fn altinn(id: u32, message: impl Into<String>) -> Failure {
         Failure::Altinn { id, message: message.into() }
     }
 
     /// Altinn's answer to wrong credentials, word for word.
-    pub fn credentials() -> Failure {
+    pub(crate) fn credentials() -> Failure {
         Failure::altinn(ids::WRONG_CREDENTIALS, "Incorrect username/password/pin given for user")
     }
 
-    pub fn client(reason: impl Into<String>) -> Failure {
+    /// Altinn's known limitation: correspondence to an organization is not deleted over SOAP.
+    pub(crate) fn cannot_delete() -> Failure {
+        Failure::altinn(
+            ids::CORRESPONDENCE_CANNOT_BE_DELETED,
+            "CorrespondenceCanNotBeDeleted: correspondence to an organization cannot be deleted \
+             over SOAP (use the REST API's DELETE)",
+        )
+    }
+
+    pub(crate) fn client(reason: impl Into<String>) -> Failure {
         Failure::Soap(Fault::client(reason))
     }
 
     /// The fault to send.
-    pub fn fault(&self) -> Fault {
+    pub(crate) fn fault(&self) -> Fault {
         match self {
             Failure::Soap(f) => f.clone(),
             Failure::Altinn { id, message } => {
                 let mut x = Xml::new();
                 x.open(
                     "AltinnFault",
-                    &[("xmlns", FAULT_NS), ("xmlns:i", fjellport_soap::element::XSI)],
+                    &[("xmlns", super::ns::FAULT), ("xmlns:i", fjellport_soap::element::XSI)],
                 );
                 x.leaf("AltinnErrorMessage", message);
                 x.leaf("AltinnExtendedErrorMessage", "No information available");

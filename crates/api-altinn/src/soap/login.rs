@@ -17,6 +17,33 @@ pub(crate) enum Place {
     Header,
 }
 
+/// The system these credentials name, which must be a service owner's (`owner` true) or an
+/// end-user system; a wrong kind is ErrorID 5.
+async fn system(
+    call: &Call<'_>,
+    user: Option<&str>,
+    password: Option<&str>,
+    owner: bool,
+) -> Result<StoredSystem, Failure> {
+    let (Some(user), Some(password)) = (user, password) else {
+        return Err(Failure::credentials());
+    };
+    let system =
+        verify(call.s.store.as_ref(), user, password).await?.ok_or_else(Failure::credentials)?;
+    if (system.kind == SERVICE_OWNER) != owner {
+        let (is, wants) = if owner {
+            ("an end-user system", "service owners' systems")
+        } else {
+            ("a service owner's", "end-user systems")
+        };
+        return Err(Failure::altinn(
+            ids::NOT_ALLOWED,
+            format!("The system {} is {is}: {} is for {wants}", system.user_name, call.svc.name),
+        ));
+    }
+    Ok(system)
+}
+
 /// The calling system, which must be a service owner's.
 pub(crate) async fn service_owner(call: &Call<'_>, place: Place) -> Result<StoredSystem, Failure> {
     let (user, password) = match place {
@@ -31,41 +58,13 @@ pub(crate) async fn service_owner(call: &Call<'_>, place: Place) -> Result<Store
             (text("SystemUserName"), text("SystemPassword"))
         }
     };
-    let (Some(user), Some(password)) = (user, password) else {
-        return Err(Failure::credentials());
-    };
-    let system =
-        verify(call.s.store.as_ref(), user, password).await?.ok_or_else(Failure::credentials)?;
-    if system.kind != SERVICE_OWNER {
-        return Err(Failure::altinn(
-            ids::NOT_ALLOWED,
-            format!(
-                "The system {} is an end-user system: {} is for service owners' systems",
-                system.user_name, call.svc.name
-            ),
-        ));
-    }
-    Ok(system)
+    system(call, user, password, true).await
 }
 
 /// The person an end-user system acts for: the system (an end-user system's), then `userSSN`
 /// with the test password, or `authMethod` `AltinnPin`/`SMSPin` with a five-digit pin.
 pub(crate) async fn end_user(call: &Call<'_>) -> Result<crate::enduser::EndUser, Failure> {
-    let (Some(user), Some(password)) = (call.param("systemUserName"), call.param("systemPassword"))
-    else {
-        return Err(Failure::credentials());
-    };
-    let system =
-        verify(call.s.store.as_ref(), user, password).await?.ok_or_else(Failure::credentials)?;
-    if system.kind == SERVICE_OWNER {
-        return Err(Failure::altinn(
-            ids::NOT_ALLOWED,
-            format!(
-                "The system {} is a service owner's: {} is for end-user systems",
-                system.user_name, call.svc.name
-            ),
-        ));
-    }
+    system(call, call.param("systemUserName"), call.param("systemPassword"), false).await?;
     let auth = call.s.enduser.as_ref().ok_or_else(Failure::credentials)?;
     let ssn = call.param("userSSN").ok_or_else(Failure::credentials)?;
     let level = match call.param("authMethod") {
@@ -76,15 +75,8 @@ pub(crate) async fn end_user(call: &Call<'_>) -> Result<crate::enduser::EndUser,
             }
             2
         }
-        None => {
-            let digest = fjellport_auth::secret::digest_secret;
-            let given = call.param("userPassword").unwrap_or_default();
-            if digest(given) != digest(&auth.test_password) {
-                return Err(Failure::credentials());
-            }
-            1
-        }
-        Some(_) => return Err(Failure::credentials()),
+        None if auth.password_matches(call.param("userPassword").unwrap_or_default()) => 1,
+        _ => return Err(Failure::credentials()),
     };
     let person = if ssn.len() == 11 && ssn.bytes().all(|b| b.is_ascii_digit()) {
         call.s.store.person(fjellport_store::PersonKey::Nin(ssn)).await?

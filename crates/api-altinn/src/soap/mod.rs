@@ -13,6 +13,7 @@ mod element_list;
 mod enduser_box;
 mod failure;
 mod login;
+mod ns;
 mod receipt;
 pub mod systems;
 mod wsdl;
@@ -30,7 +31,7 @@ use fjellport_soap::{Element, Envelope, Fault, FaultCode, Limits, Version, envel
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
-pub use failure::{FAULT_NS, Failure};
+use failure::{Failure, ids};
 
 use crate::AltinnState;
 
@@ -56,15 +57,12 @@ impl Service {
     }
 }
 
-pub const CORRESPONDENCE_NS: &str =
-    "http://www.altinn.no/services/ServiceEngine/Correspondence/2009/10";
-
 /// Every SOAP service served.
 pub static SERVICES: &[Service] = &[
     Service {
         path: "ServiceEngineExternal/CorrespondenceAgencyExternalBasic.svc",
         name: "CorrespondenceAgencyExternalBasic",
-        ns: CORRESPONDENCE_NS,
+        ns: ns::CORRESPONDENCE,
         version: Version::Soap11,
         wsdl: include_str!("../../wsdl/CorrespondenceAgencyExternalBasic.wsdl"),
         operations: &[
@@ -76,7 +74,7 @@ pub static SERVICES: &[Service] = &[
     Service {
         path: "ServiceEngineExternal/CorrespondenceExternalBasic.svc",
         name: "CorrespondenceExternalBasic",
-        ns: CORRESPONDENCE_NS,
+        ns: ns::CORRESPONDENCE,
         version: Version::Soap11,
         wsdl: include_str!("../../wsdl/CorrespondenceExternalBasic.wsdl"),
         operations: &[
@@ -91,7 +89,7 @@ pub static SERVICES: &[Service] = &[
     Service {
         path: "ServiceEngineExternal/ReporteeElementListExternalBasic.svc",
         name: "ReporteeElementListExternalBasic",
-        ns: "http://www.altinn.no/services/ServiceEngine/ReporteeElementList/2010/10",
+        ns: ns::REPORTEE_ELEMENT_LIST,
         version: Version::Soap11,
         wsdl: include_str!("../../wsdl/ReporteeElementListExternalBasic.wsdl"),
         operations: &[
@@ -119,6 +117,28 @@ impl Call<'_> {
     pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.envelope.body.text_of(self.svc.ns, name)
     }
+
+    /// A required element id parameter (`correspondenceID`, `reporteeElementID`): a positive
+    /// whole number.
+    pub(crate) fn element_id(&self, name: &str) -> Result<i64, Failure> {
+        let text = self
+            .param(name)
+            .ok_or_else(|| Failure::altinn(ids::GENERAL, format!("{name} is required")))?;
+        text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            Failure::altinn(ids::GENERAL, format!("{name} must be a positive number, not {text:?}"))
+        })
+    }
+}
+
+/// An `xsd:dateTime` child of `e` as Unix seconds: without an offset it is UTC; with one
+/// (RFC 3339) it is converted.
+pub(crate) fn instant(e: &Element, namespace: &str, name: &str) -> Result<Option<i64>, Failure> {
+    let Some(text) = e.text_of(namespace, name) else { return Ok(None) };
+    crate::odata::instant(text.trim_end_matches('Z')).map(Some).or_else(|_| {
+        chrono::DateTime::parse_from_rfc3339(text).map(|t| Some(t.timestamp())).map_err(|_| {
+            Failure::altinn(ids::GENERAL, format!("{name} is not a date and time: {text:?}"))
+        })
+    })
 }
 
 /// The SOAP routes (mount at [`PREFIX`]).
@@ -272,9 +292,12 @@ async fn dispatch(call: &Call<'_>) -> Result<String, Failure> {
 /// timeout, an unknown `.svc`, a method other than GET and POST) leave as SOAP faults too, in
 /// the version of the service the path names: a SOAP client parses every answer as XML.
 pub async fn faults_on_soap_paths(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with(PREFIX) {
+        return next.run(req).await; // every other path: nothing copied, nothing checked
+    }
     let path = req.uri().path().to_owned();
     let res = next.run(req).await;
-    let Some(rest) = path.strip_prefix(PREFIX) else { return res };
+    let rest = &path[PREFIX.len()..];
     let status = res.status();
     let is_xml = res.headers().get(CONTENT_TYPE).is_some_and(|v| {
         let v = v.as_bytes();

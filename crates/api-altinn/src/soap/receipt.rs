@@ -5,9 +5,6 @@ use fjellport_soap::write::Xml;
 
 use crate::messages::altinn_time;
 
-pub(super) const RECEIPT_NS: &str =
-    "http://schemas.altinn.no/services/Intermediary/Receipt/2009/10";
-
 /// `ReceiptStatusCode` values.
 pub(super) const OK: &str = "OK";
 pub(super) const VALIDATION_FAILED: &str = "ValidationFailed";
@@ -26,7 +23,10 @@ pub(crate) struct Receipt<'a> {
 impl Receipt<'_> {
     /// Writes `<{element} xmlns:a=… xmlns:i=…>` and the receipt's members as `a:`.
     pub(crate) fn write(&self, x: &mut Xml, element: &str) {
-        x.open(element, &[("xmlns:a", RECEIPT_NS), ("xmlns:i", fjellport_soap::element::XSI)]);
+        x.open(
+            element,
+            &[("xmlns:a", super::ns::RECEIPT), ("xmlns:i", fjellport_soap::element::XSI)],
+        );
         x.leaf("a:LastChanged", &altinn_time(self.last_changed));
         x.leaf("a:ParentReceiptId", "0");
         x.leaf(

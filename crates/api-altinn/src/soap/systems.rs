@@ -51,33 +51,38 @@ pub async fn create(
 ) -> Result<CreatedSystem, String> {
     let name = code_part(name)?;
     let password = Secret::generate("");
+    // What does not change between attempts; only an end-user system's number is drawn again.
+    let (kind, owner, code) = match who {
+        SystemFor::ServiceOwner(code) => {
+            let code = code.trim().to_ascii_uppercase();
+            if catalogue.owner(&code).is_none() {
+                let codes: Vec<&str> =
+                    catalogue.service_owners.iter().map(|o| o.code.as_str()).collect();
+                return Err(format!(
+                    "unknown service owner {code:?}: the catalogue has {}",
+                    codes.join(", ")
+                ));
+            }
+            let user_code = format!("{code}_{name}");
+            (SERVICE_OWNER, code, user_code)
+        }
+        SystemFor::EndUserSystem(product) => {
+            let product = code_part(product)?;
+            let user_code = format!("SBS_{product}");
+            (END_USER_SYSTEM, product, user_code)
+        }
+    };
     for attempt in 0..8u32 {
-        let (kind, owner, user_name, code) = match who {
-            SystemFor::ServiceOwner(code) => {
-                let code = code.trim().to_ascii_uppercase();
-                if catalogue.owner(&code).is_none() {
-                    let codes: Vec<&str> =
-                        catalogue.service_owners.iter().map(|o| o.code.as_str()).collect();
-                    return Err(format!(
-                        "unknown service owner {code:?}: the catalogue has {}",
-                        codes.join(", ")
-                    ));
-                }
-                let user = format!("{code}_{name}");
-                (SERVICE_OWNER, code, user.clone(), user)
-            }
-            SystemFor::EndUserSystem(product) => {
-                let product = code_part(product)?;
-                let number = 1_000 + (random_u32() % 9_000_000);
-                (END_USER_SYSTEM, product.clone(), number.to_string(), format!("SBS_{product}"))
-            }
+        let user_name = match who {
+            SystemFor::ServiceOwner(_) => code.clone(),
+            SystemFor::EndUserSystem(_) => (1_000 + random_u32() % 9_000_000).to_string(),
         };
         let system = StoredSystem {
             user_name,
             password_hash: password.hash(),
             kind: kind.to_owned(),
-            owner,
-            system_user_code: code,
+            owner: owner.clone(),
+            system_user_code: code.clone(),
             created_at: now,
         };
         match store.insert_system(&system).await {
@@ -101,19 +106,15 @@ fn random_u32() -> u32 {
     u32::from_le_bytes(fjellport_auth::secret::random_bytes::<4>())
 }
 
-/// The system `user_name` names when `password` is its password; `None` otherwise (both
-/// compared as digests, the same work either way).
+/// The system `user_name` names when `password` is its password; `None` otherwise (the
+/// password is hashed before the look-up, so an unknown name costs the same work).
 pub async fn verify(
     store: &dyn Store,
     user_name: &str,
     password: &str,
 ) -> Result<Option<StoredSystem>, StoreError> {
     let presented = digest_secret(password);
-    let Some(system) = store.system(user_name).await? else {
-        // The same hashing work for a name that does not exist.
-        let _ = digest_secret(user_name);
-        return Ok(None);
-    };
+    let Some(system) = store.system(user_name).await? else { return Ok(None) };
     let ok = digest_from_hex(&system.password_hash).is_some_and(|stored| stored == presented);
     Ok(ok.then_some(system))
 }

@@ -195,14 +195,10 @@ async fn wrong_credentials_and_missing_fields_are_altinn_faults_and_business_err
         text_of(&text, "AltinnErrorMessage"),
         Some("Incorrect username/password/pin given for user")
     );
-    // A valid number nobody has: a receipt that says why, not a fault.
-    let (status, text) = call(
-        &u,
-        AGENCY,
-        None,
-        insert(&user, &password, "r", "00000000000", BODY).replace("00000000000", "974760673"),
-    )
-    .await;
+    // A valid organization number the population does not hold: a receipt that says why, not a
+    // fault.
+    let (status, text) =
+        call(&u, AGENCY, None, insert(&user, &password, "r", "974760673", BODY)).await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(text_of(&text, "ReceiptStatusCode"), Some("ValidationFailed"), "{text}");
     u.s.stop().await;

@@ -9,25 +9,38 @@ use crate::support::{ADMIN_TOKEN, TestServer, config};
 /// clock (the clients sign with it) with `persons` persons, and returns its stdout once it
 /// succeeded; `None` when the Python clients are not set up (skipped, or failed under CI).
 async fn run_python(script: &str, persons: usize) -> Option<String> {
-    let python = fjellport_store::testing::prerequisite(
-        "FJELLPORT_TEST_PYTHON",
-        "the tests with third-party Python clients",
-    )?;
+    let python = test_python()?;
     let mut cfg = config("sqlite::memory:", "2026-01-01T00:00:00Z");
     cfg.clock = None;
     cfg.persons = persons;
     let s = TestServer::start(cfg).await;
+    let stdout = python_script(&python, script, &[&s.base, ADMIN_TOKEN]).await;
+    s.stop().await;
+    Some(stdout)
+}
+
+/// The Python with the third-party clients; `None` when it is not set up (skipped, or a
+/// failure under CI).
+pub(crate) fn test_python() -> Option<String> {
+    fjellport_store::testing::prerequisite(
+        "FJELLPORT_TEST_PYTHON",
+        "the tests with third-party Python clients",
+    )
+}
+
+/// Runs `script` (a path from this crate) with `args`; its stdout once it succeeded.
+async fn python_script(python: &str, script: &str, args: &[&str]) -> String {
     let script = format!("{}/{script}", env!("CARGO_MANIFEST_DIR"));
-    let out = tokio::process::Command::new(&python)
-        .args([script.as_str(), &s.base, ADMIN_TOKEN])
+    let out = tokio::process::Command::new(python)
+        .arg(&script)
+        .args(args)
         .output()
         .await
         .expect("run the Python client");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
-    s.stop().await;
-    Some(stdout)
+    stdout
 }
 
 #[tokio::test]
@@ -66,24 +79,13 @@ async fn requests_oauth2client_logs_a_person_in_with_authorization_code_and_pkce
 /// wrong password and 40009 for deleting an organization's correspondence.
 #[tokio::test]
 async fn zeep_calls_the_correspondence_agency_from_its_wsdl() {
-    let Some(python) = fjellport_store::testing::prerequisite(
-        "FJELLPORT_TEST_PYTHON",
-        "the tests with third-party Python clients",
-    ) else {
-        return;
-    };
+    let Some(python) = test_python() else { return };
     let u = crate::altinn_enduser::setup().await;
     let (user, password) = crate::altinn_soap::system(&u._db.1, &["--service-owner", "SKD"]);
     let (eus, eus_password) = crate::altinn_soap::system(&u._db.1, &["--end-user-system", "Zeep"]);
-    let script = format!("{}/tests/interop/altinn_soap.py", env!("CARGO_MANIFEST_DIR"));
-    let out = tokio::process::Command::new(&python)
-        .args([script.as_str(), &u.s.base, &user, &password, &u.holder.1, &eus, &eus_password])
-        .args([&u.holder.0])
-        .output()
-        .await
-        .expect("run the Python client");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let (base, reportee, person) = (&u.s.base, &u.holder.1, &u.holder.0);
+    let args = [base, &user, &password, reportee, &eus, &eus_password, person].map(String::as_str);
+    let stdout = python_script(&python, "tests/interop/altinn_soap.py", &args).await;
     assert!(stdout.contains("interop: all checks passed"), "{stdout}");
     u.s.stop().await;
 }

@@ -12,12 +12,7 @@ use crate::support::{BEFORE_SUNSET, TestServer, config};
 
 #[tokio::test]
 async fn schemathesis_finds_no_server_error_and_no_answer_the_document_does_not_describe() {
-    let Some(python) = fjellport_store::testing::prerequisite(
-        "FJELLPORT_TEST_PYTHON",
-        "the tests with third-party Python clients",
-    ) else {
-        return;
-    };
+    let Some(python) = crate::interop::test_python() else { return };
     let tool = std::path::Path::new(&python).with_file_name("schemathesis");
     let s = TestServer::start(Config { persons: 1000, ..config("sqlite::memory:", BEFORE_SUNSET) })
         .await;
@@ -120,12 +115,7 @@ async fn run_schemathesis(tool: &std::path::Path, s: &TestServer, tag: &str, hea
 /// service-owner API as Skatteetaten, on a population with organizations and a few messages.
 #[tokio::test]
 async fn schemathesis_finds_nothing_wrong_in_the_altinn_apis() {
-    let Some(python) = fjellport_store::testing::prerequisite(
-        "FJELLPORT_TEST_PYTHON",
-        "the tests with third-party Python clients",
-    ) else {
-        return;
-    };
+    let Some(python) = crate::interop::test_python() else { return };
     let tool = std::path::Path::new(&python).with_file_name("schemathesis");
     let (_dir, db) = crate::support::temp_db("schema-altinn.db");
     let s = TestServer::start(Config { persons: 600, ..config(&db, BEFORE_SUNSET) }).await;
