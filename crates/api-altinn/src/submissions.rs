@@ -73,10 +73,21 @@ fn service<'c>(
         .ok_or_else(|| invalid("ServiceCode", "ServiceCode is required"))?;
     let edition = text_or_number(body.get("ServiceEdition"))
         .ok_or_else(|| invalid("ServiceEdition", "ServiceEdition is required"))?;
+    formtask_service(catalogue, &code, &edition, reportee)
+}
+
+/// The FormTask service `code`/`edition` of the catalogue, which the user's roles at the
+/// reportee must cover (REST's body and SOAP's `FormTasks` both name one so).
+pub(crate) fn formtask_service<'c>(
+    catalogue: &'c Catalogue,
+    code: &str,
+    edition: &str,
+    reportee: &Reportee,
+) -> Result<&'c Service, Problem> {
     let edition = edition.parse::<u32>().map_err(|_| {
         invalid("ServiceEdition", format!("ServiceEdition {edition:?} is not a whole number"))
     })?;
-    let svc = catalogue.service(&code, Some(edition)).map_err(|why| invalid("ServiceCode", why))?;
+    let svc = catalogue.service(code, Some(edition)).map_err(|why| invalid("ServiceCode", why))?;
     if svc.kind != ServiceType::FormTask {
         return Err(invalid(
             "ServiceCode",
@@ -266,7 +277,23 @@ pub(crate) async fn post_message(
     let svc = service(&s.catalogue, &map, &reportee)?;
     let doc = content(&map)?;
     let status = next_status(&user, &doc, complete, sign)?;
-    let by = user.display_name(&s).await?;
+    let m = store_formtask(&s, &user, &reportee, svc, &doc, status, None).await?;
+    let (box_url, api) = box_urls(&s, &reportee.id);
+    created(format!("{box_url}/a{}", m.seq), element_json(&m, &box_url, &api), &headers)
+}
+
+/// Stores a new FormTask element in `status` for the reportee: REST's `POST` and SOAP's
+/// `SubmitFormTaskBasic` (whose `ExternalShipmentReference` is `senders_reference`).
+pub(crate) async fn store_formtask(
+    s: &AltinnState,
+    user: &EndUser,
+    reportee: &Reportee,
+    svc: &Service,
+    doc: &Value,
+    status: &str,
+    senders_reference: Option<String>,
+) -> Result<StoredMessage, Problem> {
+    let by = user.display_name(s).await?;
     let now = s.now();
     let owner =
         s.catalogue.owner(&svc.owner).ok_or_else(|| Problem::internal("catalogue owner"))?;
@@ -286,13 +313,11 @@ pub(crate) async fn post_message(
         confirmation_needed: false,
         confirmed_at: None,
         doc: doc.to_string(),
-        senders_reference: None,
+        senders_reference,
     };
     let m = s.store.insert_message(&m, None).await;
     s.cache.changed();
-    let m = m?;
-    let (box_url, api) = box_urls(&s, &reportee.id);
-    created(format!("{box_url}/a{}", m.seq), element_json(&m, &box_url, &api), &headers)
+    Ok(m?)
 }
 
 /// Replaces a FormTask's content, or signs it.

@@ -32,7 +32,7 @@ fn required<'e>(e: &'e Element, namespace: &str, name: &str, id: u32) -> Result<
 
 /// The reportee's number, with Altinn's error for one that cannot be a person or an
 /// organization.
-fn reportee_number(text: &str) -> Result<String, Failure> {
+pub(super) fn reportee_number(text: &str) -> Result<String, Failure> {
     let t = text.trim();
     match t.len() {
         9 => t.parse::<OrgNumber>().map(|_| t.to_owned()).map_err(|_| {

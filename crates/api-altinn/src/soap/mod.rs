@@ -12,6 +12,7 @@ mod agency;
 mod element_list;
 mod enduser_box;
 mod failure;
+mod intermediary;
 mod login;
 mod ns;
 mod receipt;
@@ -95,6 +96,17 @@ pub static SERVICES: &[Service] = &[
         operations: &[
             ("GetReporteeElementListBasicV2", "GetReporteeElementListBasicV2"),
             ("DeleteReporteeElementBasic", "DeleteReporteeElementBasic"),
+        ],
+    },
+    Service {
+        path: "IntermediaryExternal/IntermediaryInboundBasic.svc",
+        name: "IntermediaryInboundBasic",
+        ns: ns::INTERMEDIARY,
+        version: Version::Soap11,
+        wsdl: include_str!("../../wsdl/IntermediaryInboundBasic.wsdl"),
+        operations: &[
+            ("SubmitFormTaskBasic", "SubmitFormTaskBasic"),
+            ("GetAltinnSubmissionStatusBasic", "GetAltinnSubmissionStatusBasic"),
         ],
     },
 ];
@@ -284,6 +296,8 @@ async fn dispatch(call: &Call<'_>) -> Result<String, Failure> {
         "DeleteCorrespondenceBasic" => enduser_box::delete(call).await,
         "GetReporteeElementListBasicV2" => element_list::list(call).await,
         "DeleteReporteeElementBasic" => element_list::delete(call).await,
+        "SubmitFormTaskBasic" => intermediary::submit(call).await,
+        "GetAltinnSubmissionStatusBasic" => intermediary::status(call).await,
         other => Err(Failure::Soap(Fault::server(format!("{other} is not implemented")))),
     }
 }

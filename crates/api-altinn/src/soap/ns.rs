@@ -29,3 +29,10 @@ pub(super) const RECEIPT: &str = "http://schemas.altinn.no/services/Intermediary
 pub(super) const FAULT: &str = "http://www.altinn.no/services/common/fault/2009/10";
 /// .NET's serialized arrays (`arr:string`).
 pub(super) const ARRAYS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arrays";
+/// The intermediary inbound service's contract (`SubmitFormTaskBasic`).
+pub(super) const INTERMEDIARY: &str =
+    "http://www.altinn.no/services/Intermediary/Shipment/IntermediaryInbound/2009/10";
+/// Shipment data (`FormTaskShipmentBE`, the submission status list). Altinn's published
+/// material names the service contract only; this data namespace follows its pattern.
+pub(super) const SHIPMENT_DATA: &str =
+    "http://schemas.altinn.no/services/Intermediary/Shipment/2009/10";

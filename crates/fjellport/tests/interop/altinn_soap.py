@@ -6,7 +6,9 @@ the status history (credentials in the SOAP header), and gets Altinn's typed fau
 
 An end-user system then reads the correspondence for a person who may act for the
 organization (CorrespondenceExternalBasic: read, which the agency's status then shows,
-confirm, delete — 40009 for an organization's correspondence, as Altinn answers).
+confirm, delete — 40009 for an organization's correspondence, as Altinn answers), lists the
+organization's elements, and submits a form task for it (IntermediaryInboundBasic), which is
+signed and archived and whose status it then asks for.
 
 Usage: altinn_soap.py BASE_URL SYSTEM_USER SYSTEM_PASSWORD REPORTEE EUS_USER EUS_PASSWORD
 PERSON [TEST_PASSWORD]. Prints one line per check; exits non-zero on the first failure.
@@ -169,6 +171,40 @@ def main():
     except Fault as f:
         check("DeleteReporteeElementBasic on an organization's correspondence is 40009",
               altinn_fault(elements, f).ErrorID == 40009)
+
+    inbound = zeep.Client(f"{base}/altinn/soap/IntermediaryExternal/IntermediaryInboundBasic.svc?wsdl")
+    form = '<Skjema skjemanummer="4419"><Omsetning>120000</Omsetning></Skjema>'
+    shipment = {
+        "Reportee": reportee, "ExternalShipmentReference": "zeep-ship-1",
+        "FormTasks": {"ServiceCode": "4419", "ServiceEdition": 1, "Forms": {"Form": [{
+            "Completed": True, "DataFormatId": "4419", "DataFormatVersion": 1,
+            "EndUserSystemReference": "form-1", "FormData": form}]}},
+        "Attachments": {"Attachment": [{"AttachmentData": b"%PDF-1.4 bilag", "FileName": "bilag.pdf",
+                                        "Name": "Bilag", "AttachmentTypeName": "Annet",
+                                        "Encrypted": False}]},
+    }
+    submitted = inbound.service.SubmitFormTaskBasic(*pin, shipment)
+    check("a form task submitted with a PIN is signed and archived",
+          submitted.ReceiptStatusCode == "OK" and submitted.ReceiptTypeName == "FormTask",
+          submitted.ReceiptText)
+    refs = {r.ReferenceTypeName: r.ReferenceValue for r in submitted.References.Reference}
+    check("its receipt names the archive reference",
+          refs.get("ArchiveReference") == f"AR{submitted.ReceiptId}", str(refs))
+    statuses = inbound.service.GetAltinnSubmissionStatusBasic(
+        *login, {"SubmissionStatusRequest": [{"ReceiptId": submitted.ReceiptId}]})
+    check("its status is Archived", [x.Status for x in statuses] == ["Archived"], str(statuses))
+    listed = elements.service.GetReporteeElementListBasicV2(*login, {"Reportee": reportee}, 1044)
+    archived = [e for e in (listed or []) if e.ReporteeElementId == submitted.ReceiptId]
+    check("the element list shows it as an archived form task",
+          [(e.ReporteeElementType, e.Status) for e in archived] == [("FormTask", "Archive")],
+          str(archived))
+    try:
+        inbound.service.SubmitFormTaskBasic(
+            *pin, dict(shipment, FormTasks=dict(shipment["FormTasks"], ServiceCode="5528")))
+        check("a correspondence service takes no submission", False)
+    except Fault as f:
+        check("submitting to a correspondence service is AltinnFault 30003",
+              altinn_fault(inbound, f).ErrorID == 30003)
     print("interop: all checks passed")
 
 
