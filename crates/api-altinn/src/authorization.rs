@@ -169,19 +169,7 @@ pub(crate) async fn get_serviceowner_roles(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let (_, mut at, owner) = subject_at(&s, &caller, query.as_deref()).await?;
-    // Only the roles that matter for the owner's own services.
-    let own: Vec<&crate::catalogue::Service> =
-        s.catalogue.services.iter().filter(|svc| svc.owner == owner).collect();
-    let kept: Vec<String> = at
-        .roles
-        .iter()
-        .filter(|role| {
-            let alone = Reportee { roles: vec![(*role).clone()], ..at.clone() };
-            own.iter().any(|svc| crate::roles::covers(&alone, svc))
-        })
-        .cloned()
-        .collect();
-    at.roles = kept;
+    at.roles = crate::roles::owner_roles(&s.catalogue, &at, &owner);
     let base = format!("{}/altinn/api/serviceowner/roledefinitions", s.public_url);
     Ok(hal(&headers, json!({"_embedded": {"roles": held_roles(&at, &base)}})))
 }

@@ -89,6 +89,21 @@ pub(crate) fn covers(reportee: &Reportee, svc: &Service) -> bool {
     named || (holds_key_role(reportee) && svc.roles.iter().any(|r| r != "PRIV"))
 }
 
+/// The roles the user holds at `reportee` that matter for `owner`'s services: what a service
+/// owner is told (REST's and SOAP's look-ups alike).
+pub(crate) fn owner_roles(catalogue: &Catalogue, reportee: &Reportee, owner: &str) -> Vec<String> {
+    let own: Vec<&Service> = catalogue.services.iter().filter(|svc| svc.owner == owner).collect();
+    reportee
+        .roles
+        .iter()
+        .filter(|role| {
+            let alone = Reportee { roles: vec![(*role).clone()], ..reportee.clone() };
+            own.iter().any(|svc| covers(&alone, svc))
+        })
+        .cloned()
+        .collect()
+}
+
 /// The user's rights at `reportee`, for the services `owner` owns (all owners when `None`).
 pub(crate) fn rights(
     catalogue: &Catalogue,

@@ -5,16 +5,18 @@
 
 use fjellport_store::StoredSystem;
 
-use super::Call;
 use super::failure::{Failure, ids};
 use super::systems::{SERVICE_OWNER, verify};
+use super::{Call, ns};
 
-/// Where the system's credentials are: the first body elements (Basic operations) or SOAP
-/// header blocks (the status history, a message contract).
+/// Where the system's credentials are: the first body elements (Basic operations), SOAP
+/// header blocks (the status history, a message contract), or a WS-Security
+/// `UsernameToken` (the WS binding).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Place {
     Body,
     Header,
+    UsernameToken,
 }
 
 /// The system these credentials name, which must be a service owner's (`owner` true) or an
@@ -57,8 +59,35 @@ pub(crate) async fn service_owner(call: &Call<'_>, place: Place) -> Result<Store
             };
             (text("SystemUserName"), text("SystemPassword"))
         }
+        Place::UsernameToken => username_token(call)?,
     };
     system(call, user, password, true).await
+}
+
+/// `wsse:Security/wsse:UsernameToken`'s name and password. Only `PasswordText` can be
+/// checked (systems' passwords are stored hashed, and a digest needs the password itself):
+/// a `PasswordDigest` is refused with a fault that says so.
+fn username_token<'c>(call: &'c Call<'_>) -> Result<(Option<&'c str>, Option<&'c str>), Failure> {
+    let Some(token) = call
+        .envelope
+        .header_block(ns::WSSE, "Security")
+        .and_then(|s| s.child(ns::WSSE, "UsernameToken"))
+    else {
+        return Ok((None, None));
+    };
+    let password = token.child(ns::WSSE, "Password");
+    if let Some(kind) = password.and_then(|p| p.attribute(None, "Type"))
+        && kind != ns::PASSWORD_TEXT
+    {
+        return Err(Failure::client(format!(
+            "The UsernameToken's password type {kind:?} is not accepted: send the password as \
+             PasswordText ({}) over TLS",
+            ns::PASSWORD_TEXT
+        )));
+    }
+    let text =
+        |e: Option<&'c fjellport_soap::Element>| e.map(|e| e.text.trim()).filter(|t| !t.is_empty());
+    Ok((text(token.child(ns::WSSE, "Username")), text(password)))
 }
 
 /// The person an end-user system acts for: the system (an end-user system's), then `userSSN`

@@ -8,6 +8,7 @@
 //! `SOAPAction` when one is sent → the operation, which authenticates by the message's
 //! credentials (never the REST API-key step) → an answer or a fault, always XML.
 
+mod administration;
 mod agency;
 mod element_list;
 mod enduser_box;
@@ -49,6 +50,9 @@ pub struct Service {
     pub version: Version,
     pub wsdl: &'static str,
     pub operations: &'static [(&'static str, &'static str)],
+    /// Header blocks it processes, `(ns, name)`: one of them marked `mustUnderstand` is
+    /// fine, any other is a `MustUnderstand` fault.
+    pub understands: &'static [(&'static str, &'static str)],
 }
 
 impl Service {
@@ -71,6 +75,7 @@ pub static SERVICES: &[Service] = &[
             ("GetCorrespondenceStatusDetailsBasicV3", "GetCorrespondenceStatusDetailsBasicV3"),
             ("GetCorrespondenceStatusHistoryBasic", "CorrespondenceStatusHistoryRequest"),
         ],
+        understands: &[],
     },
     Service {
         path: "ServiceEngineExternal/CorrespondenceExternalBasic.svc",
@@ -86,6 +91,7 @@ pub static SERVICES: &[Service] = &[
             ("SaveCorrespondenceConfirmationBasic", "SaveCorrespondenceConfirmationBasic"),
             ("DeleteCorrespondenceBasic", "DeleteCorrespondenceBasic"),
         ],
+        understands: &[],
     },
     Service {
         path: "ServiceEngineExternal/ReporteeElementListExternalBasic.svc",
@@ -97,6 +103,7 @@ pub static SERVICES: &[Service] = &[
             ("GetReporteeElementListBasicV2", "GetReporteeElementListBasicV2"),
             ("DeleteReporteeElementBasic", "DeleteReporteeElementBasic"),
         ],
+        understands: &[],
     },
     Service {
         path: "IntermediaryExternal/IntermediaryInboundBasic.svc",
@@ -107,6 +114,22 @@ pub static SERVICES: &[Service] = &[
         operations: &[
             ("SubmitFormTaskBasic", "SubmitFormTaskBasic"),
             ("GetAltinnSubmissionStatusBasic", "GetAltinnSubmissionStatusBasic"),
+        ],
+        understands: &[],
+    },
+    Service {
+        path: "AuthorizationExternal/AdministrationExternal.svc",
+        name: "AdministrationExternal",
+        ns: ns::ADMINISTRATION,
+        version: Version::Soap12,
+        wsdl: include_str!("../../wsdl/AdministrationExternal.wsdl"),
+        operations: &[("GetReportees", "GetReportees"), ("GetRoles", "GetRoles")],
+        understands: &[
+            (ns::WSSE, "Security"),
+            (ns::WSA, "Action"),
+            (ns::WSA, "To"),
+            (ns::WSA, "MessageID"),
+            (ns::WSA, "ReplyTo"),
         ],
     },
 ];
@@ -276,7 +299,15 @@ fn operation(
             "The action {action:?} does not match the body's operation {op}: send {expected:?}"
         )));
     }
-    if let Some(h) = envelope.not_understood(&[]) {
+    // WS-Addressing's action, when sent, must be the operation's too.
+    if let Some(a) = envelope.header_block(ns::WSA, "Action").map(|a| a.text.trim())
+        && a != expected
+    {
+        return Err(Failure::client(format!(
+            "The wsa:Action {a:?} does not match the body's operation {op}: send {expected:?}"
+        )));
+    }
+    if let Some(h) = envelope.not_understood(svc.understands) {
         return Err(Failure::Soap(Fault {
             code: FaultCode::MustUnderstand,
             reason: format!("The header block {} is not understood here.", h.qualified()),
@@ -298,6 +329,8 @@ async fn dispatch(call: &Call<'_>) -> Result<String, Failure> {
         "DeleteReporteeElementBasic" => element_list::delete(call).await,
         "SubmitFormTaskBasic" => intermediary::submit(call).await,
         "GetAltinnSubmissionStatusBasic" => intermediary::status(call).await,
+        "GetReportees" => administration::reportees(call).await,
+        "GetRoles" => administration::roles(call).await,
         other => Err(Failure::Soap(Fault::server(format!("{other} is not implemented")))),
     }
 }

@@ -36,3 +36,16 @@ pub(super) const INTERMEDIARY: &str =
 /// material names the service contract only; this data namespace follows its pattern.
 pub(super) const SHIPMENT_DATA: &str =
     "http://schemas.altinn.no/services/Intermediary/Shipment/2009/10";
+/// The authorization administration's contract (`GetReportees`, `GetRoles`).
+pub(super) const ADMINISTRATION: &str =
+    "http://www.altinn.no/services/Authorization/Administration/2010/10";
+/// Its data (`ExternalReporteeBE`, `ExternalRoleBE`, `RoleSearchBE`).
+pub(super) const ADMINISTRATION_DATA: &str =
+    "http://schemas.altinn.no/services/Authorization/Administration/2009/10";
+/// WS-Security 1.0 (`Security`, `UsernameToken`).
+pub(super) const WSSE: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+/// The UsernameToken profile's password types.
+pub(super) const PASSWORD_TEXT: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
+/// WS-Addressing 1.0, which WCF's WS bindings send.
+pub(super) const WSA: &str = "http://www.w3.org/2005/08/addressing";

@@ -8,7 +8,9 @@ An end-user system then reads the correspondence for a person who may act for th
 organization (CorrespondenceExternalBasic: read, which the agency's status then shows,
 confirm, delete — 40009 for an organization's correspondence, as Altinn answers), lists the
 organization's elements, and submits a form task for it (IntermediaryInboundBasic), which is
-signed and archived and whose status it then asks for.
+signed and archived and whose status it then asks for. Last, the service owner asks the
+authorization administration (SOAP 1.2, WS-Security UsernameToken) for the person's reportees
+and roles.
 
 Usage: altinn_soap.py BASE_URL SYSTEM_USER SYSTEM_PASSWORD REPORTEE EUS_USER EUS_PASSWORD
 PERSON [TEST_PASSWORD]. Prints one line per check; exits non-zero on the first failure.
@@ -19,6 +21,7 @@ import sys
 
 import zeep
 from zeep.exceptions import Fault
+from zeep.wsse.username import UsernameToken
 
 FAULT_NS = "http://www.altinn.no/services/common/fault/2009/10"
 
@@ -205,6 +208,25 @@ def main():
     except Fault as f:
         check("submitting to a correspondence service is AltinnFault 30003",
               altinn_fault(inbound, f).ErrorID == 30003)
+
+    admin_url = f"{base}/altinn/soap/AuthorizationExternal/AdministrationExternal.svc?wsdl"
+    admin = zeep.Client(admin_url, wsse=UsernameToken(user, password))
+    found = admin.service.GetReportees(person, False, False, 100)
+    kinds = {(r.ReporteeType, r.SSN or r.OrganizationNumber) for r in (found or [])}
+    check("GetReportees (SOAP 1.2, UsernameToken) lists the person and the organization",
+          {("Person", person), ("Organization", reportee)} <= kinds, str(kinds))
+    held = admin.service.GetRoles({"CoveredByUser": person, "OfferedByParty": reportee,
+                                   "LanguageID": 1044})
+    check("GetRoles names the register's role there",
+          [(r.OfferedBy, r.CoveredBy) for r in (held or [])] == [(reportee, person)]
+          and held[0].RoleCode in ("DAGL", "INNH"), str(held))
+    try:
+        zeep.Client(admin_url, wsse=UsernameToken(user, "wrong")).service.GetReportees(
+            person, False, False, 100)
+        check("a wrong UsernameToken password is refused", False)
+    except Fault as f:
+        check("a wrong UsernameToken password is AltinnFault 989 (SOAP 1.2)",
+              altinn_fault(admin, f).ErrorID == 989)
     print("interop: all checks passed")
 
 

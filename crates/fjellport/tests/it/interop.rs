@@ -74,9 +74,11 @@ async fn requests_oauth2client_logs_a_person_in_with_authorization_code_and_pkce
     assert!(stdout.contains("interop: all checks passed"), "{stdout}");
 }
 
-/// zeep (PyPI) loads the correspondence agency's and the end-user correspondence service's
-/// WSDLs and calls each of their operations; its typed AltinnFault carries ErrorID 989 for a
-/// wrong password and 40009 for deleting an organization's correspondence.
+/// zeep (PyPI) loads every SOAP service's WSDL (the correspondence agency, the end-user
+/// correspondence service, the element list, the intermediary inbound service and the SOAP 1.2
+/// authorization administration, with a WS-Security UsernameToken) and calls each operation;
+/// its typed AltinnFault carries ErrorID 989 for a wrong password, 40009 for deleting an
+/// organization's correspondence and 30003 for a submission to a correspondence service.
 #[tokio::test]
 async fn zeep_calls_the_correspondence_agency_from_its_wsdl() {
     let Some(python) = test_python() else { return };

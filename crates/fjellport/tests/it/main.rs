@@ -10,6 +10,7 @@ mod altinn_messages;
 mod altinn_roles;
 mod altinn_serviceowner;
 mod altinn_soap;
+mod altinn_soap_administration;
 mod altinn_soap_submissions;
 mod altinn_submissions;
 mod cli;
