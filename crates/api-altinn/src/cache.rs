@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use fjellport_store::{Result as StoreResult, Store};
+use fjellport_store::{Result as StoreResult, Store, StoredSystem};
 use moka::sync::Cache;
 
 use crate::parties::{Reportee, reportees_of};
@@ -18,6 +18,11 @@ const CHECK_EVERY: Duration = Duration::from_secs(1);
 const REPORTEES_TTL: Duration = Duration::from_secs(1);
 const USERS: u64 = 50_000;
 const ANSWERS: u64 = 20_000;
+/// How long a party found to exist, or a system found registered, is taken as known without
+/// asking the store again (a sending names both on every call). Neither is ever removed
+/// while a server runs (a population replace restarts it), so only a later change waits.
+const KNOWN_TTL: Duration = Duration::from_secs(5);
+const KNOWN: u64 = 100_000;
 
 #[derive(Debug)]
 pub struct MailboxCache {
@@ -31,6 +36,10 @@ pub struct MailboxCache {
     reportees: Cache<String, Arc<Vec<Reportee>>>,
     /// Whole answers (a list's JSON), by everything they were made from.
     answers: Cache<String, (u64, Bytes)>,
+    /// Persons and organizations (by number) found to exist; what is not found is asked again.
+    parties: Cache<String, ()>,
+    /// Registered SOAP systems, by `systemUserName`.
+    systems: Cache<String, StoredSystem>,
 }
 
 impl Default for MailboxCache {
@@ -42,6 +51,8 @@ impl Default for MailboxCache {
             generation: AtomicU64::new(0),
             reportees: Cache::builder().max_capacity(USERS).time_to_live(REPORTEES_TTL).build(),
             answers: Cache::new(ANSWERS),
+            parties: Cache::builder().max_capacity(KNOWN).time_to_live(KNOWN_TTL).build(),
+            systems: Cache::builder().max_capacity(KNOWN).time_to_live(KNOWN_TTL).build(),
         }
     }
 }
@@ -82,6 +93,38 @@ impl MailboxCache {
         let list = Arc::new(reportees_of(store, &person).await?);
         self.reportees.insert(pid.to_owned(), list.clone());
         Ok(Some(list))
+    }
+
+    /// Whether the person (11 digits) or organization (9) `number` exists.
+    pub async fn party_exists(&self, store: &dyn Store, number: &str) -> StoreResult<bool> {
+        if self.parties.contains_key(number) {
+            return Ok(true);
+        }
+        let found = if number.len() == 9 {
+            store.organization(number).await?.is_some()
+        } else {
+            store.person(fjellport_store::PersonKey::Nin(number)).await?.is_some()
+        };
+        if found {
+            self.parties.insert(number.to_owned(), ());
+        }
+        Ok(found)
+    }
+
+    /// The SOAP system registered as `user_name`.
+    pub(crate) async fn system(
+        &self,
+        store: &dyn Store,
+        user_name: &str,
+    ) -> StoreResult<Option<StoredSystem>> {
+        if let Some(hit) = self.systems.get(user_name) {
+            return Ok(Some(hit));
+        }
+        let found = store.system(user_name).await?;
+        if let Some(system) = &found {
+            self.systems.insert(user_name.to_owned(), system.clone());
+        }
+        Ok(found)
     }
 
     /// The current generation, once the store's revision is known to be fresh; an answer made

@@ -9,6 +9,7 @@ use fjellport_nin::orgnr::OrgNumber;
 use fjellport_store::{PersonKey, Store, StoreError, StoredMessage};
 use serde_json::json;
 
+use crate::cache::MailboxCache;
 use crate::catalogue::{Catalogue, Service, ServiceType};
 
 /// What a service owner sends.
@@ -101,12 +102,14 @@ fn document(out: &Outgoing, owner_name: &str) -> String {
     serde_json::Value::Object(doc).to_string()
 }
 
-/// Checks `out` and stores it for its reportee, unread, with a `CorrespondenceCreated` event.
+/// Checks `out` and stores it for its reportee, unread, with a `CorrespondenceCreated` event;
+/// a server passes its cache of `known` parties (the CLI asks the store).
 pub async fn send(
     store: &dyn Store,
     catalogue: &Catalogue,
     out: &Outgoing,
     now: i64,
+    known: Option<&MailboxCache>,
 ) -> Result<StoredMessage, SendError> {
     let owner = catalogue.owner(&out.service_owner).ok_or_else(|| {
         let codes: Vec<&str> = catalogue.service_owners.iter().map(|o| o.code.as_str()).collect();
@@ -125,28 +128,32 @@ pub async fn send(
         return Err(invalid(format!("summary and body may be at most {MAX_TEXT} bytes each")));
     }
     let reportee = out.reportee.trim();
-    match reportee.len() {
+    let kind = match reportee.len() {
         11 => {
             reportee.parse::<Nin>().map_err(|e| {
                 invalid(format!("{reportee:?} is not a valid identity number: {e}"))
             })?;
-            if store.person(PersonKey::Nin(reportee)).await?.is_none() {
-                return Err(invalid(format!("no person has identity number {reportee}")));
-            }
+            "person has identity number"
         }
         9 => {
             reportee
                 .parse::<OrgNumber>()
                 .map_err(|_| invalid(format!("{reportee:?} is not a valid organization number")))?;
-            if store.organization(reportee).await?.is_none() {
-                return Err(invalid(format!("no organization has number {reportee}")));
-            }
+            "organization has number"
         }
         _ => {
             return Err(invalid(
                 "the reportee is an identity number (11 digits) or an organization number (9)",
             ));
         }
+    };
+    let exists = match known {
+        Some(cache) => cache.party_exists(store, reportee).await?,
+        None if reportee.len() == 9 => store.organization(reportee).await?.is_some(),
+        None => store.person(PersonKey::Nin(reportee)).await?.is_some(),
+    };
+    if !exists {
+        return Err(invalid(format!("no {kind} {reportee}")));
     }
     let message = StoredMessage {
         seq: 0,

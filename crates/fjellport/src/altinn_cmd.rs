@@ -129,7 +129,7 @@ pub(crate) async fn run(
     };
     let store = fjellport_store::open(&config.database).await?;
     let catalogue = &config.altinn.catalogue;
-    let result = send(store.as_ref(), catalogue, &out, clock.now().timestamp()).await;
+    let result = send(store.as_ref(), catalogue, &out, clock.now().timestamp(), None).await;
     store.close().await;
     let m = result.map_err(|e| match e {
         SendError::Invalid(why) => CliError::Usage(why),

@@ -8,6 +8,7 @@
 //! two databases do differently lives in `dialect`. The same versioned migrations are applied
 //! at open.
 
+mod checkpoint;
 mod clients;
 mod codes;
 mod dialect;
@@ -15,6 +16,7 @@ mod error;
 mod events;
 mod keys;
 mod load;
+mod message_writer;
 mod messages;
 mod migrate;
 mod model;

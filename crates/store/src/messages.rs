@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::dialect::{DbRow, Tx};
+use crate::dialect::{Db, DbRow, Tx};
 use crate::model::{
     Comparison, MessageEvent, MessageField, MessageQuery, MessageValue, OwnerMessageQuery,
     StoredMessage,
@@ -89,20 +89,21 @@ async fn read(tx: &mut Tx, seq: i64) -> Result<Option<StoredMessage>> {
     tx.fetch_all(q).await?.first().map(message_of).transpose()
 }
 
-#[async_trait]
-impl MessageStore for SqlStore {
-    async fn insert_message(
-        &self,
-        m: &StoredMessage,
-        event: Option<&str>,
-    ) -> Result<StoredMessage> {
-        let mut tx = self.db.begin().await?;
-        let mut q = tx.sql(
-            "INSERT INTO altinn_messages (kind, reportee, service_owner, service_owner_name, \
-             service_code, service_edition, subject, status, created_at, last_changed_at, \
-             last_changed_by, confirmation_needed, confirmed_at, doc, senders_reference)",
-        );
-        q.values([[
+/// Stores new messages (each with its event, if any) in one transaction, in order, and bumps
+/// the revision once: one message from a call, or a group of them from the SQLite writer
+/// ([`crate::message_writer`]).
+pub(crate) async fn insert_many(
+    db: &Db,
+    items: &[(&StoredMessage, Option<&str>)],
+) -> Result<Vec<StoredMessage>> {
+    let mut tx = db.begin().await?;
+    let mut q = tx.sql(
+        "INSERT INTO altinn_messages (kind, reportee, service_owner, service_owner_name, \
+         service_code, service_edition, subject, status, created_at, last_changed_at, \
+         last_changed_by, confirmation_needed, confirmed_at, doc, senders_reference)",
+    );
+    q.values(items.iter().map(|(m, _)| {
+        [
             Arg::from(&m.kind),
             Arg::from(&m.reportee),
             Arg::from(&m.service_owner),
@@ -118,16 +119,58 @@ impl MessageStore for SqlStore {
             Arg::from(m.confirmed_at),
             Arg::from(&m.doc),
             Arg::from(m.senders_reference.clone()),
-        ]]);
-        q.push(" RETURNING seq");
-        let seq = tx.fetch_one(q).await?.int("seq")?;
-        let stored = StoredMessage { seq, ..m.clone() };
-        if let Some(event) = event {
-            record(&mut tx, event, &stored, m.created_at).await?;
+        ]
+    }));
+    q.push(" RETURNING seq");
+    // Rows take ascending numbers in the order of VALUES; RETURNING's order is not promised.
+    let mut seqs =
+        tx.fetch_all(q).await?.iter().map(|r| r.int("seq")).collect::<Result<Vec<_>>>()?;
+    seqs.sort_unstable();
+    if seqs.len() != items.len() {
+        return Err(crate::StoreError::Internal("a message insert lost rows".into()));
+    }
+    let stored: Vec<StoredMessage> = items
+        .iter()
+        .zip(&seqs)
+        .map(|((m, _), seq)| StoredMessage { seq: *seq, ..(*m).clone() })
+        .collect();
+    let events: Vec<(&str, &StoredMessage)> =
+        items.iter().zip(&stored).filter_map(|((_, event), m)| event.map(|e| (e, m))).collect();
+    if !events.is_empty() {
+        let mut q = tx.sql(
+            "INSERT INTO altinn_events (event_type, message_seq, reportee, service_owner, \
+             service_code, service_edition, created_at)",
+        );
+        q.values(events.iter().map(|(event, m)| {
+            [
+                Arg::from(*event),
+                Arg::from(m.seq),
+                Arg::from(&m.reportee),
+                Arg::from(&m.service_owner),
+                Arg::from(&m.service_code),
+                Arg::from(m.service_edition),
+                Arg::from(m.created_at),
+            ]
+        }));
+        tx.execute(q).await?;
+    }
+    bump_revision(&mut tx, "messages").await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+#[async_trait]
+impl MessageStore for SqlStore {
+    async fn insert_message(
+        &self,
+        m: &StoredMessage,
+        event: Option<&str>,
+    ) -> Result<StoredMessage> {
+        if let Some(batcher) = &self.message_writer {
+            return batcher.insert(m, event).await;
         }
-        bump_revision(&mut tx, "messages").await?;
-        tx.commit().await?;
-        Ok(stored)
+        let mut stored = insert_many(&self.db, &[(m, event)]).await?;
+        stored.pop().ok_or_else(|| crate::StoreError::Internal("no message stored".into()))
     }
 
     async fn message(&self, seq: i64) -> Result<Option<StoredMessage>> {

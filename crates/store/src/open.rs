@@ -82,6 +82,10 @@ pub(crate) async fn open_sqlite(url: &str, serving: bool) -> Result<SqlStore> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .pragma("mmap_size", if serving { SERVING_MMAP_BYTES } else { 0 }.to_string())
+            // A server checkpoints in a task of its own (`checkpoint`), not in commits.
+            .pragma("wal_autocheckpoint", if serving { "0" } else { "1000" })
+            // …and the WAL file shrinks back to this after it starts over.
+            .pragma("journal_size_limit", (64u64 << 20).to_string())
     };
     // An in-memory database lives as long as its one connection: keep exactly one, forever.
     let pool_options = if memory {
@@ -103,7 +107,15 @@ pub(crate) async fn open_sqlite(url: &str, serving: bool) -> Result<SqlStore> {
             },
         )?;
     migrator(false).run(&pool).await.map_err(|e| map_migrate(e, latest_version()))?;
-    let store = SqlStore::new(Db::Sqlite(pool));
+    let gate = Arc::new(tokio::sync::Mutex::new(()));
+    let mut checkpointer = None;
+    if serving && !memory {
+        checkpointer = Some(crate::checkpoint::Checkpointer::start(pool.clone(), gate.clone()));
+    }
+    let mut store = SqlStore::new(Db::Sqlite(pool));
+    store.message_writer =
+        Some(crate::message_writer::MessageWriter::start(store.db.clone(), gate));
+    store.checkpointer = checkpointer;
     store.refresh_person_facts().await?;
     Ok(store)
 }

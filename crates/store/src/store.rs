@@ -11,11 +11,15 @@ use crate::{KeyStore, Result, Store};
 #[derive(Debug)]
 pub(crate) struct SqlStore {
     pub(crate) db: Db,
+    /// SQLite's group commit for new messages (`None`: each insert is its own transaction).
+    pub(crate) message_writer: Option<crate::message_writer::MessageWriter>,
+    /// A serving SQLite file's WAL checkpoints (`None`: SQLite's automatic ones).
+    pub(crate) checkpointer: Option<crate::checkpoint::Checkpointer>,
 }
 
 impl SqlStore {
     pub(crate) fn new(db: Db) -> SqlStore {
-        SqlStore { db }
+        SqlStore { db, message_writer: None, checkpointer: None }
     }
 }
 

@@ -192,7 +192,7 @@ pub(super) async fn insert(call: &Call<'_>) -> Result<String, Failure> {
         senders_reference: Some(reference.to_owned()),
         extra,
     };
-    let sent = send(call.s.store.as_ref(), &call.s.catalogue, &out, now).await;
+    let sent = send(call.s.store.as_ref(), &call.s.catalogue, &out, now, Some(&call.s.cache)).await;
     call.s.cache.changed();
     let references = vec![
         ("ExternalShipmentReference", reference.to_owned()),

@@ -30,8 +30,9 @@ async fn system(
     let (Some(user), Some(password)) = (user, password) else {
         return Err(Failure::credentials());
     };
-    let system =
-        verify(call.s.store.as_ref(), user, password).await?.ok_or_else(Failure::credentials)?;
+    let system = verify(call.s.store.as_ref(), &call.s.cache, user, password)
+        .await?
+        .ok_or_else(Failure::credentials)?;
     if (system.kind == SERVICE_OWNER) != owner {
         let (is, wants) = if owner {
             ("an end-user system", "service owners' systems")

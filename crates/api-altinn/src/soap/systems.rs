@@ -108,13 +108,14 @@ fn random_u32() -> u32 {
 
 /// The system `user_name` names when `password` is its password; `None` otherwise (the
 /// password is hashed before the look-up, so an unknown name costs the same work).
-pub async fn verify(
+pub(crate) async fn verify(
     store: &dyn Store,
+    cache: &crate::cache::MailboxCache,
     user_name: &str,
     password: &str,
 ) -> Result<Option<StoredSystem>, StoreError> {
     let presented = digest_secret(password);
-    let Some(system) = store.system(user_name).await? else { return Ok(None) };
+    let Some(system) = cache.system(store, user_name).await? else { return Ok(None) };
     let ok = digest_from_hex(&system.password_hash).is_some_and(|stored| stored == presented);
     Ok(ok.then_some(system))
 }

@@ -246,3 +246,44 @@ async fn systems_are_registered_once_and_found_by_user_name() {
         assert_eq!(store.systems().await.unwrap(), [system], "{name}");
     }
 }
+
+/// Many sendings at once (SQLite stores them in groups, one transaction each): every caller
+/// gets its own message back under a number that holds exactly that message, with its one
+/// event, and no two share a number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sendings_each_get_their_own_number_and_event() {
+    for (name, store, _dir) in backends().await {
+        let mut tasks = Vec::new();
+        for i in 0..300i64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let m = StoredMessage {
+                    senders_reference: Some(format!("REF-{i}")),
+                    ..message(if i % 2 == 0 { "974760673" } else { "01010112345" }, "5528", SKD, i)
+                };
+                let event = (i % 3 != 0).then_some("CorrespondenceCreated");
+                let stored = store.insert_message(&m, event).await.unwrap();
+                assert_eq!(StoredMessage { seq: 0, ..stored.clone() }, m);
+                (stored, event.is_some())
+            }));
+        }
+        let mut seqs = std::collections::BTreeSet::new();
+        let mut with_event = Vec::new();
+        for t in tasks {
+            let (stored, evented) = t.await.unwrap();
+            let read = store.message(stored.seq).await.unwrap().unwrap();
+            assert_eq!(read, stored, "{name}: message {} holds another's content", stored.seq);
+            assert!(seqs.insert(stored.seq), "{name}: {} given twice", stored.seq);
+            if evented {
+                with_event.push(stored.seq);
+            }
+        }
+        let all: Vec<i64> = seqs.iter().copied().collect();
+        let events = store.events_of_messages(&all).await.unwrap();
+        let mut evented: Vec<i64> = events.iter().map(|e| e.message_seq).collect();
+        evented.sort_unstable();
+        with_event.sort_unstable();
+        assert_eq!(evented, with_event, "{name}: one event per message that asked for one");
+        assert!(store.messages_revision().await.unwrap() >= 1, "{name}");
+    }
+}
