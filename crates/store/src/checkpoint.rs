@@ -32,9 +32,16 @@ pub(crate) struct Checkpointer {
     _stop: oneshot::Sender<()>,
 }
 
-/// A `PASSIVE` checkpoint: the frames in the WAL and how many are now in the database file.
-async fn passive(pool: &SqlitePool) -> sqlx::Result<(i64, i64)> {
-    let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
+/// WAL frames past which the checkpoint is a `RESTART`, which waits for every writer (not only
+/// the message writer: reservations and key changes write through the pool) and reader: the
+/// bound that holds whatever else writes without pause. 8,192 × 16 KiB = 128 MiB.
+const HARD_FRAMES: i64 = 8_192;
+
+/// A `PASSIVE` (or `RESTART`) checkpoint: the frames in the WAL and how many are now in the database file.
+async fn checkpoint(pool: &SqlitePool, restart: bool) -> sqlx::Result<(i64, i64)> {
+    let sql =
+        if restart { "PRAGMA wal_checkpoint(RESTART)" } else { "PRAGMA wal_checkpoint(PASSIVE)" };
+    let row = sqlx::query(sql).fetch_one(pool).await?;
     Ok((row.try_get(1)?, row.try_get(2)?))
 }
 
@@ -54,10 +61,10 @@ impl Checkpointer {
                 if pool.is_closed() {
                     break;
                 }
-                let result = match passive(&pool).await {
+                let result = match checkpoint(&pool, false).await {
                     Ok((log, _)) if log > RESTART_FRAMES => {
                         let _held = gate.lock().await;
-                        passive(&pool).await
+                        checkpoint(&pool, log > HARD_FRAMES).await
                     }
                     other => other,
                 };

@@ -287,3 +287,37 @@ async fn concurrent_sendings_each_get_their_own_number_and_event() {
         assert!(store.messages_revision().await.unwrap() >= 1, "{name}");
     }
 }
+
+/// A server's SQLite WAL stays bounded under writes without pause: its checkpoints run in a
+/// task of their own, and the WAL starts over instead of growing with every message (which
+/// it did when they only ran alongside the writer: 1.9 GB after 15 s of sendings).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_serving_databases_wal_stays_bounded_under_constant_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal.db");
+    let store = fjellport_store::open_serving(&format!("sqlite:{}", path.display())).await.unwrap();
+    let body = "x".repeat(10_000);
+    let wal = path.with_file_name("wal.db-wal");
+    let mut largest = 0;
+    for i in 0..2_500i64 {
+        let m = StoredMessage {
+            doc: format!("{{\"Body\":\"{body}\"}}"),
+            ..message("974760673", "5528", SKD, i)
+        };
+        store.insert_message(&m, Some("CorrespondenceCreated")).await.unwrap();
+        largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+    }
+    // One message is a row page, three index pages, an event page, two event index pages
+    // and the revision page: ~128 KB of WAL, 320 MB for all of them without a start-over.
+    assert!(largest < 200 << 20, "the WAL grew to {largest} bytes");
+    let count = store
+        .messages(&MessageQuery {
+            reportee: "974760673".into(),
+            limit: 3_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(count, 2_500);
+}
