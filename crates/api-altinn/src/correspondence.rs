@@ -30,6 +30,8 @@ pub struct Outgoing {
     pub confirmation_needed: bool,
     /// The sender's own reference (SOAP's `ExternalShipmentReference`).
     pub senders_reference: Option<String>,
+    /// When recipients first see it (SOAP's `VisibleDateTime`; `None`: at once).
+    pub visible_at: Option<i64>,
     /// More members of the stored document (attachments, notifications, dates, as SOAP
     /// sends them).
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -172,6 +174,7 @@ pub async fn send(
         confirmed_at: None,
         doc: document(out, &owner.name),
         senders_reference: out.senders_reference.clone(),
+        visible_at: out.visible_at.filter(|at| *at > now),
     };
     Ok(store.insert_message(&message, Some("CorrespondenceCreated")).await?)
 }

@@ -156,6 +156,9 @@ async fn listing(
         conditions,
         skip,
         limit: top,
+        // Not before its VisibleDateTime (in the cache key: a message that becomes visible
+        // changes no revision, so the answer of an earlier second is not reused).
+        visible_at: Some(s.now()),
     };
     // The same question asked again while nothing changed gets the same answer, from memory.
     let generation = s.cache.generation(s.store.as_ref()).await?;
@@ -254,7 +257,8 @@ pub(crate) async fn one(
     let gone = || Problem::not_found(format!("{who} has no message {id}."));
     let m = s.store.message(seq).await?.ok_or_else(gone)?;
     let seen = visible.as_ref().is_none_or(|codes| codes.contains(&m.service_code));
-    if m.reportee != reportee.number() || !seen || m.status == "Slettet" {
+    let hidden = m.visible_at.is_some_and(|at| at > s.now());
+    if m.reportee != reportee.number() || !seen || m.status == "Slettet" || hidden {
         return Err(gone());
     }
     Ok((reportee, m))

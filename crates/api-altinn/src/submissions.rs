@@ -314,6 +314,7 @@ pub(crate) async fn store_formtask(
         confirmed_at: None,
         doc: doc.to_string(),
         senders_reference,
+        visible_at: None,
     };
     let m = s.store.insert_message(&m, None).await;
     s.cache.changed();

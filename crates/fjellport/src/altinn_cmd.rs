@@ -125,6 +125,7 @@ pub(crate) async fn run(
         service_edition: args.service_edition,
         confirmation_needed: args.confirmation_needed,
         senders_reference: None,
+        visible_at: None,
         extra: Default::default(),
     };
     let store = fjellport_store::open(&config.database).await?;

@@ -14,7 +14,7 @@ use crate::{MessageStore, Result};
 
 const COLUMNS: &str = "seq, kind, reportee, service_owner, service_owner_name, service_code, \
     service_edition, subject, status, created_at, last_changed_at, last_changed_by, \
-    confirmation_needed, confirmed_at, doc, senders_reference";
+    confirmation_needed, confirmed_at, doc, senders_reference, visible_at";
 
 /// References looked up per statement (10,000 may come in one SOAP call; each database
 /// bounds the parameters of one statement).
@@ -38,6 +38,7 @@ fn message_of(row: &DbRow) -> Result<StoredMessage> {
         confirmed_at: row.opt_int("confirmed_at")?,
         doc: row.text("doc")?,
         senders_reference: row.opt_text("senders_reference")?,
+        visible_at: row.opt_int("visible_at")?,
     })
 }
 
@@ -100,7 +101,8 @@ pub(crate) async fn insert_many(
     let mut q = tx.sql(
         "INSERT INTO altinn_messages (kind, reportee, service_owner, service_owner_name, \
          service_code, service_edition, subject, status, created_at, last_changed_at, \
-         last_changed_by, confirmation_needed, confirmed_at, doc, senders_reference)",
+         last_changed_by, confirmation_needed, confirmed_at, doc, senders_reference, \
+         visible_at)",
     );
     q.values(items.iter().map(|(m, _)| {
         [
@@ -119,6 +121,7 @@ pub(crate) async fn insert_many(
             Arg::from(m.confirmed_at),
             Arg::from(&m.doc),
             Arg::from(m.senders_reference.clone()),
+            Arg::from(m.visible_at),
         ]
     }));
     q.push(" RETURNING seq");
@@ -188,6 +191,9 @@ impl MessageStore for SqlStore {
                 return Ok(Vec::new());
             }
             q.push(" AND service_code IN ").list(codes);
+        }
+        if let Some(now) = query.visible_at {
+            q.push(" AND (visible_at IS NULL OR visible_at <= ").bind(now).push(")");
         }
         push_conditions(&mut q, &query.conditions);
         q.push(" ORDER BY seq DESC LIMIT ").bind(query.limit);

@@ -116,6 +116,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0018_altinn_systems.sql"),
         include_str!("../migrations/0018_altinn_systems.sql"),
     ),
+    (
+        19,
+        "message visibility",
+        include_str!("../migrations/0019_message_visibility.sql"),
+        include_str!("../migrations/0019_message_visibility.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

@@ -343,6 +343,8 @@ pub struct StoredMessage {
     pub doc: String,
     /// The sender's own reference (SOAP's `ExternalShipmentReference`).
     pub senders_reference: Option<String>,
+    /// When recipients first see it (SOAP's `VisibleDateTime`); `None`: at once.
+    pub visible_at: Option<i64>,
 }
 
 /// A service owner's look-up of what it sent (SOAP status details and history), oldest
@@ -415,6 +417,8 @@ pub struct MessageQuery {
     pub reportee: String,
     /// The trash (`Slettet`) instead of everything else.
     pub trashed: bool,
+    /// Only messages visible at this instant (a recipient's box); `None`: all (a sender's).
+    pub visible_at: Option<i64>,
     /// Only these services (a user whose roles cover some); `None`: all.
     pub service_codes: Option<Vec<String>>,
     /// All must hold (OData `and`).

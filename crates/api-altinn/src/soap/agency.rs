@@ -190,6 +190,7 @@ pub(super) async fn insert(call: &Call<'_>) -> Result<String, Failure> {
         service_edition: Some(edition),
         confirmation_needed: false,
         senders_reference: Some(reference.to_owned()),
+        visible_at: extra.get("VisibleDateTime").and_then(Value::as_i64),
         extra,
     };
     let sent = send(call.s.store.as_ref(), &call.s.catalogue, &out, now, Some(&call.s.cache)).await;

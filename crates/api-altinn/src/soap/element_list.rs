@@ -59,6 +59,7 @@ pub(super) async fn list(call: &Call<'_>) -> Result<String, Failure> {
         conditions,
         skip: 0,
         limit: LIST_LIMIT,
+        visible_at: Some(call.s.now()),
     };
     let found = call.s.store.messages(&q).await?;
     let mut x = Xml::new();

@@ -383,3 +383,49 @@ async fn an_end_user_system_reads_and_deletes_over_soap_and_rest_sees_it() {
     assert_eq!(trash["_embedded"]["messages"][0]["MessageId"], format!("a{own_id}"), "{trash}");
     u.s.stop().await;
 }
+
+/// A correspondence with a `VisibleDateTime` ahead of the server's clock is stored and its
+/// sender finds it, but no recipient sees it until then (REST list, REST read, SOAP list).
+#[tokio::test]
+async fn a_correspondence_is_hidden_from_its_recipients_until_its_visible_date() {
+    let u = setup().await;
+    let (nin, orgnr) = u.holder.clone();
+    let (user, password) = system(&u._db.1, &["--service-owner", "SKD"]);
+    // The test clock stands at 2026-09-01.
+    let later = insert(&user, &password, "ref-later", &orgnr, BODY)
+        .replace("2026-01-01T00:00:00", "2026-12-24T08:00:00");
+    let (status, text) = call(&u, AGENCY, None, later).await;
+    assert_eq!((status, text_of(&text, "ReceiptStatusCode")), (200, Some("OK")), "{text}");
+    let id: i64 = text_of(&text, "ReceiptId").unwrap().parse().unwrap();
+    let holder = token(&u.s, &nin, "altinn:enduser").await;
+    let list: Value = crate::support::json(u.get(&format!("/{orgnr}/messages"), &holder)).await;
+    assert_eq!(list["_embedded"]["messages"], serde_json::json!([]), "{list}");
+    let res = u.get(&format!("/{orgnr}/messages/a{id}"), &holder).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let eus = system(&u._db.1, &["--end-user-system", "Fagsystem"]);
+    let elements = envelope(&format!(
+        "<ns:GetReporteeElementListBasicV2 xmlns:ns=\"http://www.altinn.no/services/ServiceEngine/ReporteeElementList/2010/10\" \
+         xmlns:q=\"http://schemas.altinn.no/services/ServiceEngine/ReporteeElementList/2010/10\">\
+         <ns:systemUserName>{}</ns:systemUserName><ns:systemPassword>{}</ns:systemPassword>\
+         <ns:userSSN>{nin}</ns:userSSN><ns:userPassword>Test1234</ns:userPassword>\
+         <ns:Search><q:Reportee>{orgnr}</q:Reportee></ns:Search></ns:GetReporteeElementListBasicV2>",
+        eus.0, eus.1
+    ));
+    let action = "\"http://www.altinn.no/services/ServiceEngine/ReporteeElementList/2010/10/IReporteeElementListExternalBasic/GetReporteeElementListBasicV2\"";
+    let path = "/altinn/soap/ServiceEngineExternal/ReporteeElementListExternalBasic.svc";
+    let (status, text) = call(&u, path, Some(action), elements).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(!text.contains(&format!(">{id}<")), "{text}");
+    // Its sender still follows it.
+    let details = envelope(&format!(
+        "<ns:GetCorrespondenceStatusDetailsBasicV3><ns:systemUserName>{user}</ns:systemUserName>\
+         <ns:systemPassword>{password}</ns:systemPassword><ns:filterCriteria \
+         xmlns:f=\"http://schemas.altinn.no/services/ServiceEngine/Correspondence/2016/02\">\
+         <f:SendersReference>ref-later</f:SendersReference><f:ServiceCode>5528</f:ServiceCode>\
+         <f:ServiceEditionCode>1</f:ServiceEditionCode></ns:filterCriteria>\
+         </ns:GetCorrespondenceStatusDetailsBasicV3>"
+    ));
+    let (_, text) = call(&u, AGENCY, None, details).await;
+    assert_eq!(text_of(&text, "CorrespondenceID"), Some(id.to_string().as_str()), "{text}");
+    u.s.stop().await;
+}

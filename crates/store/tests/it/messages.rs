@@ -27,6 +27,7 @@ fn message(reportee: &str, service: &str, owner: (&str, &str), at: i64) -> Store
         confirmed_at: None,
         doc: "{\"Body\":\"<p>Hei</p>\"}".into(),
         senders_reference: None,
+        visible_at: None,
     }
 }
 
