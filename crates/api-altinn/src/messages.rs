@@ -82,7 +82,7 @@ pub(crate) fn message_json(m: &StoredMessage, box_url: &str, api: &str, full: bo
         v["Body"] = doc.get("Body").cloned().unwrap_or(Value::Null);
         v["ConfirmationNeeded"] = json!(m.confirmation_needed);
         v["ConfirmedDateTime"] = m.confirmed_at.map_or(Value::Null, |t| json!(altinn_time(t)));
-        v["ReplyOptions"] = json!([]);
+        v["ReplyOptions"] = doc.get("ReplyOptions").cloned().unwrap_or_else(|| json!([]));
     }
     v
 }

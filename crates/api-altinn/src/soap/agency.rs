@@ -113,6 +113,44 @@ fn notifications(c: &Element, now: i64) -> Result<Vec<Value>, Failure> {
     Ok(out)
 }
 
+/// Reply options as the REST message shows them (`{Type, ServiceCode, ServiceEditionCode}`,
+/// `{Type, ArchiveReference}`, `{Type, URL, Text}`); each names one kind.
+fn reply_options(c: &Element) -> Result<Vec<Value>, Failure> {
+    let list = c.child(ns::CORRESPONDENCE_DATA, "ReplyOptions");
+    let mut out = Vec::new();
+    for o in list.into_iter().flat_map(|l| l.children_named(ns::REPLY_OPTIONS, "ReplyOption")) {
+        let part = |name| o.child(ns::REPLY_OPTIONS, name);
+        let text = |e: &Element, name| e.text_of(ns::REPLY_OPTIONS, name).map(str::to_owned);
+        let option = match (part("Service"), part("ArchiveReference"), part("URL")) {
+            (Some(s), None, None) => {
+                json!({"Type": "Service", "ServiceCode": text(s, "ServiceCode"),
+                                            "ServiceEditionCode": text(s, "ServiceEdition")})
+            }
+            (None, Some(a), None) => {
+                json!({"Type": "ArchiveReference", "ArchiveReference": text(a, "ArchiveRef")})
+            }
+            (None, None, Some(u)) => {
+                let url = text(u, "LinkURL").unwrap_or_default();
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(Failure::altinn(
+                        ids::GENERAL,
+                        format!("a reply option's LinkURL must be an http(s) URL, not {url:?}"),
+                    ));
+                }
+                json!({"Type": "URL", "URL": url, "Text": text(u, "LinkText")})
+            }
+            _ => {
+                return Err(Failure::altinn(
+                    ids::GENERAL,
+                    "each ReplyOption names one of Service, ArchiveReference or URL",
+                ));
+            }
+        };
+        out.push(option);
+    }
+    Ok(out)
+}
+
 pub(super) async fn insert(call: &Call<'_>) -> Result<String, Failure> {
     let system = login::service_owner(call, Place::Body).await?;
     let b = call.body();
@@ -167,12 +205,15 @@ pub(super) async fn insert(call: &Call<'_>) -> Result<String, Failure> {
     extra.insert("LanguageCode".into(), json!(language));
     extra.insert("Attachments".into(), Value::Array(attachments(content)?));
     extra.insert("Notifications".into(), Value::Array(notifications(c, now)?));
+    extra.insert("ReplyOptions".into(), Value::Array(reply_options(c)?));
     for name in ["VisibleDateTime", "DueDateTime", "AllowSystemDeleteDateTime"] {
         if let Some(t) = instant(c, ns::CORRESPONDENCE_DATA, name)? {
             extra.insert(name.into(), json!(t));
         }
     }
-    for name in ["ArchiveReference", "MessageSender", "AllowForwarding", "IsReservable"] {
+    for name in
+        ["ArchiveReference", "MessageSender", "AllowForwarding", "IsReservable", "OnBehalfOfOrgNr"]
+    {
         if let Some(v) = c.text_of(ns::CORRESPONDENCE_DATA, name) {
             extra.insert(name.into(), json!(v));
         }

@@ -49,3 +49,6 @@ pub(super) const WSSE: &str =
 pub(super) const PASSWORD_TEXT: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
 /// WS-Addressing 1.0, which WCF's WS bindings send.
 pub(super) const WSA: &str = "http://www.w3.org/2005/08/addressing";
+/// Reply options of a correspondence (`ReplyOption`: a service, an archive reference, a URL).
+pub(super) const REPLY_OPTIONS: &str =
+    "http://schemas.altinn.no/services/ServiceEngine/Correspondence/2009/10";

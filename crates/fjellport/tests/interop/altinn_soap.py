@@ -59,6 +59,8 @@ def main():
     correspondence = {
         "ServiceCode": "5528", "ServiceEdition": "1", "Reportee": reportee,
         "Content": content, "VisibleDateTime": datetime.datetime(2026, 1, 1, 8, 0),
+        "ReplyOptions": {"ReplyOption": [{"URL": {"LinkText": "Klag",
+                                                  "LinkURL": "https://skatteetaten.test/klage"}}]},
         "Notifications": {"Notification": [{
             "FromAddress": "no-reply@skatteetaten.test", "LanguageCode": "1044",
             "NotificationType": "VarselDPVUtenRevarsel",

@@ -98,8 +98,12 @@ async fn correspondence_sent_over_soap_is_in_the_rest_box_and_reading_it_shows_i
     let u = setup().await;
     let (nin, orgnr) = u.holder.clone();
     let (user, password) = system(&u._db.1, &["--service-owner", "SKD"]);
-    let (status, text) =
-        call(&u, AGENCY, None, insert(&user, &password, "ref-1", &orgnr, BODY)).await;
+    let reply = "<ns1:ReplyOptions><r:ReplyOption xmlns:r=\"http://schemas.altinn.no/services/ServiceEngine/Correspondence/2009/10\">\
+                 <r:URL><r:LinkText>Klag</r:LinkText><r:LinkURL>https://skatteetaten.test/klage</r:LinkURL></r:URL>\
+                 </r:ReplyOption></ns1:ReplyOptions></ns:Correspondence>";
+    let with_reply =
+        insert(&user, &password, "ref-1", &orgnr, BODY).replace("</ns:Correspondence>", reply);
+    let (status, text) = call(&u, AGENCY, None, with_reply).await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(text_of(&text, "ReceiptStatusCode"), Some("OK"), "{text}");
     let id: i64 = text_of(&text, "ReceiptId").unwrap().parse().unwrap();
@@ -136,6 +140,10 @@ async fn correspondence_sent_over_soap_is_in_the_rest_box_and_reading_it_shows_i
     let one: Value =
         crate::support::json(u.get(&format!("/{orgnr}/messages/a{id}"), &holder)).await;
     assert_eq!(one["Body"], "<p>Hei</p>");
+    assert_eq!(
+        one["ReplyOptions"],
+        serde_json::json!([{"Type": "URL", "URL": "https://skatteetaten.test/klage", "Text": "Klag"}])
+    );
     let (_, text) = call(&u, AGENCY, None, details("ref-1")).await;
     assert!(text.contains("<c:StatusType>Created</c:StatusType>"), "{text}");
     assert!(text.contains("<c:StatusType>Read</c:StatusType>"), "{text}");
