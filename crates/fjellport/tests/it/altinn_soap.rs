@@ -89,7 +89,8 @@ pub(crate) fn text_of<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
     Some(&rest[..rest.find('<')?])
 }
 
-fn error_id(xml: &str) -> Option<u32> {
+/// The `AltinnFault`'s ErrorID, if the answer is one.
+pub(crate) fn error_id(xml: &str) -> Option<u32> {
     text_of(xml, "ErrorID").and_then(|t| t.parse().ok())
 }
 

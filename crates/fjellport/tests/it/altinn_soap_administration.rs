@@ -3,7 +3,7 @@
 //! which roles they hold; every wrong credential, header or version is a SOAP 1.2 fault.
 
 use crate::altinn_enduser::{EndUsers, setup};
-use crate::altinn_soap::{system, text_of};
+use crate::altinn_soap::{error_id, system, text_of};
 
 const PATH: &str = "/altinn/soap/AuthorizationExternal/AdministrationExternal.svc";
 const SVC: &str = "http://www.altinn.no/services/Authorization/Administration/2010/10";
@@ -47,10 +47,6 @@ fn reportees(ssn: &str, extra: &str) -> String {
 
 fn roles(search: &str) -> String {
     format!("<ns:GetRoles><ns:roleSearchBE>{search}</ns:roleSearchBE></ns:GetRoles>")
-}
-
-fn error_id(xml: &str) -> Option<u32> {
-    text_of(xml, "ErrorID").and_then(|t| t.parse().ok())
 }
 
 #[tokio::test]

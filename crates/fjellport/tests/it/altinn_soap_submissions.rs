@@ -7,7 +7,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use crate::altinn_enduser::{EndUsers, setup, token};
-use crate::altinn_soap::{call, system, text_of};
+use crate::altinn_soap::{call, error_id, system, text_of};
 
 const PATH: &str = "/altinn/soap/IntermediaryExternal/IntermediaryInboundBasic.svc";
 const SVC: &str = "http://www.altinn.no/services/Intermediary/Shipment/IntermediaryInbound/2009/10";
@@ -58,10 +58,6 @@ fn shipment(reportee: &str, service: &str, completed: bool, form: &str) -> Strin
 async fn soap(u: &EndUsers, op: &str, xml: String) -> (u16, String) {
     let action = format!("\"{SVC}/IIntermediaryInboundBasic/{op}\"");
     call(u, PATH, Some(&action), xml).await
-}
-
-fn error_id(xml: &str) -> Option<u32> {
-    text_of(xml, "ErrorID").and_then(|t| t.parse().ok())
 }
 
 #[tokio::test]
