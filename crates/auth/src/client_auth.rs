@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::jose::{Jws, PublicJwk};
+use crate::jose::{Jws, PublicJwk, numeric_date};
 use crate::replay::ReplayCache;
 
 /// Seconds of clock skew allowed on `iat`/`nbf`, and the longest assertion lifetime.
@@ -161,7 +161,7 @@ impl<'a> ClientAssertion<'a> {
         if !aud_ok {
             return Err(AssertionError::BadAudience);
         }
-        let exp = claims.get("exp").and_then(Value::as_i64).ok_or(AssertionError::Expired)?;
+        let exp = numeric_date(claims.get("exp")).ok_or(AssertionError::Expired)?;
         if exp <= now - SKEW_SECS {
             return Err(AssertionError::Expired);
         }
@@ -169,7 +169,7 @@ impl<'a> ClientAssertion<'a> {
             return Err(AssertionError::TooLong);
         }
         for name in ["iat", "nbf"] {
-            if claims.get(name).and_then(Value::as_i64).is_some_and(|t| t > now + SKEW_SECS) {
+            if numeric_date(claims.get(name)).is_some_and(|t| t > now + SKEW_SECS) {
                 return Err(AssertionError::NotYetValid);
             }
         }

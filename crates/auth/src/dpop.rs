@@ -22,7 +22,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::jose::{Alg, JoseError, Jws, PublicJwk, sha256_b64};
+use crate::jose::{Alg, JoseError, Jws, PublicJwk, numeric_date, sha256_b64, typ_is};
 use crate::replay::ReplayCache;
 
 /// What a verifier accepts. Plain data with documented defaults.
@@ -90,6 +90,8 @@ pub enum ProofError {
     /// The server demands a nonce and the proof has none, or one it no longer accepts.
     UseNonce,
     IatOutOfWindow,
+    /// `iat` is there but is not a NumericDate (a number of seconds).
+    BadIat,
     AthMismatch,
     Replayed,
 }
@@ -101,7 +103,9 @@ impl fmt::Display for ProofError {
             ProofError::Multiple => f.write_str("send exactly one DPoP header"),
             ProofError::Malformed(e) => write!(f, "the DPoP proof is not a valid JWS: {e}"),
             ProofError::MissingClaim(c) => write!(f, "the DPoP proof lacks the {c} claim"),
-            ProofError::BadTyp => f.write_str("the DPoP proof's typ must be dpop+jwt"),
+            ProofError::BadTyp => {
+                f.write_str("the DPoP proof's typ must be dpop+jwt (or application/dpop+jwt)")
+            }
             ProofError::BadAlg(a) => write!(f, "the DPoP proof's alg {a:?} is not allowed"),
             ProofError::BadSignature => f.write_str("the DPoP proof's signature does not verify"),
             ProofError::PrivateKeyInJwk => {
@@ -112,6 +116,9 @@ impl fmt::Display for ProofError {
             ProofError::HtuMismatch => f.write_str("htu does not match the request URI"),
             ProofError::UseNonce => f.write_str("a fresh DPoP nonce is required"),
             ProofError::IatOutOfWindow => f.write_str("iat is outside the accepted window"),
+            ProofError::BadIat => {
+                f.write_str("the DPoP proof's iat is not a NumericDate (seconds since 1970)")
+            }
             ProofError::AthMismatch => f.write_str("ath does not match the access token"),
             ProofError::Replayed => f.write_str("this DPoP proof (jti) was used before"),
         }
@@ -154,14 +161,14 @@ pub fn verify_proof(
     let jti = jti.ok_or(ProofError::MissingClaim("jti"))?.to_owned();
     let htm = claim("htm")?.as_str().ok_or(ProofError::MissingClaim("htm"))?;
     let htu = claim("htu")?.as_str().ok_or(ProofError::MissingClaim("htu"))?;
-    let iat = claim("iat")?.as_i64().ok_or(ProofError::MissingClaim("iat"))?;
+    let iat = numeric_date(Some(claim("iat")?)).ok_or(ProofError::BadIat)?;
     let ath = match target.access_token {
         Some(_) => Some(claim("ath")?.as_str().ok_or(ProofError::MissingClaim("ath"))?),
         None => None,
     };
 
     // 4. typ.
-    if jws.header.get("typ").and_then(Value::as_str) != Some("dpop+jwt") {
+    if !typ_is(jws.header.get("typ"), "dpop+jwt") {
         return Err(ProofError::BadTyp);
     }
     // 5. alg: asymmetric and allowed.
@@ -302,6 +309,10 @@ mod tests {
             (Broken::BadSignature, ProofError::BadSignature),
             (Broken::IatInThePast, ProofError::IatOutOfWindow),
             (Broken::IatInTheFuture, ProofError::IatOutOfWindow),
+            (
+                Broken::UnknownCrit,
+                ProofError::Malformed(JoseError::UnsupportedCrit("[\"exp-unknown\"]".into())),
+            ),
         ];
         for (broken, want) in cases {
             assert_eq!(check(&make(&key, Some(broken)), &t).map(|_| ()), Err(want), "{broken}");

@@ -25,10 +25,12 @@ pub enum Broken {
     IatInTheFuture,
     /// Signed by another key than the one the token is bound to.
     WrongJkt,
+    /// A `crit` header naming an extension no verifier understands (RFC 7515 §4.1.11).
+    UnknownCrit,
 }
 
 impl Broken {
-    pub const ALL: [Broken; 12] = [
+    pub const ALL: [Broken; 13] = [
         Broken::MissingHtu,
         Broken::MissingHtm,
         Broken::MissingAth,
@@ -41,6 +43,7 @@ impl Broken {
         Broken::IatInThePast,
         Broken::IatInTheFuture,
         Broken::WrongJkt,
+        Broken::UnknownCrit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Broken {
             Broken::IatInThePast => "iat-in-the-past",
             Broken::IatInTheFuture => "iat-in-the-future",
             Broken::WrongJkt => "wrong-jkt",
+            Broken::UnknownCrit => "unknown-crit",
         }
     }
 }
@@ -136,6 +140,10 @@ pub fn proof(
         Some(Broken::MissingJwk) => drop(&mut header, "jwk"),
         Some(Broken::WrongTyp) => header["typ"] = json!("JWT"),
         Some(Broken::SymmetricAlg) => header["alg"] = json!("HS256"),
+        Some(Broken::UnknownCrit) => {
+            header["crit"] = json!(["exp-unknown"]);
+            header["exp-unknown"] = json!(1);
+        }
         _ => {}
     }
     let signed = key.sign(&header, &payload)?;

@@ -94,6 +94,9 @@ pub enum JoseError {
     /// The algorithm does not fit the key (e.g. ES256 with a P-384 key).
     AlgKeyMismatch,
     BadSignature,
+    /// The header names extensions (`crit`) this server does not understand, or asks for an
+    /// unencoded payload (`b64` false, RFC 7797): RFC 7515 §4.1.11 says to reject it.
+    UnsupportedCrit(String),
 }
 
 impl fmt::Display for JoseError {
@@ -105,6 +108,11 @@ impl fmt::Display for JoseError {
             JoseError::BadJwk(why) => write!(f, "unusable jwk: {why}"),
             JoseError::AlgKeyMismatch => f.write_str("the algorithm does not fit the key"),
             JoseError::BadSignature => f.write_str("the signature does not verify"),
+            JoseError::UnsupportedCrit(what) => write!(
+                f,
+                "the header's crit ({what}) names extensions this server does not understand; \
+                 RFC 7515 section 4.1.11 requires refusing it"
+            ),
         }
     }
 }
@@ -122,6 +130,28 @@ pub fn b64d(text: &str) -> Option<Vec<u8>> {
 /// base64url(SHA-256(text)): `ath` for a token, and the RFC 7638 thumbprint's last step.
 pub fn sha256_b64(text: &[u8]) -> String {
     b64e(digest::digest(&digest::SHA256, text).as_ref())
+}
+
+/// A JWT time claim (RFC 7519 NumericDate: seconds since 1970, possibly fractional) in whole
+/// seconds, rounded down; `None` when it is absent or not a number.
+pub fn numeric_date(value: Option<&Value>) -> Option<i64> {
+    let n = value?.as_number()?;
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        (f.is_finite() && f.abs() < 1e15).then(|| f.floor() as i64)
+    })
+}
+
+/// Whether a `typ` header names `media` (`dpop+jwt`, `at+jwt`): RFC 7515 §4.1.9 lets the
+/// `application/` prefix be left out, and media type names are case-insensitive.
+pub fn typ_is(typ: Option<&Value>, media: &str) -> bool {
+    let Some(t) = typ.and_then(Value::as_str) else { return false };
+    let t = t.trim();
+    let bare = match t.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &t[12..],
+        _ => t,
+    };
+    bare.eq_ignore_ascii_case(media)
 }
 
 /// A compact JWS, split and decoded but not yet verified.
@@ -150,6 +180,15 @@ impl<'a> Jws<'a> {
             }
         };
         let header = object(h, "the header is not base64url JSON")?;
+        // No extension is understood here: any `crit` is refused, and so is an unencoded
+        // payload (`b64` false), whose signing input is not what is verified below.
+        if let Some(crit) = header.get("crit") {
+            let named: String = crit.to_string().chars().take(80).collect();
+            return Err(JoseError::UnsupportedCrit(named));
+        }
+        if let Some(b) = header.get("b64").filter(|b| **b != Value::Bool(true)) {
+            return Err(JoseError::UnsupportedCrit(format!("b64: {b}")));
+        }
         let payload = object(p, "the payload is not base64url JSON")?;
         let signature = b64d(s).ok_or(JoseError::Malformed("the signature is not base64url"))?;
         let signing_input = &compact[..h.len() + 1 + p.len()];
@@ -573,5 +612,41 @@ mod tests {
             assert_eq!(again.public_jwk().thumbprint(), key.public_jwk().thumbprint());
         }
         assert!(SigningKey::generate(Alg::ES384).is_err(), "issuers sign ES256, RS256, PS256");
+    }
+
+    #[test]
+    fn crit_and_unencoded_payloads_are_refused_at_parse() {
+        let key = EcSigningKey::generate().unwrap();
+        for header in [
+            json!({"alg": "ES256", "crit": ["exp-unknown"], "exp-unknown": 1}),
+            json!({"alg": "ES256", "crit": []}),
+            json!({"alg": "ES256", "b64": false}),
+        ] {
+            let token = key.sign(&header, &json!({"sub": "x"})).unwrap();
+            let e = Jws::parse(&token).unwrap_err();
+            assert!(matches!(e, JoseError::UnsupportedCrit(_)), "{header}: {e:?}");
+            assert!(e.to_string().contains("crit"), "{e}");
+        }
+        let plain = key.sign(&json!({"alg": "ES256", "b64": true}), &json!({"sub": "x"})).unwrap();
+        assert!(Jws::parse(&plain).is_ok(), "b64 true is the default encoding");
+    }
+
+    #[test]
+    fn numeric_dates_may_be_fractional_and_typ_names_a_media_type() {
+        assert_eq!(numeric_date(Some(&json!(1_700_000_000))), Some(1_700_000_000));
+        assert_eq!(numeric_date(Some(&json!(1_700_000_000.75))), Some(1_700_000_000));
+        assert_eq!(numeric_date(Some(&json!(-0.5))), Some(-1));
+        for bad in [json!("1700000000"), json!(null), json!(1e300), json!([1])] {
+            assert_eq!(numeric_date(Some(&bad)), None, "{bad}");
+        }
+        assert_eq!(numeric_date(None), None);
+        for ok in ["dpop+jwt", "DPoP+JWT", "application/dpop+jwt", "APPLICATION/DPOP+JWT"] {
+            assert!(typ_is(Some(&json!(ok)), "dpop+jwt"), "{ok}");
+        }
+        for bad in ["jwt", "application/jwt", "dpop+jwt; x=1", "text/dpop+jwt", ""] {
+            assert!(!typ_is(Some(&json!(bad)), "dpop+jwt"), "{bad}");
+        }
+        assert!(!typ_is(Some(&json!(1)), "dpop+jwt"));
+        assert!(!typ_is(None, "dpop+jwt"));
     }
 }

@@ -14,7 +14,7 @@ use std::fmt;
 use fjellport_nin::orgnr::OrgNumber;
 use serde_json::Value;
 
-use crate::jose::{Alg, Jws, PublicJwk};
+use crate::jose::{Alg, Jws, PublicJwk, numeric_date};
 use crate::replay::ReplayCache;
 
 /// The grant type of Maskinporten's token endpoint.
@@ -175,11 +175,11 @@ pub fn check_claims(
     if !aud_ok {
         return Err(GrantError::BadAudience { expected: issuer.to_owned() });
     }
-    let iat = claims.get("iat").and_then(Value::as_i64).ok_or(GrantError::BadIat)?;
+    let iat = numeric_date(claims.get("iat")).ok_or(GrantError::BadIat)?;
     if (iat - now).abs() > IAT_WINDOW_SECS {
         return Err(GrantError::BadIat);
     }
-    let exp = claims.get("exp").and_then(Value::as_i64).ok_or(GrantError::BadExp)?;
+    let exp = numeric_date(claims.get("exp")).ok_or(GrantError::BadExp)?;
     if exp <= now {
         return Err(GrantError::BadExp);
     }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::jose::{Alg, JoseError, Jws, PublicJwk};
+use crate::jose::{Alg, JoseError, Jws, PublicJwk, numeric_date, typ_is};
 
 #[derive(Debug, Clone)]
 pub struct TokenPolicy {
@@ -77,8 +77,8 @@ pub fn verify_token(
     now: i64,
 ) -> Result<AccessToken, TokenError> {
     let jws = Jws::parse(token).map_err(TokenError::Malformed)?;
-    let typ = jws.header.get("typ").and_then(Value::as_str).map(str::to_ascii_lowercase);
-    if !matches!(typ.as_deref(), Some("at+jwt" | "application/at+jwt" | "jwt")) {
+    let typ = jws.header.get("typ");
+    if !(typ_is(typ, "at+jwt") || typ_is(typ, "jwt")) {
         return Err(TokenError::BadTyp);
     }
     let alg: Alg = jws.alg().map_err(|_| TokenError::BadAlg)?;
@@ -103,11 +103,11 @@ pub fn verify_token(
     if !aud_ok {
         return Err(TokenError::BadAudience);
     }
-    let exp = claims.get("exp").and_then(Value::as_i64).ok_or(TokenError::Expired)?;
+    let exp = numeric_date(claims.get("exp")).ok_or(TokenError::Expired)?;
     if now > exp + policy.leeway_secs {
         return Err(TokenError::Expired);
     }
-    if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
+    if let Some(nbf) = numeric_date(claims.get("nbf"))
         && now + policy.leeway_secs < nbf
     {
         return Err(TokenError::NotYetValid);

@@ -563,7 +563,15 @@ async fn admit_dpop(
     let challenge = |error: Option<(&str, &str)>| {
         let mut value = String::from("DPoP ");
         if let Some((error, description)) = error {
-            let description = description.replace(['"', '\\'], "'");
+            // A header carries visible ASCII only: what a client sent (a crit name) may not be.
+            let description: String = description
+                .chars()
+                .map(|c| match c {
+                    '"' | '\\' => '\'',
+                    ' '..='~' => c,
+                    _ => '?',
+                })
+                .collect();
             value.push_str(&format!("error=\"{error}\", error_description=\"{description}\", "));
         }
         value.push_str(&format!("algs=\"{algs}\""));

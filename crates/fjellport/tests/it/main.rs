@@ -19,6 +19,7 @@ mod dpop;
 mod gateway;
 mod idporten;
 mod interop;
+mod jose_strictness;
 mod maskinporten;
 mod ops;
 mod population;

@@ -204,6 +204,14 @@ async fn bad_client_authentication_is_invalid_client() {
         ("exp more than 60 s ahead", assertion(&c.key, &c.client_id, &issuer, 600)),
         ("expired", assertion(&c.key, &c.client_id, &issuer, -60)),
         ("not a JWT", "abc.def".to_owned()),
+        ("a crit extension nobody here understands", {
+            let claims = json!({"iss": c.client_id, "sub": c.client_id, "aud": issuer,
+                                "iat": now(), "exp": now() + 30, "jti": random_id("ca_"),
+                                "exp-unknown": 1});
+            let header = json!({"alg": "ES256", "typ": "client-authentication+jwt",
+                                "crit": ["exp-unknown"], "exp-unknown": 1});
+            c.key.sign(&header, &claims).unwrap()
+        }),
     ];
     for (why, a) in cases {
         let res = post(
@@ -217,7 +225,10 @@ async fn bad_client_authentication_is_invalid_client() {
         )
         .await;
         assert_eq!(res.status(), 401, "{why}");
-        oauth_error(res, 401, "invalid_client").await;
+        let e = oauth_error(res, 401, "invalid_client").await;
+        if why.contains("crit") {
+            assert!(e["error_description"].as_str().unwrap().contains("crit"), "{e}");
+        }
     }
     // A used assertion cannot be used again.
     let a = assertion(&c.key, &c.client_id, &issuer, 30);
