@@ -1,7 +1,6 @@
 //! Web origins (RFC 6454) as registered on browser keys: scheme + host + port, nothing more.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::str::FromStr;
 
 use thiserror::Error;
@@ -58,15 +57,25 @@ impl Origin {
         &self.0
     }
 
-    /// `localhost`, `*.localhost` and loopback addresses: allowed only in the test environment.
+    /// Every spelling a browser resolves to this machine: `localhost` and `*.localhost` (also
+    /// with the root's trailing dot, `localhost.`), loopback addresses in any notation the URL
+    /// standard reads (`127.1`, `2130706433`, `[::1]`, `[::ffff:127.0.0.1]`), and the
+    /// unspecified address (`0.0.0.0`, `[::]`), which browsers connect to as local. Allowed
+    /// only in the test environment.
     pub fn is_localhost(&self) -> bool {
         let Ok(url) = url::Url::parse(&self.0) else {
             return false;
         };
+        let local_v4 = |ip: std::net::Ipv4Addr| ip.is_loopback() || ip.is_unspecified();
         match url.host() {
-            Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
-            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+            Some(url::Host::Domain(d)) => {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                d == "localhost" || d.ends_with(".localhost")
+            }
+            Some(url::Host::Ipv4(ip)) => local_v4(ip),
+            Some(url::Host::Ipv6(ip)) => {
+                ip.is_loopback() || ip.is_unspecified() || ip.to_ipv4_mapped().is_some_and(local_v4)
+            }
             None => false,
         }
     }
@@ -128,5 +137,24 @@ mod tests {
             assert!(o.parse::<Origin>().unwrap().is_localhost(), "{o}");
         }
         assert!(!"https://localhost.example.test".parse::<Origin>().unwrap().is_localhost());
+        // Spellings that once slipped past the production guard.
+        for o in [
+            "http://localhost.",
+            "http://LocalHost.:8080",
+            "http://foo.localhost.",
+            "http://[::ffff:127.0.0.1]",
+            "http://0.0.0.0",
+            "http://[::]",
+            "http://127.1",
+            "http://2130706433",
+            "http://0x7f.0.0.1",
+            "http://[::1]:8080",
+        ] {
+            assert!(o.parse::<Origin>().unwrap().is_localhost(), "{o}");
+        }
+        for o in ["https://localhost.example.test.", "http://128.0.0.1", "http://[::ffff:8.8.8.8]"]
+        {
+            assert!(!o.parse::<Origin>().unwrap().is_localhost(), "{o}");
+        }
     }
 }

@@ -122,5 +122,22 @@ async fn localhost_origins_work_only_in_the_test_environment() {
         .unwrap();
     let p = problem(res, 400).await;
     assert!(p["detail"].as_str().unwrap().contains("localhost"), "{p}");
+    // Every other spelling a browser resolves to this machine is refused too.
+    for local in [
+        "http://localhost.",
+        "http://LocalHost.:8080",
+        "http://foo.localhost.",
+        "http://[::ffff:127.0.0.1]",
+        "http://0.0.0.0",
+        "http://2130706433",
+    ] {
+        let res = prod
+            .admin(reqwest::Method::POST, "/keys")
+            .json(&json!({"api": "altinn", "type": "browser", "origins": [local]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{local}");
+    }
     prod.stop().await;
 }
