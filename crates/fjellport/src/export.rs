@@ -17,9 +17,15 @@ const EVENT_HEADER: &str = "sequenceNumber,personId,nin,eventType,occurredOn";
 const ORGANIZATION_HEADER: &str =
     "organizationNumber,name,organizationForm,industryCode,municipalityNumber,employees,roles";
 
-/// One CSV field: quoted when it holds a comma, a quote or a line break.
+/// One CSV field: quoted when it holds a comma, a quote or a line break. A value a spreadsheet
+/// would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab or a carriage return:
+/// OWASP's CSV-injection rule) is written after a `'`, so it shows as the text it is.
 fn field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        out.push_str("\"'");
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else if value.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));
         out.push('"');
@@ -183,6 +189,27 @@ pub(crate) async fn export(
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.map_err(|e| CliError::Runtime(format!("cannot write: {e}"))),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_line;
+
+    #[test]
+    fn formulas_are_neutralised_and_plain_values_kept() {
+        assert_eq!(csv_line(&["Kari", "1980-05-17"]), "Kari,1980-05-17\n");
+        assert_eq!(csv_line(&["a,b", "say \"hi\""]), "\"a,b\",\"say \"\"hi\"\"\"\n");
+        for (value, want) in [
+            ("=HYPERLINK(\"http://evil.test\")", "\"'=HYPERLINK(\"\"http://evil.test\"\")\""),
+            ("+1", "\"'+1\""),
+            ("-2+3", "\"'-2+3\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\tx", "\"'\tx\""),
+            ("\rx", "\"'\rx\""),
+        ] {
+            assert_eq!(csv_line(&[value]), format!("{want}\n"), "{value}");
         }
     }
 }

@@ -46,6 +46,8 @@ pub enum PopulationCommand {
         #[arg(long, value_enum, default_value_t = Export::Persons)]
         what: Export,
         /// jsonl, or csv (persons: their main facts; events: every field), with a header row.
+        /// CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab
+        /// or CR) are written after a ' so they open as text.
         #[arg(long, value_enum, default_value_t = Format::Jsonl)]
         format: Format,
     },

@@ -313,3 +313,30 @@ fn a_disk_that_fills_up_mid_load_changes_nothing() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert_eq!(export(&db), before);
 }
+
+/// A name a tester gave a reserved person that a spreadsheet would run as a formula is
+/// exported as text (OWASP's CSV-injection rule), and the same name stays as it is in JSON.
+#[tokio::test]
+async fn csv_exports_neutralise_formulas_in_what_testers_wrote() {
+    let (s, db, _dir) = TestServer::on_file("csv.db").await;
+    let (_, key) = s.key(serde_json::json!({"api": "syntpop", "type": "other"})).await;
+    let formula = "=HYPERLINK(\"http://evil.test\",\"Kari\")";
+    let res = s
+        .http
+        .post(s.url("/syntpop/api/reserved-persons"))
+        .header("X-api-version", "0.2")
+        .header("X-api-key", &key)
+        .json(&serde_json::json!({"name": {"givenName": formula, "familyName": "Nordmann"},
+                                  "gender": "Female", "birth": {"birthDate": "1980-05-17"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    s.stop().await;
+    let csv = export_as(&db, "persons", "csv");
+    let line = csv.lines().find(|l| l.contains("HYPERLINK")).expect("the reserved person");
+    assert!(line.contains("\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"Kari\"\")\""), "{line}");
+    assert!(!line.contains(",=HYPERLINK"), "{line}");
+    let jsonl = export_as(&db, "persons", "jsonl");
+    assert!(jsonl.contains("\"=HYPERLINK(\\\"http://evil.test\\\",\\\"Kari\\\")\""));
+}
