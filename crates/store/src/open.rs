@@ -66,6 +66,29 @@ async fn open_as(url: &str, serving: bool) -> Result<Arc<dyn Store>> {
     }
 }
 
+/// Creates a new database file readable and writable by its owner only (`0600`): it holds the
+/// issuers' private signing keys. SQLite gives the WAL and shared-memory files the database
+/// file's permissions. An existing file keeps its own.
+fn create_private(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(StoreError::Unavailable(format!(
+                "cannot create SQLite database {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
 pub(crate) async fn open_sqlite(url: &str, serving: bool) -> Result<SqlStore> {
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let options = SqliteConnectOptions::from_str(url)
@@ -75,6 +98,9 @@ pub(crate) async fn open_sqlite(url: &str, serving: bool) -> Result<SqlStore> {
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true)
         .log_slow_statements(SLOW_LEVEL, SLOW_STATEMENT);
+    if !memory {
+        create_private(options.get_filename())?;
+    }
     let options = if memory {
         options
     } else {

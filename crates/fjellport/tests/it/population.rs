@@ -340,3 +340,21 @@ async fn csv_exports_neutralise_formulas_in_what_testers_wrote() {
     let jsonl = export_as(&db, "persons", "jsonl");
     assert!(jsonl.contains("\"=HYPERLINK(\\\"http://evil.test\\\",\\\"Kari\\\")\""));
 }
+
+/// The database holds the issuers' private signing keys: a new SQLite file, and the WAL and
+/// shared-memory files beside it, are readable by their owner only.
+#[cfg(unix)]
+#[tokio::test]
+async fn new_database_files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, db) = temp_db("private.db");
+    let out = generate(&db, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = TestServer::start(config(&db, BEFORE_SUNSET)).await;
+    let (_, _key) = s.key(serde_json::json!({"api": "syntpop", "type": "other"})).await;
+    for name in ["private.db", "private.db-wal", "private.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+    }
+    s.stop().await;
+}
