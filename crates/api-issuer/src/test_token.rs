@@ -65,6 +65,51 @@ pub(crate) struct TestTokenResponse {
     dpop_jwk: Option<Value>,
 }
 
+/// What a caller's own claims may not say: an organization number that is no organization
+/// number (mod 11), an `exp` past the lifetime asked for (`expiresIn`, at most a day), an
+/// `iat` in the future or an `nbf` after `exp`. An `exp` in the past is fine: an expired token
+/// is what a negative test needs.
+fn check_claims(claims: &Map<String, Value>, now: i64, lifetime: i64) -> Result<(), String> {
+    for (name, value) in claims {
+        let last = name.rsplit(['/', ':']).next().unwrap_or(name);
+        if last.starts_with("orgnr") {
+            let text = value.as_str().ok_or(format!("claims.{name} is an organization number"))?;
+            text.parse::<fjellport_nin::orgnr::OrgNumber>().map_err(|_| {
+                format!("claims.{name}: {text:?} is not a valid organization number (mod 11)")
+            })?;
+        }
+    }
+    let time = |name: &str| -> Result<Option<i64>, String> {
+        match claims.get(name) {
+            None => Ok(None),
+            Some(v) => fjellport_auth::jose::numeric_date(Some(v))
+                .map(Some)
+                .ok_or(format!("claims.{name} is a NumericDate (seconds since 1970)")),
+        }
+    };
+    let exp = time("exp")?;
+    if let Some(exp) = exp
+        && exp > now + lifetime
+    {
+        return Err(format!(
+            "claims.exp lies {}s ahead, past expiresIn ({lifetime}s): raise expiresIn (at most \
+             {MAX_LIFETIME_SECS}) instead",
+            exp - now
+        ));
+    }
+    if let Some(iat) = time("iat")?
+        && iat > now
+    {
+        return Err(format!("claims.iat lies {}s in the future", iat - now));
+    }
+    if let (Some(nbf), Some(exp)) = (time("nbf")?, exp)
+        && nbf > exp
+    {
+        return Err("claims.nbf lies after claims.exp".into());
+    }
+    Ok(())
+}
+
 /// Mints a test token.
 #[utoipa::path(post, path = "/test-token", tag = "helseid", request_body = TestTokenRequest,
     responses(
@@ -94,6 +139,7 @@ pub(crate) async fn create_test_token(
     claims.insert("scope".into(), json!(default_scope));
     claims.extend(s.profile.client_claims(&TEST_CLIENT));
     claims.extend(s.profile.test_claims());
+    check_claims(&req.claims, now, lifetime).map_err(bad)?;
     for (k, v) in req.claims {
         claims.insert(k, v);
     }

@@ -42,7 +42,7 @@ async fn a_bound_token_with_a_fresh_proof_reaches_version_1_0() {
     let c = client(
         &s,
         json!({"client_id": "my-client",
-        "helseid://claims/client/claims/orgnr_parent": "999888777"}),
+        "helseid://claims/client/claims/orgnr_parent": "999888771"}),
     )
     .await;
     let res = call(&s, &c.token, &fresh_proof(&c, &ping_url(&s))).send().await.unwrap();
@@ -52,7 +52,7 @@ async fn a_bound_token_with_a_fresh_proof_reaches_version_1_0() {
     assert_eq!(body["version"], "1.0");
     assert_eq!(body["auth"], "dpop");
     assert_eq!(body["clientId"], "my-client");
-    assert_eq!(body["owner"], "999888777", "orgnr_parent owns reserved persons");
+    assert_eq!(body["owner"], "999888771", "orgnr_parent owns reserved persons");
     // A second call needs a second proof; the same proof again is a replay.
     let p = fresh_proof(&c, &ping_url(&s));
     assert_eq!(call(&s, &c.token, &p).send().await.unwrap().status(), 200);
@@ -509,5 +509,33 @@ async fn a_database_outage_on_a_dpop_route_is_503_with_retry_after_not_a_token_r
     assert!(!res.headers().contains_key("www-authenticate"), "the token was not refused");
     let p = problem(res, 503).await;
     assert!(!p["detail"].as_str().unwrap().contains("replay_gone"), "no database text: {p}");
+    s.stop().await;
+}
+
+/// The test-token service mints what a real issuer could: organization numbers that pass
+/// mod 11, and times inside the lifetime asked for (an expired token is allowed: negative
+/// tests need one).
+#[tokio::test]
+async fn test_token_claims_must_be_ones_an_issuer_could_sign() {
+    let s = TestServer::memory(BEFORE_SUNSET).await;
+    let parent = "helseid://claims/client/claims/orgnr_parent";
+    for (claims, why) in [
+        (json!({parent: "974760674"}), "orgnr_parent"),
+        (json!({parent: 974760673}), "orgnr_parent"),
+        (json!({"exp": 4_102_444_800i64}), "expiresIn"),
+        (json!({"iat": now() + 3600}), "future"),
+        (json!({"exp": "tomorrow"}), "NumericDate"),
+        (json!({"nbf": now() + 100, "exp": now() + 50}), "nbf"),
+    ] {
+        let res = s.http.post(s.url("/helseid/test-token")).json(&json!({"claims": claims}));
+        let p = problem(res.send().await.unwrap(), 400).await;
+        assert!(p["detail"].as_str().unwrap().contains(why), "{claims}: {p}");
+    }
+    for claims in
+        [json!({parent: "974760673"}), json!({"exp": now() - 60}), json!({"exp": now() + 200})]
+    {
+        let res = s.http.post(s.url("/helseid/test-token")).json(&json!({"claims": claims}));
+        assert_eq!(res.send().await.unwrap().status(), 200, "{claims}");
+    }
     s.stop().await;
 }

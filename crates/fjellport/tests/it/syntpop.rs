@@ -472,7 +472,7 @@ async fn a_random_sample_repeats_with_its_seed() {
 #[tokio::test]
 async fn reserved_persons_are_made_to_order_and_belong_to_their_owner() {
     let s = server(BEFORE_SUNSET).await;
-    let (_, key_a) = s.key(json!({"api": "syntpop", "type": "other", "owner": "999888777"})).await;
+    let (_, key_a) = s.key(json!({"api": "syntpop", "type": "other", "owner": "999888771"})).await;
     let (_, key_b) = s.key(json!({"api": "syntpop", "type": "other", "owner": "team-b"})).await;
     let (a, b) = (Auth::V02(&key_a), Auth::V01(&key_b));
     let template = json!({
@@ -524,8 +524,8 @@ async fn reserved_persons_are_made_to_order_and_belong_to_their_owner() {
     assert_eq!(spouse["maritalStatus"], "Married");
     let kids = results.iter().filter(|p| p["hasParents"] == true).count();
     assert_eq!(kids, 2);
-    // Version 1.0 with orgnr_parent 999888777 is the same owner as the 0.2 key of that owner.
-    let c = client(&s, json!({"helseid://claims/client/claims/orgnr_parent": "999888777"})).await;
+    // Version 1.0 with orgnr_parent 999888771 is the same owner as the 0.2 key of that owner.
+    let c = client(&s, json!({"helseid://claims/client/claims/orgnr_parent": "999888771"})).await;
     let via_token = ok(call(&s, &Auth::V10(&c, now()), Method::GET, "/reserved-persons")).await;
     assert_eq!(via_token["totalCount"], 4);
     // Release: others get 404, Test-Norge persons are read-only, the owner succeeds.
