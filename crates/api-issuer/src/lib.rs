@@ -62,6 +62,9 @@ pub struct IssuerState {
     pub token_lifetime_secs: i64,
     /// Clients read in the last second (see [`token::ClientCache`]).
     pub clients: Arc<token::ClientCache>,
+    /// The admin token's hash when the test-token service takes it (`None`: open, on a
+    /// loopback-only listener).
+    pub test_token_lock: Option<String>,
 }
 
 impl IssuerState {

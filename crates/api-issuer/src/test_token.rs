@@ -65,6 +65,36 @@ pub(crate) struct TestTokenResponse {
     dpop_jwk: Option<Value>,
 }
 
+/// Passes when the service is open, or the request carries the admin token.
+fn unlocked(s: &IssuerState, headers: &http::HeaderMap) -> Result<(), Problem> {
+    let Some(hash) = &s.test_token_lock else { return Ok(()) };
+    let presented = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|t| fjellport_auth::secret::hash_secret(t.trim()));
+    let same = presented.is_some_and(|p| {
+        p.len() == hash.len() && p.bytes().zip(hash.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0
+    });
+    if same {
+        return Ok(());
+    }
+    Err(Problem::new(
+        http::StatusCode::UNAUTHORIZED,
+        "test-token-credential-required",
+        "Test tokens need the admin token here",
+    )
+    .detail(
+        "This server is reachable beyond loopback (or test_token_requires_admin is set): send \
+         Authorization: Bearer <admin token> to mint test tokens. A loopback-only listener \
+         (--listen 127.0.0.1:…) keeps the service open for a laptop or CI.",
+    )
+    .header(
+        http::header::WWW_AUTHENTICATE,
+        http::HeaderValue::from_static("Bearer realm=\"fjellport-test-token\""),
+    ))
+}
+
 /// What a caller's own claims may not say: an organization number that is no organization
 /// number (mod 11), an `exp` past the lifetime asked for (`expiresIn`, at most a day), an
 /// `iat` in the future or an `nbf` after `exp`. An `exp` in the past is fine: an expired token
@@ -114,11 +144,14 @@ fn check_claims(claims: &Map<String, Value>, now: i64, lifetime: i64) -> Result<
 #[utoipa::path(post, path = "/test-token", tag = "helseid", request_body = TestTokenRequest,
     responses(
         (status = 200, description = "The token (and proof, when asked for)", body = TestTokenResponse),
-        (status = 400, description = "A bad request", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "A bad request", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "The server listens beyond loopback (or test_token_requires_admin is set) and the request lacks `Authorization: Bearer <admin token>`", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn create_test_token(
     State(s): State<Arc<IssuerState>>,
+    headers: http::HeaderMap,
     Json(req): Json<TestTokenRequest>,
 ) -> Result<axum::Json<TestTokenResponse>, Problem> {
+    unlocked(&s, &headers)?;
     let bad = |detail: String| Problem::bad_request("invalid-test-token-request", detail);
     let lifetime = req.expires_in.unwrap_or(300);
     if !(1..=MAX_LIFETIME_SECS).contains(&lifetime) {

@@ -69,6 +69,7 @@ async fn state(
         proof_policy: ProofPolicy::default(),
         token_lifetime_secs: 300,
         clients: Default::default(),
+        test_token_lock: None,
     }
 }
 

@@ -82,6 +82,10 @@ pub struct Config {
     pub seed: u64,
     /// Whether `serve` gives Test-Norge persons life events as the clock's days pass.
     pub simulate_events: bool,
+    /// Whether the issuers' test-token services take the admin token even on a loopback-only
+    /// listener (on any other listener they always do: anyone who reaches a shared server
+    /// could otherwise mint tokens for any client and organization).
+    pub test_token_requires_admin: bool,
     /// Kartverket's address CSV ("Matrikkelen – Adresse"): homes get real street addresses
     /// from it; without it, synthetic street names in real municipalities and postal codes.
     pub addresses_file: Option<std::path::PathBuf>,
@@ -189,6 +193,7 @@ impl Default for Config {
             persons: 10_000,
             seed: 1,
             simulate_events: false,
+            test_token_requires_admin: false,
             addresses_file: None,
             dpop: DpopConfig::default(),
             issuer_signing_alg: fjellport_auth::issuer::SigningAlg::ES256,

@@ -374,6 +374,9 @@ fn issuer_state(state: &AppState, running: &RunningIssuer) -> fjellport_api_issu
         proof_policy: proof_policy(&state.config),
         token_lifetime_secs: TOKEN_LIFETIME_SECS,
         clients: state.clients.clone(),
+        test_token_lock: (state.config.test_token_requires_admin
+            || !state.config.listen.ip().is_loopback())
+        .then(|| state.admin.hash.clone()),
     }
 }
 

@@ -539,3 +539,39 @@ async fn test_token_claims_must_be_ones_an_issuer_could_sign() {
     }
     s.stop().await;
 }
+
+/// Anyone who reaches a shared server could mint tokens for any client: beyond loopback (or
+/// with `test_token_requires_admin`) the test-token service takes the admin token.
+#[tokio::test]
+async fn test_tokens_need_the_admin_token_beyond_loopback() {
+    let mut config = crate::support::config("sqlite::memory:", BEFORE_SUNSET);
+    config.listen = "0.0.0.0:0".parse().unwrap();
+    let s = TestServer::start(config).await;
+    let mint = |bearer: Option<&str>| {
+        let req = s.http.post(s.url("/helseid/test-token")).json(&json!({}));
+        match bearer {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    };
+    for wrong in [None, Some("not-the-admin-token")] {
+        let res = mint(wrong).send().await.unwrap();
+        assert!(res.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+        let p = problem(res, 401).await;
+        assert!(p["detail"].as_str().unwrap().contains("admin token"), "{p}");
+    }
+    assert_eq!(mint(Some(crate::support::ADMIN_TOKEN)).send().await.unwrap().status(), 200);
+    s.stop().await;
+
+    // On loopback it is open, unless the config says otherwise.
+    let open = TestServer::memory(BEFORE_SUNSET).await;
+    let res = open.http.post(open.url("/helseid/test-token")).json(&json!({})).send().await;
+    assert_eq!(res.unwrap().status(), 200);
+    open.stop().await;
+    let mut config = crate::support::config("sqlite::memory:", BEFORE_SUNSET);
+    config.test_token_requires_admin = true;
+    let locked = TestServer::start(config).await;
+    let res = locked.http.post(locked.url("/idporten/test-token")).json(&json!({})).send().await;
+    problem(res.unwrap(), 401).await;
+    locked.stop().await;
+}
