@@ -74,6 +74,11 @@ pub struct Config {
     pub admin_token: Option<SecretString>,
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
+    /// Seconds a client has to send a request's headers before it is disconnected (a slow
+    /// client must not hold a connection forever; the body has `request_timeout_secs`).
+    pub header_timeout_secs: u64,
+    /// Most connections open at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
     /// How often a server checks the database for key changes made elsewhere.
     pub key_poll_millis: u64,
     /// Test-Norge persons `serve` generates on an empty database (0: none).
@@ -189,6 +194,8 @@ impl Default for Config {
             admin_token: None,
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
+            max_connections: 4096,
             key_poll_millis: 1000,
             persons: 10_000,
             seed: 1,
@@ -281,6 +288,12 @@ impl Config {
         }
         if self.body_limit_bytes == 0 {
             return Err("body_limit_bytes must be at least 1".into());
+        }
+        if self.header_timeout_secs == 0 {
+            return Err("header_timeout_secs must be at least 1".into());
+        }
+        if self.max_connections == 0 {
+            return Err("max_connections must be at least 1".into());
         }
         if self.request_timeout_secs == 0 {
             return Err("request_timeout_secs must be at least 1".into());

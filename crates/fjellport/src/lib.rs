@@ -12,6 +12,7 @@ mod export;
 mod issuer_cmd;
 pub mod issuers;
 mod keys_cmd;
+pub mod listener;
 mod nin_cmd;
 mod ops;
 mod output;

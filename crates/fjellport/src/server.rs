@@ -188,6 +188,10 @@ pub async fn start(
         shared_replay,
         clients: Default::default(),
     });
+    let limits = crate::listener::ConnectionLimits {
+        max_connections: state.config.max_connections,
+        header_timeout: Duration::from_secs(state.config.header_timeout_secs),
+    };
     let app = app(state);
 
     let (tx, rx) = oneshot::channel::<()>();
@@ -199,7 +203,7 @@ pub async fn start(
             }
             tracing::info!("shutting down: finishing in-flight requests");
         };
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        let served = crate::listener::serve(listener, app, limits, shutdown).await;
         watcher.abort();
         key_watcher.abort();
         for task in [simulator, trust_watcher].into_iter().flatten() {
@@ -274,6 +278,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         ServiceBuilder::new()
             .layer(from_fn_with_state(ids, fjellport_gateway::observe::finish))
             .layer(axum::middleware::from_fn(fjellport_api_altinn::soap::faults_on_soap_paths))
+            .layer(axum::middleware::from_fn(crate::listener::header_limits))
             .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
             .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes)),
     )

@@ -14,6 +14,7 @@ mod altinn_soap_administration;
 mod altinn_soap_submissions;
 mod altinn_submissions;
 mod cli;
+mod connections;
 mod cors;
 mod dpop;
 mod gateway;
