@@ -82,6 +82,9 @@ impl fmt::Display for ClientRequestError {
 
 impl std::error::Error for ClientRequestError {}
 
+/// Most keys one client registers: every token request tries them, and a rotation needs two.
+const MAX_KEYS: usize = 10;
+
 impl ClientRequest {
     /// Checks the request and makes the client to store. `issuers` are the issuers this server
     /// runs: a client of any other would be stored for an issuer that never answers.
@@ -107,6 +110,12 @@ impl ClientRequest {
         };
         if keys.is_empty() && !(idporten && self.jwk.is_null()) {
             return Err(ClientRequestError::NoKeys);
+        }
+        if keys.len() > MAX_KEYS {
+            return Err(ClientRequestError::BadKey(format!(
+                "a client registers at most {MAX_KEYS} keys (a rotation needs two), not {}",
+                keys.len()
+            )));
         }
         check_redirects(idporten, &self.redirect_uris)?;
         for key in &keys {

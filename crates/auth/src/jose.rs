@@ -234,6 +234,30 @@ enum Curve {
 
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
+/// RSA moduli this server accepts, in bits: below 2,048 is breakable, above 16,384 only makes
+/// every verification slow (aws-lc's own bounds).
+const RSA_BITS: std::ops::RangeInclusive<usize> = 2048..=16384;
+
+/// Whether an RSA public key is one a verifier can use: a modulus of [`RSA_BITS`] and an odd
+/// public exponent of at least 3 that fits 64 bits (1 verifies any signature, an even one
+/// none; 65537 is what everyone uses).
+fn rsa_key_is_usable(n: &[u8], e: &[u8]) -> Result<(), JoseError> {
+    let strip = |b: &[u8]| -> Vec<u8> { b.iter().copied().skip_while(|x| *x == 0).collect() };
+    let n = strip(n);
+    let bits = n.first().map_or(0, |top| (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize));
+    if !RSA_BITS.contains(&bits) {
+        return Err(JoseError::BadJwk("RSA moduli must have 2048 to 16384 bits"));
+    }
+    let e = strip(e);
+    let odd = e.last().is_some_and(|low| low & 1 == 1);
+    if e.len() > 8 || !odd || e.as_slice() == [1] {
+        return Err(JoseError::BadJwk(
+            "the RSA exponent e must be odd, at least 3 and at most 64 bits (65537, AQAB)",
+        ));
+    }
+    Ok(())
+}
+
 impl PublicJwk {
     pub fn from_value(value: &Value) -> Result<PublicJwk, JoseError> {
         let Value::Object(map) = value else {
@@ -274,9 +298,7 @@ impl PublicJwk {
             }
             "RSA" => {
                 let (n, e) = (bytes("n")?, bytes("e")?);
-                if n.len() < 256 {
-                    return Err(JoseError::BadJwk("RSA keys must have at least 2048 bits"));
-                }
+                rsa_key_is_usable(&n, &e)?;
                 let canonical =
                     format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, text("e")?, text("n")?);
                 (KeyKind::Rsa { n, e }, canonical)
@@ -648,5 +670,28 @@ mod tests {
         }
         assert!(!typ_is(Some(&json!(1)), "dpop+jwt"));
         assert!(!typ_is(None, "dpop+jwt"));
+    }
+
+    #[test]
+    fn rsa_keys_need_a_usable_modulus_and_exponent() {
+        let n = |bits: usize| {
+            let mut n = vec![0xc5u8; bits / 8];
+            n[0] |= 0x80;
+            n
+        };
+        assert!(rsa_key_is_usable(&n(2048), &[1, 0, 1]).is_ok());
+        assert!(rsa_key_is_usable(&n(4096), &[3]).is_ok());
+        assert!(rsa_key_is_usable(&[&[0u8][..], &n(2048)].concat(), &[0, 1, 0, 1]).is_ok());
+        for (bits, e) in [
+            (2048, vec![1]),
+            (2048, vec![2]),
+            (2048, vec![1, 0, 0]),
+            (2048, vec![]),
+            (2048, vec![1; 9]),
+            (2040, vec![1, 0, 1]),
+            (16392, vec![1, 0, 1]),
+        ] {
+            assert!(rsa_key_is_usable(&n(bits), &e).is_err(), "{bits} bits, e {e:?}");
+        }
     }
 }

@@ -52,6 +52,14 @@ fn assertion_with(
     .unwrap()
 }
 
+/// An RSA public JWK with a modulus of `bits` bits (its value does not matter here) and
+/// exponent `e`.
+fn rsa_jwk(bits: usize, e: &[u8]) -> Value {
+    let mut n = vec![0xc5u8; bits / 8];
+    n[0] |= 0x80;
+    json!({"kty": "RSA", "n": fjellport_auth::jose::b64e(&n), "e": fjellport_auth::jose::b64e(e)})
+}
+
 fn token_url(s: &TestServer) -> String {
     s.url("/helseid/connect/token")
 }
@@ -348,6 +356,16 @@ async fn clients_are_registered_by_cli_and_admin_api_with_checked_input() {
         (
             json!({"jwk": Value::Object(EcSigningKey::generate().unwrap().public_jwk().members), "scopes": [SCOPE], "issuer": "nope"}),
             "issuer",
+        ),
+        // RSA keys no verifier can use: e of 1 or even, a modulus too short or too long.
+        (json!({"jwk": rsa_jwk(2048, &[1]), "scopes": [SCOPE]}), "exponent"),
+        (json!({"jwk": rsa_jwk(2048, &[2]), "scopes": [SCOPE]}), "exponent"),
+        (json!({"jwk": rsa_jwk(2048, &[1, 0, 0]), "scopes": [SCOPE]}), "exponent"),
+        (json!({"jwk": rsa_jwk(1024, &[1, 0, 1]), "scopes": [SCOPE]}), "2048"),
+        (json!({"jwk": rsa_jwk(16392, &[1, 0, 1]), "scopes": [SCOPE]}), "16384"),
+        (
+            json!({"jwk": {"keys": (0..11).map(|_| Value::Object(EcSigningKey::generate().unwrap().public_jwk().members)).collect::<Vec<_>>()}, "scopes": [SCOPE]}),
+            "at most 10 keys",
         ),
     ] {
         let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
