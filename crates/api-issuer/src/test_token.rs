@@ -73,10 +73,7 @@ fn unlocked(s: &IssuerState, headers: &http::HeaderMap) -> Result<(), Problem> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(|t| fjellport_auth::secret::hash_secret(t.trim()));
-    let same = presented.is_some_and(|p| {
-        p.len() == hash.len() && p.bytes().zip(hash.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0
-    });
-    if same {
+    if presented.is_some_and(|p| fjellport_auth::secret::same_hash(&p, hash)) {
         return Ok(());
     }
     Err(Problem::new(

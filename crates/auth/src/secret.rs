@@ -44,6 +44,11 @@ pub fn hash_secret(presented: &str) -> String {
 }
 
 /// The raw SHA-256 of a presented secret: what the hot path looks keys up by (no allocation).
+/// Whether two secret hashes are equal, in time that does not depend on where they differ.
+pub fn same_hash(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub fn digest_secret(presented: &str) -> [u8; 32] {
     let d = digest::digest(&digest::SHA256, presented.as_bytes());
     let mut out = [0u8; 32];

@@ -67,7 +67,9 @@ async fn require_admin(State(state): State<Arc<AdminState>>, req: Request, next:
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim);
     match presented {
-        Some(token) if constant_time_eq(&hash_secret(token), &state.token.hash) => {
+        Some(token)
+            if fjellport_auth::secret::same_hash(&hash_secret(token), &state.token.hash) =>
+        {
             next.run(req).await
         }
         _ => Problem::new(StatusCode::UNAUTHORIZED, "admin-token-required", "Admin token required")
@@ -78,10 +80,6 @@ async fn require_admin(State(state): State<Arc<AdminState>>, req: Request, next:
             .header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"fjellport-admin\""))
             .into_response(),
     }
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A key to create; the same rules as `fjellport keys create`.
