@@ -39,11 +39,23 @@ const HARD_FRAMES: i64 = 8_192;
 
 /// A `PASSIVE` (or `RESTART`) checkpoint: the frames in the WAL and how many are now in the database file.
 async fn checkpoint(pool: &SqlitePool, restart: bool) -> sqlx::Result<(i64, i64)> {
-    let sql =
-        if restart { "PRAGMA wal_checkpoint(RESTART)" } else { "PRAGMA wal_checkpoint(PASSIVE)" };
-    let row = sqlx::query(sql).fetch_one(pool).await?;
+    if !restart {
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
+        return Ok((row.try_get(1)?, row.try_get(2)?));
+    }
+    // A RESTART that waits (in the busy handler, up to the connection's 5 s) holds every other
+    // writer off meanwhile: it tries once, on a connection of its own, and the next round
+    // tries again.
+    let mut conn = pool.acquire().await?;
+    sqlx::query("PRAGMA busy_timeout = 0").execute(&mut *conn).await?;
+    let row = sqlx::query("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *conn).await;
+    sqlx::query(BUSY_TIMEOUT).execute(&mut *conn).await?;
+    let row = row?;
     Ok((row.try_get(1)?, row.try_get(2)?))
 }
+
+/// The pool's busy timeout (`open`), restored after a RESTART attempt.
+const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
 
 impl Checkpointer {
     /// Starts checkpointing `pool` on the current Tokio runtime; `gate` is held by the
