@@ -75,7 +75,9 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
     /// Seconds a client has to send a request's headers before it is disconnected (a slow
-    /// client must not hold a connection forever; the body has `request_timeout_secs`).
+    /// client must not hold a connection forever; the body has `request_timeout_secs`). An
+    /// idle keep-alive connection is closed after as long: hyper times the wait for the next
+    /// request's headers the same way.
     pub header_timeout_secs: u64,
     /// Most connections open at once; more wait in the kernel's backlog.
     pub max_connections: usize,
@@ -194,7 +196,7 @@ impl Default for Config {
             admin_token: None,
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
-            header_timeout_secs: 10,
+            header_timeout_secs: 30,
             max_connections: 4096,
             key_poll_millis: 1000,
             persons: 10_000,
