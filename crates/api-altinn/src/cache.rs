@@ -100,11 +100,7 @@ impl MailboxCache {
         if self.parties.contains_key(number) {
             return Ok(true);
         }
-        let found = if number.len() == 9 {
-            store.organization(number).await?.is_some()
-        } else {
-            store.person(fjellport_store::PersonKey::Nin(number)).await?.is_some()
-        };
+        let found = party_in(store, number).await?;
         if found {
             self.parties.insert(number.to_owned(), ());
         }
@@ -142,4 +138,13 @@ impl MailboxCache {
     pub(crate) fn keep_answer(&self, key: String, generation: u64, answer: Bytes) {
         self.answers.insert(key, (generation, answer));
     }
+}
+
+/// Whether the store holds the person (11 digits) or organization (9) `number`.
+pub(crate) async fn party_in(store: &dyn Store, number: &str) -> StoreResult<bool> {
+    Ok(if number.len() == 9 {
+        store.organization(number).await?.is_some()
+    } else {
+        store.person(fjellport_store::PersonKey::Nin(number)).await?.is_some()
+    })
 }

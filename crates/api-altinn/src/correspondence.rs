@@ -6,7 +6,7 @@ use std::fmt;
 
 use fjellport_nin::Nin;
 use fjellport_nin::orgnr::OrgNumber;
-use fjellport_store::{PersonKey, Store, StoreError, StoredMessage};
+use fjellport_store::{Store, StoreError, StoredMessage};
 use serde_json::json;
 
 use crate::cache::MailboxCache;
@@ -151,8 +151,7 @@ pub async fn send(
     };
     let exists = match known {
         Some(cache) => cache.party_exists(store, reportee).await?,
-        None if reportee.len() == 9 => store.organization(reportee).await?.is_some(),
-        None => store.person(PersonKey::Nin(reportee)).await?.is_some(),
+        None => crate::cache::party_in(store, reportee).await?,
     };
     if !exists {
         return Err(invalid(format!("no {kind} {reportee}")));

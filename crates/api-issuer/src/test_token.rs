@@ -68,12 +68,8 @@ pub(crate) struct TestTokenResponse {
 /// Passes when the service is open, or the request carries the admin token.
 fn unlocked(s: &IssuerState, headers: &http::HeaderMap) -> Result<(), Problem> {
     let Some(hash) = &s.test_token_lock else { return Ok(()) };
-    let presented = headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(|t| fjellport_auth::secret::hash_secret(t.trim()));
-    if presented.is_some_and(|p| fjellport_auth::secret::same_hash(&p, hash)) {
+    let presented = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if fjellport_auth::secret::bearer_matches(presented, hash) {
         return Ok(());
     }
     Err(Problem::new(

@@ -43,12 +43,20 @@ pub fn hash_secret(presented: &str) -> String {
     to_hex(&digest_secret(presented))
 }
 
-/// The raw SHA-256 of a presented secret: what the hot path looks keys up by (no allocation).
 /// Whether two secret hashes are equal, in time that does not depend on where they differ.
 pub fn same_hash(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Whether an `Authorization` header value is `Bearer <secret>` for the secret hashed as
+/// `hash` (the admin token, wherever it is asked for).
+pub fn bearer_matches(authorization: Option<&str>, hash: &str) -> bool {
+    authorization
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .is_some_and(|token| same_hash(&hash_secret(token.trim()), hash))
+}
+
+/// The raw SHA-256 of a presented secret: what the hot path looks keys up by (no allocation).
 pub fn digest_secret(presented: &str) -> [u8; 32] {
     let d = digest::digest(&digest::SHA256, presented.as_bytes());
     let mut out = [0u8; 32];

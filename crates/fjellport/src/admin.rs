@@ -11,7 +11,6 @@ use fjellport_api_issuer::token::ClientCache;
 use fjellport_auth::Environment;
 use fjellport_auth::apikey::{KeyRequest, KeyView};
 use fjellport_auth::client_registry::{ClientRequest, ClientView, is_multi_tenant, tenancy};
-use fjellport_auth::secret::hash_secret;
 use fjellport_clock::SharedClock;
 use fjellport_gateway::extract::{Json, Path};
 use fjellport_gateway::{KeyCache, Problem};
@@ -60,26 +59,17 @@ pub(crate) fn router(state: Arc<AdminState>) -> OpenApiRouter {
 }
 
 async fn require_admin(State(state): State<Arc<AdminState>>, req: Request, next: Next) -> Response {
-    let presented = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim);
-    match presented {
-        Some(token)
-            if fjellport_auth::secret::same_hash(&hash_secret(token), &state.token.hash) =>
-        {
-            next.run(req).await
-        }
-        _ => Problem::new(StatusCode::UNAUTHORIZED, "admin-token-required", "Admin token required")
-            .detail(
-                "Send Authorization: Bearer <admin token> (printed at first start, or admin_token \
-                 in the config).",
-            )
-            .header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"fjellport-admin\""))
-            .into_response(),
+    let presented = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if fjellport_auth::secret::bearer_matches(presented, &state.token.hash) {
+        return next.run(req).await;
     }
+    Problem::new(StatusCode::UNAUTHORIZED, "admin-token-required", "Admin token required")
+        .detail(
+            "Send Authorization: Bearer <admin token> (printed at first start, or admin_token \
+                 in the config).",
+        )
+        .header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"fjellport-admin\""))
+        .into_response()
 }
 
 /// A key to create; the same rules as `fjellport keys create`.

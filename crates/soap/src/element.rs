@@ -44,6 +44,18 @@ impl Element {
         self.children.iter().filter(move |c| c.is(ns, name))
     }
 
+    /// The items of a list child, as .NET data contracts write lists: every `{item_ns}item`
+    /// inside the first `{ns}list` (none when the list is absent).
+    pub fn items<'a>(
+        &'a self,
+        ns: &str,
+        list: &str,
+        item_ns: &'a str,
+        item: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
+        self.child(ns, list).into_iter().flat_map(move |l| l.children_named(item_ns, item))
+    }
+
     /// The attribute `{ns}name` (`ns` `None`: an unqualified attribute).
     pub fn attribute(&self, ns: Option<&str>, name: &str) -> Option<&str> {
         self.attributes

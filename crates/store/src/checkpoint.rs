@@ -49,13 +49,11 @@ async fn checkpoint(pool: &SqlitePool, restart: bool) -> sqlx::Result<(i64, i64)
     let mut conn = pool.acquire().await?;
     sqlx::query("PRAGMA busy_timeout = 0").execute(&mut *conn).await?;
     let row = sqlx::query("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *conn).await;
-    sqlx::query(BUSY_TIMEOUT).execute(&mut *conn).await?;
+    let restore = format!("PRAGMA busy_timeout = {}", crate::open::BUSY_TIMEOUT_MS);
+    sqlx::query(sqlx::AssertSqlSafe(restore)).execute(&mut *conn).await?;
     let row = row?;
     Ok((row.try_get(1)?, row.try_get(2)?))
 }
-
-/// The pool's busy timeout (`open`), restored after a RESTART attempt.
-const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
 
 impl Checkpointer {
     /// Starts checkpointing `pool` on the current Tokio runtime; `gate` is held by the

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::dialect::Db;
-use crate::messages::insert_many;
+use crate::messages::{insert_many, insert_one};
 use crate::model::StoredMessage;
 use crate::{Result, StoreError};
 
@@ -85,8 +85,8 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Pending>, gate: Arc<Mutex<()>>) {
             Err(e) => {
                 tracing::debug!(error = %e, size = group.len(), "message group failed; one by one");
                 for p in group.drain(..) {
-                    let one = insert_many(&db, &[(&p.message, p.event.as_deref())]).await;
-                    let _ = p.reply.send(one.and_then(|mut v| v.pop().ok_or_else(stopped)));
+                    let one = insert_one(&db, &p.message, p.event.as_deref()).await;
+                    let _ = p.reply.send(one);
                 }
             }
         }

@@ -162,6 +162,16 @@ pub(crate) async fn insert_many(
     Ok(stored)
 }
 
+/// [`insert_many`] for one message.
+pub(crate) async fn insert_one(
+    db: &Db,
+    m: &StoredMessage,
+    event: Option<&str>,
+) -> Result<StoredMessage> {
+    let mut stored = insert_many(db, &[(m, event)]).await?;
+    stored.pop().ok_or_else(|| crate::StoreError::Internal("no message stored".into()))
+}
+
 #[async_trait]
 impl MessageStore for SqlStore {
     async fn insert_message(
@@ -172,8 +182,7 @@ impl MessageStore for SqlStore {
         if let Some(batcher) = &self.message_writer {
             return batcher.insert(m, event).await;
         }
-        let mut stored = insert_many(&self.db, &[(m, event)]).await?;
-        stored.pop().ok_or_else(|| crate::StoreError::Internal("no message stored".into()))
+        insert_one(&self.db, m, event).await
     }
 
     async fn message(&self, seq: i64) -> Result<Option<StoredMessage>> {

@@ -28,6 +28,8 @@ const SLOW_STATEMENT: Duration = Duration::from_secs(2);
 /// takes effect only when the file is created: an existing database keeps its own.)
 const PAGE_SIZE: u32 = 16384;
 const SLOW_LEVEL: log::LevelFilter = log::LevelFilter::Info;
+/// How long a SQLite connection waits for another writer's lock.
+pub(crate) const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 /// SQLite files a server reads through a memory map of this much: a search that misses the
 /// caches reads many 16 KiB index pages, and copying each into a connection's small page cache
@@ -95,7 +97,7 @@ pub(crate) async fn open_sqlite(url: &str, serving: bool) -> Result<SqlStore> {
         .map_err(|e| StoreError::BadUrl(format!("{url}: {e}")))?
         .create_if_missing(true)
         .page_size(PAGE_SIZE)
-        .busy_timeout(Duration::from_secs(5))
+        .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
         .foreign_keys(true)
         .log_slow_statements(SLOW_LEVEL, SLOW_STATEMENT);
     if !memory {

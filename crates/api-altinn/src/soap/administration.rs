@@ -11,7 +11,7 @@ use fjellport_store::{PersonKey, StoredPerson};
 use super::agency::reportee_number;
 use super::failure::{Failure, ids};
 use super::login::{self, Place};
-use super::{Call, ns};
+use super::{Call, ns, xs_boolean};
 use crate::parties::{Party, Reportee, reportees_of};
 use crate::roles::{definition, owner_roles};
 
@@ -36,13 +36,7 @@ async fn person(call: &Call<'_>, field: &str, text: Option<&str>) -> Result<Stor
 
 /// A boolean parameter (absent: false).
 fn flag(text: Option<&str>, name: &str) -> Result<bool, Failure> {
-    match text {
-        None | Some("false" | "0") => Ok(false),
-        Some("true" | "1") => Ok(true),
-        Some(v) => {
-            Err(Failure::altinn(ids::GENERAL, format!("{name} is true or false, not {v:?}")))
-        }
-    }
+    Ok(xs_boolean(text, name)?.unwrap_or(false))
 }
 
 pub(super) async fn reportees(call: &Call<'_>) -> Result<String, Failure> {

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::failure::{Failure, ids};
 use super::login::{self, Place};
 use super::receipt::{self, Receipt};
-use super::{Call, instant, ns};
+use super::{Call, instant, ns, xs_boolean};
 use crate::catalogue::ServiceType;
 use crate::correspondence::{Outgoing, SendError, send};
 use crate::messages::altinn_time;
@@ -49,13 +49,15 @@ pub(super) fn reportee_number(text: &str) -> Result<String, Failure> {
 
 fn attachments(content: &Element) -> Result<Vec<Value>, Failure> {
     let mut out = Vec::new();
-    let list = content
-        .child(ns::CORRESPONDENCE_DATA, "Attachments")
-        .and_then(|a| a.child(ns::CORRESPONDENCE_DATA, "BinaryAttachments"));
-    for a in list
-        .into_iter()
-        .flat_map(|l| l.children_named(ns::REPORTEE_ELEMENT_LIST, "BinaryAttachmentV2"))
-    {
+    let list = content.child(ns::CORRESPONDENCE_DATA, "Attachments");
+    for a in list.into_iter().flat_map(|l| {
+        l.items(
+            ns::CORRESPONDENCE_DATA,
+            "BinaryAttachments",
+            ns::REPORTEE_ELEMENT_LIST,
+            "BinaryAttachmentV2",
+        )
+    }) {
         let text = |name| a.text_of(ns::REPORTEE_ELEMENT_LIST, name);
         let file = text("FileName").ok_or_else(|| {
             Failure::altinn(ids::GENERAL, "every BinaryAttachmentV2 needs a FileName")
@@ -87,12 +89,10 @@ fn attachments(content: &Element) -> Result<Vec<Value>, Failure> {
 /// stand-in delivers nothing; synthetic addresses are undeliverable anyway).
 fn notifications(c: &Element, now: i64) -> Result<Vec<Value>, Failure> {
     let mut out = Vec::new();
-    let list = c.child(ns::CORRESPONDENCE_DATA, "Notifications");
-    for n in list.into_iter().flat_map(|l| l.children_named(ns::NOTIFICATION, "Notification")) {
+    for n in c.items(ns::CORRESPONDENCE_DATA, "Notifications", ns::NOTIFICATION, "Notification") {
         let at = instant(n, ns::NOTIFICATION, "ShipmentDateTime")?.unwrap_or(now).max(now);
-        let ends = n.child(ns::NOTIFICATION, "ReceiverEndPoints");
         for end in
-            ends.into_iter().flat_map(|e| e.children_named(ns::NOTIFICATION, "ReceiverEndPoint"))
+            n.items(ns::NOTIFICATION, "ReceiverEndPoints", ns::NOTIFICATION, "ReceiverEndPoint")
         {
             let transport = end.text_of(ns::NOTIFICATION, "TransportType").unwrap_or("Email");
             if !["Email", "SMS", "Both", "SMSPreferred", "EmailPreferred"].contains(&transport) {
@@ -116,9 +116,8 @@ fn notifications(c: &Element, now: i64) -> Result<Vec<Value>, Failure> {
 /// Reply options as the REST message shows them (`{Type, ServiceCode, ServiceEditionCode}`,
 /// `{Type, ArchiveReference}`, `{Type, URL, Text}`); each names one kind.
 fn reply_options(c: &Element) -> Result<Vec<Value>, Failure> {
-    let list = c.child(ns::CORRESPONDENCE_DATA, "ReplyOptions");
     let mut out = Vec::new();
-    for o in list.into_iter().flat_map(|l| l.children_named(ns::REPLY_OPTIONS, "ReplyOption")) {
+    for o in c.items(ns::CORRESPONDENCE_DATA, "ReplyOptions", ns::REPLY_OPTIONS, "ReplyOption") {
         let part = |name| o.child(ns::REPLY_OPTIONS, name);
         let text = |e: &Element, name| e.text_of(ns::REPLY_OPTIONS, name).map(str::to_owned);
         let option = match (part("Service"), part("ArchiveReference"), part("URL")) {
@@ -369,17 +368,7 @@ pub(super) async fn status_details(call: &Call<'_>) -> Result<String, Failure> {
             format!("CurrentStatus {s:?} is not Created, Read or Confirmed"),
         ));
     }
-    let notified = match f.text_of(ns::STATUS, "NotificationSent") {
-        None => None,
-        Some("true" | "1") => Some(true),
-        Some("false" | "0") => Some(false),
-        Some(v) => {
-            return Err(Failure::altinn(
-                ids::GENERAL,
-                format!("NotificationSent is true or false, not {v:?}"),
-            ));
-        }
-    };
+    let notified = xs_boolean(f.text_of(ns::STATUS, "NotificationSent"), "NotificationSent")?;
     let q = OwnerMessageQuery {
         service_owner: system.owner.clone(),
         kind: Some(ServiceType::Correspondence.as_str().into()),
@@ -427,9 +416,7 @@ pub(super) async fn status_history(call: &Call<'_>) -> Result<String, Failure> {
     let system = login::service_owner(call, Place::Header).await?;
     let refs: Vec<String> = call
         .body()
-        .child(call.svc.ns, "CorrespondenceSendersReferences")
-        .into_iter()
-        .flat_map(|l| l.children_named(ns::ARRAYS, "string"))
+        .items(call.svc.ns, "CorrespondenceSendersReferences", ns::ARRAYS, "string")
         .map(|s| s.text.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();

@@ -35,10 +35,7 @@ fn data<'e>(e: &'e Element, name: &str) -> Option<&'e str> {
 }
 
 fn children<'e>(e: &'e Element, list: &str, item: &'e str) -> Vec<&'e Element> {
-    e.child(ns::SHIPMENT_DATA, list)
-        .into_iter()
-        .flat_map(|l| l.children_named(ns::SHIPMENT_DATA, item))
-        .collect()
+    e.items(ns::SHIPMENT_DATA, list, ns::SHIPMENT_DATA, item).collect()
 }
 
 /// The shipment's forms and attachments as the element's document keeps them, and whether
@@ -164,9 +161,13 @@ pub(super) async fn status(call: &Call<'_>) -> Result<String, Failure> {
     let user = login::end_user(call).await?;
     let requests: Vec<_> = call
         .body()
-        .child(call.svc.ns, "submissionStatusRequestList")
-        .map(|l| l.children_named(ns::SHIPMENT_DATA, "SubmissionStatusRequest").collect())
-        .unwrap_or_default();
+        .items(
+            call.svc.ns,
+            "submissionStatusRequestList",
+            ns::SHIPMENT_DATA,
+            "SubmissionStatusRequest",
+        )
+        .collect();
     if requests.is_empty() {
         return Err(Failure::altinn(
             ids::GENERAL,

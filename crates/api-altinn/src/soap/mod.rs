@@ -176,6 +176,18 @@ pub(crate) fn instant(e: &Element, namespace: &str, name: &str) -> Result<Option
     })
 }
 
+/// An `xs:boolean` parameter (`true`/`1`, `false`/`0`); `None` when absent.
+pub(crate) fn xs_boolean(text: Option<&str>, name: &str) -> Result<Option<bool>, Failure> {
+    match text {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(v) => {
+            Err(Failure::altinn(ids::GENERAL, format!("{name} is true or false, not {v:?}")))
+        }
+    }
+}
+
 /// The SOAP routes (mount at [`PREFIX`]).
 pub fn router(state: Arc<AltinnState>) -> Router {
     let mut router = Router::new();
