@@ -24,6 +24,27 @@ use fjellport_store::{PersonKey, Store, StoredPerson};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// The rules of SyntPop a deployment may set (`[syntpop]` in the configuration).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyntpopRules {
+    /// Identity numbers one owner may take from one pool — the reserved numbers of one birth
+    /// date, sex and kind, a few hundred shared by every team — so that no team can use up a
+    /// birth date for everyone. Released persons keep their numbers, so this counts numbers
+    /// taken, not persons held.
+    pub reserved_per_birth_date: u32,
+    /// Whether a PATCH may give contact data that could reach a real person (any e-mail
+    /// domain, any phone number). Off: e-mail on `.test` domains and mobile numbers in the
+    /// unassigned `+4701` series only, as the generated population has.
+    pub deliverable_contact_data: bool,
+}
+
+impl Default for SyntpopRules {
+    fn default() -> Self {
+        SyntpopRules { reserved_per_birth_date: 50, deliverable_contact_data: false }
+    }
+}
+
 /// What the SyntPop handlers share.
 #[derive(Debug, Clone)]
 pub struct SyntpopState {
@@ -32,6 +53,7 @@ pub struct SyntpopState {
     cache: Arc<cache::TestNorgeCache>,
     /// Real street addresses for reserved persons' homes, when the server has them.
     addresses: Option<Arc<AddressBook>>,
+    rules: SyntpopRules,
 }
 
 impl SyntpopState {
@@ -39,8 +61,10 @@ impl SyntpopState {
         store: Arc<dyn Store>,
         clock: SharedClock,
         addresses: Option<Arc<AddressBook>>,
+        rules: SyntpopRules,
     ) -> SyntpopState {
-        SyntpopState { store, clock, cache: Arc::new(cache::TestNorgeCache::new()), addresses }
+        let cache = Arc::new(cache::TestNorgeCache::new());
+        SyntpopState { store, clock, cache, addresses, rules }
     }
 }
 

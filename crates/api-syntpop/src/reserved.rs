@@ -11,7 +11,8 @@ use fjellport_gateway::{Caller, Problem};
 use fjellport_nin::{Date, Nin, Sex};
 use fjellport_population::Person;
 use fjellport_population::reserve::{
-    MAX_CHILDREN, ReserveError, Template, marital_statuses, number_candidates, reserve,
+    MAX_CHILDREN, QuotaBreach, ReserveError, Template, marital_statuses, number_candidates,
+    quota_breach, reserve,
 };
 use fjellport_store::{PersonFilter, PersonKey, PersonRow, StoreError, StoredPerson};
 use http::{HeaderMap, HeaderValue, StatusCode, header::LOCATION};
@@ -26,7 +27,7 @@ use fjellport_gateway::input::{Members, invalid, json_object};
 
 /// Where persons are read (the `Location` of a new reservation).
 const PERSONS_PATH: &str = "/syntpop/api/persons";
-/// Attempts when another reservation takes a number between our check and our insert.
+/// Attempts when a number is taken outside reservations (a population load) meanwhile.
 const RESERVE_ATTEMPTS: usize = 5;
 
 const TEMPLATE_MEMBERS: [&str; 10] = [
@@ -115,37 +116,77 @@ pub(crate) async fn reserve_person(
     let owner = owner_of(&caller);
     let today = nin_today(&state);
     let now = state.clock.now().timestamp();
+    let limit = state.rules.reserved_per_birth_date as usize;
     for _ in 0..RESERVE_ATTEMPTS {
         let seed: u64 = rand::random();
-        let draft = reserve(&template, today, seed, &[], state.addresses.as_deref())
-            .map_err(reserve_problem)?;
-        let taken: Vec<Nin> = state
+        let addresses = state.addresses.as_deref();
+        let draft = reserve(&template, today, seed, &[], addresses).map_err(reserve_problem)?;
+        // The second draw runs inside the store's reservation transaction, which no other
+        // reservation overlaps: the numbers it sees as free stay free until it has them.
+        let mut drawn: Option<Result<Vec<Person>, Problem>> = None;
+        let made = state
             .store
-            .taken_nins(&number_candidates(&draft))
-            .await?
-            .iter()
-            .filter_map(|n| n.parse::<Nin>().ok())
-            .collect();
-        let persons = reserve(&template, today, seed, &taken, state.addresses.as_deref())
-            .map_err(reserve_problem)?;
-        let rows: Vec<PersonRow> =
-            persons.iter().map(|p| PersonRow::of(p, "Reserved", Some(&owner))).collect();
-        match state.store.insert_reserved(&owner, rows, now).await {
-            Ok(_) => {
-                let main = &persons[0];
+            .reserve_persons(&owner, &number_candidates(&draft), now, &mut |taken| {
+                let numbers: Vec<Nin> = taken.iter().filter_map(|t| t.nin.parse().ok()).collect();
+                let persons = match reserve(&template, today, seed, &numbers, addresses) {
+                    Ok(persons) => persons,
+                    Err(e) => {
+                        drawn = Some(Err(reserve_problem(e)));
+                        return None;
+                    }
+                };
+                let mine = |nin: &str| {
+                    taken.iter().any(|t| t.nin == nin && t.owner.as_deref() == Some(&owner))
+                };
+                if let Some(breach) = quota_breach(&persons, mine, limit) {
+                    drawn = Some(Err(quota_problem(&breach, limit)));
+                    return None;
+                }
+                let rows = persons.iter().map(|p| PersonRow::of(p, "Reserved", Some(&owner)));
+                let rows = rows.collect();
+                drawn = Some(Ok(persons));
+                Some(rows)
+            })
+            .await;
+        match made {
+            Ok(Some(_)) => {
+                let persons = drawn.and_then(Result::ok).unwrap_or_default();
+                let Some(main) = persons.first() else {
+                    return Err(Problem::internal("a reservation drew no person"));
+                };
                 let body =
                     View::all_current().render(&serde_json::to_string(main).unwrap_or_default())?;
                 let location = HeaderValue::from_str(&format!("{PERSONS_PATH}/{}", main.id))
                     .map_err(|_| Problem::internal("person id is not a header value"))?;
                 return Ok((StatusCode::CREATED, [(LOCATION, location)], Json(body)));
             }
-            // Someone reserved one of these numbers meanwhile: draw again.
+            Ok(None) => {
+                return Err(drawn.and_then(Result::err).unwrap_or_else(|| {
+                    Problem::internal("a reservation gave up without a reason")
+                }));
+            }
+            // A number was taken outside reservations meanwhile (a population load): draw again.
             Err(StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.into()),
         }
     }
     Err(Problem::new(StatusCode::CONFLICT, "busy", "Too many concurrent reservations")
-        .detail("Other reservations kept taking the same numbers; try again."))
+        .detail("Other writers kept taking the same numbers; try again."))
+}
+
+/// The owner has taken its share of a birth date's numbers.
+fn quota_problem(b: &QuotaBreach, limit: usize) -> Problem {
+    let kind = if b.nin_type == "DNumber" { "D-numbers" } else { "identity numbers" };
+    Problem::new(StatusCode::CONFLICT, "reservation-quota", "Reservation quota reached").detail(
+        format!(
+            "You have taken {} of the {limit} {kind} one owner may reserve for {} persons born \
+             {} (syntpop.reserved_per_birth_date; released persons keep their numbers, which \
+             every team shares). Choose another birth date.",
+            b.held,
+            b.gender.to_lowercase(),
+            b.birth_date.get(..10).unwrap_or(&b.birth_date),
+        ),
+    )
 }
 
 #[utoipa::path(

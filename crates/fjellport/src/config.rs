@@ -104,6 +104,9 @@ pub struct Config {
     pub trusted_issuers: Vec<TrustedIssuer>,
     pub apis: Apis,
     pub altinn: AltinnConfig,
+    /// SyntPop's rules: the reservation quota, and whether edits may give deliverable
+    /// contact data.
+    pub syntpop: fjellport_api_syntpop::SyntpopRules,
 }
 
 /// Altinn's end-user side.
@@ -209,6 +212,7 @@ impl Default for Config {
             trusted_issuers: Vec::new(),
             apis: Apis::default(),
             altinn: AltinnConfig::default(),
+            syntpop: fjellport_api_syntpop::SyntpopRules::default(),
         }
     }
 }
@@ -296,6 +300,9 @@ impl Config {
         }
         if self.max_connections == 0 {
             return Err("max_connections must be at least 1".into());
+        }
+        if self.syntpop.reserved_per_birth_date == 0 {
+            return Err("syntpop.reserved_per_birth_date must be at least 1".into());
         }
         if self.request_timeout_secs == 0 {
             return Err("request_timeout_secs must be at least 1".into());

@@ -300,6 +300,7 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
                     state.store.clone(),
                     state.clock.clone(),
                     state.addresses.clone(),
+                    state.config.syntpop.clone(),
                 ))
             }
             fjellport_auth::apikey::ApiName::Altinn => {

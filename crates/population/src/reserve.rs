@@ -327,3 +327,49 @@ pub fn number_candidates(persons: &[Person]) -> Vec<String> {
     out.dedup();
     out
 }
+
+/// A reservation that would take an owner past its share of one number pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaBreach {
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// `Female` or `Male`.
+    pub gender: String,
+    /// `NationalIdentityNumber` or `DNumber`.
+    pub nin_type: String,
+    /// Numbers of this pool the owner has taken already.
+    pub held: usize,
+}
+
+/// Whether `persons` would take their owner past `limit` numbers of one pool (the reserved
+/// numbers of one birth date, sex and kind: a few hundred, shared by every owner).
+/// `owner_has` says which numbers the owner took before; released persons keep theirs, so
+/// the limit counts numbers taken, not persons held.
+pub fn quota_breach(
+    persons: &[Person],
+    owner_has: impl Fn(&str) -> bool,
+    limit: usize,
+) -> Option<QuotaBreach> {
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    for p in persons {
+        let pool = number_candidates(std::slice::from_ref(p));
+        if seen.contains(&pool) {
+            continue;
+        }
+        let held = pool.iter().filter(|n| owner_has(n)).count();
+        let adding = persons
+            .iter()
+            .filter(|q| pool.binary_search_by(|n| n.as_str().cmp(q.nin())).is_ok())
+            .count();
+        if held + adding > limit {
+            return Some(QuotaBreach {
+                birth_date: p.birth_date().to_owned(),
+                gender: p.gender().to_owned(),
+                nin_type: p.nin_type().to_owned(),
+                held,
+            });
+        }
+        seen.push(pool);
+    }
+    None
+}

@@ -141,6 +141,21 @@ impl Db {
         })
     }
 
+    /// A transaction that no other such transaction overlaps from its first statement on:
+    /// SQLite takes the writer's lock at `BEGIN IMMEDIATE` (a deferred transaction that reads
+    /// first could not write after another writer's commit); PostgreSQL takes the advisory
+    /// lock named `what` (see [`Tx::lock`]).
+    pub(crate) async fn begin_serial(&self, what: &str) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?),
+            Db::Postgres(_) => {
+                let mut tx = self.begin().await?;
+                tx.lock(what).await?;
+                tx
+            }
+        })
+    }
+
     pub(crate) async fn close(&self) {
         match self {
             Db::Sqlite(p) => p.close().await,
@@ -251,8 +266,26 @@ impl Tx {
         .map_err(map_sqlx)
     }
 
-    /// The highest `seq` of `table` (0 when empty): new rows take the numbers after it.
+    /// Holds PostgreSQL's transaction-scoped advisory lock named `what` (in this schema, so
+    /// that databases shared by several schemas do not wait on each other) until commit or
+    /// rollback; taking it twice is allowed. Under READ COMMITTED every later statement then
+    /// sees what the lock's previous holder committed. SQLite needs none: its writer's lock
+    /// already orders write transactions.
+    pub(crate) async fn lock(&mut self, what: &str) -> Result<()> {
+        if let Tx::Postgres(_) = self {
+            let mut q =
+                self.sql("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.' || ");
+            q.bind(what).push("))");
+            self.fetch_all(q).await?;
+        }
+        Ok(())
+    }
+
+    /// The highest `seq` of `table` (0 when empty): new rows take the numbers after it. On
+    /// PostgreSQL two transactions would otherwise read the same top and one would fail on
+    /// the key, so the allocation holds the table's lock until commit.
     pub(crate) async fn top_seq(&mut self, table: &'static str) -> Result<i64> {
+        self.lock(table).await?;
         let q = self.sql(format!("SELECT COALESCE(MAX(seq), 0) AS n FROM {table}"));
         self.fetch_one(q).await?.int("n")
     }

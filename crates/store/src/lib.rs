@@ -42,7 +42,7 @@ pub use model::{
     Comparison, HeldRole, LifeChanges, MessageEvent, MessageField, MessageQuery, MessageValue,
     OrganizationFacts, OrganizationRow, OwnerMessageQuery, PersonFilter, PersonPage, PersonRow,
     SearchHits, StoredClient, StoredEvent, StoredKey, StoredMessage, StoredPerson, StoredSystem,
-    shuffle_rank,
+    TakenNin, shuffle_rank,
 };
 pub use open::{Backend, open, open_serving, redact};
 
@@ -101,6 +101,18 @@ pub trait PersonStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<StoredPerson>>;
     /// Which of `nins` were ever reserved (or are held by any person).
     async fn taken_nins(&self, nins: &[String]) -> Result<Vec<String>>;
+    /// Reserves persons for `owner` in one transaction that no other reservation overlaps, so
+    /// that many callers reserving at once (on one replica or several) never draw the same
+    /// number: `draw` is given which of `candidates` are already taken, and by whom, and
+    /// gives the rows to insert (`None`: it gives up, and keeps why). Returns their load
+    /// order, or `None` when `draw` gave up.
+    async fn reserve_persons(
+        &self,
+        owner: &str,
+        candidates: &[String],
+        at: i64,
+        draw: &mut (dyn for<'t> FnMut(&'t [TakenNin]) -> Option<Vec<PersonRow>> + Send),
+    ) -> Result<Option<Vec<i64>>>;
     /// Adds reserved persons, all or none, recording their numbers as reserved forever:
     /// [`StoreError::Conflict`] if any number was taken meanwhile. Returns their load order.
     async fn insert_reserved(&self, owner: &str, rows: Vec<PersonRow>, at: i64)

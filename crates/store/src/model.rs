@@ -219,6 +219,14 @@ pub struct LifeChanges {
     pub day: String,
 }
 
+/// An identity number that is no longer free, and who took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenNin {
+    pub nin: String,
+    /// The owner who reserved it; `None` for a number a Test-Norge person holds.
+    pub owner: Option<String>,
+}
+
 /// A stored person with its place in load order and its edit counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPerson {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::dialect::{Db, Tx, doc_in};
 use crate::load::SqlLoad;
-use crate::model::{PersonFilter, PersonPage, PersonRow, SearchHits, StoredPerson};
+use crate::model::{PersonFilter, PersonPage, PersonRow, SearchHits, StoredPerson, TakenNin};
 use crate::person_columns::{self, FACTS, person_of};
 use crate::sql::Arg;
 use crate::store::{SqlStore, bump_revision, revision};
@@ -28,6 +28,26 @@ pub(crate) async fn insert_persons(tx: &mut Tx, first: i64, rows: Vec<PersonRow>
         .map(|(i, r)| person_columns::args(dialect, first + i as i64, r))
         .collect();
     tx.insert_bulk("persons", &person_columns::COLUMNS, rows).await
+}
+
+/// Records `rows`' numbers as `owner`'s forever and inserts the persons after the last one;
+/// returns their load order.
+async fn insert_reserved_rows(
+    tx: &mut Tx,
+    owner: &str,
+    rows: Vec<PersonRow>,
+    at: i64,
+) -> Result<Vec<i64>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = tx.sql("INSERT INTO reserved_nins (nin, owner, reserved_at)");
+    q.values(rows.iter().map(|r| [Arg::from(&r.nin), Arg::from(owner), Arg::from(at)]));
+    tx.execute(q).await?;
+    let top = tx.top_seq("persons").await?;
+    let seqs = (top + 1..=top + rows.len() as i64).collect();
+    insert_persons(tx, top + 1, rows).await?;
+    Ok(seqs)
 }
 
 /// Rewrites persons inside `tx`; each must still have the given version.
@@ -268,22 +288,39 @@ impl PersonStore for SqlStore {
         Ok(out)
     }
 
+    async fn reserve_persons(
+        &self,
+        owner: &str,
+        candidates: &[String],
+        at: i64,
+        draw: &mut (dyn for<'t> FnMut(&'t [TakenNin]) -> Option<Vec<PersonRow>> + Send),
+    ) -> Result<Option<Vec<i64>>> {
+        // The persons table's allocation lock, taken first: held across the look-up and the
+        // insert, so a number seen free stays free until this reservation has it.
+        let mut tx = self.db.begin_serial("persons").await?;
+        let mut taken = Vec::new();
+        for chunk in candidates.chunks(IN_CHUNK) {
+            let mut q = tx.sql("SELECT nin, owner FROM reserved_nins WHERE nin IN ");
+            q.list(chunk).push(" UNION SELECT nin, NULL AS owner FROM persons WHERE nin IN ");
+            q.list(chunk).push(" AND origin <> 'Reserved'");
+            for row in tx.fetch_all(q).await? {
+                taken.push(TakenNin { nin: row.text("nin")?, owner: row.opt_text("owner")? });
+            }
+        }
+        let Some(rows) = draw(&taken) else { return Ok(None) };
+        let seqs = insert_reserved_rows(&mut tx, owner, rows, at).await?;
+        tx.commit().await?;
+        Ok(Some(seqs))
+    }
+
     async fn insert_reserved(
         &self,
         owner: &str,
         rows: Vec<PersonRow>,
         at: i64,
     ) -> Result<Vec<i64>> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
         let mut tx = self.db.begin().await?;
-        let mut q = tx.sql("INSERT INTO reserved_nins (nin, owner, reserved_at)");
-        q.values(rows.iter().map(|r| [Arg::from(&r.nin), Arg::from(owner), Arg::from(at)]));
-        tx.execute(q).await?;
-        let top = tx.top_seq("persons").await?;
-        let seqs = (top + 1..=top + rows.len() as i64).collect();
-        insert_persons(&mut tx, top + 1, rows).await?;
+        let seqs = insert_reserved_rows(&mut tx, owner, rows, at).await?;
         tx.commit().await?;
         Ok(seqs)
     }

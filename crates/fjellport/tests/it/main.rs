@@ -25,6 +25,7 @@ mod maskinporten;
 mod ops;
 mod population;
 mod replicas;
+mod reservations;
 mod schemathesis;
 mod support;
 mod syntpop;
