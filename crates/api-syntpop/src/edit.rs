@@ -13,6 +13,7 @@ use fjellport_population::model::{
     CommonContactRegisterInformation, MaritalStatus, Meta, PersonName, PersonStatus,
     ResidentialAddress,
 };
+use fjellport_population::text_rules::{email, person_name, phone, street_name};
 use fjellport_store::{PersonRow, StoreError};
 use http::{HeaderMap, StatusCode};
 use serde::Serialize;
@@ -23,7 +24,7 @@ use crate::family::owned_relative;
 use crate::parts::View;
 use crate::reserved::{nin_today, owned};
 use crate::search::{CONFIDENTIALITY, MARITAL_STATUSES, STATUSES};
-use crate::{State, owner_of};
+use crate::{State, SyntpopRules, owner_of};
 use fjellport_gateway::input::{Members, invalid, json_object, parse_date};
 
 use fjellport_population::life::{self, BOUND, bound_spouse, end_spouse_link};
@@ -127,25 +128,35 @@ fn ts(d: Date) -> String {
     format!("{d}T00:00:00")
 }
 
-/// Checks what the schema alone cannot: names, places and code lists.
-fn check_person(p: &Person) -> Result<(), Problem> {
-    if let Some(n) = p.current_name() {
-        for (member, value) in [
-            ("name.givenName", Some(&n.given_name)),
-            ("name.familyName", Some(&n.family_name)),
-            ("name.middleName", n.middle_name.as_ref()),
+/// Checks what the schema alone cannot: names, places, contact data and code lists. A name,
+/// street or contact the patch changed passes the register's rules (`text_rules`), and
+/// names and streets are stored composed (NFC); what the patch left alone is as it was.
+fn check_person(p: &mut Person, before: &Person, rules: &SyntpopRules) -> Result<(), Problem> {
+    let old_name = before.current_name();
+    if let Some(n) = p.name.iter_mut().find(|n| n.meta.is_valid) {
+        for (member, value, old) in [
+            ("name.givenName", Some(&mut n.given_name), old_name.map(|o| &o.given_name)),
+            ("name.familyName", Some(&mut n.family_name), old_name.map(|o| &o.family_name)),
+            (
+                "name.middleName",
+                n.middle_name.as_mut(),
+                old_name.and_then(|o| o.middle_name.as_ref()),
+            ),
         ] {
             if let Some(v) = value
-                && (v.trim().is_empty()
-                    || v.chars().count() > 100
-                    || v.chars().any(char::is_control))
+                && Some(&*v) != old
             {
-                return Err(invalid(
-                    member,
-                    format!("{member} must be 1 to 100 printable characters"),
-                ));
+                *v = person_name(v).map_err(|e| invalid(member, format!("{member}: {e}")))?;
             }
         }
+    }
+    let old_street = before.address().map(|a| &a.address_name);
+    if let Some(a) = p.residential_address.iter_mut().find(|a| a.meta.is_valid)
+        && Some(&a.street_address.address_name) != old_street
+    {
+        let member = "residentialAddress.streetAddress.addressName";
+        a.street_address.address_name = street_name(&a.street_address.address_name)
+            .map_err(|e| invalid(member, format!("{member}: {e}")))?;
     }
     if let Some(a) = p.residential_address.iter().find(|a| a.meta.is_valid) {
         let s = &a.street_address;
@@ -166,6 +177,25 @@ fn check_person(p: &Person) -> Result<(), Problem> {
             return Err(invalid(
                 "residentialAddress.streetAddress",
                 "an address needs addressName and addressNumber.houseNumber",
+            ));
+        }
+        // Matrikkelen's house numbers are 1 to 99999, its letters one capital letter.
+        let n = &s.address_number;
+        let number_ok = n.house_number.len() <= 5
+            && n.house_number.bytes().all(|b| b.is_ascii_digit())
+            && !n.house_number.starts_with('0');
+        if !number_ok {
+            return Err(invalid(
+                "residentialAddress.streetAddress.addressNumber.houseNumber",
+                "a house number is 1 to 99999, without leading zeros",
+            ));
+        }
+        if let Some(letter) = &n.house_letter
+            && !(letter.chars().count() == 1 && letter.chars().all(char::is_uppercase))
+        {
+            return Err(invalid(
+                "residentialAddress.streetAddress.addressNumber.houseLetter",
+                "a house letter is one capital letter",
             ));
         }
     }
@@ -196,21 +226,21 @@ fn check_person(p: &Person) -> Result<(), Problem> {
                 ));
             }
         }
-        if let Some(phone) = &k.contact_information.phone_number {
-            let digits = phone.strip_prefix('+').unwrap_or(phone);
-            if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid(
-                    "commonContactRegisterInformation.contactInformation.phoneNumber",
-                    "not a phone number: 8 to 15 digits, optionally after a +",
-                ));
-            }
+        let was =
+            before.common_contact_register_information.as_ref().map(|k| &k.contact_information);
+        let deliverable = rules.deliverable_contact_data;
+        let c = &k.contact_information;
+        if let Some(number) = &c.phone_number
+            && was.and_then(|w| w.phone_number.as_ref()) != Some(number)
+        {
+            phone(number, deliverable).map_err(|e| {
+                invalid("commonContactRegisterInformation.contactInformation.phoneNumber", e.0)
+            })?;
         }
-        let email = &k.contact_information.email;
-        if !email.is_empty() && (!email.contains('@') || email.len() > 254) {
-            return Err(invalid(
-                "commonContactRegisterInformation.contactInformation.email",
-                "not an e-mail address",
-            ));
+        if !c.email.is_empty() && was.map(|w| &w.email) != Some(&c.email) {
+            email(&c.email, deliverable).map_err(|e| {
+                invalid("commonContactRegisterInformation.contactInformation.email", e.0)
+            })?;
         }
     }
     Ok(())
@@ -409,6 +439,7 @@ pub(crate) async fn patch_reserved(
     let stored = owned(&state, &owner, &id).await?;
     let today = nin_today(&state);
     let person = crate::reserved::parse_person(&stored)?;
+    let before = person.clone();
     let old_spouse = bound_spouse(&person);
     let old_municipality = person.address().map(|a| a.municipality_number.clone());
     let mut changes = Changes { me: (person, stored.version), relatives: Vec::new() };
@@ -498,7 +529,7 @@ pub(crate) async fn patch_reserved(
             })?)
         };
     }
-    check_person(&changes.me.0)?;
+    check_person(&mut changes.me.0, &before, &state.rules)?;
     let mut rows = vec![(PersonRow::of(&changes.me.0, "Reserved", Some(&owner)), changes.me.1)];
     for (relative, version) in &changes.relatives {
         rows.push((PersonRow::of(relative, "Reserved", Some(&owner)), *version));

@@ -14,6 +14,7 @@ use fjellport_population::reserve::{
     MAX_CHILDREN, QuotaBreach, ReserveError, Template, marital_statuses, number_candidates,
     quota_breach, reserve,
 };
+use fjellport_population::text_rules::person_name;
 use fjellport_store::{PersonFilter, PersonKey, PersonRow, StoreError, StoredPerson};
 use http::{HeaderMap, HeaderValue, StatusCode, header::LOCATION};
 use serde_json::Value;
@@ -48,9 +49,15 @@ pub(crate) fn template_of(m: &Members<'_>) -> Result<Template, Problem> {
     let mut t = Template::default();
     if let Some(name) = m.object("name", "name.")? {
         name.only(&["givenName", "middleName", "familyName"])?;
-        t.given_name = name.string("givenName")?.map(str::to_owned);
-        t.middle_name = name.string("middleName")?.map(str::to_owned);
-        t.family_name = name.string("familyName")?.map(str::to_owned);
+        // Stored composed (NFC), as the register keeps names.
+        let part = |member: &str| -> Result<Option<String>, Problem> {
+            let Some(raw) = name.string(member)? else { return Ok(None) };
+            let member = format!("name.{member}");
+            person_name(raw).map(Some).map_err(|e| invalid(&member, format!("{member}: {e}")))
+        };
+        t.given_name = part("givenName")?;
+        t.middle_name = part("middleName")?;
+        t.family_name = part("familyName")?;
     }
     t.gender = match m.choice("gender", &["Female", "Male"])? {
         Some("Female") => Some(Sex::Female),

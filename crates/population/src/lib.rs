@@ -13,6 +13,7 @@ pub mod pyramid;
 pub mod registers;
 pub mod reserve;
 pub mod simulate;
+pub mod text_rules;
 
 pub use generate::{Generator, Options, generate, ordinary_name};
 pub use model::Person;

@@ -128,12 +128,8 @@ impl Template {
             ("name.middleName", &self.middle_name),
             ("name.familyName", &self.family_name),
         ] {
-            if let Some(n) = name
-                && (n.trim().is_empty()
-                    || n.chars().count() > 100
-                    || n.chars().any(char::is_control))
-            {
-                return Err(bad(member, "must be 1 to 100 printable characters"));
+            if let Some(n) = name {
+                crate::text_rules::person_name(n).map_err(|e| bad(member, e.to_string()))?;
             }
         }
         Ok(())

@@ -24,6 +24,7 @@ mod jose_strictness;
 mod maskinporten;
 mod ops;
 mod population;
+mod register_rules;
 mod replicas;
 mod reservations;
 mod schemathesis;

@@ -413,3 +413,30 @@ fn organizations_have_valid_numbers_forms_and_roles_held_by_adults_of_the_popula
         }
     }
 }
+
+/// Every generated name, street and contact passes the rules an edit must pass: an edit that
+/// only changes one member must not fail on what the generator put in another.
+#[test]
+fn every_generated_name_street_and_contact_passes_the_registers_rules() {
+    use fjellport_population::text_rules::{email, person_name, phone, street_name};
+    for p in POP.iter() {
+        let n = p.current_name().unwrap();
+        let parts = [Some(&n.given_name), n.middle_name.as_ref(), Some(&n.family_name)];
+        for part in parts.into_iter().flatten() {
+            assert_eq!(person_name(part).as_deref(), Ok(part.as_str()), "{part:?}");
+        }
+        if let Some(a) = p.address() {
+            let street = &a.address_name;
+            assert_eq!(street_name(street).as_deref(), Ok(street.as_str()), "{street:?}");
+        }
+        if let Some(k) = &p.common_contact_register_information {
+            let c = &k.contact_information;
+            if !c.email.is_empty() {
+                assert_eq!(email(&c.email, false), Ok(()), "{}", c.email);
+            }
+            if let Some(number) = &c.phone_number {
+                assert_eq!(phone(number, false), Ok(()), "{number}");
+            }
+        }
+    }
+}
