@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use fjellport_api_issuer::{IssuerState, router};
 use fjellport_auth::Environment;
-use fjellport_auth::client_registry::ClientRequest;
+use fjellport_auth::client_registry::{ClientRequest, KnownIssuer};
 use fjellport_auth::dpop::ProofPolicy;
 use fjellport_auth::forge::{ProofFor, proof};
 use fjellport_auth::issuer::{Issuer, KEEP_RETIRED_SECS};
@@ -73,6 +73,14 @@ async fn state(
     }
 }
 
+/// The two issuers of this test, with the scope each grants.
+fn known_issuers() -> Vec<KnownIssuer> {
+    vec![
+        KnownIssuer { name: "helseid", scopes: vec!["nhntsd:syntpop-api/full-access"] },
+        KnownIssuer { name: "orgissuer", scopes: vec!["altinn:serviceowner"] },
+    ]
+}
+
 async fn client(store: &Arc<dyn Store>, issuer: &str, key: &EcSigningKey, scope: &str) -> String {
     let request = ClientRequest {
         jwk: Value::Object(key.public_jwk().members),
@@ -86,7 +94,7 @@ async fn client(store: &Arc<dyn Store>, issuer: &str, key: &EcSigningKey, scope:
         delegations: Vec::new(),
         redirect_uris: Vec::new(),
     };
-    let stored = request.register(&["helseid", "orgissuer"], SystemClock.now()).unwrap();
+    let stored = request.register(&known_issuers(), SystemClock.now()).unwrap();
     store.insert_client(&stored).await.unwrap();
     stored.client_id
 }

@@ -17,6 +17,14 @@ pub const MASKINPORTEN: &str = "maskinporten";
 /// The ID-porten-like issuer's name: its clients log end users in and have redirect URIs.
 pub const IDPORTEN: &str = "idporten";
 
+/// An issuer clients may be registered for, and the scopes it grants: a client with a scope
+/// no API here knows (`*`, `admin`, a typo) could never get a token that works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownIssuer {
+    pub name: &'static str,
+    pub scopes: Vec<&'static str>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ClientRequest {
     /// A public JWK, or a JWKS (`{"keys": [...]}`); `null` for a public ID-porten client
@@ -48,6 +56,12 @@ pub enum ClientRequestError {
     BadKey(String),
     NoScope,
     BadScope(String),
+    /// A scope the issuer does not grant; `known` are those it does.
+    UnknownScope {
+        scope: String,
+        issuer: String,
+        known: Vec<String>,
+    },
     BadOrgNumber(String),
     BadName,
     /// A multi-tenant client needs its supplier's organization and takes no fixed child.
@@ -68,6 +82,11 @@ impl fmt::Display for ClientRequestError {
             ClientRequestError::BadKey(e) => write!(f, "bad client key: {e}"),
             ClientRequestError::NoScope => f.write_str("give the client at least one scope"),
             ClientRequestError::BadScope(s) => write!(f, "scope {s:?} is not a scope token"),
+            ClientRequestError::UnknownScope { scope, issuer, known } => write!(
+                f,
+                "scope {scope:?} is not one the {issuer} issuer grants; it grants {}",
+                known.join(", ")
+            ),
             ClientRequestError::BadOrgNumber(n) => {
                 write!(f, "{n:?} is not a valid 9-digit organization number")
             }
@@ -90,15 +109,15 @@ impl ClientRequest {
     /// runs: a client of any other would be stored for an issuer that never answers.
     pub fn register(
         &self,
-        issuers: &[&str],
+        issuers: &[KnownIssuer],
         now: DateTime<Utc>,
     ) -> Result<StoredClient, ClientRequestError> {
-        if !issuers.contains(&self.issuer.as_str()) {
+        let Some(known) = issuers.iter().find(|i| i.name == self.issuer) else {
             return Err(ClientRequestError::UnknownIssuer {
                 name: self.issuer.clone(),
-                known: issuers.iter().map(|i| (*i).to_owned()).collect(),
+                known: issuers.iter().map(|i| i.name.to_owned()).collect(),
             });
-        }
+        };
         let idporten = self.issuer == IDPORTEN;
         let keys: Vec<Value> = match self.jwk.get("keys") {
             // A public ID-porten client has no key.
@@ -130,6 +149,13 @@ impl ClientRequest {
                 && scope.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
             if !ok {
                 return Err(ClientRequestError::BadScope(scope.clone()));
+            }
+            if !known.scopes.contains(&scope.as_str()) {
+                return Err(ClientRequestError::UnknownScope {
+                    scope: scope.clone(),
+                    issuer: self.issuer.clone(),
+                    known: known.scopes.iter().map(|s| (*s).to_owned()).collect(),
+                });
             }
         }
         // A Maskinporten client is an organization's: it signs its grants RSA, gets Bearer

@@ -39,7 +39,7 @@ pub(crate) struct AdminState {
     pub(crate) clients: Arc<ClientCache>,
     pub(crate) clock: SharedClock,
     pub(crate) environment: Environment,
-    pub(crate) issuers: Vec<&'static str>,
+    pub(crate) issuers: Vec<fjellport_auth::client_registry::KnownIssuer>,
 }
 
 impl std::fmt::Debug for AdminState {

@@ -106,7 +106,7 @@ pub(crate) async fn run(
     };
     let client = request
         .map(|r| {
-            r.register(&IssuerName::names(), clock.now())
+            r.register(&crate::issuers::known(), clock.now())
                 .map_err(|e| CliError::Usage(e.to_string()))
         })
         .transpose()?;

@@ -98,6 +98,17 @@ pub fn all() -> Vec<IssuerSpec> {
     ]
 }
 
+/// Every issuer of the table with the scopes it grants: what clients may be registered for.
+pub fn known() -> Vec<fjellport_auth::client_registry::KnownIssuer> {
+    all()
+        .into_iter()
+        .map(|spec| fjellport_auth::client_registry::KnownIssuer {
+            name: spec.name.as_str(),
+            scopes: spec.scopes,
+        })
+        .collect()
+}
+
 /// Scopes the ID-porten-like issuer advertises: OpenID's and Altinn's end-user scopes (the
 /// first is the test-token default).
 pub const IDPORTEN_SCOPES: [&str; 5] =

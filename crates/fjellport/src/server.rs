@@ -359,7 +359,7 @@ fn admin_state(state: &AppState) -> Arc<admin::AdminState> {
         clients: state.clients.clone(),
         clock: state.clock.clone(),
         environment: state.config.environment,
-        issuers: state.issuers.iter().map(|i| i.spec.name.as_str()).collect(),
+        issuers: crate::issuers::known(),
     })
 }
 

@@ -92,6 +92,24 @@ async fn clients_of_issuers_this_server_does_not_run_are_refused() {
         assert!(detail.contains(&format!("unknown issuer \"{issuer}\"")), "{p}");
         assert!(detail.contains("this server has helseid, maskinporten, idporten"), "{p}");
     }
+    // Scopes no API here knows, or another issuer's, would give tokens nothing accepts.
+    for (issuer, scope) in [
+        ("helseid", "*"),
+        ("helseid", "admin"),
+        ("helseid", "altinn:serviceowner"),
+        ("maskinporten", "nhntsd:syntpop-api/full-access"),
+        ("idporten", "altinn:serviceowner/rolesandrights"),
+    ] {
+        let mut body = json!({"jwk": jwk, "scopes": [scope], "issuer": issuer});
+        if issuer == "idporten" {
+            body["redirect_uris"] = json!(["http://127.0.0.1/cb"]);
+        }
+        let res = s.admin(reqwest::Method::POST, "/clients").json(&body).send().await.unwrap();
+        let p = problem(res, 400).await;
+        let detail = p["detail"].as_str().unwrap();
+        let says = format!("scope \"{scope}\" is not one the {issuer} issuer grants");
+        assert!(detail.contains(&says), "{issuer} {scope}: {p}");
+    }
     let clients: Value = json(s.admin(reqwest::Method::GET, "/clients")).await;
     assert_eq!(clients, json!([]), "nothing registered");
     let body =

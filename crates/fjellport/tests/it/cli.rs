@@ -133,6 +133,18 @@ fn bad_input_names_the_problem_on_the_first_line_and_exits_2() {
         assert!(line.contains(needle), "{args:?}: {line:?} should name {needle:?}");
         assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
+    // A scope the issuer does not grant: refused before anything is stored.
+    let key = fjellport_auth::jose::EcSigningKey::generate().unwrap();
+    let jwk = serde_json::Value::Object(key.public_jwk().members).to_string();
+    std::fs::write(dir.path().join("k.json"), jwk).unwrap();
+    let out = fjellport_in(
+        dir.path(),
+        &["clients", "create", "--jwk-file", "k.json", "--scope", "admin", "--database", &db],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let line = first_stderr_line(&out);
+    assert!(line.contains("scope \"admin\" is not one the helseid issuer grants"), "{line}");
     // Bad values in the environment layer are named too.
     for (var, value, needle) in [
         ("FJELLPORT_DPOP__MAX_AGE_SECS", "0", "dpop.max_age_secs"),
