@@ -286,6 +286,10 @@ pub fn app(state: Arc<AppState>) -> Router {
 
 /// The routes with their OpenAPI description (the document is generated from these).
 pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
+    let shared_limits = (state.store.backend() == fjellport_store::Backend::Postgres).then(|| {
+        let store: Arc<dyn fjellport_store::ReplayStore> = state.store.clone();
+        Arc::new(fjellport_gateway::ratelimit::SharedLimits::new(store))
+    });
     let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::router(state.store.clone()))
         .nest("/admin/api", admin::router(admin_state(&state)));
@@ -324,6 +328,11 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
         // Altinn's organizations present Maskinporten-like tokens.
         let gateway = match state.issuer(IssuerName::Maskinporten) {
             Some(m) => gateway.with_bearer(Arc::new(BearerGuard::new(m.issuer.clone()))),
+            None => gateway,
+        };
+        // Replicas share PostgreSQL, and so their rate-limit counts.
+        let gateway = match &shared_limits {
+            Some(limits) => gateway.with_shared_limits(limits.clone()),
             None => gateway,
         };
         router = router.nest(prefix, gateway.wrap_api(api_routes));

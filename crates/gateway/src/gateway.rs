@@ -29,7 +29,7 @@ use crate::cors::{self, RequestOrigin};
 use crate::keys::{CachedKey, KeyCache};
 use crate::observe::{MetricLabels, leak_label};
 use crate::problem::Problem;
-use crate::ratelimit::{Decision, Limiter};
+use crate::ratelimit::{Decision, Limiter, SharedLimits};
 use crate::version::{AuthMode, VersionSpec, VersionTable};
 
 /// Longest key header value we look at; anything longer is not a key of ours.
@@ -85,6 +85,9 @@ struct Inner {
     version_labels: Vec<&'static str>,
     /// One limiter per DPoP client (its `client_id`, else owner), at the API's default rate.
     client_limiters: moka::sync::Cache<String, Arc<Limiter>>,
+    /// The limits every replica counts together (PostgreSQL deployments); `None`: this
+    /// process's own limiters are the whole limit.
+    shared_limits: Option<Arc<SharedLimits>>,
 }
 
 /// DPoP clients whose limiters are remembered (least recently used ones are let go).
@@ -114,6 +117,7 @@ impl Gateway {
                 public_url,
                 version_labels,
                 client_limiters,
+                shared_limits: None,
             }),
         }
     }
@@ -122,6 +126,14 @@ impl Gateway {
     pub fn with_bearer(mut self, guard: Arc<BearerGuard>) -> Gateway {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.bearer = Some(guard);
+        }
+        self
+    }
+
+    /// Counts rate limits with every other replica through `limits`.
+    pub fn with_shared_limits(mut self, limits: Arc<SharedLimits>) -> Gateway {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.shared_limits = Some(limits);
         }
         self
     }
@@ -142,6 +154,10 @@ struct Decoration<'a> {
     version: Option<&'a VersionSpec>,
     /// `(limit, remaining)` after an allowed request on a limited key.
     rate: Option<(u32, u32)>,
+    /// The limited caller's name for [`SharedLimits`] (`<api>/key:<id>`, `<api>/client:<id>`),
+    /// and who it
+    /// is in a refusal, once the local limiter has let the request through.
+    shared_rate: Option<(String, &'static str)>,
     /// Origin to grant `Access-Control-Allow-Origin` on success (the key's own).
     grant_on_success: Option<Origin>,
     /// Origin to grant on an error answer (registered by some browser key of this API).
@@ -164,6 +180,7 @@ async fn run(State(gw): State<Gateway>, mut req: Request, next: Next) -> Respons
     let mut deco = Decoration {
         version: None,
         rate: None,
+        shared_rate: None,
         grant_on_success: None,
         grant_on_error: registered.clone(),
         dpop_nonce: None,
@@ -281,6 +298,20 @@ async fn admit<'a>(
             admit_dpop(g, req.headers(), &call, version, now, deco).await?
         }
     };
+    // 5, across replicas: the shared count, once this replica's own limiter has agreed.
+    if let (Some(shared), Some((name, who)), Some((limit, local_remaining))) =
+        (&g.shared_limits, deco.shared_rate.take(), deco.rate)
+    {
+        match shared.check(&name, limit).await {
+            Some(Decision::Limited { limit, retry_after }) => {
+                return Err(too_many(limit, retry_after, who));
+            }
+            Some(Decision::Allowed { remaining, .. }) => {
+                deco.rate = Some((limit, remaining.min(local_remaining)));
+            }
+            None => {}
+        }
+    }
     req.extensions_mut().insert(caller);
     Ok(())
 }
@@ -361,7 +392,11 @@ fn admit_key(
     // 5. Rate limit.
     if let Some(limiter) = &key.limiter {
         match limiter.check() {
-            Decision::Allowed { limit, remaining } => deco.rate = Some((limit, remaining)),
+            Decision::Allowed { limit, remaining } => {
+                deco.rate = Some((limit, remaining));
+                let name = format!("{}/key:{}", spec.api.as_str(), key.stored.id);
+                deco.shared_rate = Some((name, "This key"));
+            }
             Decision::Limited { limit, retry_after } => {
                 return Err(too_many(limit, retry_after, "This key"));
             }
@@ -675,9 +710,13 @@ async fn admit_dpop(
     // Rate limit per client, at the API's default rate.
     if let Some(rate) = g.keys.default_rate(spec.api) {
         let who = identity.client_id.clone().or_else(|| identity.owner.clone()).unwrap_or_default();
-        let limiter = g.client_limiters.get_with(who, || Arc::new(Limiter::new(rate)));
+        let limiter = g.client_limiters.get_with(who.clone(), || Arc::new(Limiter::new(rate)));
         match limiter.check() {
-            Decision::Allowed { limit, remaining } => deco.rate = Some((limit, remaining)),
+            Decision::Allowed { limit, remaining } => {
+                deco.rate = Some((limit, remaining));
+                let name = format!("{}/client:{who}", spec.api.as_str());
+                deco.shared_rate = Some((name, "This client"));
+            }
             Decision::Limited { limit, retry_after } => {
                 return Err(too_many(limit, retry_after, "This client"));
             }

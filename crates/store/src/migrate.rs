@@ -122,6 +122,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0019_message_visibility.sql"),
         include_str!("../migrations/0019_message_visibility.sql"),
     ),
+    (
+        20,
+        "rate windows",
+        include_str!("../migrations/0020_rate_windows.sql"),
+        include_str!("../migrations/0020_rate_windows.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

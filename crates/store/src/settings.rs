@@ -61,4 +61,18 @@ impl ReplayStore for SqlStore {
         q.bind(now);
         self.db.execute(q).await
     }
+
+    async fn count_request(&self, name: &str, window_start: i64) -> Result<i64> {
+        let mut q = self.db.sql("INSERT INTO rate_windows (name, window_start, count)");
+        q.values([[Arg::from(name), Arg::from(window_start), Arg::from(1i64)]]);
+        q.push(" ON CONFLICT (name, window_start) DO UPDATE SET count = rate_windows.count + 1");
+        q.push(" RETURNING count");
+        self.db.fetch_one(q).await?.int("count")
+    }
+
+    async fn prune_rate_windows(&self, before: i64) -> Result<u64> {
+        let mut q = self.db.sql("DELETE FROM rate_windows WHERE window_start < ");
+        q.bind(before);
+        self.db.execute(q).await
+    }
 }
