@@ -51,7 +51,7 @@ fn invalid_grant(description: &str) -> Response {
 
 /// Redeems an authorization code.
 #[utoipa::path(post, path = "/token", tag = "idporten",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = crate::forms::CodeGrantForm, content_type = "application/x-www-form-urlencoded",
         description = "grant_type=authorization_code, code, redirect_uri (as in the authorization request), code_verifier (PKCE), client_id; and client_assertion_type + client_assertion (private_key_jwt) unless the client is public"),
     responses(
         (status = 200, description = "Access token and ID token", body = CodeTokenResponse),

@@ -36,7 +36,7 @@ fn invalid_grant(e: &GrantError) -> Response {
 
 /// Issues an access token for a JWT grant.
 #[utoipa::path(post, path = "/token", tag = "maskinporten",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = crate::forms::JwtGrantForm, content_type = "application/x-www-form-urlencoded",
         description = "grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer and assertion: a JWT grant signed RS256/RS384/RS512 by the client's registered key (kid), with aud (the issuer identifier), iss (client_id), iat, exp (≤ 120 s after iat), scope, and optionally jti, resource and consumer_org"),
     responses(
         (status = 200, description = "The access token", body = GrantResponse),

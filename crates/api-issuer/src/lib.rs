@@ -4,6 +4,7 @@
 
 mod code_grant;
 mod discovery;
+mod forms;
 mod jwt_bearer;
 mod login;
 mod test_token;

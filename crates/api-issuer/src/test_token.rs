@@ -138,7 +138,9 @@ fn check_claims(claims: &Map<String, Value>, now: i64, lifetime: i64) -> Result<
     responses(
         (status = 200, description = "The token (and proof, when asked for)", body = TestTokenResponse),
         (status = 400, description = "A bad request", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "The server listens beyond loopback (or test_token_requires_admin is set) and the request lacks `Authorization: Bearer <admin token>`", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 401, description = "The server listens beyond loopback (or test_token_requires_admin is set) and the request lacks `Authorization: Bearer <admin token>`", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over body_limit_bytes", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Content-Type is not application/json", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn create_test_token(
     State(s): State<Arc<IssuerState>>,
     headers: http::HeaderMap,

@@ -210,7 +210,7 @@ pub(crate) async fn first_use_everywhere(
 
 /// Issues an access token.
 #[utoipa::path(post, path = "/connect/token", tag = "helseid",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = crate::forms::ClientCredentialsForm, content_type = "application/x-www-form-urlencoded",
         description = "grant_type=client_credentials, client_assertion_type, client_assertion, scope, optional client_id, resource and authorization_details (RFC 9396 JSON; HelseID: helseid_authorization naming the child organization)"),
     params(("DPoP" = String, Header, description = "DPoP proof for POST <issuer>/connect/token")),
     responses(

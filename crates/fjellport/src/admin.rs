@@ -72,27 +72,76 @@ async fn require_admin(State(state): State<Arc<AdminState>>, req: Request, next:
         .into_response()
 }
 
+/// What a list may answer besides its success.
+struct ListProblems;
+
+impl utoipa::IntoResponses for ListProblems {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        fjellport_gateway::problem::problem_responses(&[("401", "No or wrong admin token")])
+    }
+}
+
+/// What a read or a revocation may answer besides its success, all problem+json.
+struct ReadProblems;
+
+impl utoipa::IntoResponses for ReadProblems {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        fjellport_gateway::problem::problem_responses(&[
+            ("401", "No or wrong admin token"),
+            ("404", "No such key or client"),
+        ])
+    }
+}
+
+/// What a creation may answer besides its success, all problem+json.
+struct WriteProblems;
+
+impl utoipa::IntoResponses for WriteProblems {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        fjellport_gateway::problem::problem_responses(&[
+            (
+                "400",
+                "A rule is broken, or the body is not the JSON described (`detail` says which)",
+            ),
+            ("401", "No or wrong admin token"),
+            ("413", "Body over body_limit_bytes"),
+            ("415", "Content-Type is not application/json"),
+        ])
+    }
+}
+
 /// A key to create; the same rules as `fjellport keys create`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateKey {
-    /// `syntpop`, `altinn` or `altinn-serviceowner`.
+    /// The API the key is for.
+    #[schema(pattern = "^(syntpop|altinn|altinn-serviceowner)$", example = "syntpop")]
     api: String,
-    /// `browser` or `other`.
+    /// `browser` (bound to `origins`) or `other` (backends and scripts).
     #[serde(rename = "type")]
+    #[schema(pattern = "^(browser|other)$", example = "other")]
     app_type: String,
+    /// A browser key's origins (`scheme://host[:port]`, no path); none for `other`.
     #[serde(default)]
+    #[schema(example = json!([]))]
     origins: Vec<String>,
+    /// Who the key belongs to (reserved persons are the owner's); default `default`.
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     owner: Option<String>,
+    /// When the key stops working; must lie in the future.
     expires_at: Option<DateTime<Utc>>,
+    /// Requests per second (default: the API's `rate_limit`, else none).
+    #[schema(minimum = 1)]
     rate_limit: Option<u32>,
 }
 
 /// Creates a key; the answer holds its secret, shown this once.
 #[utoipa::path(post, path = "/keys", tag = "admin", request_body = CreateKey, responses(
     (status = 201, description = "Created; `secret` is shown only now", body = KeyView),
-    (status = 400, description = "A rule is broken", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json"),
-    (status = 401, description = "No or wrong admin token", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+    WriteProblems))]
 async fn create_key(
     State(state): State<Arc<AdminState>>,
     Json(body): Json<CreateKey>,
@@ -119,7 +168,7 @@ async fn create_key(
 
 /// Lists every key (never their secrets).
 #[utoipa::path(get, path = "/keys", tag = "admin", responses(
-    (status = 200, description = "All keys", body = Vec<KeyView>)))]
+    (status = 200, description = "All keys", body = Vec<KeyView>), ListProblems))]
 async fn list_keys(
     State(state): State<Arc<AdminState>>,
 ) -> Result<axum::Json<Vec<KeyView>>, Problem> {
@@ -130,8 +179,7 @@ async fn list_keys(
 
 /// One key.
 #[utoipa::path(get, path = "/keys/{id}", tag = "admin", params(("id" = String, Path)), responses(
-    (status = 200, description = "The key", body = KeyView),
-    (status = 404, description = "No such key", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+    (status = 200, description = "The key", body = KeyView), ReadProblems))]
 async fn get_key(
     State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
@@ -142,8 +190,7 @@ async fn get_key(
 
 /// Revokes a key, effective on the next request.
 #[utoipa::path(delete, path = "/keys/{id}", tag = "admin", params(("id" = String, Path)), responses(
-    (status = 200, description = "The revoked key", body = KeyView),
-    (status = 404, description = "No such key", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+    (status = 200, description = "The revoked key", body = KeyView), ReadProblems))]
 async fn revoke_key(
     State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
@@ -168,16 +215,24 @@ pub(crate) struct CreateClient {
     /// The client's public key (JWK) or keys (JWKS); absent for a public ID-porten client.
     #[schema(value_type = Option<Object>)]
     jwk: Option<serde_json::Value>,
+    /// Scopes the issuer grants (its discovery document's `scopes_supported`).
+    #[schema(min_items = 1, example = json!(["nhntsd:syntpop-api/full-access"]))]
     scopes: Vec<String>,
     /// One of the issuers this server runs: `helseid` (default), `maskinporten`, `idporten`.
+    #[schema(pattern = "^(helseid|maskinporten|idporten)$")]
     issuer: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     client_name: Option<String>,
+    /// A 9-digit organization number (mod 11).
+    #[schema(pattern = "^[0-9]{9}$", example = "999888771")]
     orgnr_parent: Option<String>,
+    #[schema(pattern = "^[0-9]{9}$")]
     orgnr_child: Option<String>,
     /// Whether tokens must be DPoP-bound (default true).
     dpop_bound_access_tokens: Option<bool>,
     /// `single-tenant` (default) or `multi-tenant` (HelseID: the client names the organization
     /// it acts for per token; `orgnr_parent` is then the supplier's own).
+    #[schema(pattern = "^(single-tenant|multi-tenant)$")]
     client_tenancy: Option<String>,
     /// For a multi-tenant client: the organizations that delegated to its supplier (the parents
     /// it may name); absent or empty: any.
@@ -188,8 +243,7 @@ pub(crate) struct CreateClient {
 
 /// Registers a client (private_key_jwt: only public keys are kept).
 #[utoipa::path(post, path = "/clients", tag = "admin", request_body = CreateClient, responses(
-    (status = 201, description = "Registered", body = ClientView),
-    (status = 400, description = "A rule is broken", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+    (status = 201, description = "Registered", body = ClientView), WriteProblems))]
 async fn create_client(
     State(state): State<Arc<AdminState>>,
     Json(body): Json<CreateClient>,
@@ -225,7 +279,7 @@ async fn create_client(
 
 /// Lists every client.
 #[utoipa::path(get, path = "/clients", tag = "admin", responses(
-    (status = 200, description = "All clients", body = Vec<ClientView>)))]
+    (status = 200, description = "All clients", body = Vec<ClientView>), ListProblems))]
 async fn list_clients(
     State(state): State<Arc<AdminState>>,
 ) -> Result<axum::Json<Vec<ClientView>>, Problem> {
@@ -234,8 +288,7 @@ async fn list_clients(
 
 /// One client.
 #[utoipa::path(get, path = "/clients/{client_id}", tag = "admin", params(("client_id" = String, Path)), responses(
-    (status = 200, description = "The client", body = ClientView),
-    (status = 404, description = "No such client", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+    (status = 200, description = "The client", body = ClientView), ReadProblems))]
 async fn get_client(
     State(state): State<Arc<AdminState>>,
     Path(client_id): Path<String>,
@@ -246,8 +299,7 @@ async fn get_client(
 /// Revokes a client: its next token request fails with `invalid_client` (tokens it holds stay
 /// valid until they expire). Other replicas follow within 2 s.
 #[utoipa::path(delete, path = "/clients/{client_id}", tag = "admin", params(("client_id" = String, Path)), responses(
-    (status = 200, description = "The revoked client", body = ClientView),
-    (status = 404, description = "No such client", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+    (status = 200, description = "The revoked client", body = ClientView), ReadProblems))]
 async fn revoke_client(
     State(state): State<Arc<AdminState>>,
     Path(client_id): Path<String>,

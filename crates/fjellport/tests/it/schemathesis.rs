@@ -166,3 +166,20 @@ async fn schemathesis_finds_nothing_wrong_in_the_altinn_apis() {
         .await;
     s.stop().await;
 }
+
+/// The admin API (with the admin token), the three issuers (discovery, keys, token endpoints,
+/// test-token, the login page) and the operations endpoints: every answer is one the
+/// document describes — the 415 of a POST without JSON, the 401 without the token included.
+#[tokio::test]
+async fn schemathesis_finds_nothing_wrong_in_the_admin_api_and_the_issuers() {
+    let Some(python) = crate::interop::test_python() else { return };
+    let tool = std::path::Path::new(&python).with_file_name("schemathesis");
+    let s = TestServer::start(Config { persons: 200, ..config("sqlite::memory:", BEFORE_SUNSET) })
+        .await;
+    let admin = format!("Authorization: Bearer {}", crate::support::ADMIN_TOKEN);
+    run_schemathesis(&tool, &s, "admin", std::slice::from_ref(&admin)).await;
+    for tag in ["helseid", "idporten", "maskinporten", "operations"] {
+        run_schemathesis(&tool, &s, tag, &[]).await;
+    }
+    s.stop().await;
+}
