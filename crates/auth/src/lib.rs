@@ -13,6 +13,7 @@ pub mod forge;
 pub mod issuer;
 pub mod jose;
 pub mod jwt_grant;
+pub mod key_wrap;
 pub mod nonce;
 pub mod origin;
 pub mod profile;

@@ -72,6 +72,10 @@ pub struct Config {
     pub clock: Option<DateTime<Utc>>,
     /// Admin API token; when unset one is generated at first start and printed once.
     pub admin_token: Option<SecretString>,
+    /// A secret (16 characters or more) that seals the issuers' private keys in the database
+    /// (AES-256-GCM), so a copied database file cannot mint tokens; every replica and CLI
+    /// command then needs the same one. Best given as `FJELLPORT_KEY_WRAP`.
+    pub key_wrap: Option<SecretString>,
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
     /// Seconds a client has to send a request's headers before it is disconnected (a slow
@@ -197,6 +201,7 @@ impl Default for Config {
             environment: Environment::Test,
             clock: None,
             admin_token: None,
+            key_wrap: None,
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             header_timeout_secs: 30,
@@ -300,6 +305,14 @@ impl Config {
         }
         if self.max_connections == 0 {
             return Err("max_connections must be at least 1".into());
+        }
+        if let Some(secret) = &self.key_wrap
+            && secret.expose().chars().count() < fjellport_auth::key_wrap::MIN_SECRET_CHARS
+        {
+            return Err(format!(
+                "key_wrap must be at least {} characters",
+                fjellport_auth::key_wrap::MIN_SECRET_CHARS
+            ));
         }
         if self.syntpop.reserved_per_birth_date == 0 {
             return Err("syntpop.reserved_per_birth_date must be at least 1".into());

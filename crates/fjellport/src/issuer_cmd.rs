@@ -37,8 +37,9 @@ pub(crate) async fn run(
     let IssuerCommand::RotateKey { issuer, alg } = cmd;
 
     let store = fjellport_store::open(&config.database).await?;
+    let settings = crate::issuers::key_settings(&config, store.clone()).await?;
     let rotation = fjellport_auth::issuer::Issuer::rotate(
-        store.as_ref(),
+        &settings,
         issuer.as_str(),
         fjellport_auth::issuer::KEEP_RETIRED_SECS,
         clock.now().timestamp(),

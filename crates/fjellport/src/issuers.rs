@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use fjellport_api_issuer::Grant;
 use fjellport_auth::issuer::{Issuer, KEEP_RETIRED_SECS, SigningAlg};
+use fjellport_auth::key_wrap::{KeyWrap, WrappedSettings};
 use fjellport_auth::nonce::NonceKey;
 use fjellport_auth::profile::{ClaimProfile, HelseId, IdPorten, Maskinporten};
 use fjellport_store::{SettingsStore, StoreError};
@@ -97,6 +98,40 @@ pub fn all() -> Vec<IssuerSpec> {
         },
     ]
 }
+
+/// The settings as the issuers read and write them: with `key_wrap` (FJELLPORT_KEY_WRAP) set,
+/// their private keys are sealed (and any still stored in the clear are sealed now), so a copy
+/// of the database cannot mint tokens.
+pub async fn key_settings(
+    config: &Config,
+    store: Arc<dyn SettingsStore>,
+) -> Result<WrappedSettings, StoreError> {
+    let wrap = match &config.key_wrap {
+        Some(secret) => {
+            Some(Arc::new(KeyWrap::new(secret.expose()).map_err(StoreError::Internal)?))
+        }
+        None => None,
+    };
+    let settings = WrappedSettings::new(store, wrap);
+    let mut names: Vec<String> = IssuerName::ALL
+        .iter()
+        .flat_map(|i| {
+            [
+                format!("issuer.{}.signing_keys", i.as_str()),
+                format!("issuer.{}.nonce_key", i.as_str()),
+            ]
+        })
+        .collect();
+    names.push(format!("issuer.{RESOURCE_NONCES}.nonce_key"));
+    let sealed = settings.seal_existing(&names).await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed private keys stored in the clear with key_wrap");
+    }
+    Ok(settings)
+}
+
+/// The nonce key of the APIs' own DPoP nonces (`dpop.resource_nonce`), kept like an issuer's.
+pub const RESOURCE_NONCES: &str = "resource";
 
 /// Every issuer of the table with the scopes it grants: what clients may be registered for.
 pub fn known() -> Vec<fjellport_auth::client_registry::KnownIssuer> {

@@ -146,8 +146,9 @@ pub async fn start(
     // Without a configured public URL, the external address is the one actually bound (with
     // `--listen 127.0.0.1:0` the port is only known now): issuer URLs and DPoP `htu` use it.
     config.public_url.get_or_insert_with(|| format!("http://{addr}"));
+    let key_settings = Arc::new(crate::issuers::key_settings(&config, store.clone()).await?);
     let issuers =
-        crate::issuers::open_all(&config, store.as_ref(), clock.now().timestamp()).await?;
+        crate::issuers::open_all(&config, key_settings.as_ref(), clock.now().timestamp()).await?;
     // SyntPop 1.0 (the one DPoP-protected API) trusts the HelseID-like issuer's tokens.
     let helseid = issuers
         .iter()
@@ -157,6 +158,7 @@ pub async fn start(
     let key_watcher = watch_issuers(
         issuers.iter().map(|i| i.issuer.clone()).collect(),
         store.clone(),
+        key_settings.clone(),
         clock.clone(),
     );
     let simulator =
@@ -172,7 +174,8 @@ pub async fn start(
         DpopGuard::new(helseid, proof_policy(&config), REPLAY_CAPACITY, shared_replay.clone())
             .with_external(external);
     let dpop = Arc::new(if config.dpop.resource_nonce {
-        guard.with_nonces(Arc::new(NonceKey::open(store.as_ref(), "resource").await?))
+        let nonces = NonceKey::open(key_settings.as_ref(), crate::issuers::RESOURCE_NONCES).await?;
+        guard.with_nonces(Arc::new(nonces))
     } else {
         guard
     });
@@ -444,6 +447,7 @@ fn proof_policy(config: &Config) -> ProofPolicy {
 fn watch_issuers(
     issuers: Vec<Arc<Issuer>>,
     store: Arc<dyn Store>,
+    key_settings: Arc<fjellport_auth::key_wrap::WrappedSettings>,
     clock: SharedClock,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -460,7 +464,7 @@ fn watch_issuers(
                 tracing::warn!(error = %err, "could not prune the replay record");
             }
             for issuer in &issuers {
-                match issuer.refresh(store.as_ref(), clock.now().timestamp()).await {
+                match issuer.refresh(key_settings.as_ref(), clock.now().timestamp()).await {
                     Ok(true) => tracing::info!(issuer = issuer.name, "signing keys changed"),
                     Ok(false) => {}
                     Err(err) => tracing::warn!(error = %err, "could not check the signing keys"),

@@ -21,6 +21,7 @@ mod gateway;
 mod idporten;
 mod interop;
 mod jose_strictness;
+mod key_wrap;
 mod maskinporten;
 mod ops;
 mod population;
