@@ -54,7 +54,14 @@ pub struct SyntpopState {
     /// Real street addresses for reserved persons' homes, when the server has them.
     addresses: Option<Arc<AddressBook>>,
     rules: SyntpopRules,
+    /// Reservations in progress on this replica at most: they wait on each other's number
+    /// locks in the database anyway, and each waiting one would hold a pooled connection that
+    /// reads (and `/readyz`) need; past this they queue here, holding nothing.
+    reserving: Arc<tokio::sync::Semaphore>,
 }
+
+/// Reservations one replica runs at once (see `SyntpopState::reserving`).
+const RESERVING_AT_ONCE: usize = 4;
 
 impl SyntpopState {
     pub fn new(
@@ -64,7 +71,8 @@ impl SyntpopState {
         rules: SyntpopRules,
     ) -> SyntpopState {
         let cache = Arc::new(cache::TestNorgeCache::new());
-        SyntpopState { store, clock, cache, addresses, rules }
+        let reserving = Arc::new(tokio::sync::Semaphore::new(RESERVING_AT_ONCE));
+        SyntpopState { store, clock, cache, addresses, rules, reserving }
     }
 }
 

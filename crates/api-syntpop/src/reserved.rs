@@ -124,6 +124,11 @@ pub(crate) async fn reserve_person(
     let today = nin_today(&state);
     let now = state.clock.now().timestamp();
     let limit = state.rules.reserved_per_birth_date as usize;
+    let _turn = state
+        .reserving
+        .acquire()
+        .await
+        .map_err(|_| Problem::internal("the reservation queue is closed"))?;
     for _ in 0..RESERVE_ATTEMPTS {
         let seed: u64 = rand::random();
         let addresses = state.addresses.as_deref();

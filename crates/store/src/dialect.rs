@@ -141,16 +141,18 @@ impl Db {
         })
     }
 
-    /// A transaction that no other such transaction overlaps from its first statement on:
+    /// A transaction that holds, from its first statement on, what orders it against others:
     /// SQLite takes the writer's lock at `BEGIN IMMEDIATE` (a deferred transaction that reads
     /// first could not write after another writer's commit); PostgreSQL takes the advisory
-    /// lock named `what` (see [`Tx::lock`]).
-    pub(crate) async fn begin_serial(&self, what: &str) -> Result<Tx> {
+    /// locks named `what` (see [`Tx::lock`]), in the order given.
+    pub(crate) async fn begin_serial(&self, what: &[String]) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?),
             Db::Postgres(_) => {
                 let mut tx = self.begin().await?;
-                tx.lock(what).await?;
+                for name in what {
+                    tx.lock(name).await?;
+                }
                 tx
             }
         })

@@ -30,6 +30,37 @@ pub(crate) async fn insert_persons(tx: &mut Tx, first: i64, rows: Vec<PersonRow>
     tx.insert_bulk("persons", &person_columns::COLUMNS, rows).await
 }
 
+/// Which of `chunk` are taken, and by whom: reserved (by an owner) or held by a Test-Norge
+/// person.
+fn taken_query(dialect: crate::sql::Dialect, chunk: &[String]) -> crate::sql::Sql {
+    let mut q = crate::sql::Sql::new(dialect, "SELECT nin, owner FROM reserved_nins WHERE nin IN ");
+    q.list(chunk).push(" UNION SELECT nin, NULL AS owner FROM persons WHERE nin IN ");
+    q.list(chunk).push(" AND origin <> 'Reserved'");
+    q
+}
+
+fn taken_of(rows: Vec<crate::dialect::DbRow>) -> Result<Vec<TakenNin>> {
+    rows.iter().map(|r| Ok(TakenNin { nin: r.text("nin")?, owner: r.opt_text("owner")? })).collect()
+}
+
+/// The locks of the number pools `candidates` fall in: identity numbers that share their
+/// first six digits (the birth date, with the D-number and synthetic offsets) and the parity
+/// of the ninth (the sex) are one pool, as reservations draw them. Sorted, so that every
+/// transaction takes them in one order.
+fn pool_locks(candidates: &[String]) -> Vec<String> {
+    let mut locks: Vec<String> = candidates
+        .iter()
+        .filter(|n| n.len() == 11)
+        .map(|n| {
+            let sex = n.as_bytes()[8] % 2;
+            format!("nins.{}.{sex}", &n[..6])
+        })
+        .collect();
+    locks.sort_unstable();
+    locks.dedup();
+    locks
+}
+
 /// Records `rows`' numbers as `owner`'s forever and inserts the persons after the last one;
 /// returns their load order.
 async fn insert_reserved_rows(
@@ -295,19 +326,28 @@ impl PersonStore for SqlStore {
         at: i64,
         draw: &mut (dyn for<'t> FnMut(&'t [TakenNin]) -> Option<Vec<PersonRow>> + Send),
     ) -> Result<Option<Vec<i64>>> {
-        // The persons table's allocation lock, taken first: held across the look-up and the
-        // insert, so a number seen free stays free until this reservation has it.
-        let mut tx = self.db.begin_serial("persons").await?;
-        let mut taken = Vec::new();
+        // Drawn first without any lock, from what is taken now; then, holding the locks of the
+        // candidates' number pools (reservations of other birth dates go on in parallel), the
+        // draw stands if nothing in those pools changed meanwhile, and is made again if
+        // something did. The lock is held for a look-up and two inserts, not for a draw.
+        let mut before = Vec::new();
         for chunk in candidates.chunks(IN_CHUNK) {
-            let mut q = tx.sql("SELECT nin, owner FROM reserved_nins WHERE nin IN ");
-            q.list(chunk).push(" UNION SELECT nin, NULL AS owner FROM persons WHERE nin IN ");
-            q.list(chunk).push(" AND origin <> 'Reserved'");
-            for row in tx.fetch_all(q).await? {
-                taken.push(TakenNin { nin: row.text("nin")?, owner: row.opt_text("owner")? });
-            }
+            before
+                .extend(taken_of(self.db.fetch_all(taken_query(self.db.dialect(), chunk)).await?)?);
         }
-        let Some(rows) = draw(&taken) else { return Ok(None) };
+        before.sort_by(|a, b| a.nin.cmp(&b.nin));
+        let Some(mut rows) = draw(&before) else { return Ok(None) };
+        let mut tx = self.db.begin_serial(&pool_locks(candidates)).await?;
+        let mut now = Vec::new();
+        for chunk in candidates.chunks(IN_CHUNK) {
+            let q = taken_query(tx.dialect(), chunk);
+            now.extend(taken_of(tx.fetch_all(q).await?)?);
+        }
+        now.sort_by(|a, b| a.nin.cmp(&b.nin));
+        if now != before {
+            let Some(again) = draw(&now) else { return Ok(None) };
+            rows = again;
+        }
         let seqs = insert_reserved_rows(&mut tx, owner, rows, at).await?;
         tx.commit().await?;
         Ok(Some(seqs))

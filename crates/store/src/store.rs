@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::dialect::{Db, Tx};
 use crate::open::Backend;
-use crate::{KeyStore, Result, Store};
+use crate::{KeyStore, Result, Store, StoreError};
 
 #[derive(Debug)]
 pub(crate) struct SqlStore {
@@ -47,8 +47,27 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        // A read of a real table: proves the connection *and* the schema.
-        self.keys_revision().await.map(|_| ())
+        // The schema's version, read from the database: proves the connection, and that the
+        // schema is the one this binary was built for (a database restored from an older
+        // backup, or migrated by a newer replica, is not one this replica should serve).
+        // And a read of a table the schema made.
+        self.keys_revision().await?;
+        let q = self.db.sql(
+            "SELECT COALESCE(MAX(version), 0) AS n FROM _sqlx_migrations WHERE success = TRUE",
+        );
+        let found = self.db.fetch_one(q).await?.int("n")?;
+        let wanted = crate::migrate::latest_version();
+        if found != wanted {
+            return Err(StoreError::Unavailable(format!(
+                "the database schema is at version {found}, this binary's is {wanted}: {}",
+                if found < wanted {
+                    "restart this replica to migrate it"
+                } else {
+                    "upgrade this replica"
+                }
+            )));
+        }
+        Ok(())
     }
 
     async fn close(&self) {

@@ -25,6 +25,7 @@ mod key_wrap;
 mod maskinporten;
 mod ops;
 mod population;
+mod proxy;
 mod register_rules;
 mod replicas;
 mod reservations;

@@ -39,6 +39,39 @@ async fn readiness_fails_with_a_problem_when_the_database_breaks() {
     s.stop().await;
 }
 
+/// A replica whose database schema is not its own — restored from an older backup, or
+/// migrated by a newer replica — says so and takes itself out of a load balancer's rotation.
+#[tokio::test]
+async fn readiness_fails_while_the_schema_is_not_this_binarys() {
+    use sqlx::Connection;
+    let (s, db, _dir) = TestServer::on_file("schema.db").await;
+    let sql = |text: &'static str| {
+        let db = db.clone();
+        async move {
+            let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+            sqlx::raw_sql(text).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        }
+    };
+    sql("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, X'00', 0)")
+    .await;
+    let p = problem(s.get("/readyz").send().await.unwrap(), 503).await;
+    assert!(p["detail"].as_str().unwrap().contains("upgrade this replica"), "{p}");
+    sql("DELETE FROM _sqlx_migrations WHERE version = 9999").await;
+    assert_eq!(s.get("/readyz").send().await.unwrap().status(), 200, "its own schema again");
+    // Behind: the newest migration's record gone (as in a database from an older backup).
+    sql("CREATE TABLE newest AS SELECT * FROM _sqlx_migrations \
+         WHERE version = (SELECT MAX(version) FROM _sqlx_migrations); \
+         DELETE FROM _sqlx_migrations WHERE version IN (SELECT version FROM newest)")
+    .await;
+    let p = problem(s.get("/readyz").send().await.unwrap(), 503).await;
+    assert!(p["detail"].as_str().unwrap().contains("restart this replica"), "{p}");
+    sql("INSERT INTO _sqlx_migrations SELECT * FROM newest; DROP TABLE newest").await;
+    assert_eq!(s.get("/readyz").send().await.unwrap().status(), 200);
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn the_openapi_document_is_served_and_matches_the_committed_one() {
     let s = TestServer::memory(BEFORE_SUNSET).await;

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Several `fjellport serve` replicas on one PostgreSQL database behind HAProxy (round robin,
+# active health checks on /readyz), as an operator would run them.
+#
+#   bench/replicas.sh up      start the topology and wait until the proxy answers
+#   bench/replicas.sh down    stop it
+#   bench/replicas.sh bench [seconds] [persons]
+#                             throughput of GET /persons/{id} and the token endpoint through the
+#                             proxy with 1, 2 and 3 replicas, beside one replica without it
+#
+# `up` and `down` read (the integration test sets them):
+#   FJELLPORT_BIN    the binary (default target/release/fjellport)
+#   DATABASE_URL     the PostgreSQL database (or schema: ...?options=-c%20search_path%3D<schema>)
+#   RUN_DIR          where the configuration, logs and pid files go (default .replicas)
+#   PROXY_PORT       the proxy's port (default 8080); every replica's --public-url is the proxy's
+#   REPLICA_PORTS    the replicas' ports (default "8081 8082 8083"; one replica per port)
+#   PERSONS          Test-Norge persons the first replica generates on an empty database (1000)
+#   FJELLPORT_ADMIN_TOKEN  the admin token of every replica (default: one made here)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${FJELLPORT_BIN:-target/release/fjellport}
+RUN_DIR=${RUN_DIR:-.replicas}
+PROXY_PORT=${PROXY_PORT:-8080}
+REPLICA_PORTS=${REPLICA_PORTS:-"8081 8082 8083"}
+PERSONS=${PERSONS:-1000}
+export FJELLPORT_ADMIN_TOKEN=${FJELLPORT_ADMIN_TOKEN:-replicas-admin-token-$RANDOM$RANDOM}
+
+need() { command -v "$1" >/dev/null || { echo "replicas: install $1 ($2)" >&2; exit 1; }; }
+
+# Waits until `url` answers 200, for at most `secs` seconds.
+wait_ok() {
+    local url=$1 secs=$2
+    for _ in $(seq 1 $((secs * 10))); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url")" = 200 ] && return 0
+        sleep 0.1
+    done
+    echo "replicas: $url did not answer 200 within ${secs} s" >&2
+    return 1
+}
+
+haproxy_config() {
+    cat <<EOF
+# Written by bench/replicas.sh.
+global
+    maxconn 4096
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    # A connection refused by a replica that just died is tried on another one.
+    retries 2
+    option redispatch
+
+frontend fjellport
+    bind 127.0.0.1:${PROXY_PORT}
+    default_backend replicas
+
+backend replicas
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 500ms fall 2 rise 2
+EOF
+    local i=1
+    for port in $REPLICA_PORTS; do
+        echo "    server r$i 127.0.0.1:$port check"
+        i=$((i + 1))
+    done
+}
+
+start_replica() {
+    local port=$1
+    "$BIN" serve --database "$DATABASE_URL" --listen "127.0.0.1:$port" \
+        --public-url "http://127.0.0.1:$PROXY_PORT" --persons "$PERSONS" \
+        > "$RUN_DIR/replica-$port.log" 2>&1 < /dev/null &
+    echo $! > "$RUN_DIR/replica-$port.pid"
+}
+
+up() {
+    need haproxy "apt-get install haproxy"
+    need curl "apt-get install curl"
+    [ -n "${DATABASE_URL:-}" ] || { echo "replicas: set DATABASE_URL to a PostgreSQL database" >&2; exit 2; }
+    [ -x "$BIN" ] || { echo "replicas: no binary at $BIN (cargo build --release)" >&2; exit 2; }
+    mkdir -p "$RUN_DIR"
+    haproxy_config > "$RUN_DIR/haproxy.cfg"
+    haproxy -c -q -f "$RUN_DIR/haproxy.cfg"
+    # The first replica migrates the schema and generates the population; the others then
+    # find both in place.
+    local first=${REPLICA_PORTS%% *}
+    start_replica "$first"
+    wait_ok "http://127.0.0.1:$first/readyz" 120
+    for port in $REPLICA_PORTS; do
+        [ "$port" = "$first" ] || start_replica "$port"
+    done
+    for port in $REPLICA_PORTS; do
+        wait_ok "http://127.0.0.1:$port/readyz" 60
+    done
+    haproxy -f "$RUN_DIR/haproxy.cfg" > "$RUN_DIR/haproxy.log" 2>&1 < /dev/null &
+    echo $! > "$RUN_DIR/haproxy.pid"
+    wait_ok "http://127.0.0.1:$PROXY_PORT/readyz" 10
+    echo "replicas: $(echo "$REPLICA_PORTS" | wc -w) replicas behind http://127.0.0.1:$PROXY_PORT"
+}
+
+down() {
+    [ -d "$RUN_DIR" ] || return 0
+    for pid_file in "$RUN_DIR"/*.pid; do
+        [ -e "$pid_file" ] || continue
+        kill -TERM "$(cat "$pid_file")" 2>/dev/null || true
+        rm -f "$pid_file"
+    done
+}
+
+bench() {
+    local secs=${1:-10} persons=${2:-10000}
+    need wrk "apt-get install wrk"
+    need psql "apt-get install postgresql-client"
+    cargo build --release -q -p fjellport --bin fjellport
+    local base=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+    local schema="fjp_bench_replicas_$$"
+    psql -q "$base" -c "CREATE SCHEMA $schema"
+    export DATABASE_URL="$base?options=-c%20search_path%3D$schema"
+    RUN_DIR=$(mktemp -d)
+    trap 'down; rm -rf "$RUN_DIR"; psql -q "$base" -c "DROP SCHEMA $schema CASCADE"' EXIT
+    PERSONS=$persons
+    local ids key
+    for n in 1 2 3; do
+        REPLICA_PORTS=$(seq -s ' ' 18081 $((18080 + n)))
+        PROXY_PORT=18080
+        up > /dev/null
+        if [ -z "${key:-}" ]; then
+            key=$(curl -s -X POST "http://127.0.0.1:$PROXY_PORT/admin/api/keys" \
+                -H "Authorization: Bearer $FJELLPORT_ADMIN_TOKEN" -H 'content-type: application/json' \
+                -d '{"api":"syntpop","type":"other"}' | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
+            sleep 1.5 # every replica has seen the key
+            ids=$(curl -s -X POST "http://127.0.0.1:$PROXY_PORT/syntpop/api/search" -H "X-api-key: $key" \
+                -H 'content-type: application/json' -d '{"limit":100,"fields":"ids"}' \
+                | grep -o '"id":"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')
+        fi
+        cat > "$RUN_DIR/get.lua" <<EOF
+local ids = {}
+for id in string.gmatch("$ids", "%S+") do ids[#ids + 1] = id end
+local i = 0
+request = function()
+  i = i % #ids + 1
+  return wrk.format("GET", "/syntpop/api/persons/" .. ids[i], {["X-api-key"] = "$key"})
+end
+EOF
+        local line
+        line=$(wrk -t2 -c64 -d"${secs}s" -s "$RUN_DIR/get.lua" "http://127.0.0.1:$PROXY_PORT" | awk '/Requests\/sec/ {print $2}')
+        echo "GET /persons/{id} through HAProxy, $n replica(s): $line req/s"
+        if [ "$n" = 1 ]; then
+            line=$(wrk -t2 -c64 -d"${secs}s" -s "$RUN_DIR/get.lua" "http://127.0.0.1:18081" | awk '/Requests\/sec/ {print $2}')
+            echo "GET /persons/{id} straight to the replica (no proxy): $line req/s"
+        fi
+        down
+        sleep 1
+    done
+}
+
+case "${1:-}" in
+    up) up ;;
+    down) down ;;
+    bench) shift; bench "$@" ;;
+    *) echo "usage: bench/replicas.sh up|down|bench [seconds] [persons]" >&2; exit 2 ;;
+esac

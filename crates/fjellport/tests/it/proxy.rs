@@ -1,0 +1,299 @@
+//! Three replicas on one PostgreSQL database behind HAProxy, started by `bench/replicas.sh` as
+//! an operator would run them: what one replica changes, every other one serves within 2 s,
+//! and 200 reservations made at once through the proxy all succeed with numbers of their own.
+
+use std::time::{Duration, Instant};
+
+use fjellport_auth::forge::{ProofFor, proof};
+use serde_json::{Value, json};
+
+use crate::support::{ADMIN_TOKEN, BEFORE_SUNSET, Client, TestServer, client, now};
+
+/// Whether HAProxy is installed (`.ci/run` installs it); under `CI=true` its absence fails.
+fn haproxy() -> bool {
+    let found = std::process::Command::new("haproxy").arg("-v").output().is_ok();
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    match (found, ci) {
+        (true, _) => true,
+        (false, true) => panic!("CI=true but haproxy is not installed (see .ci/run)"),
+        (false, false) => {
+            eprintln!("skipped: the HAProxy tests (haproxy is not installed)");
+            false
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The topology, stopped (`replicas.sh down`) when dropped.
+struct Topology {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    proxy: TestServer,
+    replicas: Vec<TestServer>,
+}
+
+fn script(args: &str, env: &[(String, String)]) -> std::process::Output {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/replicas.sh");
+    std::process::Command::new("bash")
+        .arg(path)
+        .arg(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run bench/replicas.sh")
+}
+
+/// A server this test did not start, reached at `port`.
+fn at(port: u16) -> TestServer {
+    TestServer {
+        running: None,
+        base: format!("http://127.0.0.1:{port}"),
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Topology {
+    async fn up(database: &str) -> Topology {
+        let dir = tempfile::tempdir().unwrap();
+        let (proxy, ports) = (free_port(), [free_port(), free_port(), free_port()]);
+        let ports_text = ports.map(|p| p.to_string()).join(" ");
+        let env: Vec<(String, String)> = [
+            ("FJELLPORT_BIN", env!("CARGO_BIN_EXE_fjellport").to_owned()),
+            ("DATABASE_URL", database.to_owned()),
+            ("RUN_DIR", dir.path().display().to_string()),
+            ("PROXY_PORT", proxy.to_string()),
+            ("REPLICA_PORTS", ports_text),
+            ("PERSONS", "300".to_owned()),
+            ("FJELLPORT_ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
+            // Before SyntPop 0.x's sunset, as the other tests run; 1.0 proofs use this clock.
+            ("FJELLPORT_CLOCK", BEFORE_SUNSET.to_owned()),
+            ("FJELLPORT_KEY_POLL_MILLIS", "500".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let out = tokio::task::spawn_blocking({
+            let env = env.clone();
+            move || script("up", &env)
+        })
+        .await
+        .unwrap();
+        let t = Topology { dir, env, proxy: at(proxy), replicas: ports.map(at).into() };
+        assert!(
+            out.status.success(),
+            "replicas.sh up failed:\n{}\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            t.logs()
+        );
+        t
+    }
+
+    fn logs(&self) -> String {
+        let mut all = String::new();
+        for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "log") {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(20).collect();
+                all.push_str(&format!("--- {}\n", entry.path().display()));
+                for line in tail.into_iter().rev() {
+                    all.push_str(line);
+                    all.push('\n');
+                }
+            }
+        }
+        all
+    }
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        let out = script("down", &self.env);
+        if !out.status.success() {
+            eprintln!("replicas.sh down: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+/// Polls `check` on every replica until all pass, failing after 2 s.
+async fn on_every_replica_within_two_seconds(t: &Topology, what: &str, check: impl AsyncCheck) {
+    let started = Instant::now();
+    for r in &t.replicas {
+        loop {
+            if check.holds(r).await {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(2), "{what}: not at {} in 2 s", r.base);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// One replica's answer to `GET path` with `key` is `status`.
+trait AsyncCheck {
+    async fn holds(&self, r: &TestServer) -> bool;
+}
+
+struct Answers<'a> {
+    path: &'a str,
+    key: &'a str,
+    status: u16,
+}
+
+impl AsyncCheck for Answers<'_> {
+    async fn holds(&self, r: &TestServer) -> bool {
+        let res = r
+            .get(&format!("/syntpop/api{}", self.path))
+            .header("X-api-key", self.key)
+            .header("X-api-version", "0.2")
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        if status != self.status {
+            eprintln!(
+                "{} {}: {status} {}",
+                r.base,
+                self.path,
+                res.text().await.unwrap_or_default()
+            );
+        }
+        status == self.status
+    }
+}
+
+async fn reserve(t: &Topology, key: &str, template: &Value) -> (u16, Value) {
+    let res = t
+        .proxy
+        .http
+        .post(t.proxy.url("/syntpop/api/reserved-persons"))
+        .header("X-api-key", key)
+        .header("X-api-version", "0.2")
+        .json(template)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// `n` reservations from `template` at once through the proxy, spread over `keys`.
+async fn reserve_all_at_once(t: &Topology, keys: &[String], template: Value, n: usize) {
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let (http, url) = (t.proxy.http.clone(), t.proxy.url("/syntpop/api/reserved-persons"));
+        let (key, template) = (keys[i % keys.len()].clone(), template.clone());
+        calls.spawn(async move {
+            let res = http
+                .post(url)
+                .header("X-api-key", key)
+                .header("X-api-version", "0.2")
+                .json(&template)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        });
+    }
+    let mut numbers = std::collections::BTreeSet::new();
+    let answers = calls.join_all().await;
+    for (status, body) in answers {
+        assert_eq!(status, 201, "{body}");
+        let nin = body["norwegianIdentificationNumber"][0]["identificationNumber"].clone();
+        assert!(numbers.insert(nin.to_string()), "a number twice: {nin}");
+    }
+    assert_eq!(numbers.len(), n);
+}
+
+/// A SyntPop 1.0 call through the proxy with `c`'s token and a fresh proof (or `reuse`).
+async fn v10(t: &Topology, c: &Client, path: &str, reuse: Option<&str>) -> (u16, String) {
+    let url = t.proxy.url(&format!("/syntpop/api{path}"));
+    let target = ProofFor {
+        method: "GET",
+        uri: &url,
+        access_token: Some(&c.token),
+        nonce: None,
+        now: now(),
+    };
+    let p = reuse.map_or_else(|| proof(&c.key, &target, None).unwrap(), str::to_owned);
+    let res = t
+        .proxy
+        .http
+        .get(&url)
+        .header("X-api-version", "1.0")
+        .header("Authorization", format!("DPoP {}", c.token))
+        .header("DPoP", &p)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), p)
+}
+
+#[tokio::test]
+async fn three_replicas_behind_haproxy_share_every_change_and_reserve_at_once() {
+    let Some(database) = crate::support::postgres().await else { return };
+    if !haproxy() {
+        return;
+    }
+    let t = Topology::up(&database).await;
+    let ready = t.proxy.get("/readyz").send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    // A key made through the proxy (at some replica) works at every replica; revoked, at none.
+    let (id, key) = t.proxy.other_key("syntpop").await;
+    let ping = Answers { path: "/ping", key: &key, status: 200 };
+    on_every_replica_within_two_seconds(&t, "a new key", ping).await;
+
+    // A reserved person made at one replica is read at all; edited, the edit; released, gone.
+    let (status, p) =
+        reserve(&t, &key, &json!({"gender": "Female", "ageFrom": 30, "ageTo": 40})).await;
+    assert_eq!(status, 201, "{p}");
+    let person = format!("/persons/{}?informationParts=Name", p["id"].as_str().unwrap());
+    let read = Answers { path: &person, key: &key, status: 200 };
+    on_every_replica_within_two_seconds(&t, "a reserved person", read).await;
+    let res = t.replicas[1]
+        .http
+        .delete(
+            t.replicas[1]
+                .url(&format!("/syntpop/api/reserved-persons/{}", p["id"].as_str().unwrap())),
+        )
+        .header("X-api-key", &key)
+        .header("X-api-version", "0.2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let gone = Answers { path: &person, key: &key, status: 404 };
+    on_every_replica_within_two_seconds(&t, "a released person", gone).await;
+
+    // 200 reservations at once through the proxy all succeed, each with its own number; so do
+    // 100 of one birth date and sex (a pool of about 250 numbers), over four owners.
+    let mut keys = Vec::new();
+    for owner in ["team-a", "team-b", "team-c", "team-d"] {
+        keys.push(t.proxy.key(json!({"api": "syntpop", "type": "other", "owner": owner})).await.1);
+    }
+    for k in &keys {
+        let ping = Answers { path: "/ping", key: k, status: 200 };
+        on_every_replica_within_two_seconds(&t, "the owners' keys", ping).await;
+    }
+    reserve_all_at_once(&t, &keys, json!({}), 200).await;
+    let fixed = json!({"gender": "Male", "birth": {"birthDate": "1985-03-03"}});
+    reserve_all_at_once(&t, &keys, fixed, 100).await;
+
+    // A token from one replica's test-token service verifies at every replica (round robin
+    // through the proxy), and a proof used at one is refused at the next.
+    let c = client(&t.proxy, json!({"client_id": "proxy-client"})).await;
+    for _ in 0..3 {
+        assert_eq!(v10(&t, &c, "/ping", None).await.0, 200);
+    }
+    let (_, used) = v10(&t, &c, "/ping", None).await;
+    assert_eq!(v10(&t, &c, "/ping", Some(&used)).await.0, 401, "a replayed proof");
+
+    // The revocation reaches every replica.
+    let res = t.proxy.admin(reqwest::Method::DELETE, &format!("/keys/{id}")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let revoked = Answers { path: "/ping", key: &key, status: 401 };
+    on_every_replica_within_two_seconds(&t, "a revoked key", revoked).await;
+}
