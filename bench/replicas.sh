@@ -4,6 +4,8 @@
 #
 #   bench/replicas.sh up      start the topology and wait until the proxy answers
 #   bench/replicas.sh down    stop it
+#   bench/replicas.sh start-replica PORT
+#                             start (again) the replica on PORT, e.g. after it was killed
 #   bench/replicas.sh bench [seconds] [persons]
 #                             throughput of GET /persons/{id} and the token endpoint through the
 #                             proxy with 1, 2 and 3 replicas, beside one replica without it
@@ -16,6 +18,8 @@
 #   REPLICA_PORTS    the replicas' ports (default "8081 8082 8083"; one replica per port)
 #   PERSONS          Test-Norge persons the first replica generates on an empty database (1000)
 #   FJELLPORT_ADMIN_TOKEN  the admin token of every replica (default: one made here)
+#   FJELLPORT_SHUTDOWN_DELAY_SECS  how long a stopping replica stays up not-ready (default 2:
+#                    the health checks below take it out within 1.5 s, then it drains)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +43,27 @@ wait_ok() {
     return 1
 }
 
+# An HAProxy error file: the proxy's own 502/503/504 as problem+json, like the replicas'
+# errors, so a client sees one error format whether a replica or the proxy answered.
+error_file() {
+    local status=$1 reason=$2 detail=$3 retry=${4:-}
+    local body="{\"type\":\"urn:fjellport:problem:unavailable\",\"title\":\"$reason\",\"status\":$status,\"detail\":\"$detail\"}"
+    printf 'HTTP/1.1 %s %s\r\n' "$status" "$reason"
+    printf 'content-type: application/problem+json\r\n'
+    printf 'cache-control: no-store\r\n'
+    [ -n "$retry" ] && printf 'retry-after: %s\r\n' "$retry"
+    printf 'content-length: %s\r\n' "${#body}"
+    printf 'connection: close\r\n\r\n%s' "$body"
+}
+
 haproxy_config() {
+    local dir
+    dir=$(cd "$RUN_DIR" && pwd)
+    error_file 503 "Service Unavailable" \
+        "No replica is ready (is the database reachable?); try again shortly." 1 > "$dir/503.http"
+    error_file 502 "Bad Gateway" "The replica serving this request stopped; try again." 1 \
+        > "$dir/502.http"
+    error_file 504 "Gateway Timeout" "The replica did not answer in time." > "$dir/504.http"
     cat <<EOF
 # Written by bench/replicas.sh.
 global
@@ -50,13 +74,19 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
-    # A connection refused by a replica that just died is tried on another one.
+    # A connection refused by a replica that just died is tried on another one. Requests
+    # already sent are not: a write may have happened, and only the client can decide.
     retries 2
     option redispatch
+    errorfile 502 $dir/502.http
+    errorfile 503 $dir/503.http
+    errorfile 504 $dir/504.http
 
 frontend fjellport
     bind 127.0.0.1:${PROXY_PORT}
     default_backend replicas
+    # Which replica answered, for whoever debugs a round-robin surprise.
+    http-response set-header X-Fjellport-Replica %s
 
 backend replicas
     balance roundrobin
@@ -71,12 +101,26 @@ EOF
     done
 }
 
+# Starts the replica on `port` under a small shell that writes its exit status to
+# replica-PORT.exit when it stops (a drained replica exits 0); its pid is in replica-PORT.pid.
 start_replica() {
     local port=$1
-    "$BIN" serve --database "$DATABASE_URL" --listen "127.0.0.1:$port" \
-        --public-url "http://127.0.0.1:$PROXY_PORT" --persons "$PERSONS" \
-        > "$RUN_DIR/replica-$port.log" 2>&1 < /dev/null &
-    echo $! > "$RUN_DIR/replica-$port.pid"
+    rm -f "$RUN_DIR/replica-$port.exit" "$RUN_DIR/replica-$port.pid"
+    env -u FJELLPORT_BIN BIN=$BIN DATABASE_URL=$DATABASE_URL PORT=$port PROXY_PORT=$PROXY_PORT PERSONS=$PERSONS \
+        RUN_DIR=$RUN_DIR sh -c '
+        FJELLPORT_SHUTDOWN_DELAY_SECS=${FJELLPORT_SHUTDOWN_DELAY_SECS:-2} \
+            "$BIN" serve --database "$DATABASE_URL" --listen "127.0.0.1:$PORT" \
+            --public-url "http://127.0.0.1:$PROXY_PORT" --persons "$PERSONS" \
+            >> "$RUN_DIR/replica-$PORT.log" 2>&1 < /dev/null &
+        echo $! > "$RUN_DIR/replica-$PORT.pid"
+        wait $!
+        echo $? > "$RUN_DIR/replica-$PORT.exit"' > /dev/null 2>&1 < /dev/null &
+    for _ in $(seq 1 50); do
+        [ -s "$RUN_DIR/replica-$port.pid" ] && return 0
+        sleep 0.1
+    done
+    echo "replicas: the replica on $port did not start" >&2
+    return 1
 }
 
 up() {
@@ -104,13 +148,29 @@ up() {
     echo "replicas: $(echo "$REPLICA_PORTS" | wc -w) replicas behind http://127.0.0.1:$PROXY_PORT"
 }
 
+any_alive() {
+    local pid
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done
+    return 1
+}
+
 down() {
     [ -d "$RUN_DIR" ] || return 0
+    local pids=()
     for pid_file in "$RUN_DIR"/*.pid; do
         [ -e "$pid_file" ] || continue
-        kill -TERM "$(cat "$pid_file")" 2>/dev/null || true
+        pids+=("$(cat "$pid_file")")
         rm -f "$pid_file"
     done
+    [ ${#pids[@]} -gt 0 ] || return 0
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    # Replicas stay up (not ready) for their shutdown delay, then drain: wait for them.
+    for _ in $(seq 1 150); do
+        any_alive "${pids[@]}" || return 0
+        sleep 0.1
+    done
+    echo "replicas: still running after 15 s; killing" >&2
+    kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
 bench() {
@@ -163,6 +223,10 @@ EOF
 case "${1:-}" in
     up) up ;;
     down) down ;;
+    start-replica)
+        [ -n "${2:-}" ] || { echo "usage: bench/replicas.sh start-replica PORT" >&2; exit 2; }
+        start_replica "$2"
+        wait_ok "http://127.0.0.1:$2/readyz" 60 ;;
     bench) shift; bench "$@" ;;
     *) echo "usage: bench/replicas.sh up|down|bench [seconds] [persons]" >&2; exit 2 ;;
 esac

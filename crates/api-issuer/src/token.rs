@@ -104,13 +104,9 @@ pub(crate) fn failure(
     tracing::error!(request_id, error = %cause, "token endpoint failed");
     let text = format!("see the server log for request id {request_id}");
     if outage {
-        let mut res = oauth_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            &format!("the database does not answer; try again shortly ({text})"),
-        );
-        res.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
-        res
+        temporarily_unavailable(&format!(
+            "the database does not answer; try again shortly ({text})"
+        ))
     } else {
         oauth_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -118,6 +114,16 @@ pub(crate) fn failure(
             &format!("internal error ({text})"),
         )
     }
+}
+
+/// 503 `temporarily_unavailable` with `Retry-After`, for a server that knows its database is
+/// down before the request reaches the endpoint (the token endpoints answer in RFC 6749's
+/// format, never problem+json).
+pub fn temporarily_unavailable(description: &str) -> Response {
+    let mut res =
+        oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", description);
+    res.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res
 }
 
 /// Why a token request's client cannot have a token.

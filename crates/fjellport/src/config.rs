@@ -83,6 +83,11 @@ pub struct Config {
     /// idle keep-alive connection is closed after as long: hyper times the wait for the next
     /// request's headers the same way.
     pub header_timeout_secs: u64,
+    /// Seconds between a stop signal and the end of accepting connections, while `/readyz`
+    /// already answers 503: behind a load balancer, long enough for its health checks to
+    /// take the replica out (HAProxy's `inter` x `fall`), so no request meets a closing
+    /// connection. In-flight requests are then finished. 0 (the default) stops at once.
+    pub shutdown_delay_secs: u64,
     /// Most connections open at once; more wait in the kernel's backlog.
     pub max_connections: usize,
     /// How often a server checks the database for key changes made elsewhere.
@@ -205,6 +210,7 @@ impl Default for Config {
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             header_timeout_secs: 30,
+            shutdown_delay_secs: 0,
             max_connections: 4096,
             key_poll_millis: 1000,
             persons: 10_000,

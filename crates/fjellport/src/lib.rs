@@ -8,6 +8,7 @@ pub mod apis;
 pub mod cli;
 mod clients_cmd;
 pub mod config;
+pub mod db_gate;
 mod export;
 mod issuer_cmd;
 pub mod issuers;

@@ -1,5 +1,6 @@
 //! Operations: `/healthz`, `/readyz`, `/metrics`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use axum::Json;
@@ -18,12 +19,19 @@ pub(crate) struct Status {
     status: &'static str,
 }
 
-pub(crate) fn router(store: Arc<dyn Store>) -> OpenApiRouter {
+/// What `/readyz` looks at: the store, and whether the server is on its way out.
+#[derive(Clone)]
+pub(crate) struct Readiness {
+    store: Arc<dyn Store>,
+    draining: Arc<AtomicBool>,
+}
+
+pub(crate) fn router(store: Arc<dyn Store>, draining: Arc<AtomicBool>) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(metrics))
-        .with_state(store)
+        .with_state(Readiness { store, draining })
 }
 
 /// The process is up.
@@ -33,12 +41,16 @@ async fn healthz() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
-/// The process can serve: its store answers.
+/// The process can serve: its store answers with the schema this binary expects, and it is
+/// not stopping.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, description = "Ready", body = Status),
-    (status = 503, description = "The database does not answer", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
-async fn readyz(State(store): State<Arc<dyn Store>>) -> Result<Json<Status>, Problem> {
-    store.ping().await.map_err(|e| Problem::unavailable(e.to_string()))?;
+    (status = 503, description = "The database does not answer, its schema is not this binary's, or the server is stopping", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+async fn readyz(State(ready): State<Readiness>) -> Result<Json<Status>, Problem> {
+    if ready.draining.load(Ordering::Relaxed) {
+        return Err(Problem::unavailable("this server is stopping; another replica serves"));
+    }
+    ready.store.ping().await.map_err(|e| Problem::unavailable(e.to_string()))?;
     Ok(Json(Status { status: "ready" }))
 }
 

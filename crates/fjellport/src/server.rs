@@ -179,6 +179,11 @@ pub async fn start(
     } else {
         guard
     });
+    let db_gate = (store.backend() == fjellport_store::Backend::Postgres).then(|| {
+        let token_paths = issuers.iter().map(|i| format!("/{}/token", i.spec.name.as_str()));
+        Arc::new(crate::db_gate::DbGate::new(token_paths.collect()))
+    });
+    let gate_watcher = db_gate.as_ref().map(|g| g.watch(store.clone()));
     let state = Arc::new(AppState {
         config,
         store: store.clone(),
@@ -190,7 +195,11 @@ pub async fn start(
         dpop,
         shared_replay,
         clients: Default::default(),
+        draining: Default::default(),
+        db_gate,
     });
+    let draining = state.draining.clone();
+    let delay = Duration::from_secs(state.config.shutdown_delay_secs);
     let limits = crate::listener::ConnectionLimits {
         max_connections: state.config.max_connections,
         header_timeout: Duration::from_secs(state.config.header_timeout_secs),
@@ -204,12 +213,17 @@ pub async fn start(
                 _ = rx => {},
                 _ = wait_for_signal(), if signals => {},
             }
+            draining.store(true, std::sync::atomic::Ordering::Relaxed);
+            if !delay.is_zero() {
+                tracing::info!(?delay, "stopping: not ready, still serving while balancers notice");
+                tokio::time::sleep(delay).await;
+            }
             tracing::info!("shutting down: finishing in-flight requests");
         };
         let served = crate::listener::serve(listener, app, limits, shutdown).await;
         watcher.abort();
         key_watcher.abort();
-        for task in [simulator, trust_watcher].into_iter().flatten() {
+        for task in [simulator, trust_watcher, gate_watcher].into_iter().flatten() {
             task.abort();
         }
         store.close().await;
@@ -277,6 +291,12 @@ pub fn app(state: Arc<AppState>) -> Router {
 
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let ids = RequestIds::new(&fjellport_auth::secret::random_id("")[..12]);
+    let router = match &state.db_gate {
+        Some(gate) => {
+            router.layer(from_fn_with_state(gate.clone(), crate::db_gate::refuse_while_down))
+        }
+        None => router,
+    };
     router.layer(
         ServiceBuilder::new()
             .layer(from_fn_with_state(ids, fjellport_gateway::observe::finish))
@@ -294,7 +314,7 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
         Arc::new(fjellport_gateway::ratelimit::SharedLimits::new(store))
     });
     let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(ops::router(state.store.clone()))
+        .merge(ops::router(state.store.clone(), state.draining.clone()))
         .nest("/admin/api", admin::router(admin_state(&state)));
     for running in &state.issuers {
         let prefix = format!("/{}", running.spec.name.as_str());

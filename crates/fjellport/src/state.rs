@@ -29,6 +29,11 @@ pub struct AppState {
     pub shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>>,
     /// Clients the token endpoints read in the last second (the admin API drops revoked ones).
     pub clients: Arc<fjellport_api_issuer::token::ClientCache>,
+    /// Set when a signal asks the server to stop: `/readyz` then answers 503 so a load
+    /// balancer stops sending before the server stops accepting (`shutdown_delay_secs`).
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Refuses requests at once while PostgreSQL does not answer (none on SQLite).
+    pub db_gate: Option<Arc<crate::db_gate::DbGate>>,
 }
 
 impl AppState {

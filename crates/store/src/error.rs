@@ -10,6 +10,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database answers, but its schema is not the one this binary was built for.
+    #[error("database unavailable: {0}")]
+    SchemaMismatch(String),
     #[error("database is corrupt or not a Fjellport database: {0}")]
     Corrupt(String),
     #[error(

@@ -58,7 +58,7 @@ impl Store for SqlStore {
         let found = self.db.fetch_one(q).await?.int("n")?;
         let wanted = crate::migrate::latest_version();
         if found != wanted {
-            return Err(StoreError::Unavailable(format!(
+            return Err(StoreError::SchemaMismatch(format!(
                 "the database schema is at version {found}, this binary's is {wanted}: {}",
                 if found < wanted {
                     "restart this replica to migrate it"
