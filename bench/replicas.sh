@@ -7,8 +7,10 @@
 #   bench/replicas.sh start-replica PORT
 #                             start (again) the replica on PORT, e.g. after it was killed
 #   bench/replicas.sh bench [seconds] [persons]
-#                             throughput of GET /persons/{id} and the token endpoint through the
-#                             proxy with 1, 2 and 3 replicas, beside one replica without it
+#                             throughput (closed loop, 64 connections) of key-authenticated
+#                             GET /persons/{id} (wrk) and of the token endpoint (tokenload:
+#                             private_key_jwt + DPoP) through the proxy with 1, 2 and 3
+#                             replicas, beside one replica without it
 #
 # `up` and `down` read (the integration test sets them):
 #   FJELLPORT_BIN    the binary (default target/release/fjellport)
@@ -173,11 +175,28 @@ down() {
     kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
+# The shared token-endpoint driver (../shared/bench/tokenload), built once.
+tokenload() {
+    local driver=../shared/bench/tokenload
+    [ -f "$driver/Cargo.toml" ] || { echo "replicas: $driver not found" >&2; exit 1; }
+    cargo build --release -q --manifest-path "$driver/Cargo.toml" --target-dir /tmp/tokenload-target
+    LOAD=/tmp/tokenload-target/release/tokenload
+}
+
+# A figure from a tokenload summary on stdin: `rate` (tokens/s or req/s) or `p99`.
+tokenload_figure() {
+    case $1 in
+        rate) awk '/^(tokens|req)\/s/ {print $2}' ;;
+        p99) awk '/^latency ms/ {print $7}' ;;
+    esac
+}
+
 bench() {
     local secs=${1:-10} persons=${2:-10000}
     need wrk "apt-get install wrk"
     need psql "apt-get install postgresql-client"
-    cargo build --release -q -p fjellport --bin fjellport
+    cargo build --release -q -p fjellport --bin fjellport --example keygen
+    tokenload
     local base=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
     local schema="fjp_bench_replicas_$$"
     psql -q "$base" -c "CREATE SCHEMA $schema"
@@ -185,17 +204,26 @@ bench() {
     RUN_DIR=$(mktemp -d)
     trap 'down; rm -rf "$RUN_DIR"; psql -q "$base" -c "DROP SCHEMA $schema CASCADE"' EXIT
     PERSONS=$persons
-    local ids key
+    PROXY_PORT=18080
+    # The real clock (the token driver signs with it), and SyntPop 0.2 past its sunset.
+    export FJELLPORT_APIS__SYNTPOP__ENFORCE_SUNSET=false
+    local proxy="http://127.0.0.1:$PROXY_PORT" scope="nhntsd:syntpop-api/full-access"
+    local ids key client
+    echo "replicas bench: $persons persons on PostgreSQL, ${secs} s per figure, 64 connections, $(nproc) cores"
     for n in 1 2 3; do
         REPLICA_PORTS=$(seq -s ' ' 18081 $((18080 + n)))
-        PROXY_PORT=18080
         up > /dev/null
         if [ -z "${key:-}" ]; then
-            key=$(curl -s -X POST "http://127.0.0.1:$PROXY_PORT/admin/api/keys" \
+            key=$(curl -s -X POST "$proxy/admin/api/keys" \
                 -H "Authorization: Bearer $FJELLPORT_ADMIN_TOKEN" -H 'content-type: application/json' \
                 -d '{"api":"syntpop","type":"other"}' | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
-            sleep 1.5 # every replica has seen the key
-            ids=$(curl -s -X POST "http://127.0.0.1:$PROXY_PORT/syntpop/api/search" -H "X-api-key: $key" \
+            target/release/examples/keygen "$RUN_DIR" > /dev/null
+            client=$(curl -s -X POST "$proxy/admin/api/clients" \
+                -H "Authorization: Bearer $FJELLPORT_ADMIN_TOKEN" -H 'content-type: application/json' \
+                -d "{\"jwk\": $(cat "$RUN_DIR/client.public.json"), \"scopes\": [\"$scope\"], \"orgnr_parent\": \"974760673\"}" \
+                | sed -n 's/.*"client_id":"\([^"]*\)".*/\1/p')
+            sleep 1.5 # every replica has seen the key and the client
+            ids=$(curl -s -X POST "$proxy/syntpop/api/search" -H "X-api-key: $key" \
                 -H 'content-type: application/json' -d '{"limit":100,"fields":"ids"}' \
                 | grep -o '"id":"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')
         fi
@@ -205,16 +233,23 @@ for id in string.gmatch("$ids", "%S+") do ids[#ids + 1] = id end
 local i = 0
 request = function()
   i = i % #ids + 1
-  return wrk.format("GET", "/syntpop/api/persons/" .. ids[i], {["X-api-key"] = "$key"})
+  return wrk.format("GET", "/syntpop/api/persons/" .. ids[i],
+    {["X-api-key"] = "$key", ["X-api-version"] = "0.2"})
 end
 EOF
-        local line
-        line=$(wrk -t2 -c64 -d"${secs}s" -s "$RUN_DIR/get.lua" "http://127.0.0.1:$PROXY_PORT" | awk '/Requests\/sec/ {print $2}')
-        echo "GET /persons/{id} through HAProxy, $n replica(s): $line req/s"
-        if [ "$n" = 1 ]; then
-            line=$(wrk -t2 -c64 -d"${secs}s" -s "$RUN_DIR/get.lua" "http://127.0.0.1:18081" | awk '/Requests\/sec/ {print $2}')
-            echo "GET /persons/{id} straight to the replica (no proxy): $line req/s"
-        fi
+        local targets=("$proxy")
+        [ "$n" = 1 ] && targets+=("http://127.0.0.1:18081")
+        for target in "${targets[@]}"; do
+            local via="through HAProxy, $n replica(s)"
+            [ "$target" = "$proxy" ] || via="straight to one replica (no proxy)"
+            local get tok
+            get=$(wrk -t2 -c64 -d"${secs}s" -s "$RUN_DIR/get.lua" "$target" | awk '/Requests\/sec/ {print $2}')
+            # The issuer is the proxy's URL (every replica's --public-url) either way.
+            tok=$("$LOAD" token --token-url "$target/helseid/connect/token" --issuer "$proxy/helseid" \
+                --client-id "$client" --key "$RUN_DIR/client.pem" --scope "$scope" \
+                --concurrency 64 --duration "$secs" --warmup 2 | tokenload_figure rate)
+            printf '%-40s GET /persons/{id} %8s req/s   token endpoint %8s tokens/s\n' "$via" "$get" "$tok"
+        done
         down
         sleep 1
     done

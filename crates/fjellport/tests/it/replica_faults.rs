@@ -107,19 +107,7 @@ impl LoadTasks {
 async fn every_reservation_is_there(proxy: &TestServer, key: &str, outcomes: &[Outcome]) -> usize {
     let mut n = 0;
     for (id, nin) in outcomes.iter().filter_map(|o| o.reserved.as_ref()) {
-        let res = proxy
-            .get(&format!(
-                "/syntpop/api/persons/{id}?informationParts=NorwegianIdentificationNumber"
-            ))
-            .header("X-api-key", key)
-            .header("X-api-version", "0.2")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "acknowledged reservation {id} ({nin}) is gone");
-        let body: Value = res.json().await.unwrap();
-        let got = &body["norwegianIdentificationNumber"][0]["identificationNumber"];
-        assert_eq!(got, nin, "reservation {id}");
+        crate::support::assert_reserved(proxy, key, id, nin).await;
         n += 1;
     }
     n

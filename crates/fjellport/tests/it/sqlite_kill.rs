@@ -117,19 +117,7 @@ async fn sigkill_during_writes_leaves_a_whole_file_with_every_acknowledged_write
                 assert_eq!(res.unwrap().status(), 200, "acknowledged key {id} is gone");
             }
             Made::Reserved(id, nin) => {
-                let res = s
-                    .get(&format!(
-                        "/syntpop/api/persons/{id}?informationParts=NorwegianIdentificationNumber"
-                    ))
-                    .header("X-api-key", &key)
-                    .header("X-api-version", "0.2")
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(res.status(), 200, "acknowledged reservation {id} is gone");
-                let body: Value = res.json().await.unwrap();
-                let got = &body["norwegianIdentificationNumber"][0]["identificationNumber"];
-                assert_eq!(got.as_str(), Some(nin.as_str()), "reservation {id}");
+                crate::support::assert_reserved(&s, &key, id, nin).await;
             }
         }
     }

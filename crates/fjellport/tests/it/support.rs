@@ -151,3 +151,19 @@ pub async fn client(s: &TestServer, claims: Value) -> Client {
     assert_eq!(res["token_type"], "DPoP", "{res}");
     Client { key, token: res["access_token"].as_str().unwrap().to_owned() }
 }
+
+/// Fails unless person `id` is served (SyntPop 0.2, `key`) with identity number `nin`: an
+/// acknowledged reservation that must have survived whatever the test did.
+pub async fn assert_reserved(s: &TestServer, key: &str, id: &str, nin: &str) {
+    let res = s
+        .get(&format!("/syntpop/api/persons/{id}?informationParts=NorwegianIdentificationNumber"))
+        .header("X-api-key", key)
+        .header("X-api-version", "0.2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "acknowledged reservation {id} ({nin}) is gone");
+    let body: Value = res.json().await.unwrap();
+    let got = &body["norwegianIdentificationNumber"][0]["identificationNumber"];
+    assert_eq!(got.as_str(), Some(nin), "reservation {id}");
+}

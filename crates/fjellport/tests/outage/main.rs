@@ -208,20 +208,8 @@ async fn a_database_restart_under_load_fails_fast_recovers_and_loses_nothing() {
         let Some(id) = &o.created else { continue };
         match o.kind {
             Kind::Reserve => {
-                let res = t
-                    .proxy
-                    .get(&format!(
-                        "/syntpop/api/persons/{id}?informationParts=NorwegianIdentificationNumber"
-                    ))
-                    .header("X-api-key", &key)
-                    .header("X-api-version", "0.2")
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(res.status(), 200, "acknowledged reservation {id} is gone");
-                let body: Value = res.json().await.unwrap();
-                let nin = &body["norwegianIdentificationNumber"][0]["identificationNumber"];
-                assert_eq!(nin.as_str(), o.nin.as_deref(), "reservation {id}");
+                let nin = o.nin.as_deref().expect("a reserved person's number");
+                support::assert_reserved(&t.proxy, &key, id, nin).await;
                 reserved += 1;
             }
             Kind::CreateKey => {
