@@ -187,7 +187,7 @@ tokenload() {
 tokenload_figure() {
     case $1 in
         rate) awk '/^(tokens|req)\/s/ {print $2}' ;;
-        p99) awk '/^latency ms/ {print $7}' ;;
+        p99) awk '/^latency ms/ {print $8}' ;;
     esac
 }
 
@@ -197,8 +197,9 @@ bench() {
     need psql "apt-get install postgresql-client"
     cargo build --release -q -p fjellport --bin fjellport --example keygen
     tokenload
-    local base=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
-    local schema="fjp_bench_replicas_$$"
+    # Not local: the EXIT trap reads them after this function has returned.
+    base=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+    schema="fjp_bench_replicas_$$"
     psql -q "$base" -c "CREATE SCHEMA $schema"
     export DATABASE_URL="$base?options=-c%20search_path%3D$schema"
     RUN_DIR=$(mktemp -d)
@@ -207,13 +208,13 @@ bench() {
     PROXY_PORT=18080
     # The real clock (the token driver signs with it), and SyntPop 0.2 past its sunset.
     export FJELLPORT_APIS__SYNTPOP__ENFORCE_SUNSET=false
-    local proxy="http://127.0.0.1:$PROXY_PORT" scope="nhntsd:syntpop-api/full-access"
-    local ids key client
+    proxy="http://127.0.0.1:$PROXY_PORT" scope="nhntsd:syntpop-api/full-access"
+    ids="" key="" client=""
     echo "replicas bench: $persons persons on PostgreSQL, ${secs} s per figure, 64 connections, $(nproc) cores"
     for n in 1 2 3; do
         REPLICA_PORTS=$(seq -s ' ' 18081 $((18080 + n)))
         up > /dev/null
-        if [ -z "${key:-}" ]; then
+        if [ -z "$key" ]; then
             key=$(curl -s -X POST "$proxy/admin/api/keys" \
                 -H "Authorization: Bearer $FJELLPORT_ADMIN_TOKEN" -H 'content-type: application/json' \
                 -d '{"api":"syntpop","type":"other"}' | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
@@ -233,26 +234,35 @@ for id in string.gmatch("$ids", "%S+") do ids[#ids + 1] = id end
 local i = 0
 request = function()
   i = i % #ids + 1
-  return wrk.format("GET", "/syntpop/api/persons/" .. ids[i],
+  return wrk.format("GET", "/syntpop/api/persons/" .. ids[i] .. "?informationParts=All",
     {["X-api-key"] = "$key", ["X-api-version"] = "0.2"})
 end
 EOF
-        local targets=("$proxy")
-        [ "$n" = 1 ] && targets+=("http://127.0.0.1:18081")
-        for target in "${targets[@]}"; do
-            local via="through HAProxy, $n replica(s)"
-            [ "$target" = "$proxy" ] || via="straight to one replica (no proxy)"
-            local get tok
-            get=$(wrk -t2 -c64 -d"${secs}s" -s "$RUN_DIR/get.lua" "$target" | awk '/Requests\/sec/ {print $2}')
-            # The issuer is the proxy's URL (every replica's --public-url) either way.
-            tok=$("$LOAD" token --token-url "$target/helseid/connect/token" --issuer "$proxy/helseid" \
-                --client-id "$client" --key "$RUN_DIR/client.pem" --scope "$scope" \
-                --concurrency 64 --duration "$secs" --warmup 2 | tokenload_figure rate)
-            printf '%-40s GET /persons/{id} %8s req/s   token endpoint %8s tokens/s\n' "$via" "$get" "$tok"
-        done
+        measure "$proxy" "through HAProxy, $n replica(s)"
         down
         sleep 1
     done
+    # One replica with no proxy, its own URL public (DPoP's htu is checked against it).
+    "$BIN" serve --database "$DATABASE_URL" --listen 127.0.0.1:18085 \
+        --public-url http://127.0.0.1:18085 > "$RUN_DIR/direct.log" 2>&1 < /dev/null &
+    echo $! > "$RUN_DIR/direct.pid"
+    wait_ok http://127.0.0.1:18085/readyz 60
+    sleep 1.5 # it has read the key and the client
+    measure http://127.0.0.1:18085 "one replica, no proxy"
+}
+
+# Both figures against `target`, which the replicas' --public-url names.
+measure() {
+    local target=$1 via=$2 status get tok
+    status=$(curl -s -o /dev/null -w '%{http_code}' -H "X-api-key: $key" -H 'X-api-version: 0.2' \
+        "$target/syntpop/api/persons/${ids%% *}?informationParts=All")
+    [ "$status" = 200 ] || { echo "replicas: GET /persons/{id} answers $status" >&2; exit 1; }
+    get=$(wrk -t2 -c64 -d"${secs}s" -s "$RUN_DIR/get.lua" "$target" \
+        | awk '/Non-2xx/ {bad = $NF} /Requests\/sec/ {rate = $2} END {print rate (bad ? " (" bad " non-2xx!)" : "")}')
+    tok=$("$LOAD" token --token-url "$target/helseid/connect/token" --issuer "$target/helseid" \
+        --client-id "$client" --key "$RUN_DIR/client.pem" --scope "$scope" \
+        --concurrency 64 --duration "$secs" --warmup 2 2>/dev/null | tokenload_figure rate)
+    printf '%-32s GET /persons/{id} %9s req/s   token endpoint %8s tokens/s\n' "$via" "$get" "$tok"
 }
 
 case "${1:-}" in

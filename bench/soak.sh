@@ -48,14 +48,15 @@ client=$(curl -s -X POST "$proxy/admin/api/clients" "${admin[@]}" \
 sleep 1.5 # every replica has seen the key and the client
 ids=$(curl -s -X POST "$proxy/syntpop/api/search" -H "X-api-key: $key" -H 'content-type: application/json' \
     -d '{"limit":100,"fields":"ids"}' | grep -o '"id":"[^"]*"' | cut -d'"' -f4 | paste -sd'|')
-person_url="$proxy/syntpop/api/persons/($ids)"
+person_url="$proxy/syntpop/api/persons/($ids)\\?informationParts=All"
 tok_args=(--token-url "$proxy/helseid/connect/token" --issuer "$proxy/helseid" --client-id "$client"
           --key "$RUN_DIR/client.pem" --scope "$scope")
 
 # The streams. `get SECS [RATE]`, `token SECS [RATE]`, `dpop SECS [RATE]`: without a rate, a
 # closed loop of 64 connections. Each prints "<successes/s> <p99 ms> <errors>".
 get() {
-    local args=(-z "${1}s" -c 64 --no-tui --output-format json --rand-regex-url -H "X-api-key: $key"
+    # -w: requests still running at the end are waited for, not counted as errors.
+    local args=(-z "${1}s" -w -c 64 --no-tui --output-format json --rand-regex-url -H "X-api-key: $key"
                 -H "X-api-version: 0.2")
     [ -n "${2:-}" ] && args+=(-q "$2" --latency-correction)
     oha "${args[@]}" "$person_url" | python3 -c '
@@ -74,7 +75,7 @@ tokenload_run() {
     local args=("${tok_args[@]}" --concurrency 64 --duration "$((secs - 2))" --warmup 2)
     [ -n "$rate" ] && args+=(--rate "$rate")
     "$LOAD" "$mode" "${args[@]}" "$@" | awk '
-        /^(tokens|req)\/s/ {rate = $2} /^latency ms/ {p99 = $7} /^errors/ {err = $2}
+        /^(tokens|req)\/s/ {rate = $2} /^latency ms/ {p99 = $8} /^errors/ {err = $2}
         END {print rate, p99, err}'
 }
 token() { tokenload_run token "$1" "${2:-}"; }

@@ -61,6 +61,20 @@ async fn metrics() -> Response {
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], prometheus().render()).into_response()
 }
 
+/// Drains the recorder's histogram samples into their summaries every few seconds until
+/// aborted. Without it every request's duration stays in memory until `/metrics` is scraped,
+/// so a server nobody scrapes grows without bound (the soak test found 2–3 MB a minute).
+pub(crate) fn metrics_upkeep() -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            prometheus().run_upkeep();
+        }
+    })
+}
+
 /// The process-wide recorder, installed on first use (the `metrics` macros need a global one).
 pub(crate) fn prometheus() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();

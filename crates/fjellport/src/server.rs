@@ -184,6 +184,7 @@ pub async fn start(
         Arc::new(crate::db_gate::DbGate::new(token_paths.collect()))
     });
     let gate_watcher = db_gate.as_ref().map(|g| g.watch(store.clone()));
+    let metrics_upkeep = Some(ops::metrics_upkeep());
     let state = Arc::new(AppState {
         config,
         store: store.clone(),
@@ -223,7 +224,7 @@ pub async fn start(
         let served = crate::listener::serve(listener, app, limits, shutdown).await;
         watcher.abort();
         key_watcher.abort();
-        for task in [simulator, trust_watcher, gate_watcher].into_iter().flatten() {
+        for task in [simulator, trust_watcher, gate_watcher, metrics_upkeep].into_iter().flatten() {
             task.abort();
         }
         store.close().await;

@@ -26,6 +26,7 @@ mod maskinporten;
 mod ops;
 mod population;
 mod proxy;
+mod proxy_changes;
 mod register_rules;
 mod replica_faults;
 mod replicas;

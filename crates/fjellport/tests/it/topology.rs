@@ -125,6 +125,23 @@ impl Topology {
         None
     }
 
+    /// Polls `check(i)` for every replica `i` until each passes, failing after 2 s (the
+    /// promise: a change made anywhere is served everywhere within 2 s).
+    pub async fn everywhere<F, Fut>(&self, what: &str, check: F)
+    where
+        F: Fn(usize) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = Instant::now();
+        for i in 0..self.replicas.len() {
+            while !check(i).await {
+                let base = &self.replicas[i].base;
+                assert!(started.elapsed() < Duration::from_secs(2), "{what}: not at {base} in 2 s");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+
     /// Starts replica `replica` again (`replicas.sh start-replica`) and waits until it is ready.
     pub async fn restart(&self, replica: usize) {
         let port = self.ports[replica].to_string();
