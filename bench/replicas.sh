@@ -76,10 +76,12 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
-    # A connection refused by a replica that just died is tried on another one. Requests
-    # already sent are not: a write may have happened, and only the client can decide.
+    # A connection refused by a replica that just died is tried on another one, and so is a
+    # GET whose replica died before answering (an idle connection it had kept, say). A write
+    # already sent is not: it may have happened, and only the client can decide.
     retries 2
     option redispatch
+    retry-on conn-failure empty-response
     errorfile 502 $dir/502.http
     errorfile 503 $dir/503.http
     errorfile 504 $dir/504.http
@@ -87,6 +89,7 @@ defaults
 frontend fjellport
     bind 127.0.0.1:${PROXY_PORT}
     default_backend replicas
+    http-request disable-l7-retry unless METH_GET
     # Which replica answered, for whoever debugs a round-robin surprise.
     http-response set-header X-Fjellport-Replica %s
 

@@ -26,6 +26,8 @@ struct Outcome {
     replica: Option<String>,
     /// The reserved person's id and number, for an acknowledged reservation.
     reserved: Option<(String, String)>,
+    /// A reservation (a write), not a read.
+    write: bool,
 }
 
 impl Outcome {
@@ -49,7 +51,8 @@ fn load(t: &Topology, key: &str, person: &str, stop: Arc<AtomicBool>) -> LoadTas
             while !stop.load(Ordering::Relaxed) {
                 i += 1;
                 let sent = started.elapsed();
-                let req = if i % 4 == 0 {
+                let write = i % 4 == 0;
+                let req = if write {
                     http.post(format!("{base}/syntpop/api/reserved-persons"))
                         .json(&serde_json::json!({}))
                 } else {
@@ -57,7 +60,7 @@ fn load(t: &Topology, key: &str, person: &str, stop: Arc<AtomicBool>) -> LoadTas
                 };
                 let res = req.header("X-api-key", &key).header("X-api-version", "0.2").send().await;
                 let outcome = match res {
-                    Err(_) => Outcome { sent, status: None, replica: None, reserved: None },
+                    Err(_) => Outcome { sent, status: None, replica: None, reserved: None, write },
                     Ok(res) => {
                         let status = res.status().as_u16();
                         let replica = res
@@ -75,7 +78,7 @@ fn load(t: &Topology, key: &str, person: &str, stop: Arc<AtomicBool>) -> LoadTas
                                     .to_owned();
                             (id, nin)
                         });
-                        Outcome { sent, status: Some(status), replica, reserved }
+                        Outcome { sent, status: Some(status), replica, reserved, write }
                     }
                 };
                 outcomes.push(outcome);
@@ -167,8 +170,12 @@ async fn a_replica_stopped_or_killed_behind_the_proxy_loses_nothing() {
         "{} requests failed, more than were in flight: {failed:?}",
         failed.len()
     );
+    // In flight: sent to it before the proxy's health checks took it out (two failed checks
+    // 500 ms apart). A read the replica did not answer is retried elsewhere by the proxy; a
+    // write is not (it may have happened), so only writes fail.
+    let noticed = kill + Duration::from_millis(1500);
     for f in &failed {
-        assert!(f.sent <= kill, "a request sent after the kill failed: {f:?}");
+        assert!(f.write && f.sent <= noticed, "not in flight at the kill: {f:?}");
     }
     let served_again = killed
         .iter()
