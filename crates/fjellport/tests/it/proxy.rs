@@ -8,7 +8,7 @@ use fjellport_auth::forge::{ProofFor, proof};
 use serde_json::{Value, json};
 
 use crate::support::{Client, TestServer, client, now};
-use crate::topology::{Topology, haproxy};
+use crate::topology::Topology;
 
 /// Polls `check` on every replica until all pass, failing after 2 s.
 async fn on_every_replica_within_two_seconds(t: &Topology, what: &str, check: impl AsyncCheck) {
@@ -125,11 +125,7 @@ async fn v10(t: &Topology, c: &Client, path: &str, reuse: Option<&str>) -> (u16,
 
 #[tokio::test]
 async fn three_replicas_behind_haproxy_share_every_change_and_reserve_at_once() {
-    let Some(database) = crate::support::postgres().await else { return };
-    if !haproxy() {
-        return;
-    }
-    let t = Topology::up(&database).await;
+    let Some((t, _)) = Topology::for_test().await else { return };
     let ready = t.proxy.get("/readyz").send().await.unwrap();
     assert_eq!(ready.status(), 200);
 

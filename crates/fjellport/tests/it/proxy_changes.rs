@@ -9,7 +9,7 @@ use fjellport_auth::secret::random_id;
 use serde_json::{Value, json};
 
 use crate::support::{BEFORE_SUNSET, Client, TestServer, client, now};
-use crate::topology::{Topology, haproxy};
+use crate::topology::Topology;
 
 const SCOPE: &str = "nhntsd:syntpop-api/full-access";
 
@@ -136,11 +136,7 @@ fn cli(args: &[&str]) -> Value {
 
 #[tokio::test]
 async fn clients_rotations_edits_advances_and_messages_reach_every_replica() {
-    let Some(database) = crate::support::postgres().await else { return };
-    if !haproxy() {
-        return;
-    }
-    let t = Topology::up(&database).await;
+    let Some((t, database)) = Topology::for_test().await else { return };
     let public = t.proxy.base.clone();
     let (p, replicas) = (&public, &t.replicas);
 

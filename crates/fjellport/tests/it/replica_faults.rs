@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::TestServer;
-use crate::topology::{Topology, haproxy};
+use crate::topology::Topology;
 
 /// Callers running at once: at most this many requests are in flight anywhere.
 const WORKERS: usize = 8;
@@ -118,11 +118,7 @@ async fn every_reservation_is_there(proxy: &TestServer, key: &str, outcomes: &[O
 
 #[tokio::test]
 async fn a_replica_stopped_or_killed_behind_the_proxy_loses_nothing() {
-    let Some(database) = crate::support::postgres().await else { return };
-    if !haproxy() {
-        return;
-    }
-    let t = Topology::up(&database).await;
+    let Some((t, _)) = Topology::for_test().await else { return };
     let (_, key) = t.proxy.other_key("syntpop").await;
     let search = t
         .proxy

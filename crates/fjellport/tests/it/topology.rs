@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::support::{ADMIN_TOKEN, BEFORE_SUNSET, TestServer};
 
 /// Whether HAProxy is installed (`.ci/run` installs it); under `CI=true` its absence fails.
-pub fn haproxy() -> bool {
+fn haproxy() -> bool {
     let found = std::process::Command::new("haproxy").arg("-v").output().is_ok();
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     match (found, ci) {
@@ -53,6 +53,16 @@ fn at(port: u16) -> TestServer {
 }
 
 impl Topology {
+    /// Three replicas on a fresh PostgreSQL schema behind the proxy, when the PostgreSQL tests
+    /// are on and HAProxy is installed (under `CI=true`, either missing fails).
+    pub async fn for_test() -> Option<(Topology, String)> {
+        let database = crate::support::postgres().await?;
+        if !haproxy() {
+            return None;
+        }
+        Some((Topology::up(&database).await, database))
+    }
+
     /// Three replicas on `database` behind the proxy, all ready.
     pub async fn up(database: &str) -> Topology {
         let dir = tempfile::tempdir().unwrap();

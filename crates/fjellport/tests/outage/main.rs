@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use crate::load::Kind;
 use crate::support::TestServer;
-use crate::topology::{Topology, haproxy};
+use crate::topology::Topology;
 
 /// The machine's PostgreSQL cluster, started again when dropped, whatever the test did.
 struct Cluster {
@@ -125,12 +125,8 @@ async fn count(database: &str, sql: &str) -> i64 {
 
 #[tokio::test]
 async fn a_database_restart_under_load_fails_fast_recovers_and_loses_nothing() {
-    let Some(database) = support::postgres().await else { return };
-    if !haproxy() {
-        return;
-    }
     let Some(cluster) = Cluster::allowed() else { return };
-    let t = Topology::up(&database).await;
+    let Some((t, database)) = Topology::for_test().await else { return };
     let (_, key) = t.proxy.other_key("syntpop").await;
     tokio::time::sleep(Duration::from_millis(1500)).await; // every replica knows the key
     let found: Value = t
