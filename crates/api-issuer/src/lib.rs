@@ -38,6 +38,26 @@ pub enum Grant {
     AuthorizationCode,
 }
 
+impl Grant {
+    /// The token endpoint, under the issuer's prefix.
+    pub fn token_path(self) -> &'static str {
+        match self {
+            Grant::ClientCredentials => "/connect/token",
+            Grant::JwtBearer | Grant::AuthorizationCode => "/token",
+        }
+    }
+
+    /// The metadata document, under the issuer's prefix.
+    pub fn discovery_path(self) -> &'static str {
+        match self {
+            Grant::JwtBearer => "/.well-known/oauth-authorization-server",
+            Grant::ClientCredentials | Grant::AuthorizationCode => {
+                "/.well-known/openid-configuration"
+            }
+        }
+    }
+}
+
 /// What the issuer routes share.
 #[derive(Debug, Clone)]
 pub struct IssuerState {
@@ -71,11 +91,7 @@ pub struct IssuerState {
 impl IssuerState {
     /// Where clients get tokens (the issuer identifier of Maskinporten ends in a slash).
     pub fn token_url(&self) -> String {
-        let url = self.issuer.url.trim_end_matches('/');
-        match self.grant {
-            Grant::ClientCredentials => format!("{url}/connect/token"),
-            Grant::JwtBearer | Grant::AuthorizationCode => format!("{url}/token"),
-        }
+        format!("{}{}", self.issuer.url.trim_end_matches('/'), self.grant.token_path())
     }
 
     /// Where end users log in (authorization-code issuers).

@@ -49,6 +49,8 @@ impl IssuerName {
 #[derive(Debug, Clone)]
 pub struct IssuerSpec {
     pub name: IssuerName,
+    /// What it stands in for, in a sentence (the web app's home page lists it).
+    pub title: &'static str,
     /// How clients get tokens, and so which endpoints the issuer has.
     pub grant: Grant,
     /// What it signs with; `None`: `issuer_signing_alg` from the configuration.
@@ -69,6 +71,7 @@ pub fn all() -> Vec<IssuerSpec> {
     vec![
         IssuerSpec {
             name: IssuerName::Helseid,
+            title: "HelseID-compatible issuer: client credentials with DPoP, for SyntPop 1.0",
             grant: Grant::ClientCredentials,
             signing_alg: None,
             path: "/helseid",
@@ -78,6 +81,7 @@ pub fn all() -> Vec<IssuerSpec> {
         },
         IssuerSpec {
             name: IssuerName::Maskinporten,
+            title: "Maskinporten-compatible issuer: the JWT grant, for organizations and service owners",
             grant: Grant::JwtBearer,
             // Maskinporten signs its tokens RS256.
             signing_alg: Some(SigningAlg::RS256),
@@ -88,6 +92,7 @@ pub fn all() -> Vec<IssuerSpec> {
         },
         IssuerSpec {
             name: IssuerName::Idporten,
+            title: "ID-porten-compatible issuer: authorization code with PKCE, for end users",
             grant: Grant::AuthorizationCode,
             // ID-porten signs its tokens RS256.
             signing_alg: Some(SigningAlg::RS256),

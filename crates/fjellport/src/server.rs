@@ -180,7 +180,9 @@ pub async fn start(
         guard
     });
     let db_gate = (store.backend() == fjellport_store::Backend::Postgres).then(|| {
-        let token_paths = issuers.iter().map(|i| format!("/{}/token", i.spec.name.as_str()));
+        let token_paths = issuers
+            .iter()
+            .map(|i| format!("/{}{}", i.spec.name.as_str(), i.spec.grant.token_path()));
         Arc::new(crate::db_gate::DbGate::new(token_paths.collect()))
     });
     let gate_watcher = db_gate.as_ref().map(|g| g.watch(store.clone()));
@@ -285,6 +287,8 @@ pub fn app(state: Arc<AppState>) -> Router {
             .build(),
     ]);
     let router = router.merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
+    // The web app: pages for people, outside the OpenAPI document.
+    let router = router.merge(fjellport_web::router(web_state(&state)));
     // Altinn's SOAP services: outside the REST gateways (they authenticate by the message's
     // credentials) and outside the OpenAPI document (their contract is their WSDL).
     let soap = fjellport_api_altinn::soap::router(Arc::new(altinn_state(&state)));
@@ -306,6 +310,32 @@ pub fn app(state: Arc<AppState>) -> Router {
             .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
             .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes)),
     )
+}
+
+/// What the web app reads: the population's size and day from the store, per request.
+fn web_state(state: &Arc<AppState>) -> fjellport_web::WebState {
+    let (store, clock) = (state.store.clone(), state.clock.clone());
+    let facts: fjellport_web::ReadFacts = Arc::new(move || {
+        let (store, clock) = (store.clone(), clock.clone());
+        Box::pin(async move {
+            let persons = store.person_count(Some("TestNorge")).await.map_err(|e| e.to_string())?;
+            let reserved = store.person_count(Some("Reserved")).await.map_err(|e| e.to_string())?;
+            let day = crate::advance::population_day(store.as_ref())
+                .await
+                .map_err(|e| e.to_string())?
+                .unwrap_or_else(|| clock.now().date_naive());
+            Ok(fjellport_web::Facts { persons, reserved, day })
+        })
+    });
+    let issuers = state
+        .issuers
+        .iter()
+        .map(|i| fjellport_web::IssuerLink {
+            discovery: format!("/{}{}", i.spec.name.as_str(), i.spec.grant.discovery_path()),
+            title: i.spec.title.to_owned(),
+        })
+        .collect();
+    fjellport_web::WebState { facts, issuers, environment: state.config.environment.to_string() }
 }
 
 /// The routes with their OpenAPI description (the document is generated from these).

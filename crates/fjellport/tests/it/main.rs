@@ -37,3 +37,4 @@ mod support;
 mod syntpop;
 mod token;
 mod topology;
+mod web_home;

@@ -100,7 +100,7 @@ async fn answers_fast_while_down(replica: &TestServer) {
     assert!(ready.headers().contains_key("retry-after"));
     let token = replica
         .http
-        .post(replica.url("/helseid/token"))
+        .post(replica.url("/helseid/connect/token"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("grant_type=client_credentials&client_id=anyone")
         .send()
