@@ -13,6 +13,7 @@ mod altinn_soap;
 mod altinn_soap_administration;
 mod altinn_soap_submissions;
 mod altinn_submissions;
+mod browser;
 mod cli;
 mod connections;
 mod cors;
