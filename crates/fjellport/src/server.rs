@@ -332,6 +332,7 @@ fn web_state(state: &Arc<AppState>) -> fjellport_web::WebState {
         .iter()
         .map(|i| fjellport_web::IssuerLink {
             discovery: format!("/{}{}", i.spec.name.as_str(), i.spec.grant.discovery_path()),
+            label: format!("{} metadata", i.spec.name.as_str()),
             title: i.spec.title.to_owned(),
         })
         .collect();

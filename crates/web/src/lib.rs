@@ -35,6 +35,8 @@ pub type ReadFacts =
 pub struct IssuerLink {
     /// Its metadata document's path (`/helseid/.well-known/openid-configuration`, …).
     pub discovery: String,
+    /// The link's text, naming the issuer (links must tell apart without their context).
+    pub label: String,
     /// What it stands in for, e.g. "HelseID (HelseID-compatible issuer)".
     pub title: String,
 }

@@ -51,6 +51,11 @@ async fn the_home_page_says_what_this_is_and_every_link_on_it_works() {
         }
     }
 
+    // Each issuer's link says whose metadata it is.
+    for name in ["helseid", "idporten", "maskinporten"] {
+        assert!(html.contains(&format!(">{name} metadata</a>")), "{name}: {html}");
+    }
+
     // The population's day follows `population advance`.
     let out = crate::cli::fjellport(&[
         "--clock",
