@@ -32,7 +32,7 @@ REPLICA_PORTS=${REPLICA_PORTS:-"8081 8082 8083"}
 PERSONS=${PERSONS:-1000}
 export FJELLPORT_ADMIN_TOKEN=${FJELLPORT_ADMIN_TOKEN:-replicas-admin-token-$RANDOM$RANDOM}
 
-need() { command -v "$1" >/dev/null || { echo "replicas: install $1 ($2)" >&2; exit 1; }; }
+. bench/lib.sh
 
 # Waits until `url` answers 200, for at most `secs` seconds.
 wait_ok() {
@@ -178,28 +178,12 @@ down() {
     kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
-# The shared token-endpoint driver (../shared/bench/tokenload), built once.
-tokenload() {
-    local driver=../shared/bench/tokenload
-    [ -f "$driver/Cargo.toml" ] || { echo "replicas: $driver not found" >&2; exit 1; }
-    cargo build --release -q --manifest-path "$driver/Cargo.toml" --target-dir /tmp/tokenload-target
-    LOAD=/tmp/tokenload-target/release/tokenload
-}
-
-# A figure from a tokenload summary on stdin: `rate` (tokens/s or req/s) or `p99`.
-tokenload_figure() {
-    case $1 in
-        rate) awk '/^(tokens|req)\/s/ {print $2}' ;;
-        p99) awk '/^latency ms/ {print $8}' ;;
-    esac
-}
-
 bench() {
     local secs=${1:-10} persons=${2:-10000}
     need wrk "apt-get install wrk"
     need psql "apt-get install postgresql-client"
     cargo build --release -q -p fjellport --bin fjellport --example keygen
-    tokenload
+    build_tokenload
     # Not local: the EXIT trap reads them after this function has returned.
     base=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
     schema="fjp_bench_replicas_$$"
@@ -264,7 +248,7 @@ measure() {
         | awk '/Non-2xx/ {bad = $NF} /Requests\/sec/ {rate = $2} END {print rate (bad ? " (" bad " non-2xx!)" : "")}')
     tok=$("$LOAD" token --token-url "$target/helseid/connect/token" --issuer "$target/helseid" \
         --client-id "$client" --key "$RUN_DIR/client.pem" --scope "$scope" \
-        --concurrency 64 --duration "$secs" --warmup 2 2>/dev/null | tokenload_figure rate)
+        --concurrency 64 --duration "$secs" --warmup 2 2>/dev/null | awk '/^tokens\/s/ {print $2}')
     printf '%-32s GET /persons/{id} %9s req/s   token endpoint %8s tokens/s\n' "$via" "$get" "$tok"
 }
 

@@ -16,14 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-10}
 PERSONS=${2:-10000}
-need() { command -v "$1" >/dev/null || { echo "soak: install $1 ($2)" >&2; exit 1; }; }
+. bench/lib.sh
 need oha "cargo install oha --locked"
 need haproxy "apt-get install haproxy"
 need psql "apt-get install postgresql-client"
 cargo build --release -q -p fjellport --bin fjellport --example keygen
-DRIVER=../shared/bench/tokenload
-cargo build --release -q --manifest-path "$DRIVER/Cargo.toml" --target-dir /tmp/tokenload-target
-LOAD=/tmp/tokenload-target/release/tokenload
+build_tokenload
 
 base=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 schema="fjp_soak_$$"

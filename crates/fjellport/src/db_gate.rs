@@ -26,7 +26,7 @@ const EVERY_WHILE_DOWN: Duration = Duration::from_millis(100);
 const DEADLINE: Duration = Duration::from_millis(750);
 
 /// Whether the database answered the last probe.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DbGate {
     down: AtomicBool,
     /// `/{issuer}/token`: refused in OAuth's error format.

@@ -2,59 +2,20 @@
 //! an operator would run them: what one replica changes, every other one serves within 2 s,
 //! and 200 reservations made at once through the proxy all succeed with numbers of their own.
 
-use std::time::{Duration, Instant};
-
 use fjellport_auth::forge::{ProofFor, proof};
 use serde_json::{Value, json};
 
-use crate::support::{Client, TestServer, client, now};
+use crate::support::{Client, client, now};
 use crate::topology::Topology;
 
-/// Polls `check` on every replica until all pass, failing after 2 s.
-async fn on_every_replica_within_two_seconds(t: &Topology, what: &str, check: impl AsyncCheck) {
-    let started = Instant::now();
-    for r in &t.replicas {
-        loop {
-            if check.holds(r).await {
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(2), "{what}: not at {} in 2 s", r.base);
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+/// Whether replica `i` answers `GET path` with `key` with `status`.
+async fn answers(t: &Topology, i: usize, path: &str, key: &str, status: u16) -> bool {
+    let res = crate::support::syntpop_get(&t.replicas[i], key, path).await;
+    let got = res.status().as_u16();
+    if got != status {
+        eprintln!("{} {path}: {got} {}", t.replicas[i].base, res.text().await.unwrap_or_default());
     }
-}
-
-/// One replica's answer to `GET path` with `key` is `status`.
-trait AsyncCheck {
-    async fn holds(&self, r: &TestServer) -> bool;
-}
-
-struct Answers<'a> {
-    path: &'a str,
-    key: &'a str,
-    status: u16,
-}
-
-impl AsyncCheck for Answers<'_> {
-    async fn holds(&self, r: &TestServer) -> bool {
-        let res = r
-            .get(&format!("/syntpop/api{}", self.path))
-            .header("X-api-key", self.key)
-            .header("X-api-version", "0.2")
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        if status != self.status {
-            eprintln!(
-                "{} {}: {status} {}",
-                r.base,
-                self.path,
-                res.text().await.unwrap_or_default()
-            );
-        }
-        status == self.status
-    }
+    got == status
 }
 
 async fn reserve(t: &Topology, key: &str, template: &Value) -> (u16, Value) {
@@ -131,16 +92,14 @@ async fn three_replicas_behind_haproxy_share_every_change_and_reserve_at_once() 
 
     // A key made through the proxy (at some replica) works at every replica; revoked, at none.
     let (id, key) = t.proxy.other_key("syntpop").await;
-    let ping = Answers { path: "/ping", key: &key, status: 200 };
-    on_every_replica_within_two_seconds(&t, "a new key", ping).await;
+    t.everywhere("a new key", |i| answers(&t, i, "/ping", &key, 200)).await;
 
     // A reserved person made at one replica is read at all; edited, the edit; released, gone.
     let (status, p) =
         reserve(&t, &key, &json!({"gender": "Female", "ageFrom": 30, "ageTo": 40})).await;
     assert_eq!(status, 201, "{p}");
     let person = format!("/persons/{}?informationParts=Name", p["id"].as_str().unwrap());
-    let read = Answers { path: &person, key: &key, status: 200 };
-    on_every_replica_within_two_seconds(&t, "a reserved person", read).await;
+    t.everywhere("a reserved person", |i| answers(&t, i, &person, &key, 200)).await;
     let res = t.replicas[1]
         .http
         .delete(
@@ -153,8 +112,7 @@ async fn three_replicas_behind_haproxy_share_every_change_and_reserve_at_once() 
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    let gone = Answers { path: &person, key: &key, status: 404 };
-    on_every_replica_within_two_seconds(&t, "a released person", gone).await;
+    t.everywhere("a released person", |i| answers(&t, i, &person, &key, 404)).await;
 
     // 200 reservations at once through the proxy all succeed, each with its own number; so do
     // 100 of one birth date and sex (a pool of about 250 numbers), over four owners.
@@ -163,8 +121,7 @@ async fn three_replicas_behind_haproxy_share_every_change_and_reserve_at_once() 
         keys.push(t.proxy.key(json!({"api": "syntpop", "type": "other", "owner": owner})).await.1);
     }
     for k in &keys {
-        let ping = Answers { path: "/ping", key: k, status: 200 };
-        on_every_replica_within_two_seconds(&t, "the owners' keys", ping).await;
+        t.everywhere("the owners' keys", |i| answers(&t, i, "/ping", k, 200)).await;
     }
     reserve_all_at_once(&t, &keys, json!({}), 200).await;
     let fixed = json!({"gender": "Male", "birth": {"birthDate": "1985-03-03"}});
@@ -182,6 +139,5 @@ async fn three_replicas_behind_haproxy_share_every_change_and_reserve_at_once() 
     // The revocation reaches every replica.
     let res = t.proxy.admin(reqwest::Method::DELETE, &format!("/keys/{id}")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    let revoked = Answers { path: "/ping", key: &key, status: 401 };
-    on_every_replica_within_two_seconds(&t, "a revoked key", revoked).await;
+    t.everywhere("a revoked key", |i| answers(&t, i, "/ping", &key, 401)).await;
 }

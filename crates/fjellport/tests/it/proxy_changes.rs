@@ -96,13 +96,7 @@ fn kid_of(token: &str) -> Value {
 
 /// `GET /syntpop/api{path}` (0.2, `key`) at replica `r`, decoded when 200.
 async fn read_at(r: &TestServer, key: &str, path: &str) -> Option<Value> {
-    let res = r
-        .get(&format!("/syntpop/api{path}"))
-        .header("X-api-key", key)
-        .header("X-api-version", "0.2")
-        .send()
-        .await
-        .unwrap();
+    let res = crate::support::syntpop_get(r, key, path).await;
     if res.status() != 200 {
         return None;
     }

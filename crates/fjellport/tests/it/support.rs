@@ -155,15 +155,20 @@ pub async fn client(s: &TestServer, claims: Value) -> Client {
 /// Fails unless person `id` is served (SyntPop 0.2, `key`) with identity number `nin`: an
 /// acknowledged reservation that must have survived whatever the test did.
 pub async fn assert_reserved(s: &TestServer, key: &str, id: &str, nin: &str) {
-    let res = s
-        .get(&format!("/syntpop/api/persons/{id}?informationParts=NorwegianIdentificationNumber"))
-        .header("X-api-key", key)
-        .header("X-api-version", "0.2")
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/persons/{id}?informationParts=NorwegianIdentificationNumber");
+    let res = syntpop_get(s, key, &path).await;
     assert_eq!(res.status(), 200, "acknowledged reservation {id} ({nin}) is gone");
     let body: Value = res.json().await.unwrap();
     let got = &body["norwegianIdentificationNumber"][0]["identificationNumber"];
     assert_eq!(got.as_str(), Some(nin), "reservation {id}");
+}
+
+/// `GET /syntpop/api{path}` with SyntPop 0.2 and API key `key`.
+pub async fn syntpop_get(s: &TestServer, key: &str, path: &str) -> reqwest::Response {
+    s.get(&format!("/syntpop/api{path}"))
+        .header("X-api-key", key)
+        .header("X-api-version", "0.2")
+        .send()
+        .await
+        .unwrap()
 }

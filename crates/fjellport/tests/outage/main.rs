@@ -76,13 +76,8 @@ async fn serves_again(replica: &TestServer, key: &str, person: &str) -> Duration
     let started = Instant::now();
     loop {
         let ready = replica.get("/readyz").send().await.is_ok_and(|r| r.status() == 200);
-        let read = replica
-            .get(&format!("/syntpop/api/persons/{person}?informationParts=Name"))
-            .header("X-api-key", key)
-            .header("X-api-version", "0.2")
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200);
+        let path = format!("/persons/{person}?informationParts=Name");
+        let read = support::syntpop_get(replica, key, &path).await.status() == 200;
         if ready && read {
             return started.elapsed();
         }
