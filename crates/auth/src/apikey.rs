@@ -100,6 +100,41 @@ pub enum KeyRequestError {
     BadOwner,
 }
 
+impl KeyRequestError {
+    /// Which part of the request is wrong, so a form can show the error beside its field:
+    /// `api`, `type`, `origins`, `expires`, `rate_limit` or `owner`.
+    pub fn field(&self) -> &'static str {
+        match self {
+            KeyRequestError::UnknownApi(_) => "api",
+            KeyRequestError::UnknownType(_) => "type",
+            KeyRequestError::BrowserNeedsOrigin
+            | KeyRequestError::OriginsOnlyForBrowser
+            | KeyRequestError::BadOrigin(_)
+            | KeyRequestError::LocalhostInProduction(_) => "origins",
+            KeyRequestError::ExpiryNotInFuture(_) => "expires",
+            KeyRequestError::ZeroRateLimit => "rate_limit",
+            KeyRequestError::BadOwner => "owner",
+        }
+    }
+}
+
+impl ApiName {
+    /// Altinn's keys are ordered with the vendor's self-declaration ("egenerklæring"); a
+    /// SyntPop key is not.
+    pub fn needs_self_declaration(self) -> bool {
+        matches!(self, ApiName::Altinn | ApiName::AltinnServiceowner)
+    }
+
+    /// The API's name as people read it.
+    pub fn title(self) -> &'static str {
+        match self {
+            ApiName::Syntpop => "SyntPop",
+            ApiName::Altinn => "Altinn",
+            ApiName::AltinnServiceowner => "Altinn service owner",
+        }
+    }
+}
+
 /// What a caller asks for; [`KeyRequest::issue`] checks every rule before anything is stored.
 #[derive(Debug, Clone)]
 pub struct KeyRequest {

@@ -22,3 +22,4 @@ mod population_cmd;
 pub mod server;
 mod state;
 mod trusted;
+mod web;

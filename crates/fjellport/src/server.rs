@@ -149,6 +149,9 @@ pub async fn start(
     let key_settings = Arc::new(crate::issuers::key_settings(&config, store.clone()).await?);
     let issuers =
         crate::issuers::open_all(&config, key_settings.as_ref(), clock.now().timestamp()).await?;
+    if issuers.iter().any(|i| i.spec.name == IssuerName::Idporten) {
+        crate::web::register(store.as_ref(), &config.public_url(), clock.now()).await?;
+    }
     // SyntPop 1.0 (the one DPoP-protected API) trusts the HelseID-like issuer's tokens.
     let helseid = issuers
         .iter()
@@ -288,7 +291,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     ]);
     let router = router.merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
     // The web app: pages for people, outside the OpenAPI document.
-    let router = router.merge(fjellport_web::router(web_state(&state)));
+    let router = router.merge(fjellport_web::router(crate::web::state(&state)));
     // Altinn's SOAP services: outside the REST gateways (they authenticate by the message's
     // credentials) and outside the OpenAPI document (their contract is their WSDL).
     let soap = fjellport_api_altinn::soap::router(Arc::new(altinn_state(&state)));
@@ -310,33 +313,6 @@ pub fn app(state: Arc<AppState>) -> Router {
             .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
             .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes)),
     )
-}
-
-/// What the web app reads: the population's size and day from the store, per request.
-fn web_state(state: &Arc<AppState>) -> fjellport_web::WebState {
-    let (store, clock) = (state.store.clone(), state.clock.clone());
-    let facts: fjellport_web::ReadFacts = Arc::new(move || {
-        let (store, clock) = (store.clone(), clock.clone());
-        Box::pin(async move {
-            let persons = store.person_count(Some("TestNorge")).await.map_err(|e| e.to_string())?;
-            let reserved = store.person_count(Some("Reserved")).await.map_err(|e| e.to_string())?;
-            let day = crate::advance::population_day(store.as_ref())
-                .await
-                .map_err(|e| e.to_string())?
-                .unwrap_or_else(|| clock.now().date_naive());
-            Ok(fjellport_web::Facts { persons, reserved, day })
-        })
-    });
-    let issuers = state
-        .issuers
-        .iter()
-        .map(|i| fjellport_web::IssuerLink {
-            discovery: format!("/{}{}", i.spec.name.as_str(), i.spec.grant.discovery_path()),
-            label: format!("{} metadata", i.spec.name.as_str()),
-            title: i.spec.title.to_owned(),
-        })
-        .collect();
-    fjellport_web::WebState { facts, issuers, environment: state.config.environment.to_string() }
 }
 
 /// The routes with their OpenAPI description (the document is generated from these).
@@ -427,7 +403,10 @@ fn admin_state(state: &AppState) -> Arc<admin::AdminState> {
     })
 }
 
-fn issuer_state(state: &AppState, running: &RunningIssuer) -> fjellport_api_issuer::IssuerState {
+pub(crate) fn issuer_state(
+    state: &AppState,
+    running: &RunningIssuer,
+) -> fjellport_api_issuer::IssuerState {
     fjellport_api_issuer::IssuerState {
         issuer: running.issuer.clone(),
         grant: running.spec.grant,

@@ -28,6 +28,7 @@ mod persons;
 #[cfg(test)]
 mod plan_tests;
 mod search;
+mod sessions;
 mod settings;
 mod sql;
 mod store;
@@ -273,6 +274,18 @@ pub trait CodeStore: Send + Sync + std::fmt::Debug {
     async fn take_code(&self, code_hash: &str, now: i64) -> Result<Option<String>>;
 }
 
+/// The web app's browser sessions, by the hash of the cookie's value, shared by replicas.
+#[async_trait]
+pub trait SessionStore: Send + Sync + std::fmt::Debug {
+    /// Keeps `doc` under `id_hash` until `expires` (replacing what was there), and forgets
+    /// sessions that expired before `now`.
+    async fn put_session(&self, id_hash: &str, doc: &str, expires: i64, now: i64) -> Result<()>;
+    /// The session under `id_hash`, unless unknown or expired at `now`.
+    async fn session(&self, id_hash: &str, now: i64) -> Result<Option<String>>;
+    /// Ends a session (logging out); `true` when there was one.
+    async fn delete_session(&self, id_hash: &str) -> Result<bool>;
+}
+
 /// Small named values the server keeps across restarts (e.g. the admin token's hash).
 #[async_trait]
 pub trait SettingsStore: Send + Sync + std::fmt::Debug {
@@ -303,6 +316,7 @@ pub trait Store:
     + EventStore
     + ReplayStore
     + CodeStore
+    + SessionStore
     + MessageStore
     + SystemStore
     + SettingsStore

@@ -128,6 +128,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0020_rate_windows.sql"),
         include_str!("../migrations/0020_rate_windows.sql"),
     ),
+    (
+        21,
+        "web sessions",
+        include_str!("../migrations/0021_web_sessions.sql"),
+        include_str!("../migrations/0021_web_sessions.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

@@ -1,20 +1,28 @@
-//! Static assets, compiled into the binary.
+//! Static assets, compiled into the binary. A new version of a file gets a new name, so they
+//! may be cached for a day.
 
 use axum::response::{IntoResponse, Response};
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 
-/// Where the stylesheet is served; a new version of the file gets a new name, so it may be
-/// cached for a day.
-pub(crate) const STYLESHEET: &str = "/assets/fjellport-1.css";
+pub(crate) const STYLESHEET: &str = "/assets/fjellport-2.css";
+pub(crate) const SCRIPT: &str = "/assets/fjellport-1.js";
 
-pub(crate) async fn stylesheet() -> Response {
+fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+            (CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
         ],
-        include_str!("../assets/fjellport.css"),
+        body,
     )
         .into_response()
+}
+
+pub(crate) async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", include_str!("../assets/fjellport.css"))
+}
+
+pub(crate) async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", include_str!("../assets/fjellport.js"))
 }

@@ -4,16 +4,16 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use http::HeaderMap;
 
-use crate::{IssuerLink, WebState};
+use crate::page::{Chrome, html_page};
+use crate::{IssuerLink, WebState, session};
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home<'a> {
-    stylesheet: &'a str,
+    chrome: Chrome,
     /// `None` when the store did not answer.
     population: Option<Population>,
     issuers: &'a [IssuerLink],
@@ -26,7 +26,9 @@ struct Population {
     day: String,
 }
 
-pub(crate) async fn page(State(state): State<Arc<WebState>>) -> Response {
+pub(crate) async fn page(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    // The page shows to anyone; a session only changes "Log in" to "Log out".
+    let session = session::current(&state, &headers).await.ok().flatten();
     let population = match (state.facts)().await {
         Ok(f) => Some(Population {
             persons: thousands(f.persons),
@@ -38,36 +40,15 @@ pub(crate) async fn page(State(state): State<Arc<WebState>>) -> Response {
             None
         }
     };
+    let environment = state.environment.to_string();
     let html = Home {
-        stylesheet: crate::assets::STYLESHEET,
+        chrome: Chrome::new("home", "/", session.as_ref()),
         population,
         issuers: &state.issuers,
-        environment: &state.environment,
+        environment: &environment,
     }
     .render();
     html_page(html)
-}
-
-/// An HTML answer with the headers every page carries: no inline script or style and nothing
-/// from elsewhere (the CSP), never framed, never sniffed, not cached (pages show live state).
-pub(crate) fn html_page(html: Result<String, askama::Error>) -> Response {
-    let Ok(html) = html else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered")
-            .into_response();
-    };
-    let headers = [
-        (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-        (CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        (
-            HeaderName::from_static("content-security-policy"),
-            HeaderValue::from_static(
-                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            ),
-        ),
-        (HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")),
-        (HeaderName::from_static("referrer-policy"), HeaderValue::from_static("same-origin")),
-    ];
-    (headers, html).into_response()
 }
 
 /// `1234567` as `1 234 567`: Norwegian digit grouping (a no-break space between groups).

@@ -1,19 +1,28 @@
-//! The self-service web app at `/`: what Fjellport is and where everything lives, for a
-//! newcomer who opens the server in a browser. Pages are rendered on the server and work
-//! without JavaScript; the stylesheet is served from the binary (no CDN, no build step).
+//! The self-service web app at `/`: a home page for newcomers, logging in as a synthetic
+//! person through the ID-porten-like issuer, and the pages where they order API keys. Pages
+//! are rendered on the server and work without JavaScript (the little there is copies
+//! secrets and makes key pairs in the browser); assets are served from the binary.
 //!
-//! The app holds no rules of its own: what it shows comes from the server's wiring
-//! ([`Facts`], read per request), the same store and domain functions the APIs use.
+//! The app holds no rules of its own: it calls the same store and domain functions as the
+//! APIs and the CLI ([`fjellport_auth::apikey::KeyRequest::issue`], …).
 
 mod assets;
 mod home;
+mod keys;
+mod login;
+mod owners;
+mod page;
+mod session;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
+use fjellport_auth::Environment;
+use fjellport_clock::SharedClock;
+use fjellport_store::Store;
 
 /// What the home page tells about the running server, read for every request.
 #[derive(Debug, Clone)]
@@ -26,9 +35,34 @@ pub struct Facts {
     pub day: chrono::NaiveDate,
 }
 
+/// A boxed future, for the hooks the server wires in.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
 /// Reads the [`Facts`]; an error is shown as "not available" (the page still renders).
-pub type ReadFacts =
-    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Facts, String>> + Send>> + Send + Sync>;
+pub type ReadFacts = Arc<dyn Fn() -> BoxFuture<Result<Facts, String>> + Send + Sync>;
+
+/// Posts a form (`application/x-www-form-urlencoded`) to the issuer's token endpoint and
+/// returns its JSON answer, success or RFC 6749 error alike; `Err` when there was no answer.
+pub type TokenExchange =
+    Arc<dyn Fn(String) -> BoxFuture<Result<serde_json::Value, String>> + Send + Sync>;
+
+/// Tells the server that keys changed, so this replica's key cache sees it at once (the
+/// others poll the store).
+pub type KeysChanged = Arc<dyn Fn() -> BoxFuture<()> + Send + Sync>;
+
+/// The web app as an OpenID Connect client of the ID-porten-like issuer.
+#[derive(Clone)]
+pub struct LoginClient {
+    /// A public client registered with exactly [`LoginClient::redirect_uri`].
+    pub client_id: String,
+    /// The issuer identifier (the ID token's `iss`, the callback's `iss`).
+    pub issuer_url: String,
+    /// Where the browser logs in (`/idporten/authorize`).
+    pub authorize_path: String,
+    /// `<public URL>/login/callback`.
+    pub redirect_uri: String,
+    pub exchange: TokenExchange,
+}
 
 /// One embedded issuer, for the links to its discovery document.
 #[derive(Debug, Clone)]
@@ -46,8 +80,30 @@ pub struct IssuerLink {
 pub struct WebState {
     pub facts: ReadFacts,
     pub issuers: Vec<IssuerLink>,
-    /// `test` or `production` (the home page says which).
-    pub environment: String,
+    /// Test or production: the home page says which, and keys follow its rules.
+    pub environment: Environment,
+    pub store: Arc<dyn Store>,
+    pub clock: SharedClock,
+    /// `None` when the server has no ID-porten-like issuer (no one can log in).
+    pub login: Option<LoginClient>,
+    pub keys_changed: KeysChanged,
+    /// Mark the session cookie `Secure` (the public URL is https).
+    pub secure_cookie: bool,
+}
+
+impl WebState {
+    pub(crate) async fn refresh_keys(&self) {
+        (self.keys_changed)().await;
+    }
+}
+
+impl std::fmt::Debug for LoginClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginClient")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for WebState {
@@ -60,6 +116,12 @@ impl std::fmt::Debug for WebState {
 pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/", get(home::page))
+        .route("/login", get(login::start))
+        .route("/login/callback", get(login::callback))
+        .route("/logout", post(login::logout))
+        .route("/keys", get(keys::page).post(keys::create))
+        .route("/keys/{id}/revoke", post(keys::revoke))
         .route(assets::STYLESHEET, get(assets::stylesheet))
+        .route(assets::SCRIPT, get(assets::script))
         .with_state(Arc::new(state))
 }

@@ -39,3 +39,5 @@ mod syntpop;
 mod token;
 mod topology;
 mod web_home;
+mod web_keys;
+mod web_login;

@@ -37,6 +37,21 @@ async fn a_code_is_redeemed_once_and_not_after_it_expires() {
     }
 }
 
+#[tokio::test]
+async fn a_web_session_is_read_replaced_and_ended_and_not_read_after_it_expires() {
+    for (name, store, _dir) in backends().await {
+        store.put_session("s1", "{\"pid\":\"1\"}", 160, 100).await.unwrap();
+        assert_eq!(store.session("s1", 150).await.unwrap().as_deref(), Some("{\"pid\":\"1\"}"));
+        assert_eq!(store.session("s1", 150).await.unwrap().as_deref(), Some("{\"pid\":\"1\"}"));
+        store.put_session("s1", "{\"pid\":\"2\"}", 200, 150).await.unwrap();
+        assert_eq!(store.session("s1", 180).await.unwrap().as_deref(), Some("{\"pid\":\"2\"}"));
+        assert_eq!(store.session("s1", 201).await.unwrap(), None, "{name}: expired");
+        assert!(store.delete_session("s1").await.unwrap(), "{name}");
+        assert!(!store.delete_session("s1").await.unwrap(), "{name}: ended once");
+        assert_eq!(store.session("s1", 150).await.unwrap(), None, "{name}: logged out");
+    }
+}
+
 fn named(n: usize, origin: &str, given: &str, family: &str) -> PersonRow {
     PersonRow { given_name: given.into(), family_name: family.into(), ..person(n, origin) }
 }

@@ -1,0 +1,149 @@
+//! The web app's wiring: what its pages read (the population's facts), its registration as a
+//! public OpenID Connect client of the ID-porten-like issuer, and the issuer's token endpoint
+//! called in the process (the same handler, the same form and JSON a remote client sends).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use chrono::{DateTime, Utc};
+use fjellport_store::{Store, StoreError, StoredClient};
+use http::header::CONTENT_TYPE;
+use tower::ServiceExt;
+
+use crate::issuers::IssuerName;
+use crate::state::AppState;
+
+/// The largest token answer read back (a few kB in practice).
+const ANSWER_LIMIT: usize = 64 * 1024;
+
+/// Where the issuer sends the browser back after a login.
+fn redirect_uri(public_url: &str) -> String {
+    format!("{}/login/callback", public_url.trim_end_matches('/'))
+}
+
+/// The web app's client id for a public URL: one client per URL, so a database that several
+/// servers (or one server under a new address) share keeps an exact redirect URI for each.
+fn client_id(public_url: &str) -> String {
+    let digest = fjellport_auth::secret::hash_secret(&redirect_uri(public_url));
+    format!("fjellport-web-{}", &digest[..12])
+}
+
+/// Registers the web app with the ID-porten-like issuer unless it is registered already
+/// (another replica may do the same at the same moment).
+pub(crate) async fn register(
+    store: &dyn Store,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let id = client_id(public_url);
+    match store.get_client(&id).await {
+        Ok(_) => return Ok(()),
+        Err(StoreError::NotFound { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    let client = StoredClient {
+        client_id: id,
+        issuer: IssuerName::Idporten.as_str().to_owned(),
+        name: "Fjellport's web app".into(),
+        jwks: r#"{"keys":[]}"#.into(),
+        scopes: vec!["openid".into(), "profile".into()],
+        orgnr_parent: None,
+        orgnr_child: None,
+        dpop_bound: false,
+        multi_tenant: false,
+        delegations: Vec::new(),
+        redirect_uris: vec![redirect_uri(public_url)],
+        created_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
+        revoked_at: None,
+    };
+    match store.insert_client(&client).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// What the pages need from the server.
+pub(crate) fn state(state: &Arc<AppState>) -> fjellport_web::WebState {
+    let public_url = state.config.public_url();
+    let login = state.issuer(IssuerName::Idporten).map(|running| {
+        let issuer_routes: Router =
+            fjellport_api_issuer::router(crate::server::issuer_state(state, running))
+                .split_for_parts()
+                .0;
+        fjellport_web::LoginClient {
+            client_id: client_id(&public_url),
+            issuer_url: running.issuer.url.clone(),
+            authorize_path: format!("/{}/authorize", running.spec.name.as_str()),
+            redirect_uri: redirect_uri(&public_url),
+            exchange: exchange(issuer_routes, running.spec.grant.token_path()),
+        }
+    });
+    let keys = state.keys.clone();
+    let keys_changed: fjellport_web::KeysChanged = Arc::new(move || {
+        let keys = keys.clone();
+        Box::pin(async move {
+            if let Err(err) = keys.reload().await {
+                tracing::warn!(error = %err, "key cache reload failed; the poller will retry");
+            }
+        })
+    });
+    fjellport_web::WebState {
+        facts: facts(state),
+        issuers: links(state),
+        environment: state.config.environment,
+        store: state.store.clone(),
+        clock: state.clock.clone(),
+        login,
+        keys_changed,
+        secure_cookie: public_url.starts_with("https://"),
+    }
+}
+
+/// Posts the form to the issuer's token route and reads its JSON answer.
+fn exchange(routes: Router, token_path: &'static str) -> fjellport_web::TokenExchange {
+    Arc::new(move |form: String| {
+        let routes = routes.clone();
+        Box::pin(async move {
+            let request = http::Request::post(token_path)
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form))
+                .map_err(|e| e.to_string())?;
+            let answer = routes.oneshot(request).await.map_err(|e| e.to_string())?;
+            let bytes = axum::body::to_bytes(answer.into_body(), ANSWER_LIMIT)
+                .await
+                .map_err(|e| e.to_string())?;
+            serde_json::from_slice(&bytes).map_err(|e| format!("the token answer is not JSON: {e}"))
+        })
+    })
+}
+
+/// The population's size and day, read per request.
+fn facts(state: &AppState) -> fjellport_web::ReadFacts {
+    let (store, clock) = (state.store.clone(), state.clock.clone());
+    Arc::new(move || {
+        let (store, clock) = (store.clone(), clock.clone());
+        Box::pin(async move {
+            let persons = store.person_count(Some("TestNorge")).await.map_err(|e| e.to_string())?;
+            let reserved = store.person_count(Some("Reserved")).await.map_err(|e| e.to_string())?;
+            let day = crate::advance::population_day(store.as_ref())
+                .await
+                .map_err(|e| e.to_string())?
+                .unwrap_or_else(|| clock.now().date_naive());
+            Ok(fjellport_web::Facts { persons, reserved, day })
+        })
+    })
+}
+
+/// Each issuer's metadata document, for the home page.
+fn links(state: &AppState) -> Vec<fjellport_web::IssuerLink> {
+    state
+        .issuers
+        .iter()
+        .map(|i| fjellport_web::IssuerLink {
+            discovery: format!("/{}{}", i.spec.name.as_str(), i.spec.grant.discovery_path()),
+            label: format!("{} metadata", i.spec.name.as_str()),
+            title: i.spec.title.to_owned(),
+        })
+        .collect()
+}

@@ -1,0 +1,111 @@
+// What a person does in the web app, in Debian's Chromium (playwright-core), one scenario
+// after another: an anonymous visit to /keys lands on the login; logging in as a synthetic
+// person; ordering a SyntPop browser key and calling SyntPop with its secret from a page on
+// its origin (CORS passes) and from another origin (refused); revoking it (refused from then
+// on); a form sent without its CSRF token is refused; logging out.
+// Usage: node flows.cjs BASE_URL NIN. Prints one line per step; exits 1 on the first failure.
+const http = require('http');
+const { launch, logIn } = require('./common.cjs');
+
+function fail(why) {
+  throw new Error(why);
+}
+
+// A page server on 127.0.0.1 (an ephemeral port): the "application" a browser key is for.
+function appServer() {
+  return new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><html lang="en"><title>app</title><h1>A test application</h1></html>');
+    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+// From a page at `origin`, calls SyntPop 0.2 with the key, as the application's script would.
+async function callFrom(context, origin, base, secret) {
+  const page = await context.newPage();
+  await page.goto(origin + '/');
+  const outcome = await page.evaluate(async ([url, key]) => {
+    try {
+      const res = await fetch(url, { headers: { 'X-api-key': key, 'X-api-version': '0.2' } });
+      return { status: res.status };
+    } catch (e) {
+      return { refused: String(e) };
+    }
+  }, [base + '/syntpop/api/ping', secret]);
+  await page.close();
+  return outcome;
+}
+
+async function main() {
+  const [base, nin] = process.argv.slice(2);
+  const app = await appServer();
+  const port = app.address().port;
+  // Two origins for one server: the key names the first only.
+  const allowed = `http://localhost:${port}`;
+  const other = `http://127.0.0.1:${port}`;
+  const browser = await launch();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+
+    await logIn(page, base, '/keys', nin);
+    if (new URL(page.url()).pathname !== '/keys') fail(`after the login: ${page.url()}`);
+    if (!(await page.getByText('Logged in as').count())) fail('no "Logged in as" after the login');
+    console.log('ok: an anonymous visit to /keys landed on the login and came back logged in');
+
+    await page.getByLabel('API', { exact: true }).selectOption({ label: 'SyntPop' });
+    await page.getByLabel('Application type').selectOption({ label: 'Nettleserapplikasjon (browser)' });
+    await page.getByLabel('Allowed origins').fill(allowed);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByLabel('Secret', { exact: true }).inputValue();
+    if (!secret.startsWith('fjp_')) fail(`the secret shown is ${JSON.stringify(secret)}`);
+    const heading = await page.getByRole('heading', { name: /^Key key_\w+ created$/ }).textContent();
+    const id = heading.split(' ')[1];
+    console.log('ok: created a SyntPop browser key; its secret is shown once');
+
+    const from = await callFrom(context, allowed, base, secret);
+    if (from.status !== 200) fail(`from ${allowed}: ${JSON.stringify(from)}`);
+    console.log(`ok: from ${allowed} the key works (CORS passes, 200)`);
+    const elsewhere = await callFrom(context, other, base, secret);
+    if (!elsewhere.refused) fail(`from ${other}: ${JSON.stringify(elsewhere)}`);
+    console.log(`ok: from ${other} the browser refuses the answer (${elsewhere.refused})`);
+
+    await page.goto(base + '/keys');
+    const row = page.getByRole('row').filter({ hasText: id });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.waitForURL(base + '/keys');
+    if (!(await row.getByRole('cell', { name: 'revoked' }).count())) fail(`key ${id} is not shown revoked`);
+    const revoked = await callFrom(context, allowed, base, secret);
+    if (revoked.status === 200) fail(`a revoked key still works: ${JSON.stringify(revoked)}`);
+    console.log(`ok: revoked; from ${allowed} it is refused now (${JSON.stringify(revoked)})`);
+
+    // The same form, its CSRF token taken out: refused, nothing created.
+    const before = await page.getByRole('button', { name: 'Revoke' }).count();
+    await page.evaluate(() => document.querySelector('form[action="/keys"] input[name="csrf"]').remove());
+    await page.getByLabel('Application type').selectOption({ label: 'Annet (other)' });
+    await page.getByLabel('Allowed origins').fill('');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url() === base + '/keys' && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Create key' }).click(),
+    ]);
+    if (answer.status() !== 403) fail(`a form without its CSRF token got ${answer.status()}`);
+    await page.goto(base + '/keys');
+    if ((await page.getByRole('button', { name: 'Revoke' }).count()) !== before) fail('a key was created without the token');
+    console.log('ok: a form sent without its CSRF token is refused (403) and creates nothing');
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(base + '/');
+    if (!(await page.getByRole('link', { name: 'Log in', exact: true }).count())) fail('no "Log in" after logging out');
+    await page.goto(base + '/keys');
+    if (!page.url().includes('/idporten/authorize')) fail('still logged in after "Log out"');
+    console.log('ok: logged out; /keys asks for the login again');
+    await context.close();
+  } finally {
+    await browser.close();
+    app.close();
+  }
+}
+
+main().catch((e) => { console.log(`FAIL ${e.message}`); process.exit(1); });
