@@ -101,6 +101,24 @@ impl fmt::Display for ClientRequestError {
 
 impl std::error::Error for ClientRequestError {}
 
+impl ClientRequestError {
+    /// Which part of the request is wrong, so a form can show the error beside its field:
+    /// `issuer`, `jwk`, `scopes`, `owner` (the organizations) or `name`.
+    pub fn field(&self) -> &'static str {
+        match self {
+            ClientRequestError::UnknownIssuer { .. } | ClientRequestError::BadRedirect(_) => {
+                "issuer"
+            }
+            ClientRequestError::NoKeys | ClientRequestError::BadKey(_) => "jwk",
+            ClientRequestError::NoScope
+            | ClientRequestError::BadScope(_)
+            | ClientRequestError::UnknownScope { .. } => "scopes",
+            ClientRequestError::BadOrgNumber(_) | ClientRequestError::BadTenancy(_) => "owner",
+            ClientRequestError::BadName => "name",
+        }
+    }
+}
+
 /// Most keys one client registers: every token request tries them, and a rotation needs two.
 const MAX_KEYS: usize = 10;
 

@@ -88,7 +88,12 @@ pub(crate) fn state(state: &Arc<AppState>) -> fjellport_web::WebState {
             }
         })
     });
+    let clients = state.clients.clone();
+    let client_revoked = Arc::new(move |id: &str| clients.forget(id));
     fjellport_web::WebState {
+        client_issuers: client_issuers(state),
+        client_revoked,
+        public_url: public_url.clone(),
         facts: facts(state),
         issuers: links(state),
         environment: state.config.environment,
@@ -133,6 +138,30 @@ fn facts(state: &AppState) -> fjellport_web::ReadFacts {
             Ok(fjellport_web::Facts { persons, reserved, day })
         })
     })
+}
+
+/// The issuers whose clients organizations register on the Clients page: those for
+/// machines (HelseID's client credentials, Maskinporten's JWT grant), not ID-porten's logins.
+fn client_issuers(state: &AppState) -> Vec<fjellport_web::ClientIssuer> {
+    use fjellport_api_issuer::Grant;
+    state
+        .issuers
+        .iter()
+        .filter(|i| i.spec.grant != Grant::AuthorizationCode)
+        .map(|i| fjellport_web::ClientIssuer {
+            name: i.spec.name.as_str(),
+            title: i.spec.title.to_owned(),
+            label: i.spec.title.split("-compatible").next().unwrap_or(i.spec.title).to_owned(),
+            url: i.issuer.url.clone(),
+            token_url: format!(
+                "{}{}",
+                i.issuer.url.trim_end_matches('/'),
+                i.spec.grant.token_path()
+            ),
+            scopes: i.spec.scopes.clone(),
+            grant_is_jwt_bearer: i.spec.grant == Grant::JwtBearer,
+        })
+        .collect()
 }
 
 /// Each issuer's metadata document, for the home page.

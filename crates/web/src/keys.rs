@@ -227,7 +227,7 @@ async fn order(state: &WebState, form: &KeyForm, owners: &[Owner]) -> Result<Cre
 }
 
 /// A rule's message as a sentence on a page (the CLI's wording names its flags).
-fn sentence(text: &str) -> String {
+pub(crate) fn sentence(text: &str) -> String {
     let text =
         text.replace(" (e.g. --origin https://app.example.com)", ", e.g. https://app.example.com");
     let mut chars = text.chars();

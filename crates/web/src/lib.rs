@@ -7,12 +7,14 @@
 //! APIs and the CLI ([`fjellport_auth::apikey::KeyRequest::issue`], …).
 
 mod assets;
+mod clients;
 mod home;
 mod keys;
 mod login;
 mod owners;
 mod page;
 mod session;
+mod snippets;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -75,6 +77,28 @@ pub struct IssuerLink {
     pub title: String,
 }
 
+/// The name the browser gives the private key it makes (the snippets open it).
+pub const KEY_FILE: &str = "fjellport-client-key.json";
+
+/// An issuer clients are registered for on the Clients page (HelseID, Maskinporten).
+#[derive(Debug, Clone)]
+pub struct ClientIssuer {
+    /// Its name in the issuer table (`helseid`, `maskinporten`).
+    pub name: &'static str,
+    /// How the form names it.
+    pub title: String,
+    /// Its short name (`HelseID`, `Maskinporten`), beside its scopes and in the list.
+    pub label: String,
+    /// The issuer identifier (the client assertion's or grant's `aud`).
+    pub url: String,
+    pub token_url: String,
+    /// The scopes it grants.
+    pub scopes: Vec<&'static str>,
+    /// Maskinporten's JWT grant (RSA keys, Bearer tokens) rather than HelseID's
+    /// client credentials with DPoP.
+    pub grant_is_jwt_bearer: bool,
+}
+
 /// Everything the pages need.
 #[derive(Clone)]
 pub struct WebState {
@@ -87,6 +111,13 @@ pub struct WebState {
     /// `None` when the server has no ID-porten-like issuer (no one can log in).
     pub login: Option<LoginClient>,
     pub keys_changed: KeysChanged,
+    /// Issuers whose clients the Clients page registers.
+    pub client_issuers: Vec<ClientIssuer>,
+    /// Tells the server a client was revoked (this replica forgets it at once; the others
+    /// within a second).
+    pub client_revoked: Arc<dyn Fn(&str) + Send + Sync>,
+    /// The server's external base URL (for the snippets).
+    pub public_url: String,
     /// Mark the session cookie `Secure` (the public URL is https).
     pub secure_cookie: bool,
 }
@@ -121,6 +152,8 @@ pub fn router(state: WebState) -> Router {
         .route("/logout", post(login::logout))
         .route("/keys", get(keys::page).post(keys::create))
         .route("/keys/{id}/revoke", post(keys::revoke))
+        .route("/clients", get(clients::page).post(clients::create))
+        .route("/clients/{id}/revoke", post(clients::revoke))
         .route(assets::STYLESHEET, get(assets::stylesheet))
         .route(assets::SCRIPT, get(assets::script))
         .with_state(Arc::new(state))

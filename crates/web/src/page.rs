@@ -149,6 +149,11 @@ impl Form {
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
     }
+
+    /// Every value of the field (checkboxes), in order.
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
 }
 
 /// Is `next` a path on this site (not `//elsewhere`, not a URL)? Only such are followed
@@ -176,8 +181,9 @@ mod tests {
     }
 
     #[test]
-    fn blank_fields_are_absent_and_values_are_trimmed() {
-        let f = Form::parse(b"name=+&api=+syntpop");
+    fn repeated_fields_are_all_kept_and_blank_ones_are_absent() {
+        let f = Form::parse(b"scopes=a&scopes=b&name=+&api=+syntpop");
+        assert_eq!(f.all("scopes"), ["a", "b"]);
         assert_eq!(f.get("name"), None);
         assert_eq!(f.get("api"), Some("syntpop"));
     }

@@ -2,9 +2,14 @@
 // after another: an anonymous visit to /keys lands on the login; logging in as a synthetic
 // person; ordering a SyntPop browser key and calling SyntPop with its secret from a page on
 // its origin (CORS passes) and from another origin (refused); revoking it (refused from then
-// on); a form sent without its CSRF token is refused; logging out.
-// Usage: node flows.cjs BASE_URL NIN. Prints one line per step; exits 1 on the first failure.
+// on); a form sent without its CSRF token is refused; registering a HelseID client with a key
+// pair made in the browser, whose private key is downloaded (OUT_DIR gets it and the page's
+// Python snippet, for the caller to run); logging out.
+// Usage: node flows.cjs BASE_URL NIN OUT_DIR. Prints one line per step; exits 1 on the first
+// failure.
+const fs = require('fs');
 const http = require('http');
+const path = require('path');
 const { launch, logIn } = require('./common.cjs');
 
 function fail(why) {
@@ -39,7 +44,7 @@ async function callFrom(context, origin, base, secret) {
 }
 
 async function main() {
-  const [base, nin] = process.argv.slice(2);
+  const [base, nin, out] = process.argv.slice(2);
   const app = await appServer();
   const port = app.address().port;
   // Two origins for one server: the key names the first only.
@@ -47,7 +52,7 @@ async function main() {
   const other = `http://127.0.0.1:${port}`;
   const browser = await launch();
   try {
-    const context = await browser.newContext();
+    const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
 
     await logIn(page, base, '/keys', nin);
@@ -94,6 +99,30 @@ async function main() {
     await page.goto(base + '/keys');
     if ((await page.getByRole('button', { name: 'Revoke' }).count()) !== before) fail('a key was created without the token');
     console.log('ok: a form sent without its CSRF token is refused (403) and creates nothing');
+
+    await page.getByRole('link', { name: 'Clients', exact: true }).click();
+    await page.getByLabel('Issuer', { exact: true }).selectOption('helseid');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Generate key pair in the browser' }).click(),
+    ]);
+    const keyFile = path.join(out, download.suggestedFilename());
+    await download.saveAs(keyFile);
+    const privateKey = JSON.parse(fs.readFileSync(keyFile, 'utf8'));
+    const publicKey = JSON.parse(await page.getByLabel('Public key (JWK)').inputValue());
+    if (!privateKey.d || publicKey.d || publicKey.kid !== privateKey.kid) {
+      fail(`the key pair is not as it should be: public ${JSON.stringify(publicKey)}`);
+    }
+    await page.getByRole('group', { name: 'Scopes' }).getByLabel('nhntsd:syntpop-api/full-access').check();
+    let sentPrivate = false;
+    page.on('request', (r) => { if ((r.postData() || '').includes(encodeURIComponent(privateKey.d))) sentPrivate = true; });
+    await page.getByRole('button', { name: 'Register client' }).click();
+    const clientId = await page.getByLabel('Client ID', { exact: true }).inputValue();
+    if (!clientId) fail('no Client ID after registering');
+    if (sentPrivate) fail('the private key was sent to the server');
+    fs.writeFileSync(path.join(out, 'snippet.py'), await page.locator('#python').textContent());
+    fs.writeFileSync(path.join(out, 'client_id'), clientId);
+    console.log(`ok: registered client ${clientId} with a key pair made in the browser; the private key was downloaded as ${download.suggestedFilename()} and never sent`);
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(base + '/');

@@ -7,10 +7,11 @@
 const path = require('path');
 const { launch, logIn } = require('./common.cjs');
 
-const NAV = ['Home', 'API keys'];
+const NAV = ['Home', 'API keys', 'Clients'];
 const PAGES = [
   { path: '/', name: 'home', links: [...NAV, 'Log in'] },
   { path: '/keys', name: 'keys', links: NAV, buttons: ['Create key', 'Log out'], login: true },
+  { path: '/clients', name: 'clients', links: NAV, buttons: ['Generate key pair in the browser', 'Register client'], login: true },
 ];
 const WIDTHS = [1280, 375];
 

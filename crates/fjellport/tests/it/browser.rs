@@ -5,16 +5,29 @@
 use crate::support::{BEFORE_SUNSET, TestServer, config, temp_db};
 use crate::web_login::person_with_a_role;
 
-/// Runs `tests/browser/<script>` with `args` against a fresh server; returns its output.
-async fn run(script: &str, extra: &[&str]) -> Option<String> {
+/// Runs `tests/browser/<script>` with `args` against a fresh server, then `after` while the
+/// server still runs; returns the script's output.
+async fn run<F, Fut>(script: &str, extra: &[&str], after: F) -> Option<String>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let modules = fjellport_store::testing::prerequisite(
         "FJELLPORT_TEST_NODE_MODULES",
         "the browser tests (node_modules with playwright-core and axe-core)",
     )?;
     let (_dir, db) = temp_db("browser.db");
-    let s =
-        TestServer::start(fjellport::config::Config { persons: 200, ..config(&db, BEFORE_SUNSET) })
-            .await;
+    // The wall clock (the page's Python snippet signs with the machine's time), with SyntPop
+    // 0.x kept past its sunset (the key flow calls 0.2).
+    let mut apis = fjellport::config::Apis::default();
+    apis.syntpop.enforce_sunset = false;
+    let s = TestServer::start(fjellport::config::Config {
+        persons: 200,
+        clock: None,
+        apis,
+        ..config(&db, BEFORE_SUNSET)
+    })
+    .await;
     let (nin, _, _) = person_with_a_role(&db).await;
     let script = format!("{}/tests/browser/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut args = vec![script.as_str(), s.base.as_str(), nin.as_str()];
@@ -31,6 +44,7 @@ async fn run(script: &str, extra: &[&str]) -> Option<String> {
         "{script} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    after().await;
     s.stop().await;
     Some(stdout)
 }
@@ -39,14 +53,42 @@ async fn run(script: &str, extra: &[&str]) -> Option<String> {
 async fn every_page_passes_axe_fits_a_phone_and_starts_with_the_skip_link() {
     // FJELLPORT_SCREENSHOTS=docs/screenshots keeps the pictures (the README shows them).
     let shots = std::env::var("FJELLPORT_SCREENSHOTS").unwrap_or_default();
-    let Some(stdout) = run("pages.cjs", &[&shots]).await else { return };
-    for page in ["/", "/keys"] {
+    let Some(stdout) = run("pages.cjs", &[&shots], || async {}).await else { return };
+    for page in ["/", "/keys", "/clients"] {
         assert!(stdout.contains(&format!("checked {page} at 375 px")), "{stdout}");
     }
 }
 
 #[tokio::test]
-async fn a_person_logs_in_orders_a_browser_key_uses_it_from_its_origin_and_revokes_it() {
-    let Some(stdout) = run("flows.cjs", &[]).await else { return };
+async fn a_person_orders_keys_and_registers_a_client_whose_snippet_gets_a_dpop_token() {
+    let Some(python) = fjellport_store::testing::prerequisite(
+        "FJELLPORT_TEST_PYTHON",
+        "the browser flow (the page's Python snippet is run with requests-oauth2client)",
+    ) else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let Some(stdout) = run("flows.cjs", &[dir], || snippet(&python, out.path())).await else {
+        return;
+    };
     assert!(stdout.contains("ok: logged out"), "{stdout}");
+}
+
+/// Runs the Python snippet the Clients page showed, beside the private key the browser saved:
+/// it must get a DPoP token for the client and call SyntPop 1.0 with it.
+async fn snippet(python: &str, dir: &std::path::Path) {
+    let out = tokio::process::Command::new(python)
+        .arg("snippet.py")
+        .current_dir(dir)
+        .output()
+        .await
+        .expect("run the snippet");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let client_id = std::fs::read_to_string(dir.join("client_id")).unwrap();
+    assert!(
+        out.status.success() && stdout.starts_with("200 ") && stdout.contains(&client_id),
+        "the snippet failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -38,6 +38,7 @@ mod support;
 mod syntpop;
 mod token;
 mod topology;
+mod web_clients;
 mod web_home;
 mod web_keys;
 mod web_login;
