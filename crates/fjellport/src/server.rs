@@ -190,6 +190,12 @@ pub async fn start(
     });
     let gate_watcher = db_gate.as_ref().map(|g| g.watch(store.clone()));
     let metrics_upkeep = Some(ops::metrics_upkeep());
+    let syntpop = fjellport_api_syntpop::SyntpopState::new(
+        store.clone(),
+        clock.clone(),
+        addresses.clone(),
+        config.syntpop.clone(),
+    );
     let state = Arc::new(AppState {
         config,
         store: store.clone(),
@@ -203,6 +209,7 @@ pub async fn start(
         clients: Default::default(),
         draining: Default::default(),
         db_gate,
+        syntpop,
     });
     let draining = state.draining.clone();
     let delay = Duration::from_secs(state.config.shutdown_delay_secs);
@@ -331,12 +338,7 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
     for (spec, prefix) in apis::all(&state.config) {
         let api_routes = match spec.api {
             fjellport_auth::apikey::ApiName::Syntpop => {
-                fjellport_api_syntpop::router(fjellport_api_syntpop::SyntpopState::new(
-                    state.store.clone(),
-                    state.clock.clone(),
-                    state.addresses.clone(),
-                    state.config.syntpop.clone(),
-                ))
+                fjellport_api_syntpop::router(state.syntpop.clone())
             }
             fjellport_auth::apikey::ApiName::Altinn => {
                 fjellport_api_altinn::router(altinn_state(&state))

@@ -34,6 +34,8 @@ pub struct AppState {
     pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// Refuses requests at once while PostgreSQL does not answer (none on SQLite).
     pub db_gate: Option<Arc<crate::db_gate::DbGate>>,
+    /// SyntPop's handlers' state (its Test-Norge cache): one for the API and the web app.
+    pub syntpop: fjellport_api_syntpop::SyntpopState,
 }
 
 impl AppState {

@@ -90,7 +90,10 @@ pub(crate) fn state(state: &Arc<AppState>) -> fjellport_web::WebState {
     });
     let clients = state.clients.clone();
     let client_revoked = Arc::new(move |id: &str| clients.forget(id));
+    let syntpop_routes: Router =
+        fjellport_api_syntpop::router(state.syntpop.clone()).split_for_parts().0;
     fjellport_web::WebState {
+        syntpop: api_call(syntpop_routes, "syntpop"),
         client_issuers: client_issuers(state),
         client_revoked,
         public_url: public_url.clone(),
@@ -122,6 +125,55 @@ fn exchange(routes: Router, token_path: &'static str) -> fjellport_web::TokenExc
         })
     })
 }
+
+/// Calls an API's handlers in the process as `owner` (the caller the gateway would have
+/// established for a key of that owner), and reads the JSON answer.
+fn api_call(routes: Router, api: &'static str) -> fjellport_web::ApiCall {
+    use fjellport_web::{ApiAnswer, ApiBody};
+    Arc::new(move |call: fjellport_web::ApiRequest| {
+        let routes = routes.clone();
+        Box::pin(async move {
+            let (content_type, body) = match call.body {
+                ApiBody::None => (None, Body::empty()),
+                ApiBody::Json(v) => (Some("application/json"), Body::from(v.to_string())),
+                ApiBody::MergePatch(v) => {
+                    (Some("application/merge-patch+json"), Body::from(v.to_string()))
+                }
+                ApiBody::Form(f) => (Some("application/x-www-form-urlencoded"), Body::from(f)),
+            };
+            let mut request = http::Request::builder().method(call.method).uri(&call.path);
+            if let Some(ct) = content_type {
+                request = request.header(CONTENT_TYPE, ct);
+            }
+            let mut request = request.body(body).map_err(|e| e.to_string())?;
+            request.extensions_mut().insert(fjellport_gateway::Caller {
+                api,
+                version: "1.0".into(),
+                auth: "web",
+                key_id: None,
+                app_type: None,
+                owner: Some(call.owner),
+                client_id: None,
+                scopes: Vec::new(),
+            });
+            let answer = routes.oneshot(request).await.map_err(|e| e.to_string())?;
+            let status = answer.status().as_u16();
+            let bytes = axum::body::to_bytes(answer.into_body(), API_ANSWER_LIMIT)
+                .await
+                .map_err(|e| e.to_string())?;
+            let body = if bytes.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("the answer is not JSON: {e}"))?
+            };
+            Ok(ApiAnswer { status, body })
+        })
+    })
+}
+
+/// The largest API answer the pages read (a page of 20 persons, one person in full).
+const API_ANSWER_LIMIT: usize = 4 * 1024 * 1024;
 
 /// The population's size and day, read per request.
 fn facts(state: &AppState) -> fjellport_web::ReadFacts {

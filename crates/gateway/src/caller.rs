@@ -12,8 +12,8 @@ use crate::problem::Problem;
 pub struct Caller {
     pub api: &'static str,
     pub version: String,
-    /// How the caller authenticated: `apiKey`, `dpop`, `apiKey+bearer`, or `none` (a public
-    /// path).
+    /// How the caller authenticated: `apiKey`, `dpop`, `apiKey+bearer`, `none` (a public
+    /// path), or `web` (the web app, for a logged-in person acting as `owner`).
     pub auth: &'static str,
     pub key_id: Option<String>,
     #[serde(rename = "type")]

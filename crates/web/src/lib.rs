@@ -6,6 +6,7 @@
 //! The app holds no rules of its own: it calls the same store and domain functions as the
 //! APIs and the CLI ([`fjellport_auth::apikey::KeyRequest::issue`], …).
 
+mod api;
 mod assets;
 mod clients;
 mod home;
@@ -13,6 +14,9 @@ mod keys;
 mod login;
 mod owners;
 mod page;
+mod person;
+mod persons;
+mod reserve;
 mod session;
 mod snippets;
 
@@ -51,6 +55,38 @@ pub type TokenExchange =
 /// Tells the server that keys changed, so this replica's key cache sees it at once (the
 /// others poll the store).
 pub type KeysChanged = Arc<dyn Fn() -> BoxFuture<()> + Send + Sync>;
+
+/// A call to one of the server's APIs, made in the process as the logged-in person's owner
+/// (the same handlers, the same validation and answers an API client gets).
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: http::Method,
+    /// Under the API's base (`/search`, `/persons/{id}?informationParts=All`).
+    pub path: String,
+    /// Who acts: a person's identity number or an organization's number.
+    pub owner: String,
+    pub body: ApiBody,
+}
+
+#[derive(Debug, Clone)]
+pub enum ApiBody {
+    None,
+    Json(serde_json::Value),
+    /// `application/merge-patch+json`.
+    MergePatch(serde_json::Value),
+    /// `application/x-www-form-urlencoded`.
+    Form(String),
+}
+
+/// An API's answer: its status and JSON body (a problem document when it refused).
+#[derive(Debug, Clone)]
+pub struct ApiAnswer {
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+/// Calls an API in the process; `Err` when there was no answer to read.
+pub type ApiCall = Arc<dyn Fn(ApiRequest) -> BoxFuture<Result<ApiAnswer, String>> + Send + Sync>;
 
 /// The web app as an OpenID Connect client of the ID-porten-like issuer.
 #[derive(Clone)]
@@ -118,6 +154,8 @@ pub struct WebState {
     pub client_revoked: Arc<dyn Fn(&str) + Send + Sync>,
     /// The server's external base URL (for the snippets).
     pub public_url: String,
+    /// SyntPop's handlers, for the Persons and Events pages.
+    pub syntpop: ApiCall,
     /// Mark the session cookie `Secure` (the public URL is https).
     pub secure_cookie: bool,
 }
@@ -154,6 +192,11 @@ pub fn router(state: WebState) -> Router {
         .route("/keys/{id}/revoke", post(keys::revoke))
         .route("/clients", get(clients::page).post(clients::create))
         .route("/clients/{id}/revoke", post(clients::revoke))
+        .route("/persons", get(persons::page))
+        .route("/persons/reserve", get(reserve::page).post(reserve::reserve))
+        .route("/persons/{id}", get(person::page))
+        .route("/persons/{id}/edit", post(person::edit))
+        .route("/persons/{id}/release", post(person::release))
         .route(assets::STYLESHEET, get(assets::stylesheet))
         .route(assets::SCRIPT, get(assets::script))
         .with_state(Arc::new(state))

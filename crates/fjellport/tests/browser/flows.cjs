@@ -124,6 +124,34 @@ async function main() {
     fs.writeFileSync(path.join(out, 'client_id'), clientId);
     console.log(`ok: registered client ${clientId} with a key pair made in the browser; the private key was downloaded as ${download.suggestedFilename()} and never sent`);
 
+    // Search, open a person, reserve one for the organization and find it under the owner.
+    await page.getByRole('link', { name: 'Persons', exact: true }).click();
+    await page.getByLabel('Gender').selectOption({ label: 'Female' });
+    await page.getByLabel('Has spouse').selectOption({ label: 'Yes' });
+    await page.getByRole('button', { name: 'Search' }).click();
+    const first = page.getByRole('region', { name: 'Results' }).getByRole('link').first();
+    const who = await first.textContent();
+    await first.click();
+    if (!(await page.getByRole('heading', { level: 1, name: who }).count())) fail(`the person page is not ${who}'s`);
+    if (!(await page.getByRole('heading', { name: 'Family' }).count())) fail('no family on the person page');
+    console.log(`ok: searched for married women and opened ${who}`);
+    await page.goto(base + '/persons/reserve');
+    const owner = page.getByLabel('Owner');
+    const organization = await owner.locator('option').nth(1).getAttribute('value');
+    await owner.selectOption(organization);
+    await page.getByLabel('Gender').selectOption({ label: 'Male' });
+    await page.getByLabel('Age from').fill('40');
+    await page.getByLabel('Age to').fill('50');
+    await page.getByRole('button', { name: 'Reserve' }).click();
+    await page.waitForURL(/\/persons\/[0-9a-f]{32}$/);
+    const reservedName = (await page.getByRole('heading', { level: 1 }).textContent()).trim();
+    if (!(await page.getByText(`held by`).count())) fail('the new person is not shown as held');
+    await page.getByRole('link', { name: 'Persons', exact: true }).click();
+    const held = page.getByRole('heading', { name: new RegExp(organization) });
+    if (!(await held.count())) fail(`no reserved persons listed under ${organization}`);
+    if (!(await page.getByRole('link', { name: reservedName }).count())) fail(`${reservedName} is not listed under its owner`);
+    console.log(`ok: reserved ${reservedName} for ${organization} and found them under that owner`);
+
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(base + '/');
     if (!(await page.getByRole('link', { name: 'Log in', exact: true }).count())) fail('no "Log in" after logging out');

@@ -7,17 +7,26 @@
 const path = require('path');
 const { launch, logIn } = require('./common.cjs');
 
-const NAV = ['Home', 'API keys', 'Clients'];
+const NAV = ['Home', 'API keys', 'Clients', 'Persons'];
 const PAGES = [
   { path: '/', name: 'home', links: [...NAV, 'Log in'] },
   { path: '/keys', name: 'keys', links: NAV, buttons: ['Create key', 'Log out'], login: true },
   { path: '/clients', name: 'clients', links: NAV, buttons: ['Generate key pair in the browser', 'Register client'], login: true },
+  { path: '/persons?hasSpouse=true&search=1', name: 'persons', links: [...NAV, 'Reserve a new person'], buttons: ['Search'], login: true },
+  { path: '/persons/reserve', name: 'reserve', links: NAV, buttons: ['Reserve'], login: true },
+  // The first person of the search above, by following its link.
+  { path: null, from: '/persons?hasSpouse=true&search=1', name: 'person', links: NAV, login: true },
 ];
 const WIDTHS = [1280, 375];
 
 async function check(page, base, p, width, shots, failures) {
-  const where = `${p.path} at ${width} px`;
-  const res = await page.goto(base + p.path);
+  let target = p.path;
+  if (!target) {
+    await page.goto(base + p.from);
+    target = await page.locator('table a[href^="/persons/"]').first().getAttribute('href');
+  }
+  const where = `${p.path || p.name} at ${width} px`;
+  const res = await page.goto(base + target);
   if (res.status() !== 200) failures.push(`${where}: status ${res.status()}`);
   for (const name of p.links) {
     const n = await page.getByRole('link', { name, exact: true }).count();

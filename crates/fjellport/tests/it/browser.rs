@@ -54,7 +54,7 @@ async fn every_page_passes_axe_fits_a_phone_and_starts_with_the_skip_link() {
     // FJELLPORT_SCREENSHOTS=docs/screenshots keeps the pictures (the README shows them).
     let shots = std::env::var("FJELLPORT_SCREENSHOTS").unwrap_or_default();
     let Some(stdout) = run("pages.cjs", &[&shots], || async {}).await else { return };
-    for page in ["/", "/keys", "/clients"] {
+    for page in ["/", "/keys", "/clients", "/persons/reserve", "person"] {
         assert!(stdout.contains(&format!("checked {page} at 375 px")), "{stdout}");
     }
 }

@@ -42,3 +42,4 @@ mod web_clients;
 mod web_home;
 mod web_keys;
 mod web_login;
+mod web_persons;
