@@ -9,6 +9,7 @@
 mod api;
 mod assets;
 mod clients;
+mod events;
 mod home;
 mod keys;
 mod login;
@@ -192,6 +193,7 @@ pub fn router(state: WebState) -> Router {
         .route("/keys/{id}/revoke", post(keys::revoke))
         .route("/clients", get(clients::page).post(clients::create))
         .route("/clients/{id}/revoke", post(clients::revoke))
+        .route("/events", get(events::page))
         .route("/persons", get(persons::page))
         .route("/persons/reserve", get(reserve::page).post(reserve::reserve))
         .route("/persons/{id}", get(person::page))

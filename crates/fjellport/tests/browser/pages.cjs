@@ -7,13 +7,14 @@
 const path = require('path');
 const { launch, logIn } = require('./common.cjs');
 
-const NAV = ['Home', 'API keys', 'Clients', 'Persons'];
+const NAV = ['Home', 'API keys', 'Clients', 'Persons', 'Events'];
 const PAGES = [
   { path: '/', name: 'home', links: [...NAV, 'Log in'] },
   { path: '/keys', name: 'keys', links: NAV, buttons: ['Create key', 'Log out'], login: true },
   { path: '/clients', name: 'clients', links: NAV, buttons: ['Generate key pair in the browser', 'Register client'], login: true },
   { path: '/persons?hasSpouse=true&search=1', name: 'persons', links: [...NAV, 'Reserve a new person'], buttons: ['Search'], login: true },
   { path: '/persons/reserve', name: 'reserve', links: NAV, buttons: ['Reserve'], login: true },
+  { path: '/events', name: 'events', links: NAV, buttons: ['Show'], login: true },
   // The first person of the search above, by following its link.
   { path: null, from: '/persons?hasSpouse=true&search=1', name: 'person', links: NAV, login: true },
 ];

@@ -39,6 +39,7 @@ mod syntpop;
 mod token;
 mod topology;
 mod web_clients;
+mod web_events;
 mod web_home;
 mod web_keys;
 mod web_login;
