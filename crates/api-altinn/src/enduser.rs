@@ -50,6 +50,16 @@ impl EndUserAuth {
     }
 }
 
+/// A person logged in to Fjellport's web app (through the ID-porten-like issuer), for the
+/// web app's in-process calls of these handlers. It is a request extension, which only code
+/// in the server can set: no HTTP request carries one.
+#[derive(Debug, Clone)]
+pub struct WebLogin {
+    pub pid: String,
+    /// The level the login reached (`idporten-loa-substantial`, `idporten-loa-high`).
+    pub acr: String,
+}
+
 /// The person an end-user call acts as.
 #[derive(Debug, Clone)]
 pub(crate) struct EndUser {
@@ -140,6 +150,10 @@ impl FromRequestParts<Arc<AltinnState>> for EndUser {
         parts: &mut Parts,
         s: &Arc<AltinnState>,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(web) = parts.extensions.get::<WebLogin>() {
+            // The web app's session stands for the login (no token scopes limit it).
+            return Ok(EndUser::logged_in_by_system(web.pid.clone(), level_of(Some(&web.acr))));
+        }
         let Some(auth) = &s.enduser else {
             return Err(unauthenticated("This server has no end-user login configured."));
         };

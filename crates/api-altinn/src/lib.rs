@@ -25,7 +25,7 @@ mod submissions;
 pub mod xml_check;
 
 pub use cache::MailboxCache;
-pub use enduser::EndUserAuth;
+pub use enduser::{EndUserAuth, WebLogin};
 
 use std::sync::Arc;
 

@@ -374,7 +374,7 @@ pub fn routes(state: Arc<AppState>) -> OpenApiRouter {
 }
 
 /// Altinn's handlers: the store, and end-user logins through the ID-porten-like issuer.
-fn altinn_state(state: &AppState) -> fjellport_api_altinn::AltinnState {
+pub(crate) fn altinn_state(state: &AppState) -> fjellport_api_altinn::AltinnState {
     let enduser = state.issuer(IssuerName::Idporten).map(|idporten| {
         Arc::new(fjellport_api_altinn::EndUserAuth {
             issuer: idporten.issuer.clone(),

@@ -94,6 +94,12 @@ pub(crate) fn state(state: &Arc<AppState>) -> fjellport_web::WebState {
         fjellport_api_syntpop::router(state.syntpop.clone()).split_for_parts().0;
     fjellport_web::WebState {
         syntpop: api_call(syntpop_routes, "syntpop"),
+        altinn: state.issuer(IssuerName::Idporten).map(|_| {
+            let routes: Router = fjellport_api_altinn::router(crate::server::altinn_state(state))
+                .split_for_parts()
+                .0;
+            api_call(routes, "altinn")
+        }),
         client_issuers: client_issuers(state),
         client_revoked,
         public_url: public_url.clone(),
@@ -146,6 +152,9 @@ fn api_call(routes: Router, api: &'static str) -> fjellport_web::ApiCall {
                 request = request.header(CONTENT_TYPE, ct);
             }
             let mut request = request.body(body).map_err(|e| e.to_string())?;
+            if let Some((pid, acr)) = call.login {
+                request.extensions_mut().insert(fjellport_api_altinn::WebLogin { pid, acr });
+            }
             request.extensions_mut().insert(fjellport_gateway::Caller {
                 api,
                 version: "1.0".into(),

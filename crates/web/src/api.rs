@@ -45,8 +45,27 @@ pub(crate) async fn syntpop(
     owner: &str,
     body: ApiBody,
 ) -> Outcome {
-    let request = ApiRequest { method, path, owner: owner.to_owned(), body };
-    match (state.syntpop)(request).await {
+    let request = ApiRequest { method, path, owner: owner.to_owned(), login: None, body };
+    read((state.syntpop)(request).await)
+}
+
+/// An Altinn end-user call for the logged-in person.
+pub(crate) async fn altinn(
+    state: &WebState,
+    method: http::Method,
+    path: String,
+    user: &crate::session::User,
+) -> Outcome {
+    let Some(call) = &state.altinn else {
+        return Outcome::Failed("This server runs without Altinn's end-user login.".into());
+    };
+    let login = Some((user.pid.clone(), user.acr.clone()));
+    let request = ApiRequest { method, path, owner: user.pid.clone(), login, body: ApiBody::None };
+    read(call(request).await)
+}
+
+fn read(answer: Result<ApiAnswer, String>) -> Outcome {
+    match answer {
         Ok(ApiAnswer { status, body }) if status < 300 => Outcome::Ok(body),
         Ok(ApiAnswer { status, body }) => Outcome::Refused {
             status,
@@ -59,8 +78,8 @@ pub(crate) async fn syntpop(
             member: body.get("member").and_then(Value::as_str).map(str::to_owned),
         },
         Err(why) => {
-            tracing::error!(%why, "web: a SyntPop call had no answer");
-            Outcome::Failed("SyntPop did not answer; nothing was changed.".into())
+            tracing::error!(%why, "web: an API call had no answer");
+            Outcome::Failed("The API did not answer; nothing was changed.".into())
         }
     }
 }

@@ -6,6 +6,7 @@
 //! The app holds no rules of its own: it calls the same store and domain functions as the
 //! APIs and the CLI ([`fjellport_auth::apikey::KeyRequest::issue`], …).
 
+mod altinn;
 mod api;
 mod assets;
 mod clients;
@@ -66,6 +67,9 @@ pub struct ApiRequest {
     pub path: String,
     /// Who acts: a person's identity number or an organization's number.
     pub owner: String,
+    /// The logged-in person and the level their login reached (`acr`), for APIs that act
+    /// for an end user (Altinn).
+    pub login: Option<(String, String)>,
     pub body: ApiBody,
 }
 
@@ -157,6 +161,8 @@ pub struct WebState {
     pub public_url: String,
     /// SyntPop's handlers, for the Persons and Events pages.
     pub syntpop: ApiCall,
+    /// Altinn's end-user handlers, for the message box (`None` without the ID-porten issuer).
+    pub altinn: Option<ApiCall>,
     /// Mark the session cookie `Secure` (the public URL is https).
     pub secure_cookie: bool,
 }
@@ -194,6 +200,9 @@ pub fn router(state: WebState) -> Router {
         .route("/clients", get(clients::page).post(clients::create))
         .route("/clients/{id}/revoke", post(clients::revoke))
         .route("/events", get(events::page))
+        .route("/altinn", get(altinn::page))
+        .route("/altinn/messages/{who}/{id}", get(altinn::open))
+        .route("/altinn/messages/{who}/{id}/{action}", post(altinn::act))
         .route("/persons", get(persons::page))
         .route("/persons/reserve", get(reserve::page).post(reserve::reserve))
         .route("/persons/{id}", get(person::page))

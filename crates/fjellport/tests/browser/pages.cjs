@@ -7,7 +7,7 @@
 const path = require('path');
 const { launch, logIn } = require('./common.cjs');
 
-const NAV = ['Home', 'API keys', 'Clients', 'Persons', 'Events'];
+const NAV = ['Home', 'API keys', 'Clients', 'Persons', 'Events', 'Message box'];
 const PAGES = [
   { path: '/', name: 'home', links: [...NAV, 'Log in'] },
   { path: '/keys', name: 'keys', links: NAV, buttons: ['Create key', 'Log out'], login: true },
@@ -15,6 +15,8 @@ const PAGES = [
   { path: '/persons?hasSpouse=true&search=1', name: 'persons', links: [...NAV, 'Reserve a new person'], buttons: ['Search'], login: true },
   { path: '/persons/reserve', name: 'reserve', links: NAV, buttons: ['Reserve'], login: true },
   { path: '/events', name: 'events', links: NAV, buttons: ['Show'], login: true },
+  { path: '/altinn', name: 'altinn', links: [...NAV, 'Skattemelding'], login: true },
+  { path: null, from: '/altinn', name: 'message', links: NAV, buttons: ['Archive', 'Delete'], login: true },
   // The first person of the search above, by following its link.
   { path: null, from: '/persons?hasSpouse=true&search=1', name: 'person', links: NAV, login: true },
 ];
@@ -24,7 +26,7 @@ async function check(page, base, p, width, shots, failures) {
   let target = p.path;
   if (!target) {
     await page.goto(base + p.from);
-    target = await page.locator('table a[href^="/persons/"]').first().getAttribute('href');
+    target = await page.locator('table a[href^="/persons/"], table a[href^="/altinn/messages/"]').first().getAttribute('href');
   }
   const where = `${p.path || p.name} at ${width} px`;
   const res = await page.goto(base + target);

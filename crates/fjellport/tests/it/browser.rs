@@ -32,6 +32,22 @@ where
     // A month of life events, so the Events page has a feed to show.
     let days = crate::cli::fjellport(&["population", "advance", "--days", "30", "--database", &db]);
     assert!(days.status.success(), "{}", String::from_utf8_lossy(&days.stderr));
+    // And a letter in the person's message box.
+    let sent = crate::cli::fjellport(&[
+        "altinn",
+        "send-correspondence",
+        "--database",
+        &db,
+        "--service-owner",
+        "SKD",
+        "--reportee",
+        &nin,
+        "--title",
+        "Skattemelding",
+        "--body",
+        "<p>Hei</p>",
+    ]);
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
     let script = format!("{}/tests/browser/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut args = vec![script.as_str(), s.base.as_str(), nin.as_str()];
     args.extend(extra);
@@ -57,7 +73,9 @@ async fn every_page_passes_axe_fits_a_phone_and_starts_with_the_skip_link() {
     // FJELLPORT_SCREENSHOTS=docs/screenshots keeps the pictures (the README shows them).
     let shots = std::env::var("FJELLPORT_SCREENSHOTS").unwrap_or_default();
     let Some(stdout) = run("pages.cjs", &[&shots], || async {}).await else { return };
-    for page in ["/", "/keys", "/clients", "/persons/reserve", "person", "/events"] {
+    for page in
+        ["/", "/keys", "/clients", "/persons/reserve", "person", "/events", "/altinn", "message"]
+    {
         assert!(stdout.contains(&format!("checked {page} at 375 px")), "{stdout}");
     }
 }

@@ -38,6 +38,7 @@ mod support;
 mod syntpop;
 mod token;
 mod topology;
+mod web_altinn;
 mod web_clients;
 mod web_events;
 mod web_home;
