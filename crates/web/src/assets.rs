@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 
-pub(crate) const STYLESHEET: &str = "/assets/fjellport-5.css";
+pub(crate) const STYLESHEET: &str = "/assets/fjellport-6.css";
 pub(crate) const SCRIPT: &str = "/assets/fjellport-2.js";
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

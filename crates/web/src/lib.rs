@@ -194,7 +194,7 @@ pub fn router(state: WebState) -> Router {
         .route("/", get(home::page))
         .route("/login", get(login::start))
         .route("/login/callback", get(login::callback))
-        .route("/logout", post(login::logout))
+        .route("/logout", get(login::confirm).post(login::logout))
         .route("/keys", get(keys::page).post(keys::create))
         .route("/keys/{id}/revoke", post(keys::revoke))
         .route("/clients", get(clients::page).post(clients::create))

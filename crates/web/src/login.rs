@@ -191,6 +191,26 @@ async fn redeem(
     Ok(User { pid, name, acr })
 }
 
+#[derive(askama::Template)]
+#[template(path = "logout.html")]
+struct LogoutPage {
+    chrome: crate::page::Chrome,
+}
+
+/// `GET /logout`: asks to confirm (a link alone must not end a session: another site could
+/// make the browser follow it).
+pub(crate) async fn confirm(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    use askama::Template;
+    match session::current(&state, &headers).await {
+        Ok(Some(s)) if s.user().is_some() => {
+            let chrome = crate::page::Chrome::new("", "/", Some(&s));
+            crate::page::html_page(LogoutPage { chrome }.render())
+        }
+        Ok(_) => see_other("/", None),
+        Err(e) => outage(&e),
+    }
+}
+
 /// `POST /logout`: ends the session (with the form's CSRF token).
 pub(crate) async fn logout(
     State(state): State<Arc<WebState>>,

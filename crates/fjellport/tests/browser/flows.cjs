@@ -152,6 +152,7 @@ async function main() {
     if (!(await page.getByRole('link', { name: reservedName }).count())) fail(`${reservedName} is not listed under its owner`);
     console.log(`ok: reserved ${reservedName} for ${organization} and found them under that owner`);
 
+    await page.getByRole('link', { name: 'Log out', exact: true }).click();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(base + '/');
     if (!(await page.getByRole('link', { name: 'Log in', exact: true }).count())) fail('no "Log in" after logging out');

@@ -7,13 +7,14 @@
 const path = require('path');
 const { launch, logIn } = require('./common.cjs');
 
-const NAV = ['Home', 'API keys', 'Clients', 'Persons', 'Events', 'Message box'];
+const NAV = ['Home', 'API keys', 'Clients', 'Persons', 'Events', 'Message box', 'Log out'];
 const PAGES = [
-  { path: '/', name: 'home', links: [...NAV, 'Log in'] },
-  { path: '/keys', name: 'keys', links: NAV, buttons: ['Create key', 'Log out'], login: true },
+  { path: '/', name: 'home', links: ['Home', 'API keys', 'Clients', 'Persons', 'Events', 'Message box', 'Log in'] },
+  { path: '/keys', name: 'keys', links: NAV, buttons: ['Create key'], login: true },
   { path: '/clients', name: 'clients', links: NAV, buttons: ['Generate key pair in the browser', 'Register client'], login: true },
   { path: '/persons?hasSpouse=true&search=1', name: 'persons', links: [...NAV, 'Reserve a new person'], buttons: ['Search'], login: true },
   { path: '/persons/reserve', name: 'reserve', links: NAV, buttons: ['Reserve'], login: true },
+  { path: '/logout', name: 'logout', links: NAV, buttons: ['Log out'], login: true },
   { path: '/events', name: 'events', links: NAV, buttons: ['Show'], login: true },
   { path: '/altinn', name: 'altinn', links: [...NAV, 'Skattemelding'], login: true },
   { path: null, from: '/altinn', name: 'message', links: NAV, buttons: ['Archive', 'Delete'], login: true },

@@ -154,11 +154,30 @@ async fn a_person_orders_a_browser_key_uses_it_from_its_origin_and_revokes_it() 
     assert_eq!(res.status, 404);
     assert_eq!(b.post(&format!("/keys/{id}/revoke"), &[]).await.status, 403, "no token");
     assert_eq!(call(APP).await.unwrap().status(), 200, "not revoked without the token");
-    // Revoke: refused on the next request.
+    // Revoke: refused on the next request here, and within 2 s on a replica.
+    let replica = TestServer::start(config(&db, BEFORE_SUNSET)).await;
+    let on_replica = || {
+        replica
+            .get("/syntpop/api/ping")
+            .header("X-api-key", &secret)
+            .header("X-api-version", "0.2")
+            .header("Origin", APP)
+            .send()
+    };
+    assert_eq!(on_replica().await.unwrap().status(), 200);
     let res = b.post(&format!("/keys/{id}/revoke"), &[("csrf", &csrf)]).await;
     assert_eq!(res.status, 303);
     assert_eq!(res.location.as_deref(), Some("/keys"));
+    let revoked = std::time::Instant::now();
     assert_eq!(call(APP).await.unwrap().status(), 401, "a revoked key is refused at once");
+    while on_replica().await.unwrap().status() != 401 {
+        assert!(
+            revoked.elapsed() < std::time::Duration::from_secs(2),
+            "the replica still takes it"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    replica.stop().await;
     let listed = b.get("/keys").await;
     assert!(listed.body.contains("revoked"), "{}", listed.body);
 

@@ -163,7 +163,10 @@ async fn an_anonymous_visit_to_keys_lands_on_the_login_and_comes_back_logged_in(
     let keys = b.get("/keys").await;
     assert_eq!(keys.status, 200, "{}", keys.body);
     assert!(keys.body.contains(&format!("Logged in as {name}")), "{}", keys.body);
-    assert!(keys.body.contains(">Log out</button>"));
+    assert!(keys.body.contains("<a href=\"/logout\">Log out</a>"));
+    let confirm = b.get("/logout").await;
+    assert_eq!(confirm.status, 200, "a link alone does not log out");
+    assert!(confirm.body.contains(">Log out</button>"));
     assert!(!keys.body.contains(">Log in</a>"));
     let home = b.get("/").await;
     assert!(home.body.contains(&format!("Logged in as {name}")));
@@ -246,5 +249,22 @@ async fn a_callback_that_is_not_this_browsers_login_logs_no_one_in() {
     assert_eq!(start.status, 303);
     let back = d.log_in("/login?next=%2F%2Fevil.test", &nin).await;
     assert_eq!(back.location.as_deref(), Some("/"), "an outside next is dropped");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn behind_an_https_public_url_the_session_cookie_is_secure() {
+    let s = TestServer::start(fjellport::config::Config {
+        public_url: Some("https://fjellport.example.test".into()),
+        ..config("sqlite::memory:", BEFORE_SUNSET)
+    })
+    .await;
+    let mut b = Browser::new(&s);
+    let start = b.get("/login").await;
+    assert_eq!(start.status, 303);
+    let cookie = start.set_cookie.unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let q = query(start.location.as_deref().unwrap());
+    assert_eq!(q["redirect_uri"], "https://fjellport.example.test/login/callback");
     s.stop().await;
 }
