@@ -195,6 +195,7 @@ impl KeyRequest {
             created_at: truncate_to_secs(now),
             expires_at: self.expires_at.map(truncate_to_secs),
             revoked_at: None,
+            last_used_at: None,
         };
         Ok((key, secret))
     }
@@ -216,6 +217,9 @@ pub struct KeyView {
     pub created_at: String,
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// When a request last got through with the key (noted within a few seconds); null
+    /// when never.
+    pub last_used_at: Option<String>,
     pub active: bool,
     /// Present only in the answer to a create: the secret, shown once.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -235,6 +239,7 @@ impl KeyView {
             created_at: rfc3339(key.created_at),
             expires_at: key.expires_at.map(rfc3339),
             revoked_at: key.revoked_at.map(rfc3339),
+            last_used_at: key.last_used_at.map(rfc3339),
             active: key.is_active(now),
             secret: None,
         }

@@ -403,6 +403,7 @@ fn admit_key(
         }
     }
 
+    key.note_use(now);
     Ok(Caller {
         api: spec.api.as_str(),
         version: version.name.clone(),

@@ -4,13 +4,15 @@
 //! (the admin API) reload at once; changes made elsewhere (the CLI against the same database,
 //! another replica on PostgreSQL) are noticed by polling the store's `keys` revision — one tiny
 //! read a second — so they take effect within about a second. Expiry is judged per request
-//! against the clock, so it needs no reload.
+//! against the clock, so it needs no reload. The same poll tells the store when keys were last
+//! used (each key's last use is one atomic store per request).
 
 // Keys are looked up by digest and origin on every request, never iterated into output.
 #![allow(clippy::disallowed_types)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -31,9 +33,23 @@ pub struct CachedKey {
     pub app_type: AppType,
     pub origins: Vec<Origin>,
     pub limiter: Option<Arc<Limiter>>,
+    /// When this process last let a request through with the key, and what of that the
+    /// store has been told (unix seconds; 0: never). Kept across reloads, like the limiter.
+    uses: Arc<Uses>,
+}
+
+#[derive(Debug, Default)]
+struct Uses {
+    last: AtomicI64,
+    noted: AtomicI64,
 }
 
 impl CachedKey {
+    /// A request got through with this key at `now` (one relaxed store: the hot path).
+    pub fn note_use(&self, now: DateTime<Utc>) {
+        self.uses.last.fetch_max(now.timestamp(), Ordering::Relaxed);
+    }
+
     pub fn is_active(&self, now: DateTime<Utc>) -> bool {
         self.stored.is_active(now)
     }
@@ -149,7 +165,8 @@ impl KeyCache {
                     .filter(|l| l.per_second() == rate.get())
                     .unwrap_or_else(|| Arc::new(Limiter::new(rate)))
             });
-            let key = Arc::new(CachedKey { stored, api, app_type, origins, limiter });
+            let uses = old.by_digest.get(&digest).map(|k| k.uses.clone()).unwrap_or_default();
+            let key = Arc::new(CachedKey { stored, api, app_type, origins, limiter, uses });
             if key.app_type == AppType::Browser {
                 let per_api = next.browser_origins.entry(api).or_default();
                 for origin in &key.origins {
@@ -172,6 +189,31 @@ impl KeyCache {
         Ok(true)
     }
 
+    /// Tells the store when keys were last used here, for those used since it was last told.
+    pub async fn note_uses(&self) -> Result<usize, StoreError> {
+        let snapshot = self.snapshot();
+        let mut due: Vec<(&Arc<CachedKey>, i64)> = Vec::new();
+        for key in snapshot.by_digest.values() {
+            let last = key.uses.last.load(Ordering::Relaxed);
+            if last > key.uses.noted.load(Ordering::Relaxed) {
+                due.push((key, last));
+            }
+        }
+        if due.is_empty() {
+            return Ok(0);
+        }
+        due.sort_by(|a, b| a.0.stored.id.cmp(&b.0.stored.id));
+        let uses: Vec<(String, DateTime<Utc>)> = due
+            .iter()
+            .filter_map(|(k, at)| Some((k.stored.id.clone(), DateTime::from_timestamp(*at, 0)?)))
+            .collect();
+        self.inner.store.note_key_uses(&uses).await?;
+        for (key, at) in &due {
+            key.uses.noted.fetch_max(*at, Ordering::Relaxed);
+        }
+        Ok(due.len())
+    }
+
     /// Follows changes made by other processes until the returned task is aborted.
     pub fn watch(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let cache = self.clone();
@@ -182,6 +224,9 @@ impl KeyCache {
                 tick.tick().await;
                 if let Err(err) = cache.refresh_if_changed().await {
                     tracing::warn!(error = %err, "could not check API keys for changes");
+                }
+                if let Err(err) = cache.note_uses().await {
+                    tracing::warn!(error = %err, "could not note when API keys were last used");
                 }
             }
         })

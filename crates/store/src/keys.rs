@@ -9,7 +9,7 @@ use crate::sql::Arg;
 use crate::store::{SqlStore, bump_revision};
 use crate::{KeyStore, Result, StoreError, StoredKey};
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "id",
     "api",
     "app_type",
@@ -21,9 +21,10 @@ const COLUMNS: [&str; 11] = [
     "created_at",
     "expires_at",
     "revoked_at",
+    "last_used_at",
 ];
 
-fn args(k: &StoredKey) -> [Arg; 11] {
+fn args(k: &StoredKey) -> [Arg; 12] {
     [
         Arg::from(&k.id),
         Arg::from(&k.api),
@@ -36,6 +37,7 @@ fn args(k: &StoredKey) -> [Arg; 11] {
         Arg::from(to_secs(k.created_at)),
         Arg::from(k.expires_at.map(to_secs)),
         Arg::from(k.revoked_at.map(to_secs)),
+        Arg::from(k.last_used_at.map(to_secs)),
     ]
 }
 
@@ -55,6 +57,7 @@ fn key_of(row: &DbRow) -> Result<StoredKey> {
         created_at: from_secs(row.int("created_at")?),
         expires_at: row.opt_int("expires_at")?.map(from_secs),
         revoked_at: row.opt_int("revoked_at")?.map(from_secs),
+        last_used_at: row.opt_int("last_used_at")?.map(from_secs),
     })
 }
 
@@ -114,6 +117,22 @@ impl KeyStore for SqlStore {
     async fn revoke_key(&self, id: &str, at: DateTime<Utc>) -> Result<StoredKey> {
         self.revoke_row("api_keys", "id", "keys", id, at).await?;
         self.select_key(id).await
+    }
+
+    async fn note_key_uses(&self, uses: &[(String, DateTime<Utc>)]) -> Result<()> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        for (id, at) in uses {
+            // Only forward: another replica may have noted a later use already.
+            let at = to_secs(*at);
+            let mut q = tx.sql("UPDATE api_keys SET last_used_at = ");
+            q.bind(at).push(" WHERE id = ").bind(id.as_str());
+            q.push(" AND (last_used_at IS NULL OR last_used_at < ").bind(at).push(")");
+            tx.execute(q).await?;
+        }
+        tx.commit().await
     }
 
     async fn keys_revision(&self) -> Result<i64> {

@@ -59,6 +59,9 @@ pub trait KeyStore: Send + Sync + std::fmt::Debug {
     async fn revoke_key(&self, id: &str, at: DateTime<Utc>) -> Result<StoredKey>;
     /// Grows with every change to any key: a cheap "did anything change?" for caches.
     async fn keys_revision(&self) -> Result<i64>;
+    /// Notes when keys were last used (each only moves forward); not a change of the keys:
+    /// the revision stays.
+    async fn note_key_uses(&self, uses: &[(String, DateTime<Utc>)]) -> Result<()>;
 }
 
 /// OAuth clients of the embedded issuers.

@@ -134,6 +134,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0021_web_sessions.sql"),
         include_str!("../migrations/0021_web_sessions.sql"),
     ),
+    (
+        22,
+        "key last used",
+        include_str!("../migrations/0022_key_last_used.sql"),
+        include_str!("../migrations/0022_key_last_used.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

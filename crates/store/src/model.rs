@@ -17,6 +17,9 @@ pub struct StoredKey {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When a request last got through with the key (noted by the gateways, a few seconds
+    /// late at most).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 impl StoredKey {

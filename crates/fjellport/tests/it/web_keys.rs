@@ -143,6 +143,20 @@ async fn a_person_orders_a_browser_key_uses_it_from_its_origin_and_revokes_it() 
     let res = call(APP).await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["access-control-allow-origin"], APP);
+    // The list says when the key was last used (the gateway notes it within a poll).
+    let since = std::time::Instant::now();
+    let last_used = loop {
+        let got: Value =
+            crate::support::json(s.admin(reqwest::Method::GET, &format!("/keys/{id}"))).await;
+        if let Some(at) = got["lastUsedAt"].as_str() {
+            break at.to_owned();
+        }
+        assert!(since.elapsed() < std::time::Duration::from_secs(3), "no last use noted: {got}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let listed = b.get("/keys").await;
+    assert!(listed.body.contains("<th scope=\"col\">Last used</th>"));
+    assert!(listed.body.contains(&format!("<td>{last_used}</td>")), "the key's use is shown");
     let res = call("http://localhost:9999").await.unwrap();
     assert_eq!(res.status(), 403);
     assert!(!res.headers().contains_key("access-control-allow-origin"));

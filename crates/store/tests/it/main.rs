@@ -38,6 +38,21 @@ fn key(id: &str, hash: &str) -> StoredKey {
         created_at: at(1_800_000_000),
         expires_at: Some(at(1_900_000_000)),
         revoked_at: None,
+        last_used_at: None,
+    }
+}
+
+#[tokio::test]
+async fn a_keys_last_use_only_moves_forward_and_is_not_a_change() {
+    for (name, store, _dir) in backends().await {
+        store.insert_key(&key("key_u", "hash_u")).await.unwrap();
+        let revision = store.keys_revision().await.unwrap();
+        store.note_key_uses(&[("key_u".into(), at(1_800_000_100))]).await.unwrap();
+        store.note_key_uses(&[("key_u".into(), at(1_800_000_050))]).await.unwrap();
+        store.note_key_uses(&[("key_missing".into(), at(1_800_000_200))]).await.unwrap();
+        let got = store.get_key("key_u").await.unwrap();
+        assert_eq!(got.last_used_at, Some(at(1_800_000_100)), "{name}: an earlier use is ignored");
+        assert_eq!(store.keys_revision().await.unwrap(), revision, "{name}: no reload for a use");
     }
 }
 
