@@ -133,6 +133,23 @@ async fn an_anonymous_visit_to_keys_lands_on_the_login_and_comes_back_logged_in(
     let keys = b.get("/keys").await;
     assert_eq!(keys.status, 303);
     assert_eq!(keys.location.as_deref(), Some("/login?next=%2Fkeys"));
+    // Every page but Home sends an anonymous visitor to the login, and back afterwards.
+    for (page, next) in [
+        ("/clients", "%2Fclients"),
+        ("/persons?gender=Female&search=1", "%2Fpersons%3Fgender%3DFemale%26search%3D1"),
+        ("/persons/reserve", "%2Fpersons%2Freserve"),
+        ("/events", "%2Fevents"),
+        ("/altinn", "%2Faltinn"),
+        ("/logout", ""),
+    ] {
+        let res = b.get(page).await;
+        assert_eq!(res.status, 303, "{page}");
+        let want = if next.is_empty() { "/".to_owned() } else { format!("/login?next={next}") };
+        assert_eq!(res.location.as_deref(), Some(want.as_str()), "{page}");
+    }
+    for form in ["/keys", "/clients", "/persons/reserve", "/logout"] {
+        assert_eq!(b.post(form, &[("csrf", "x")]).await.status, 403, "{form}: no session");
+    }
 
     let start = b.get("/login?next=%2Fkeys").await;
     assert_eq!(start.status, 303);
