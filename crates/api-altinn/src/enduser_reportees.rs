@@ -232,7 +232,7 @@ pub(crate) async fn get_organization(
 #[utoipa::path(get, path = "/{orgNo}/profile", tag = "altinn",
     params(("orgNo" = String, Path, description = "The organization number (one the user may act for)")),
     responses(crate::docs::Problems,
-        (status = 200, description = "`{Entity, Email, MobileNumber, Address, PostCode, City, BusinessAddress, BusinessPostCode, BusinessCity, LastModifiedBy, LastModifiedDate, IsSelectedForNotification, _links:{self, portalview}}` from the synthetic Enhetsregister (no notification addresses: they are null)", body = Object)))]
+        (status = 200, description = "`{Entity, Email, MobileNumber, Address, PostCode, City, BusinessAddress, BusinessPostCode, BusinessCity, LastModifiedBy, LastModifiedDate, IsSelectedForNotification, _links:{self, portalview, contactinformation}}` from the synthetic Enhetsregister; Email and MobileNumber are the first notification addresses registered (`…/profile/contactinformation`), else null", body = Object)))]
 pub(crate) async fn get_organization_profile(
     user: EndUser,
     State(s): State<Arc<AltinnState>>,
@@ -254,12 +254,16 @@ pub(crate) async fn get_organization_profile(
     let address =
         |k: &str| doc.pointer(&format!("/businessAddress/{k}")).cloned().unwrap_or(Value::Null);
     let api = api(&s);
+    // The notification addresses registered in the profile (`…/profile/contactinformation`).
+    let addresses = s.store.notification_addresses(reportee.number()).await?;
+    let email = addresses.iter().find_map(|a| a.email.clone());
+    let mobile = addresses.iter().find_map(|a| a.mobile.clone());
     Ok(hal(
         &headers,
         json!({
             "Entity": reportee.name,
-            "Email": Value::Null,
-            "MobileNumber": Value::Null,
+            "Email": email,
+            "MobileNumber": mobile,
             "Address": address("addressLine"),
             "PostCode": address("postalCode"),
             "City": address("city"),
@@ -268,9 +272,10 @@ pub(crate) async fn get_organization_profile(
             "BusinessCity": address("city"),
             "LastModifiedBy": "Enhetsregisteret",
             "LastModifiedDate": doc.get("registeredDate").cloned().unwrap_or(Value::Null),
-            "IsSelectedForNotification": false,
+            "IsSelectedForNotification": !addresses.is_empty(),
             "_links": {"self": {"href": format!("{api}/{orgnr}/profile")},
-                       "portalview": {"href": format!("{}/altinn/ui/profile/{orgnr}", s.public_url)}},
+                       "portalview": {"href": format!("{}/altinn/ui/profile/{orgnr}", s.public_url)},
+                       "contactinformation": {"href": format!("{api}/{orgnr}/profile/contactinformation")}},
         }),
     ))
 }

@@ -13,6 +13,7 @@ mod enduser_reportees;
 mod feed;
 mod messages;
 mod metadata;
+mod notification_addresses;
 pub mod odata;
 mod owner_auth;
 mod parties;
@@ -68,6 +69,14 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(enduser_reportees::get_organization))
         .routes(routes!(enduser_reportees::get_my_profile))
         .routes(routes!(enduser_reportees::get_organization_profile))
+        .routes(routes!(
+            notification_addresses::get_contact_information,
+            notification_addresses::post_contact_information
+        ))
+        .routes(routes!(
+            notification_addresses::get_one_contact_information,
+            notification_addresses::delete_contact_information
+        ))
         .routes(routes!(messages::get_messages, submissions::post_message))
         .routes(routes!(messages::get_trashbin))
         .routes(routes!(messages::get_message, messages::delete_message, submissions::put_message))

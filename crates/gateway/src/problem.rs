@@ -120,6 +120,13 @@ impl Problem {
     }
 }
 
+/// Sets the status line's reason phrase of a successful answer where Altinn has its own
+/// (`204 Contact Information Created`); clients test for them (HTTP/1.1 only: HTTP/2 has none).
+pub fn with_reason(mut res: Response, phrase: &'static str) -> Response {
+    res.extensions_mut().insert(hyper::ext::ReasonPhrase::from_static(phrase.as_bytes()));
+    res
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut res = Response::new(Body::from(self.body(None)));

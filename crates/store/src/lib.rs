@@ -20,6 +20,7 @@ mod message_writer;
 mod messages;
 mod migrate;
 mod model;
+mod notification_addresses;
 mod open;
 mod organizations;
 mod packed;
@@ -42,8 +43,8 @@ pub use error::StoreError;
 pub use model::{
     Comparison, HeldRole, LifeChanges, MessageEvent, MessageField, MessageQuery, MessageValue,
     OrganizationFacts, OrganizationRow, OwnerMessageQuery, PersonFilter, PersonPage, PersonRow,
-    SearchHits, StoredClient, StoredEvent, StoredKey, StoredMessage, StoredPerson, StoredSystem,
-    TakenNin, shuffle_rank,
+    SearchHits, StoredClient, StoredEvent, StoredKey, StoredMessage, StoredNotificationAddress,
+    StoredPerson, StoredSystem, TakenNin, shuffle_rank,
 };
 pub use open::{Backend, open, open_serving, redact};
 
@@ -289,6 +290,20 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     async fn delete_session(&self, id_hash: &str) -> Result<bool>;
 }
 
+/// Organizations' notification addresses (Altinn profile), shared by replicas.
+#[async_trait]
+pub trait NotificationAddressStore: Send + Sync + std::fmt::Debug {
+    /// An organization's addresses, oldest first.
+    async fn notification_addresses(&self, orgnr: &str) -> Result<Vec<StoredNotificationAddress>>;
+    /// Adds one (its `id` is ignored); returns it with the id the database gave it.
+    async fn insert_notification_address(
+        &self,
+        address: &StoredNotificationAddress,
+    ) -> Result<StoredNotificationAddress>;
+    /// Removes the organization's address `id`; `false` when it has none of that id.
+    async fn delete_notification_address(&self, orgnr: &str, id: i64) -> Result<bool>;
+}
+
 /// Small named values the server keeps across restarts (e.g. the admin token's hash).
 #[async_trait]
 pub trait SettingsStore: Send + Sync + std::fmt::Debug {
@@ -320,6 +335,7 @@ pub trait Store:
     + ReplayStore
     + CodeStore
     + SessionStore
+    + NotificationAddressStore
     + MessageStore
     + SystemStore
     + SettingsStore

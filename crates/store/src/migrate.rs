@@ -140,6 +140,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0022_key_last_used.sql"),
         include_str!("../migrations/0022_key_last_used.sql"),
     ),
+    (
+        23,
+        "notification addresses",
+        include_str!("../migrations/sqlite/0023_notification_addresses.sql"),
+        include_str!("../migrations/postgres/0023_notification_addresses.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

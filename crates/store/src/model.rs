@@ -374,6 +374,19 @@ pub struct OwnerMessageQuery {
     pub limit: i64,
 }
 
+/// One of an organization's notification addresses (Altinn profile): an e-mail address or a
+/// mobile number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNotificationAddress {
+    pub id: i64,
+    pub orgnr: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    /// Who registered it (the person's name).
+    pub created_by: String,
+    pub created_at: i64,
+}
+
 /// A registered SOAP system (`fjellport altinn systems create`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSystem {

@@ -3,7 +3,6 @@
 //! Maskinporten-like token beside it.
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{BEFORE_SUNSET, TestServer, problem};
 
@@ -11,17 +10,7 @@ const SERVICEOWNER_SCOPE: &str = "altinn:serviceowner/rolesandrights";
 
 /// The status line of a raw HTTP/1.1 GET of `path` with `headers`: reason phrases included.
 async fn status_line(s: &TestServer, path: &str, headers: &[(&str, &str)]) -> String {
-    let host = s.base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_owned()
+    crate::support::status_line(s, "GET", path, headers, "").await
 }
 
 /// A Maskinporten-like token from the test-token service.

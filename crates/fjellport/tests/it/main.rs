@@ -5,6 +5,7 @@
 
 mod admin;
 mod altinn_auth;
+mod altinn_contacts;
 mod altinn_enduser;
 mod altinn_messages;
 mod altinn_roles;

@@ -322,3 +322,40 @@ async fn a_serving_databases_wal_stays_bounded_under_constant_writes() {
         .len();
     assert_eq!(count, 2_500);
 }
+
+#[tokio::test]
+async fn notification_addresses_are_numbered_per_database_listed_per_organization_and_deleted() {
+    for (name, store, _dir) in crate::backends().await {
+        let address = |orgnr: &str, email: Option<&str>, mobile: Option<&str>| {
+            fjellport_store::StoredNotificationAddress {
+                id: 0,
+                orgnr: orgnr.into(),
+                email: email.map(str::to_owned),
+                mobile: mobile.map(str::to_owned),
+                created_by: "KARI NORDMANN".into(),
+                created_at: 1_800_000_000,
+            }
+        };
+        let a = store
+            .insert_notification_address(&address("910000001", Some("a@x.test"), None))
+            .await
+            .unwrap();
+        let b = store
+            .insert_notification_address(&address("910000001", None, Some("+4701000000")))
+            .await
+            .unwrap();
+        let c = store
+            .insert_notification_address(&address("910000002", Some("c@x.test"), None))
+            .await
+            .unwrap();
+        assert!(a.id < b.id && b.id < c.id, "{name}: the database numbers them");
+        let listed = store.notification_addresses("910000001").await.unwrap();
+        assert_eq!(listed, vec![a.clone(), b.clone()], "{name}");
+        assert!(
+            !store.delete_notification_address("910000002", a.id).await.unwrap(),
+            "{name}: not that organization's"
+        );
+        assert!(store.delete_notification_address("910000001", a.id).await.unwrap(), "{name}");
+        assert_eq!(store.notification_addresses("910000001").await.unwrap(), vec![b], "{name}");
+    }
+}
