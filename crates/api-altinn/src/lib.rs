@@ -13,6 +13,7 @@ mod enduser_reportees;
 mod feed;
 mod messages;
 mod metadata;
+mod metadata_views;
 mod notification_addresses;
 pub mod odata;
 mod owner_auth;
@@ -61,6 +62,11 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(ping::get_ping))
         .routes(routes!(metadata::get_metadata))
+        .routes(routes!(metadata_views::get_formtask))
+        .routes(routes!(metadata_views::get_correspondence))
+        .routes(routes!(metadata_views::get_role_requirements))
+        .routes(routes!(metadata_views::get_code_lists))
+        .routes(routes!(metadata_views::get_code_list))
         .routes(routes!(enduser::post_authenticate_with_password))
         .routes(routes!(enduser_reportees::get_reportees))
         .routes(routes!(enduser_reportees::get_reportee))

@@ -89,6 +89,24 @@ pub(crate) fn covers(reportee: &Reportee, svc: &Service) -> bool {
     named || (holds_key_role(reportee) && svc.roles.iter().any(|r| r != "PRIV"))
 }
 
+/// The roles that give `svc`, by the rule of [`covers`]: those it names, and the key roles
+/// for a service of organizations.
+pub(crate) fn roles_giving(svc: &Service) -> Vec<&'static RoleDefinition> {
+    let for_organizations = svc.roles.iter().any(|r| r != "PRIV");
+    DEFINITIONS
+        .iter()
+        .filter(|d| svc.takes(d.0) || (for_organizations && KEY_ROLES.contains(&d.0)))
+        .collect()
+}
+
+/// What a right to a service of `kind` lets one do.
+pub(crate) fn actions(kind: ServiceType) -> &'static [&'static str] {
+    match kind {
+        ServiceType::FormTask => &["Read", "Write", "Sign", "ArchiveRead"],
+        ServiceType::Correspondence => &["Read", "ArchiveRead", "ArchiveDelete"],
+    }
+}
+
 /// The roles the user holds at `reportee` that matter for `owner`'s services: what a service
 /// owner is told (REST's and SOAP's look-ups alike).
 pub(crate) fn owner_roles(catalogue: &Catalogue, reportee: &Reportee, owner: &str) -> Vec<String> {
@@ -116,11 +134,7 @@ pub(crate) fn rights(
         if owner.is_some_and(|o| o != svc.owner) || !covers(reportee, svc) {
             continue;
         }
-        let actions: &[&str] = match svc.kind {
-            ServiceType::FormTask => &["Read", "Write", "Sign", "ArchiveRead"],
-            ServiceType::Correspondence => &["Read", "ArchiveRead", "ArchiveDelete"],
-        };
-        for (j, action) in actions.iter().enumerate() {
+        for (j, action) in actions(svc.kind).iter().enumerate() {
             out.push(json!({"RightID": (i + 1) * 10 + j, "RightType": "Service",
                             "ServiceCode": svc.code, "ServiceEditionCode": svc.edition,
                             "Action": action, "RightSourceType": "RoleTypeRights",

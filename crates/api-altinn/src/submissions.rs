@@ -29,7 +29,7 @@ pub(crate) const FILLING: &str = "Utfylling";
 pub(crate) const SIGNING: &str = "Signering";
 pub(crate) const ARCHIVED: &str = "Sendt og arkivert";
 /// The security level signing takes (an ID-porten login); a password login may fill in.
-const SIGNING_LEVEL: u8 = 3;
+pub(crate) const SIGNING_LEVEL: u8 = 3;
 /// Largest attachment, after decoding.
 const MAX_ATTACHMENT: usize = 256 * 1024;
 const MAX_ITEMS: usize = 20;

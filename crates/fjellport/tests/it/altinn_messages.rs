@@ -113,6 +113,11 @@ async fn correspondence_reaches_who_may_act_for_the_reportee_and_each_step_is_in
         crate::support::json(u.get(&format!("/{orgnr}/messages/{id}"), &holder)).await;
     assert_eq!(opened["Status"], "Lest");
     assert_eq!(list(&u, &format!("/{orgnr}/messages"), &holder).await[0]["Status"], "Lest");
+    // Its metadata link leads to its service's description (no credentials needed).
+    let href = opened["_links"]["metadata"]["href"].as_str().unwrap();
+    let service: Value = crate::support::json(u.s.http.get(href)).await;
+    assert_eq!(service["ServiceType"], "Correspondence");
+    assert_eq!(service["ServiceCode"], opened["ServiceCode"]);
 
     // Deleting puts it in the trash, where it has only a metadata link.
     let res = u.s.http.delete(u.s.url(&format!("/altinn/api/{orgnr}/messages/{id}")));

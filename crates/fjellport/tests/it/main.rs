@@ -8,6 +8,7 @@ mod altinn_auth;
 mod altinn_contacts;
 mod altinn_enduser;
 mod altinn_messages;
+mod altinn_metadata;
 mod altinn_roles;
 mod altinn_serviceowner;
 mod altinn_soap;
