@@ -110,6 +110,7 @@ pub fn serviceowner_router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(recipients::get_validate_recipient))
         .routes(routes!(contacts::get_organization))
         .routes(routes!(contacts::get_personal_contacts))
+        .routes(routes!(contacts::get_personal_contact_roles))
         .routes(routes!(feed::get_feed))
         .routes(routes!(authorization::get_serviceowner_roles))
         .routes(routes!(authorization::get_serviceowner_rights))

@@ -259,6 +259,61 @@ async fn an_organization_and_its_personal_contacts_come_from_the_register_and_kr
     let again: Value = crate::support::json(get(format!("{orgnr}/personalcontacts"))).await;
     assert_eq!(again, body, "stable party ids and order");
 
+    // Each contact's roles link; the holder's one role is there.
+    let roles_href = mine["_links"]["roles"]["href"].as_str().unwrap();
+    let roles: Value = crate::support::json(
+        s.http
+            .get(roles_href)
+            .header("ApiKey", &key)
+            .header("Authorization", format!("Bearer {token}")),
+    )
+    .await;
+    let held: Vec<&str> = roles["_embedded"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["RoleDefinitionCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(held.len(), 1, "{roles}");
+    let role = held[0].to_owned();
+    assert!(roles["_embedded"]["roles"][0]["_links"]["roledefinition"]["href"].is_string());
+    problem(get(format!("{orgnr}/personalcontacts/r1/roles")).send().await.unwrap(), 404).await;
+    // Filters: by role, by one of the owner's services.
+    let by_role: Value =
+        crate::support::json(get(format!("{orgnr}/personalcontacts?roleDefinitionCode={role}")))
+            .await;
+    let listed = by_role["_embedded"]["personalcontacts"].as_array().unwrap();
+    assert!(listed.iter().any(|c| c["SocialSecurityNumber"] == nin.as_str()));
+    let other = if role == "REVI" { "MEDL" } else { "REVI" };
+    let by_other: Value =
+        crate::support::json(get(format!("{orgnr}/personalcontacts?roleDefinitionCode={other}")))
+            .await;
+    let listed = by_other["_embedded"]["personalcontacts"].as_array().unwrap();
+    assert!(!listed.iter().any(|c| c["SocialSecurityNumber"] == nin.as_str()), "{other}");
+    problem(
+        get(format!("{orgnr}/personalcontacts?roleDefinitionCode=NOPE")).send().await.unwrap(),
+        400,
+    )
+    .await;
+    problem(get(format!("{orgnr}/personalcontacts?sort=x")).send().await.unwrap(), 400).await;
+    // The Mva-melding (Skatteetaten's, DAGL/REGN/INNH and key roles) as the filter.
+    let vat: Value = crate::support::json(get(format!(
+        "{orgnr}/personalcontacts?serviceCode=4419&serviceEdition=1"
+    )))
+    .await;
+    let gives = ["DAGL", "REGN", "INNH", "LEDE", "DTPR", "DTSO"].contains(&role.as_str());
+    let listed = vat["_embedded"]["personalcontacts"].as_array().unwrap();
+    assert_eq!(listed.iter().any(|c| c["SocialSecurityNumber"] == nin.as_str()), gives, "{role}");
+    // NAV's A-melding is not Skatteetaten's to ask about.
+    problem(
+        get(format!("{orgnr}/personalcontacts?serviceCode=5562&serviceEdition=1"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+
     problem(get("123".into()).send().await.unwrap(), 400).await;
     problem(get("974761076".into()).send().await.unwrap(), 404).await;
     problem(get("974761076/personalcontacts".into()).send().await.unwrap(), 404).await;
