@@ -19,6 +19,7 @@ mod ops;
 mod output;
 pub mod population;
 mod population_cmd;
+mod route_case;
 pub mod server;
 mod state;
 mod trusted;

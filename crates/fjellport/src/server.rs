@@ -296,6 +296,7 @@ pub fn app(state: Arc<AppState>) -> Router {
             .description(Some("Fjellport test stand-in (synthetic data only)"))
             .build(),
     ]);
+    let route_case = crate::route_case::RouteCase::new(doc.paths.paths.keys());
     let router = router.merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
     // The web app: pages for people, outside the OpenAPI document.
     let router = router.merge(fjellport_web::router(crate::web::state(&state)));
@@ -312,13 +313,17 @@ pub fn app(state: Arc<AppState>) -> Router {
         }
         None => router,
     };
-    router.layer(
+    let router = router.layer(
         ServiceBuilder::new()
             .layer(from_fn_with_state(ids, fjellport_gateway::observe::finish))
             .layer(axum::middleware::from_fn(fjellport_api_altinn::soap::faults_on_soap_paths))
             .layer(axum::middleware::from_fn(crate::listener::header_limits))
             .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
             .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes)),
+    );
+    // Altinn's routes ignore case: the path is put in the documented spelling before routing.
+    Router::new().fallback_service(
+        ServiceBuilder::new().map_request(move |req| route_case.apply(req)).service(router),
     )
 }
 

@@ -113,6 +113,13 @@ async fn correspondence_reaches_who_may_act_for_the_reportee_and_each_step_is_in
         crate::support::json(u.get(&format!("/{orgnr}/messages/{id}"), &holder)).await;
     assert_eq!(opened["Status"], "Lest");
     assert_eq!(list(&u, &format!("/{orgnr}/messages"), &holder).await[0]["Status"], "Lest");
+    // Routes ignore case, as Altinn's do.
+    let shouted: Value =
+        crate::support::json(u.get(&format!("/{orgnr}/Messages/{id}?markAsRead=false"), &holder))
+            .await;
+    assert_eq!(shouted["MessageId"], id.as_str());
+    let res = u.s.get("/ALTINN/API/METADATA").send().await.unwrap();
+    assert_eq!(res.status(), 200);
     // Its metadata link leads to its service's description (no credentials needed).
     let href = opened["_links"]["metadata"]["href"].as_str().unwrap();
     let service: Value = crate::support::json(u.s.http.get(href)).await;
