@@ -122,20 +122,18 @@ pub(crate) async fn create(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (session, user, posted) = match session::posted(&state, &headers, &body).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
+    let owners::Acting { session, user, form: posted, mut owners } =
+        match owners::posted(&state, &headers, &body).await {
+            Ok(a) => a,
+            Err(answer) => return answer,
+        };
+    owners.retain(|o| o.is_organization);
     let form = ClientForm {
         issuer: posted.get("issuer").unwrap_or_default().to_owned(),
         owner: posted.get("owner").unwrap_or_default().to_owned(),
         name: posted.get("name").unwrap_or_default().to_owned(),
         jwk: posted.get("jwk").unwrap_or_default().to_owned(),
         scopes: posted.all("scopes").into_iter().map(str::to_owned).collect(),
-    };
-    let owners = match organizations(&state, &user).await {
-        Ok(o) => o,
-        Err(e) => return outage(&e),
     };
     match register(&state, &form, &owners).await {
         Ok(done) => {
@@ -214,14 +212,12 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (session, user, _) = match session::posted(&state, &headers, &body).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
-    let owners = match organizations(&state, &user).await {
-        Ok(o) => o,
-        Err(e) => return outage(&e),
-    };
+    let owners::Acting { session, mut owners, .. } =
+        match owners::posted(&state, &headers, &body).await {
+            Ok(a) => a,
+            Err(answer) => return answer,
+        };
+    owners.retain(|o| o.is_organization);
     let yours = |c: &fjellport_store::StoredClient| {
         state.client_issuers.iter().any(|i| i.name == c.issuer)
             && c.orgnr_parent.as_deref().is_some_and(|o| owners::includes(&owners, o))

@@ -122,10 +122,11 @@ pub(crate) async fn create(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (session, user, posted) = match session::posted(&state, &headers, &body).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
+    let owners::Acting { session, user, form: posted, owners } =
+        match owners::posted(&state, &headers, &body).await {
+            Ok(a) => a,
+            Err(answer) => return answer,
+        };
     let form = KeyForm {
         api: posted.get("api").unwrap_or_default().to_owned(),
         app_type: posted.get("type").unwrap_or_default().to_owned(),
@@ -134,10 +135,6 @@ pub(crate) async fn create(
         rate_limit: posted.get("rate_limit").unwrap_or_default().to_owned(),
         owner: posted.get("owner").unwrap_or_default().to_owned(),
         declared: posted.get("self_declaration").is_some(),
-    };
-    let owners = match owners::of(&state, &user).await {
-        Ok(o) => o,
-        Err(e) => return outage(&e),
     };
     match order(&state, &form, &owners).await {
         Ok(created) => {
@@ -244,13 +241,10 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (session, user, _) = match session::posted(&state, &headers, &body).await {
-        Ok(s) => s,
+    let owners::Acting { session, owners, .. } = match owners::posted(&state, &headers, &body).await
+    {
+        Ok(a) => a,
         Err(answer) => return answer,
-    };
-    let owners = match owners::of(&state, &user).await {
-        Ok(o) => o,
-        Err(e) => return outage(&e),
     };
     let not_yours = || {
         message(

@@ -46,3 +46,31 @@ pub(crate) async fn of(state: &WebState, user: &User) -> Result<Vec<Owner>, Stor
 pub(crate) fn includes(owners: &[Owner], id: &str) -> bool {
     owners.iter().any(|o| o.id == id)
 }
+
+/// A logged-in form POST (its CSRF token checked) and whom the person may act for.
+pub(crate) struct Acting {
+    pub session: crate::session::Session,
+    pub user: User,
+    pub form: crate::page::Form,
+    pub owners: Vec<Owner>,
+}
+
+/// [`crate::session::posted`], with the person's possible owners; the answer to give instead
+/// when the POST is refused or the store fails.
+pub(crate) async fn posted(
+    state: &WebState,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<Acting, axum::response::Response> {
+    let (session, user, form) = crate::session::posted(state, headers, body).await?;
+    let owners = listed(state, &user).await?;
+    Ok(Acting { session, user, form, owners })
+}
+
+/// [`of`], with a store failure as the page that says so.
+pub(crate) async fn listed(
+    state: &WebState,
+    user: &User,
+) -> Result<Vec<Owner>, axum::response::Response> {
+    of(state, user).await.map_err(|e| crate::page::outage(&e))
+}

@@ -284,14 +284,11 @@ pub(crate) async fn edit(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (session, user, form) = match session::posted(&state, &headers, &body).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
-    let owners = match owners::of(&state, &user).await {
-        Ok(o) => o,
-        Err(e) => return outage(&e),
-    };
+    let owners::Acting { session, user, form, owners } =
+        match owners::posted(&state, &headers, &body).await {
+            Ok(a) => a,
+            Err(answer) => return answer,
+        };
     let owner = match holder(&state, &owners, &user, &id).await {
         Ok(o) => o,
         Err(answer) => return answer,
@@ -329,14 +326,11 @@ pub(crate) async fn release(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (session, user, _) = match session::posted(&state, &headers, &body).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
-    let owners = match owners::of(&state, &user).await {
-        Ok(o) => o,
-        Err(e) => return outage(&e),
-    };
+    let owners::Acting { session, user, owners, .. } =
+        match owners::posted(&state, &headers, &body).await {
+            Ok(a) => a,
+            Err(answer) => return answer,
+        };
     let owner = match holder(&state, &owners, &user, &id).await {
         Ok(o) => o,
         Err(answer) => return answer,

@@ -88,14 +88,11 @@ pub(crate) async fn reserve(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (session, user, form) = match session::posted(&state, &headers, &body).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
-    let owners = match owners::of(&state, &user).await {
-        Ok(o) => o,
-        Err(e) => return outage(&e),
-    };
+    let owners::Acting { session, user, form, owners } =
+        match owners::posted(&state, &headers, &body).await {
+            Ok(a) => a,
+            Err(answer) => return answer,
+        };
     let owner = form.get("owner").unwrap_or_default().to_owned();
     if !owners::includes(&owners, &owner) {
         let mut errors = BTreeMap::new();
