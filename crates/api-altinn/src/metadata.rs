@@ -16,22 +16,7 @@ pub(crate) async fn get_metadata(
     headers: HeaderMap,
 ) -> Response {
     let base = format!("{}/altinn/api/metadata", s.public_url);
-    let services: Vec<Value> = s
-        .catalogue
-        .services
-        .iter()
-        .map(|svc| {
-            let kind = svc.kind.as_str().to_ascii_lowercase();
-            json!({
-                "ServiceOwnerCode": svc.owner,
-                "ServiceOwnerName": s.catalogue.owner(&svc.owner).map_or("", |o| o.name.as_str()),
-                "ServiceName": svc.name,
-                "ServiceCode": svc.code,
-                "ServiceEditionCode": svc.edition,
-                "ServiceType": svc.kind.as_str(),
-                "_links": {"self": {"href": format!("{base}/{kind}/{}/{}", svc.code, svc.edition)}},
-            })
-        })
-        .collect();
+    let services: Vec<Value> =
+        s.catalogue.services.iter().map(|svc| crate::metadata_views::summary(&s, svc)).collect();
     hal(&headers, json!({"_links": {"self": {"href": base}}, "_embedded": {"metadata": services}}))
 }

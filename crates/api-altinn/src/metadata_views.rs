@@ -49,8 +49,22 @@ fn service<'c>(
         })
 }
 
-fn service_json(s: &AltinnState, svc: &Service) -> Value {
+/// A service as the catalogue's list shows it.
+pub(crate) fn summary(s: &AltinnState, svc: &Service) -> Value {
     let kind = svc.kind.as_str().to_ascii_lowercase();
+    json!({
+        "ServiceOwnerCode": svc.owner,
+        "ServiceOwnerName": s.catalogue.owner(&svc.owner).map_or("", |o| o.name.as_str()),
+        "ServiceName": svc.name,
+        "ServiceCode": svc.code,
+        "ServiceEditionCode": svc.edition,
+        "ServiceType": svc.kind.as_str(),
+        "_links": {"self": {"href": format!("{}/{kind}/{}/{}", base(s), svc.code, svc.edition)}},
+    })
+}
+
+/// A service in its own view: the summary and how it is used.
+fn service_json(s: &AltinnState, svc: &Service) -> Value {
     let steps = match svc.kind {
         // A password login (level 1) fills in; signing takes an ID-porten login.
         ServiceType::FormTask => json!([
@@ -59,22 +73,15 @@ fn service_json(s: &AltinnState, svc: &Service) -> Value {
         ]),
         ServiceType::Correspondence => json!([]),
     };
-    json!({
-        "ServiceOwnerCode": svc.owner,
-        "ServiceOwnerName": s.catalogue.owner(&svc.owner).map_or("", |o| o.name.as_str()),
-        "ServiceName": svc.name,
-        "ServiceCode": svc.code,
-        "ServiceEditionCode": svc.edition,
-        "ServiceType": svc.kind.as_str(),
-        "RestEnabled": true,
-        "EUSEnabled": true,
-        "EnterpriseUserEnabled": true,
-        // No form schema is registered: any well-formed form data is taken.
-        "FormsMetaData": [],
-        "ProcessSteps": steps,
-        "AttachmentRules": [],
-        "_links": {"self": {"href": format!("{}/{kind}/{}/{}", base(s), svc.code, svc.edition)}},
-    })
+    let mut v = summary(s, svc);
+    v["RestEnabled"] = json!(true);
+    v["EUSEnabled"] = json!(true);
+    v["EnterpriseUserEnabled"] = json!(true);
+    // No form schema is registered: any well-formed form data is taken.
+    v["FormsMetaData"] = json!([]);
+    v["ProcessSteps"] = steps;
+    v["AttachmentRules"] = json!([]);
+    v
 }
 
 /// One form service.
