@@ -39,6 +39,9 @@ pub struct EndUserAuth {
     pub test_password: String,
     /// Mark the cookie `Secure` (the public URL is https).
     pub secure_cookie: bool,
+    /// Altinn's legacy answer to a call without any login: `302` to the portal's login page
+    /// (`/altinn/ui/authentication?goTo=…`) instead of `401` with a Bearer challenge.
+    pub login_redirect: bool,
 }
 
 impl EndUserAuth {
@@ -157,10 +160,32 @@ impl FromRequestParts<Arc<AltinnState>> for EndUser {
         let Some(auth) = &s.enduser else {
             return Err(unauthenticated("This server has no end-user login configured."));
         };
+        if auth.login_redirect
+            && !parts.headers.contains_key(AUTHORIZATION)
+            && login_cookie(&parts.headers).is_none()
+        {
+            let asked = parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map_or_else(|| parts.uri.to_string(), |u| u.0.to_string());
+            return Err(crate::portal_login::redirect(&asked));
+        }
         let user = authenticate(auth, &parts.headers, s.now())?;
         tracing::debug!(security_level = user.level, "end user authenticated");
         Ok(user)
     }
+}
+
+/// The `.ASPXAUTH` cookie's value, if the request has one.
+fn login_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
 }
 
 fn authenticate(auth: &EndUserAuth, headers: &HeaderMap, now: i64) -> Result<EndUser, Problem> {
@@ -206,15 +231,7 @@ fn authenticate(auth: &EndUserAuth, headers: &HeaderMap, now: i64) -> Result<End
             scopes: Some(token.scopes.clone()),
         });
     }
-    let cookie = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value);
-    let Some(cookie) = cookie else {
+    let Some(cookie) = login_cookie(headers) else {
         return Err(unauthenticated(
             "This call acts for a user: send an ID-porten access token as Authorization: Bearer, \
              or log in with POST /altinn/api/authentication/authenticatewithpassword and send \
@@ -234,6 +251,55 @@ fn authenticate(auth: &EndUserAuth, headers: &HeaderMap, now: i64) -> Result<End
     })?;
     let pid = token.claims.get("pid").and_then(|v| v.as_str()).unwrap_or_default();
     Ok(EndUser { pid: pid.to_owned(), level: 1, scopes: None })
+}
+
+/// Checks a synthetic person's identity number and the test password, and mints the
+/// `.ASPXAUTH` cookie for them (security level 1): the REST password login and the portal's
+/// login page alike.
+pub(crate) async fn password_login(
+    s: &AltinnState,
+    auth: &EndUserAuth,
+    user: &str,
+    password: &str,
+) -> Result<HeaderValue, Problem> {
+    let user = user.trim();
+    let wrong = || {
+        Problem::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "Invalid credentials")
+            .detail(
+                "The user name (a synthetic person's identity number) or the password (config \
+                 altinn.test_password) is wrong.",
+            )
+            .reason("Unauthorized")
+    };
+    // Digests compared (fixed length), and both checks made before answering: a wrong
+    // password tells nothing about the number.
+    let password_ok = auth.password_matches(password);
+    let person = if user.len() == 11 && user.bytes().all(|b| b.is_ascii_digit()) {
+        s.store.person(PersonKey::Nin(user)).await?
+    } else {
+        None
+    };
+    let person = match person {
+        Some(p) if password_ok => p,
+        _ => return Err(wrong()),
+    };
+    if person.row.status == "Deceased" {
+        return Err(wrong().detail("The person is registered as deceased and cannot log in."));
+    }
+    let now = s.now();
+    let mut claims = Map::new();
+    claims.insert("aud".into(), json!(COOKIE_AUDIENCE));
+    claims.insert("pid".into(), json!(person.row.nin));
+    claims.insert("sub".into(), json!(person.row.nin));
+    let token = auth
+        .issuer
+        .mint(claims, now, COOKIE_LIFETIME_SECS)
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    let secure = if auth.secure_cookie { "; Secure" } else { "" };
+    let cookie = format!(
+        "{COOKIE_NAME}={token}; Path=/altinn; Max-Age={COOKIE_LIFETIME_SECS}; HttpOnly; SameSite=Lax{secure}"
+    );
+    HeaderValue::from_str(&cookie).map_err(|_| Problem::internal("cookie"))
 }
 
 /// Logs a person in with a password.
@@ -258,44 +324,8 @@ pub(crate) async fn post_authenticate_with_password(
     let map = json_object(&headers, &body, false, &["application/hal+json", "application/json"])?;
     let members = Members::new(&map);
     members.only(&["UserName", "UserPassword"])?;
-    let user = members.string("UserName")?.unwrap_or_default().trim().to_owned();
+    let user = members.string("UserName")?.unwrap_or_default();
     let password = members.string("UserPassword")?.unwrap_or_default();
-    let wrong = || {
-        Problem::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "Invalid credentials")
-            .detail(
-                "The user name (a synthetic person's identity number) or the password (config \
-                 altinn.test_password) is wrong.",
-            )
-            .reason("Unauthorized")
-    };
-    // Digests compared (fixed length), and both checks made before answering: a wrong
-    // password tells nothing about the number.
-    let password_ok = auth.password_matches(password);
-    let person = if user.len() == 11 && user.bytes().all(|b| b.is_ascii_digit()) {
-        s.store.person(PersonKey::Nin(&user)).await?
-    } else {
-        None
-    };
-    let person = match person {
-        Some(p) if password_ok => p,
-        _ => return Err(wrong()),
-    };
-    if person.row.status == "Deceased" {
-        return Err(wrong().detail("The person is registered as deceased and cannot log in."));
-    }
-    let now = s.now();
-    let mut claims = Map::new();
-    claims.insert("aud".into(), json!(COOKIE_AUDIENCE));
-    claims.insert("pid".into(), json!(person.row.nin));
-    claims.insert("sub".into(), json!(person.row.nin));
-    let token = auth
-        .issuer
-        .mint(claims, now, COOKIE_LIFETIME_SECS)
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    let secure = if auth.secure_cookie { "; Secure" } else { "" };
-    let cookie = format!(
-        "{COOKIE_NAME}={token}; Path=/altinn; Max-Age={COOKIE_LIFETIME_SECS}; HttpOnly; SameSite=Lax{secure}"
-    );
-    let cookie = HeaderValue::from_str(&cookie).map_err(|_| Problem::internal("cookie"))?;
+    let cookie = password_login(&s, auth, user, password).await?;
     Ok((StatusCode::OK, [(SET_COOKIE, cookie)]).into_response())
 }

@@ -19,6 +19,7 @@ pub mod odata;
 mod owner_auth;
 mod parties;
 mod ping;
+pub mod portal_login;
 mod recipients;
 mod reportees;
 mod roles;

@@ -128,11 +128,15 @@ pub struct AltinnConfig {
     /// `[[altinn.catalogue.services]]`); default: Skatteetaten, NAV and
     /// Brønnøysundregistrene with a few services each.
     pub catalogue: fjellport_api_altinn::catalogue::Catalogue,
+    /// Altinn's legacy answer to an end-user call without a login: `302` to the portal's login
+    /// page (`/altinn/ui/authentication`) instead of `401` with a Bearer challenge.
+    pub login_redirect: bool,
 }
 
 impl Default for AltinnConfig {
     fn default() -> Self {
         AltinnConfig {
+            login_redirect: false,
             test_password: SecretString::new("Test1234"),
             catalogue: fjellport_api_altinn::catalogue::Catalogue::default(),
         }

@@ -304,6 +304,9 @@ pub fn app(state: Arc<AppState>) -> Router {
     // credentials) and outside the OpenAPI document (their contract is their WSDL).
     let soap = fjellport_api_altinn::soap::router(Arc::new(altinn_state(&state)));
     let router = router.nest(fjellport_api_altinn::soap::PREFIX, soap);
+    // Altinn's portal login page (for the legacy redirect): for browsers, outside the gateway.
+    let portal = fjellport_api_altinn::portal_login::router(Arc::new(altinn_state(&state)));
+    let router = router.nest(fjellport_api_altinn::portal_login::PREFIX, portal);
 
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let ids = RequestIds::new(&fjellport_auth::secret::random_id("")[..12]);
@@ -385,6 +388,7 @@ pub(crate) fn altinn_state(state: &AppState) -> fjellport_api_altinn::AltinnStat
             issuer: idporten.issuer.clone(),
             test_password: state.config.altinn.test_password.expose().to_owned(),
             secure_cookie: state.config.public_url().starts_with("https://"),
+            login_redirect: state.config.altinn.login_redirect,
         })
     });
     fjellport_api_altinn::AltinnState {

@@ -9,6 +9,7 @@ mod altinn_contacts;
 mod altinn_enduser;
 mod altinn_messages;
 mod altinn_metadata;
+mod altinn_portal_login;
 mod altinn_roles;
 mod altinn_serviceowner;
 mod altinn_soap;
