@@ -44,6 +44,28 @@ pub struct Service {
     pub kind: ServiceType,
     /// Roles (Enhetsregister codes, and PRIV for a person's own affairs) that give access.
     pub roles: Vec<String>,
+    /// The forms a form service takes, by data format, each with its schema; none: any
+    /// well-formed form data is taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<FormSchema>,
+}
+
+/// One form a service takes (`DataFormatId` and `DataFormatVersion`, as Altinn's Seres
+/// formats are numbered) and the XML Schema its form data must meet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormSchema {
+    pub data_format_id: String,
+    pub data_format_version: String,
+    /// The form's name (FormsMetaData's FormName).
+    #[serde(default)]
+    pub name: String,
+    /// The schema itself…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xsd: Option<String>,
+    /// …or a file holding it, read when the configuration loads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xsd_file: Option<String>,
 }
 
 impl Service {
@@ -80,6 +102,7 @@ fn service(
         name: name.into(),
         kind,
         roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        forms: Vec::new(),
     }
 }
 
@@ -181,6 +204,28 @@ impl Catalogue {
 
     /// What is wrong with the catalogue, if anything: owners with invalid or repeated
     /// numbers or codes, services of unknown owners, repeated, or naming unknown roles.
+    /// Reads the schema files the forms name (`xsd_file`) into the forms, so the catalogue in
+    /// memory holds every schema; a file that cannot be read is the error.
+    pub fn load_schemas(&mut self) -> Result<(), String> {
+        for svc in &mut self.services {
+            for form in &mut svc.forms {
+                if let Some(path) = form.xsd_file.take() {
+                    if form.xsd.is_some() {
+                        return Err(format!(
+                            "service {} form {}: give xsd or xsd_file, not both",
+                            svc.code, form.data_format_id
+                        ));
+                    }
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        format!("service {} form {}: {path}: {e}", svc.code, form.data_format_id)
+                    })?;
+                    form.xsd = Some(text);
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn check(&self) -> Result<(), String> {
         let mut seen = std::collections::BTreeSet::new();
         for o in &self.service_owners {
@@ -217,6 +262,23 @@ impl Catalogue {
                     s.code,
                     ROLE_CODES.join(", ")
                 ));
+            }
+            if !s.forms.is_empty() && s.kind != ServiceType::FormTask {
+                return Err(format!("service {}: only form services take forms", s.code));
+            }
+            let mut formats = std::collections::BTreeSet::new();
+            for f in &s.forms {
+                if !formats.insert((&f.data_format_id, &f.data_format_version)) {
+                    return Err(format!(
+                        "service {}: data format {} version {} is listed twice",
+                        s.code, f.data_format_id, f.data_format_version
+                    ));
+                }
+                if let Some(xsd) = &f.xsd {
+                    crate::form_schemas::parse(xsd).map_err(|why| {
+                        format!("service {} form {}: the XSD: {why}", s.code, f.data_format_id)
+                    })?;
+                }
             }
         }
         Ok(())

@@ -161,6 +161,11 @@ pub(crate) async fn post_form(
     let element = open_element(&s, &user, &who, &id).await?;
     let n = next_id(&element.2, "forms", "FormId")?;
     let part = form_item(&Value::Object(map), "form", n)?;
+    // The element's service decides which data formats (and schemas) it takes.
+    let edition = u32::try_from(element.1.service_edition).unwrap_or_default();
+    if let Ok(svc) = s.catalogue.service(&element.1.service_code, Some(edition)) {
+        crate::form_schemas::check_forms(svc, std::slice::from_ref(&part), "form")?;
+    }
     add(&s, &user, element, "forms", part, n, &headers).await
 }
 

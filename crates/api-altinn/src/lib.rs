@@ -11,6 +11,7 @@ mod element_parts;
 mod enduser;
 mod enduser_reportees;
 mod feed;
+mod form_schemas;
 mod messages;
 mod metadata;
 mod metadata_views;
@@ -64,6 +65,7 @@ pub fn router(state: AltinnState) -> OpenApiRouter {
         .routes(routes!(ping::get_ping))
         .routes(routes!(metadata::get_metadata))
         .routes(routes!(metadata_views::get_formtask))
+        .routes(routes!(metadata_views::get_form_schema))
         .routes(routes!(metadata_views::get_correspondence))
         .routes(routes!(metadata_views::get_role_requirements))
         .routes(routes!(metadata_views::get_code_lists))

@@ -1,6 +1,6 @@
 //! The catalogue's single views, without credentials as at Altinn: one service
 //! (`metadata/formtask|correspondence/{serviceCode}/{serviceEdition}`, the target of every
-//! message's `metadata` link), the roles a service takes (`metadata/rolerequirements`), and
+//! message's `metadata` link) and its forms' schemas, the roles a service takes (`metadata/rolerequirements`), and
 //! code lists (`metadata/codelists`: the municipalities and counties of the population's
 //! reference data; the lists' names are this stand-in's own).
 
@@ -77,8 +77,30 @@ fn service_json(s: &AltinnState, svc: &Service) -> Value {
     v["RestEnabled"] = json!(true);
     v["EUSEnabled"] = json!(true);
     v["EnterpriseUserEnabled"] = json!(true);
-    // No form schema is registered: any well-formed form data is taken.
-    v["FormsMetaData"] = json!([]);
+    // The data formats the service takes; none named: any well-formed form data is taken.
+    let own = format!("{}/formtask/{}/{}", base(s), svc.code, svc.edition);
+    let forms: Vec<Value> = svc
+        .forms
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut form = json!({
+                "FormID": i + 1,
+                "FormName": f.name,
+                "DataFormatProviderType": "Seres",
+                "DataFormatID": f.data_format_id,
+                "DataFormatVersion": f.data_format_version,
+                "IsOnlyXsdValidation": f.xsd.is_some(),
+                "FormType": if i == 0 { "MainForm" } else { "SubForm" },
+            });
+            if f.xsd.is_some() {
+                form["_links"] = json!({"schema": {"href": format!(
+                    "{own}/forms/{}/{}/xsd", f.data_format_id, f.data_format_version)}});
+            }
+            form
+        })
+        .collect();
+    v["FormsMetaData"] = json!(forms);
     v["ProcessSteps"] = steps;
     v["AttachmentRules"] = json!([]);
     v
@@ -88,7 +110,7 @@ fn service_json(s: &AltinnState, svc: &Service) -> Value {
 #[utoipa::path(get, path = "/metadata/formtask/{serviceCode}/{serviceEdition}", tag = "altinn",
     params(("serviceCode" = String, Path), ("serviceEdition" = String, Path)),
     responses(crate::docs::Problems,
-        (status = 200, description = "`{ServiceOwnerCode, ServiceOwnerName, ServiceName, ServiceCode, ServiceEditionCode, ServiceType, RestEnabled, EUSEnabled, EnterpriseUserEnabled, FormsMetaData, ProcessSteps[{Name, SecurityLevel}], AttachmentRules, _links.self}`; FormsMetaData is empty: no form schema is registered here, any well-formed form data is taken", body = Object),
+        (status = 200, description = "`{ServiceOwnerCode, ServiceOwnerName, ServiceName, ServiceCode, ServiceEditionCode, ServiceType, RestEnabled, EUSEnabled, EnterpriseUserEnabled, FormsMetaData[{FormID, FormName, DataFormatProviderType, DataFormatID, DataFormatVersion, IsOnlyXsdValidation, FormType, _links.schema}], ProcessSteps[{Name, SecurityLevel}], AttachmentRules, _links.self}`; FormsMetaData lists the data formats the catalogue names for the service (empty: any well-formed form data is taken, as the default services do)", body = Object),
         (status = 404, description = "No such form service", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn get_formtask(
     State(s): State<Arc<AltinnState>>,
@@ -97,6 +119,32 @@ pub(crate) async fn get_formtask(
 ) -> Result<Response, Problem> {
     let svc = service(&s, ServiceType::FormTask, &code, edition_of(&edition)?)?;
     Ok(hal(&headers, service_json(&s, svc)))
+}
+
+/// The schema of one of a form service's data formats.
+#[utoipa::path(get, path = "/metadata/formtask/{serviceCode}/{serviceEdition}/forms/{dataFormatId}/{dataFormatVersion}/xsd", tag = "altinn",
+    params(("serviceCode" = String, Path), ("serviceEdition" = String, Path),
+           ("dataFormatId" = String, Path), ("dataFormatVersion" = String, Path)),
+    responses(crate::docs::Problems,
+        (status = 200, description = "The XML Schema, as the catalogue has it", content_type = "application/xml", body = String),
+        (status = 404, description = "No such service, data format or schema", body = fjellport_gateway::problem::ProblemDoc, content_type = "application/problem+json")))]
+pub(crate) async fn get_form_schema(
+    State(s): State<Arc<AltinnState>>,
+    Path((code, edition, format, version)): Path<(String, String, String, String)>,
+) -> Result<Response, Problem> {
+    use axum::response::IntoResponse;
+    let svc = service(&s, ServiceType::FormTask, &code, edition_of(&edition)?)?;
+    let xsd = svc
+        .forms
+        .iter()
+        .find(|f| f.data_format_id == format && f.data_format_version == version)
+        .and_then(|f| f.xsd.clone())
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "Service {code} has no schema for data format {format} version {version}."
+            ))
+        })?;
+    Ok(([(http::header::CONTENT_TYPE, "application/xml; charset=utf-8")], xsd).into_response())
 }
 
 /// One correspondence service.

@@ -293,6 +293,7 @@ pub(crate) async fn store_formtask(
     status: &str,
     senders_reference: Option<String>,
 ) -> Result<StoredMessage, Problem> {
+    crate::form_schemas::check_forms(svc, parts(doc, "forms"), "forms")?;
     let by = user.display_name(s).await?;
     let now = s.now();
     let owner =
@@ -356,7 +357,9 @@ pub(crate) async fn put_message(
         ));
     }
     let doc = if map.contains_key("_embedded") {
-        content(&map)?
+        let doc = content(&map)?;
+        crate::form_schemas::check_forms(svc, parts(&doc, "forms"), "_embedded.forms")?;
+        doc
     } else {
         serde_json::from_str(&m.doc).unwrap_or(Value::Null)
     };

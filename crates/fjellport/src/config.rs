@@ -282,7 +282,7 @@ impl Config {
         for var in unknown_variables(&settings) {
             eprintln!("fjellport: warning: ignoring {var}: it names no setting");
         }
-        let config: Config = figment
+        let mut config: Config = figment
             .merge(
                 Env::prefixed(ENV_PREFIX)
                     .ignore(NOT_SETTINGS)
@@ -298,6 +298,7 @@ impl Config {
             .merge(Serialized::globals(flags))
             .extract()
             .map_err(|e| one_line(&format!("bad configuration: {e}")))?;
+        config.altinn.catalogue.load_schemas().map_err(|why| format!("altinn.catalogue: {why}"))?;
         config.check()?;
         Ok(config)
     }

@@ -7,6 +7,7 @@ mod admin;
 mod altinn_auth;
 mod altinn_contacts;
 mod altinn_enduser;
+mod altinn_form_schemas;
 mod altinn_messages;
 mod altinn_metadata;
 mod altinn_portal_login;
