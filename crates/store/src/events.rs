@@ -28,7 +28,10 @@ fn event_of(row: &DbRow) -> Result<StoredEvent> {
 #[async_trait]
 impl EventStore for SqlStore {
     async fn apply_life(&self, c: LifeChanges) -> Result<()> {
-        let mut tx = self.db.begin().await?;
+        // It reads the top sequence numbers before it writes: on SQLite it must hold the writer's
+        // lock from the start, or a write committed meanwhile (a key's use, a reservation) makes
+        // it fail with "database is locked".
+        let mut tx = self.db.begin_serial(&[]).await?;
         if !c.born.is_empty() {
             let top = tx.top_seq("persons").await?;
             insert_persons(&mut tx, top + 1, c.born).await?;
