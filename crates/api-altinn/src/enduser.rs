@@ -176,16 +176,21 @@ impl FromRequestParts<Arc<AltinnState>> for EndUser {
     }
 }
 
-/// The `.ASPXAUTH` cookie's value, if the request has one.
-fn login_cookie(headers: &HeaderMap) -> Option<&str> {
+/// The value of the request's cookie `name`, if it has one.
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value)
+}
+
+/// The `.ASPXAUTH` cookie's value, if the request has one.
+fn login_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, COOKIE_NAME)
 }
 
 fn authenticate(auth: &EndUserAuth, headers: &HeaderMap, now: i64) -> Result<EndUser, Problem> {

@@ -14,7 +14,7 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use fjellport_gateway::Problem;
-use http::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
+use http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::Deserialize;
 
@@ -85,17 +85,6 @@ fn form_cookie(value: &str) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn cookie_of<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-}
-
 #[derive(Debug, Deserialize)]
 pub(crate) struct Asked {
     #[serde(rename = "goTo")]
@@ -122,7 +111,7 @@ async fn submit(State(s): State<Arc<AltinnState>>, headers: HeaderMap, body: Byt
         render(status, page, Some(form_cookie(&fresh)))
     };
     let sent = field("csrf").unwrap_or_default();
-    let kept = cookie_of(&headers, CSRF_COOKIE).unwrap_or_default();
+    let kept = crate::enduser::cookie(&headers, CSRF_COOKIE).unwrap_or_default();
     let digest = fjellport_auth::secret::digest_secret;
     if sent.is_empty() || digest(sent) != digest(kept) {
         return again(

@@ -191,7 +191,7 @@ async fn register(
         Ok(c) if errors.is_empty() => c,
         Ok(_) => return Err(Refused::Fields(errors)),
         Err(e) => {
-            errors.entry(e.field()).or_insert_with(|| crate::keys::sentence(&e.to_string()));
+            errors.entry(e.field()).or_insert_with(|| crate::page::sentence(&e.to_string()));
             return Err(Refused::Fields(errors));
         }
     };

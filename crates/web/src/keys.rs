@@ -215,23 +215,12 @@ async fn order(state: &WebState, form: &KeyForm, owners: &[Owner]) -> Result<Cre
         Ok(minted) if errors.is_empty() => minted,
         Ok(_) => return Err(Refused::Fields(errors)),
         Err(e) => {
-            errors.entry(e.field()).or_insert_with(|| sentence(&e.to_string()));
+            errors.entry(e.field()).or_insert_with(|| crate::page::sentence(&e.to_string()));
             return Err(Refused::Fields(errors));
         }
     };
     state.store.insert_key(&key).await.map_err(Refused::Store)?;
     Ok(Created { id: key.id, secret: secret.expose().to_owned() })
-}
-
-/// A rule's message as a sentence on a page (the CLI's wording names its flags).
-pub(crate) fn sentence(text: &str) -> String {
-    let text =
-        text.replace(" (e.g. --origin https://app.example.com)", ", e.g. https://app.example.com");
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => text,
-    }
 }
 
 /// `POST /keys/{id}/revoke`.

@@ -41,6 +41,23 @@ impl Chrome {
     }
 }
 
+/// This page's own address (`path`, and its query when it has one), to come back to after
+/// a login.
+pub(crate) fn here(path: &str, query: &str) -> String {
+    if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
+}
+
+/// A rule's message as a sentence on a page (the CLI's wording names its flags).
+pub(crate) fn sentence(text: &str) -> String {
+    let text =
+        text.replace(" (e.g. --origin https://app.example.com)", ", e.g. https://app.example.com");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => text,
+    }
+}
+
 /// Percent-encodes a query value.
 pub(crate) fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()

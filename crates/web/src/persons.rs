@@ -174,7 +174,7 @@ pub(crate) async fn page(
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
-    let here = if query.is_empty() { PATH.to_owned() } else { format!("{PATH}?{query}") };
+    let here = crate::page::here(PATH, &query);
     let (session, user) = match session::logged_in(&state, &headers, &here).await {
         Ok(s) => s,
         Err(answer) => return answer,
