@@ -57,7 +57,17 @@ port_free "$PORT" || { echo "bench: port $PORT is busy" >&2; exit 1; }
 FJELLPORT_ADMIN_TOKEN=$TOKEN "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" \
     --persons 0 --clock "$CLOCK" 2>"$WORK/serve.log" &
 PIDS+=($!)
+started=$(date +%s.%N)
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+ready=$(date +%s.%N)
+rss() { awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$1/status"; }
+echo "   /readyz after $(echo "$ready - $started" | bc | xargs printf '%.2f') s; RSS then $(rss "${PIDS[0]}")"
+# Searches are answered by SQL until the in-memory index is built (in the background); the
+# lines below measure the index, so wait for the switch the server logs.
+for _ in $(seq 1 1200); do grep -q "search index ready" "$WORK/serve.log" && break; sleep 0.1; done
+grep -q "search index ready" "$WORK/serve.log" || { echo "bench: the search index was not built" >&2; exit 1; }
+built=$(grep "search index ready" "$WORK/serve.log" | sed -E 's/\x1b\[[0-9;]*m//g' | sed -E 's/.*persons=([0-9]+).*seconds="?([0-9.]+)"?.*megabytes=([0-9]+).*/\1 persons in \2 s, ~\3 MB by its own count/')
+echo "   search index: $built; RSS after $(rss "${PIDS[0]}")"
 BASE="http://127.0.0.1:$PORT"
 KEY=$(curl -fs -X POST "$BASE/admin/api/keys" -H "Authorization: Bearer $TOKEN" \
     -H 'content-type: application/json' -d '{"api":"syntpop","type":"other","rateLimit":1000000}' \

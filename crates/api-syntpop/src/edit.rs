@@ -535,7 +535,7 @@ pub(crate) async fn patch_reserved(
         rows.push((PersonRow::of(relative, "Reserved", Some(&owner)), *version));
     }
     match state.store.update_persons(rows).await {
-        Ok(()) => {}
+        Ok(()) => state.wrote().await,
         Err(StoreError::Conflict(_)) => {
             return Err(Problem::new(StatusCode::CONFLICT, "conflict", "Changed meanwhile")
                 .detail(

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use fjellport_clock::SharedClock;
 use fjellport_gateway::{Caller, Problem};
 use fjellport_population::addresses::AddressBook;
+use fjellport_search_index::SearchIndex;
 use fjellport_store::{PersonKey, Store, StoredPerson};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -51,6 +52,8 @@ pub struct SyntpopState {
     store: Arc<dyn Store>,
     clock: SharedClock,
     cache: Arc<cache::TestNorgeCache>,
+    /// Every person's search facts in memory (searches fall back to SQL until it is current).
+    index: Arc<SearchIndex>,
     /// Real street addresses for reserved persons' homes, when the server has them.
     addresses: Option<Arc<AddressBook>>,
     rules: SyntpopRules,
@@ -72,7 +75,24 @@ impl SyntpopState {
     ) -> SyntpopState {
         let cache = Arc::new(cache::TestNorgeCache::new());
         let reserving = Arc::new(tokio::sync::Semaphore::new(RESERVING_AT_ONCE));
-        SyntpopState { store, clock, cache, addresses, rules, reserving }
+        let index = SearchIndex::new();
+        SyntpopState { store, clock, cache, index, addresses, rules, reserving }
+    }
+
+    /// Builds the search index and keeps it current with the store, polled every `every`
+    /// (what other replicas and commands change), until the task is aborted.
+    pub fn follow_index(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        self.index.follow(self.store.clone(), every)
+    }
+
+    /// The search index, for this replica's writers outside the API (the event simulation).
+    pub fn index(&self) -> Arc<SearchIndex> {
+        self.index.clone()
+    }
+
+    /// After a write on this replica: its own next search sees it.
+    pub(crate) async fn wrote(&self) {
+        self.index.catch_up(self.store.as_ref()).await;
     }
 }
 

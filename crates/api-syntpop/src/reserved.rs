@@ -162,6 +162,7 @@ pub(crate) async fn reserve_person(
             .await;
         match made {
             Ok(Some(_)) => {
+                state.wrote().await;
                 let persons = drawn.and_then(Result::ok).unwrap_or_default();
                 let Some(main) = persons.first() else {
                     return Err(Problem::internal("a reservation drew no person"));
@@ -275,6 +276,7 @@ pub(crate) async fn delete_reserved(
         }
     }
     if state.store.delete_person(&id, &owner, updates).await? {
+        state.wrote().await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(person_not_found(&format!("with id {id} among your reserved persons")))

@@ -5,6 +5,7 @@
 //! the seeded shuffle), so pages stay stable while others reserve persons — and a cursor only
 //! continues the search it came from.
 
+use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
@@ -276,7 +277,48 @@ pub(crate) async fn page(
 ) -> Result<Value, Problem> {
     let fp = fingerprint(&filter, paging.seed);
     let after = paging.cursor.as_deref().map(|c| decode_cursor(c, fp)).transpose()?;
-    let (test_norge, reserved) = count_parts(&filter);
+    let limit = usize::try_from(paging.limit + 1).unwrap_or(usize::MAX);
+    let (mut found, total) = match state.index.search(&filter, after, limit, paging.seed) {
+        // From memory: the count and the page's positions; only the page's persons are read.
+        Some(answer) => (
+            persons_at(state, &answer.hits, paging.fields == Fields::Full).await?,
+            i64::try_from(answer.total).unwrap_or(i64::MAX),
+        ),
+        None => sql_page(state, &filter, &paging, after).await?,
+    };
+    let more = found.len() as i64 > paging.limit;
+    found.truncate(usize::try_from(paging.limit).unwrap_or(0));
+    let next = match found.last() {
+        Some((rank, p)) if more => json!(encode_cursor(*rank, p.seq, fp)),
+        _ => Value::Null,
+    };
+    let today = today(state);
+    let results = found
+        .iter()
+        .map(|(_, p)| match paging.fields {
+            Fields::Ids => Ok(json!({ "id": p.row.id })),
+            Fields::Summary => Ok(summary(p, today)),
+            Fields::Full => view.render(&p.row.doc),
+        })
+        .collect::<Result<Vec<_>, Problem>>()?;
+    let mut out = Map::new();
+    out.insert("totalCount".into(), json!(total));
+    out.insert("results".into(), Value::Array(results));
+    out.insert("nextCursor".into(), next);
+    if let Some(seed) = paging.seed {
+        out.insert("seed".into(), json!(seed));
+    }
+    Ok(Value::Object(out))
+}
+
+/// One page more than asked for and the count, by SQL (while the index is not current).
+async fn sql_page(
+    state: &State,
+    filter: &PersonFilter,
+    paging: &Paging,
+    after: Option<(i64, i64)>,
+) -> Result<(Vec<(i64, Arc<StoredPerson>)>, i64), Problem> {
+    let (test_norge, reserved) = count_parts(filter);
     let wanted = |filter: PersonFilter, count_also: Option<PersonFilter>| PersonPage {
         filter,
         after,
@@ -306,29 +348,22 @@ pub(crate) async fn page(
         found.extend(test_norge_page(state, wanted(f, None)).await?.iter().cloned());
         found.sort_by_key(|(rank, p)| (*rank, p.seq));
     }
-    let more = found.len() as i64 > paging.limit;
-    found.truncate(usize::try_from(paging.limit).unwrap_or(0));
-    let next = match found.last() {
-        Some((rank, p)) if more => json!(encode_cursor(*rank, p.seq, fp)),
-        _ => Value::Null,
-    };
-    let today = today(state);
-    let results = found
+    Ok((found, total))
+}
+
+/// The persons at the index's page positions, in page order (one gone meanwhile is left out).
+async fn persons_at(
+    state: &State,
+    hits: &[(i64, i64)],
+    with_doc: bool,
+) -> Result<Vec<(i64, Arc<StoredPerson>)>, Problem> {
+    let seqs: Vec<i64> = hits.iter().map(|(_, seq)| *seq).collect();
+    let mut read: BTreeMap<i64, StoredPerson> =
+        state.store.persons_at(&seqs, with_doc).await?.into_iter().map(|p| (p.seq, p)).collect();
+    Ok(hits
         .iter()
-        .map(|(_, p)| match paging.fields {
-            Fields::Ids => Ok(json!({ "id": p.row.id })),
-            Fields::Summary => Ok(summary(p, today)),
-            Fields::Full => view.render(&p.row.doc),
-        })
-        .collect::<Result<Vec<_>, Problem>>()?;
-    let mut out = Map::new();
-    out.insert("totalCount".into(), json!(total));
-    out.insert("results".into(), Value::Array(results));
-    out.insert("nextCursor".into(), next);
-    if let Some(seed) = paging.seed {
-        out.insert("seed".into(), json!(seed));
-    }
-    Ok(Value::Object(out))
+        .filter_map(|(rank, seq)| read.remove(seq).map(|p| (*rank, Arc::new(p))))
+        .collect())
 }
 
 /// A count split in two: the Test-Norge part (cacheable until the population changes) and the
@@ -371,6 +406,9 @@ async fn test_norge_count(state: &State, f: PersonFilter) -> Result<i64, Problem
 
 /// How many persons `filter` selects.
 pub(crate) async fn count(state: &State, filter: &PersonFilter) -> Result<i64, Problem> {
+    if let Some(n) = state.index.count(filter) {
+        return Ok(i64::try_from(n).unwrap_or(i64::MAX));
+    }
     let (test_norge, reserved) = count_parts(filter);
     let mut n = 0;
     if let Some(f) = test_norge {

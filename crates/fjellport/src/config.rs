@@ -90,7 +90,8 @@ pub struct Config {
     pub shutdown_delay_secs: u64,
     /// Most connections open at once; more wait in the kernel's backlog.
     pub max_connections: usize,
-    /// How often a server checks the database for key changes made elsewhere.
+    /// How often a server checks the database for changes made elsewhere: API keys, and the
+    /// persons its search index holds.
     pub key_poll_millis: u64,
     /// Test-Norge persons `serve` generates on an empty database (0: none).
     pub persons: usize,

@@ -164,8 +164,7 @@ pub async fn start(
         key_settings.clone(),
         clock.clone(),
     );
-    let simulator =
-        config.simulate_events.then(|| simulate(store.clone(), clock.clone(), addresses.clone()));
+
     // Replicas share only PostgreSQL: there the replay record is shared too.
     let shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>> =
         (store.backend() == fjellport_store::Backend::Postgres).then(|| store.clone() as _);
@@ -196,6 +195,10 @@ pub async fn start(
         addresses.clone(),
         config.syntpop.clone(),
     );
+    let index_follower = syntpop.follow_index(Duration::from_millis(config.key_poll_millis));
+    let simulator = config
+        .simulate_events
+        .then(|| simulate(store.clone(), clock.clone(), addresses.clone(), syntpop.index()));
     let state = Arc::new(AppState {
         config,
         store: store.clone(),
@@ -236,6 +239,7 @@ pub async fn start(
         let served = crate::listener::serve(listener, app, limits, shutdown).await;
         watcher.abort();
         key_watcher.abort();
+        index_follower.abort();
         for task in [simulator, trust_watcher, gate_watcher, metrics_upkeep].into_iter().flatten() {
             task.abort();
         }
@@ -447,6 +451,7 @@ fn simulate(
     store: Arc<dyn Store>,
     clock: SharedClock,
     addresses: Option<Arc<AddressBook>>,
+    index: Arc<fjellport_search_index::SearchIndex>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -468,6 +473,7 @@ fn simulate(
             let days = u32::try_from(behind).unwrap_or(u32::MAX).min(crate::advance::MAX_DAYS);
             match crate::advance::advance(store.as_ref(), days, today, addresses.as_deref()).await {
                 Ok(s) => {
+                    index.catch_up(store.as_ref()).await;
                     tracing::info!(days = s.days, events = s.events, day = %s.day, "life events")
                 }
                 Err(err) => tracing::warn!(error = %err, "life events failed"),

@@ -32,11 +32,14 @@ impl EventStore for SqlStore {
         // lock from the start, or a write committed meanwhile (a key's use, a reservation) makes
         // it fail with "database is locked".
         let mut tx = self.db.begin_serial(&[]).await?;
+        let mut born = Vec::new();
         if !c.born.is_empty() {
             let top = tx.top_seq("persons").await?;
+            born = (top + 1..=top + c.born.len() as i64).collect();
             insert_persons(&mut tx, top + 1, c.born).await?;
         }
-        rewrite_persons(&mut tx, c.changed).await?;
+        let mut changed = rewrite_persons(&mut tx, c.changed).await?;
+        changed.extend(c.off_gp_lists.iter().cloned());
         for chunk in c.off_gp_lists.chunks(IN_CHUNK) {
             let mut q = tx.sql("UPDATE persons SET gp_hpr = NULL, gp_since = NULL WHERE id IN ");
             q.list(chunk);
@@ -60,6 +63,7 @@ impl EventStore for SqlStore {
             }
         }
         tx.execute(crate::settings::upsert(tx.dialect(), POPULATION_DAY, &c.day)).await?;
+        crate::person_changes::note(&mut tx, &born, &changed).await?;
         bump_revision(&mut tx, "population").await?;
         tx.commit().await
     }

@@ -24,6 +24,7 @@ mod notification_addresses;
 mod open;
 mod organizations;
 mod packed;
+mod person_changes;
 mod person_columns;
 mod persons;
 #[cfg(test)]
@@ -42,9 +43,9 @@ use chrono::{DateTime, Utc};
 pub use error::StoreError;
 pub use model::{
     Comparison, HeldRole, LifeChanges, MessageEvent, MessageField, MessageQuery, MessageValue,
-    OrganizationFacts, OrganizationRow, OwnerMessageQuery, PersonFilter, PersonPage, PersonRow,
-    SearchHits, StoredClient, StoredEvent, StoredKey, StoredMessage, StoredNotificationAddress,
-    StoredPerson, StoredSystem, TakenNin, shuffle_rank,
+    OrganizationFacts, OrganizationRow, OwnerMessageQuery, PersonChange, PersonFilter, PersonMarks,
+    PersonPage, PersonRow, SearchFacts, SearchHits, StoredClient, StoredEvent, StoredKey,
+    StoredMessage, StoredNotificationAddress, StoredPerson, StoredSystem, TakenNin, shuffle_rank,
 };
 pub use open::{Backend, open, open_serving, redact};
 
@@ -133,6 +134,18 @@ pub trait PersonStore: Send + Sync + std::fmt::Debug {
         owner: &str,
         updates: Vec<(PersonRow, i64)>,
     ) -> Result<bool>;
+    /// Where the change log stands: an in-memory search index that saw these marks is
+    /// current.
+    async fn person_marks(&self) -> Result<PersonMarks>;
+    /// The search facts of up to `limit` persons after load-order position `after`, in load
+    /// order (an index's build, a page at a time).
+    async fn search_facts(&self, after: i64, limit: i64) -> Result<Vec<SearchFacts>>;
+    /// Every person changed after `stamp` (outside loads), in stamp order, with its facts now;
+    /// `None` when the log no longer reaches back that far (the index must start over).
+    async fn person_changes(&self, stamp: i64) -> Result<Option<Vec<PersonChange>>>;
+    /// Persons by load-order position, in no particular order (gone ones absent); documents
+    /// only `with_doc`.
+    async fn persons_at(&self, seqs: &[i64], with_doc: bool) -> Result<Vec<StoredPerson>>;
     /// Calls `each` with every organization's JSON document in load order.
     async fn export_organizations(
         &self,

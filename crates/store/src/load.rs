@@ -100,6 +100,7 @@ impl PersonLoad for SqlLoad {
         // Fresh statistics, so the planner picks the selective index for a search.
         self.tx.raw("ANALYZE persons").await?;
         bump_revision(&mut self.tx, "population").await?;
+        crate::person_changes::note_load(&mut self.tx).await?;
         self.tx.tune_for_load(false).await?;
         let SqlLoad { tx, db, .. } = *self;
         tx.commit().await?;

@@ -146,6 +146,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0023_notification_addresses.sql"),
         include_str!("../migrations/postgres/0023_notification_addresses.sql"),
     ),
+    (
+        24,
+        "person changes",
+        include_str!("../migrations/0024_person_changes.sql"),
+        include_str!("../migrations/0024_person_changes.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.

@@ -273,6 +273,49 @@ pub struct PersonFilter {
     pub gp: Option<String>,
 }
 
+/// What the in-memory search index keeps of one person: the columns a search filters on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchFacts {
+    pub seq: i64,
+    pub origin: String,
+    pub owner: Option<String>,
+    pub gender: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    pub status: String,
+    pub marital_status: String,
+    pub municipality: Option<String>,
+    pub postal_code: Option<String>,
+    pub citizenship: Option<String>,
+    pub nin_type: String,
+    pub confidentiality: Option<String>,
+    pub has_spouse: bool,
+    pub has_parents: bool,
+    pub children: i64,
+    /// Has an HPR number.
+    pub health_personnel: bool,
+    pub is_gp: bool,
+    /// The HPR number of the person's GP.
+    pub gp_hpr: Option<String>,
+}
+
+/// Where the person change log stands (see [`crate::PersonStore::person_marks`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PersonMarks {
+    /// Grows with every bulk load (after which the log starts over).
+    pub loads: i64,
+    /// The stamp of the last change outside a load.
+    pub stamp: i64,
+}
+
+/// One person a change touched: its facts now, or `None` when it is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonChange {
+    pub stamp: i64,
+    pub seq: i64,
+    pub facts: Option<SearchFacts>,
+}
+
 /// One page of a search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PersonPage {

@@ -6,7 +6,11 @@ use async_trait::async_trait;
 
 use crate::dialect::{Db, Tx, doc_in};
 use crate::load::SqlLoad;
-use crate::model::{PersonFilter, PersonPage, PersonRow, SearchHits, StoredPerson, TakenNin};
+use crate::model::{
+    PersonChange, PersonFilter, PersonMarks, PersonPage, PersonRow, SearchFacts, SearchHits,
+    StoredPerson, TakenNin,
+};
+use crate::person_changes;
 use crate::person_columns::{self, FACTS, person_of};
 use crate::sql::Arg;
 use crate::store::{SqlStore, bump_revision, revision};
@@ -76,13 +80,19 @@ async fn insert_reserved_rows(
     q.values(rows.iter().map(|r| [Arg::from(&r.nin), Arg::from(owner), Arg::from(at)]));
     tx.execute(q).await?;
     let top = tx.top_seq("persons").await?;
-    let seqs = (top + 1..=top + rows.len() as i64).collect();
+    let seqs: Vec<i64> = (top + 1..=top + rows.len() as i64).collect();
     insert_persons(tx, top + 1, rows).await?;
+    person_changes::note(tx, &seqs, &[]).await?;
     Ok(seqs)
 }
 
-/// Rewrites persons inside `tx`; each must still have the given version.
-pub(crate) async fn rewrite_persons(tx: &mut Tx, rows: Vec<(PersonRow, i64)>) -> Result<()> {
+/// Rewrites persons inside `tx`; each must still have the given version. Returns their ids, for
+/// the change log.
+pub(crate) async fn rewrite_persons(
+    tx: &mut Tx,
+    rows: Vec<(PersonRow, i64)>,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(rows.len());
     for (r, version) in rows {
         let id = r.id.clone();
         let mut q = tx.sql("UPDATE persons SET ");
@@ -114,8 +124,9 @@ pub(crate) async fn rewrite_persons(tx: &mut Tx, rows: Vec<(PersonRow, i64)>) ->
                 "person {id} changed meanwhile (or is gone)"
             )));
         }
+        ids.push(id);
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// Calls `each` with every document of `table` in load order, a page at a time.
@@ -195,6 +206,7 @@ impl SqlStore {
                 q.bind(REINDEX_SETTING);
                 tx.execute(q).await?;
                 bump_revision(&mut tx, "population").await?;
+                person_changes::note_load(&mut tx).await?;
             }
             tx.commit().await?;
             if done {
@@ -367,7 +379,8 @@ impl PersonStore for SqlStore {
 
     async fn update_persons(&self, rows: Vec<(PersonRow, i64)>) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        rewrite_persons(&mut tx, rows).await?;
+        let ids = rewrite_persons(&mut tx, rows).await?;
+        person_changes::note(&mut tx, &[], &ids).await?;
         tx.commit().await
     }
 
@@ -379,13 +392,32 @@ impl PersonStore for SqlStore {
     ) -> Result<bool> {
         let mut tx = self.db.begin().await?;
         let mut q = tx.sql("DELETE FROM persons WHERE origin = 'Reserved' AND id = ");
-        q.bind(id).push(" AND owner = ").bind(owner);
-        if tx.execute(q).await? != 1 {
+        q.bind(id).push(" AND owner = ").bind(owner).push(" RETURNING seq");
+        let gone =
+            tx.fetch_all(q).await?.iter().map(|r| r.int("seq")).collect::<Result<Vec<_>>>()?;
+        if gone.len() != 1 {
             return Ok(false);
         }
-        rewrite_persons(&mut tx, updates).await?;
+        let ids = rewrite_persons(&mut tx, updates).await?;
+        person_changes::note(&mut tx, &gone, &ids).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn person_marks(&self) -> Result<PersonMarks> {
+        person_changes::marks(&self.db).await
+    }
+
+    async fn search_facts(&self, after: i64, limit: i64) -> Result<Vec<SearchFacts>> {
+        person_changes::search_facts(&self.db, after, limit).await
+    }
+
+    async fn person_changes(&self, stamp: i64) -> Result<Option<Vec<PersonChange>>> {
+        person_changes::changes(&self.db, stamp).await
+    }
+
+    async fn persons_at(&self, seqs: &[i64], with_doc: bool) -> Result<Vec<StoredPerson>> {
+        person_changes::persons_at(&self.db, seqs, with_doc).await
     }
 
     async fn export_organizations(

@@ -1,0 +1,280 @@
+//! The index itself: for every search fact one bitmap per value (of load-order positions), bit
+//! slices for the two ranges (birth day, children), and each person's codes, so that a changed
+//! person can be taken out of exactly the bitmaps it was in.
+
+use std::collections::BTreeMap;
+
+use fjellport_store::{PersonMarks, SearchFacts};
+use roaring::RoaringBitmap;
+
+use crate::bsi::Bsi;
+
+/// The facts kept as values with a bitmap each; booleans are the values "0" and "1".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fact {
+    Origin,
+    Owner,
+    Gender,
+    Status,
+    MaritalStatus,
+    Municipality,
+    PostalCode,
+    Citizenship,
+    NinType,
+    Confidentiality,
+    Gp,
+    HasSpouse,
+    HasParents,
+    HealthPersonnel,
+    IsGp,
+    HasGp,
+}
+
+pub(crate) const FACTS: usize = 16;
+/// Birth days are counted from 1 January 1800 (18 bits reach the year 2517).
+const BIRTH_BITS: u32 = 18;
+const CHILDREN_BITS: u32 = 16;
+
+/// Why a person cannot be indexed (the index then stays off and SQL answers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unindexable(pub String);
+
+impl std::fmt::Display for Unindexable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One fact's values: code 0 is "no value" (SQL's NULL, which no equality matches).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Values {
+    codes: BTreeMap<String, u16>,
+    sets: Vec<RoaringBitmap>,
+}
+
+impl Values {
+    fn new() -> Values {
+        Values { codes: BTreeMap::new(), sets: vec![RoaringBitmap::new()] }
+    }
+
+    fn code(&mut self, value: Option<&str>) -> Result<u16, Unindexable> {
+        let Some(value) = value else { return Ok(0) };
+        if let Some(code) = self.codes.get(value) {
+            return Ok(*code);
+        }
+        let code = u16::try_from(self.sets.len())
+            .map_err(|_| Unindexable(format!("more than 65,535 values of one fact ({value})")))?;
+        self.codes.insert(value.to_owned(), code);
+        self.sets.push(RoaringBitmap::new());
+        Ok(code)
+    }
+
+    /// The persons with `value`, `None` when nobody has it.
+    pub(crate) fn with(&self, value: &str) -> Option<&RoaringBitmap> {
+        self.codes.get(value).map(|c| &self.sets[usize::from(*c)])
+    }
+
+    fn bytes(&self) -> usize {
+        self.sets.iter().map(RoaringBitmap::serialized_size).sum::<usize>()
+            + self.codes.keys().map(|k| k.len() + 32).sum::<usize>()
+    }
+}
+
+/// What the index keeps of one person.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    codes: [u16; FACTS],
+    birth: u32,
+    children: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Index {
+    pub(crate) values: [Values; FACTS],
+    pub(crate) birth: Bsi,
+    pub(crate) children: Bsi,
+    /// Every person there is now.
+    pub(crate) alive: RoaringBitmap,
+    /// Every position that has a row (gone persons keep theirs until the next build); a
+    /// position's row is at its rank here.
+    slots: RoaringBitmap,
+    rows: Vec<Row>,
+    /// What the store had when this index last caught up.
+    pub(crate) marks: PersonMarks,
+}
+
+/// Days from 1 January 1800 to a `YYYY-MM-DD` date (negative before it), if it is one.
+pub(crate) fn day_number(date: &str) -> Option<i64> {
+    let b = date.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = date.get(r)?;
+        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from the civil calendar (Howard Hinnant's algorithm), from 1970, then moved to 1800.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let from_1970 = era * 146_097 + doe - 719_468;
+    Some(from_1970 + 62_091)
+}
+
+impl Index {
+    pub(crate) fn new(marks: PersonMarks) -> Index {
+        Index {
+            values: std::array::from_fn(|_| Values::new()),
+            birth: Bsi::new(BIRTH_BITS),
+            children: Bsi::new(CHILDREN_BITS),
+            alive: RoaringBitmap::new(),
+            slots: RoaringBitmap::new(),
+            rows: Vec::new(),
+            marks,
+        }
+    }
+
+    pub(crate) fn facts(&self, fact: Fact) -> &Values {
+        &self.values[fact as usize]
+    }
+
+    fn row_of(&mut self, f: &SearchFacts) -> Result<Row, Unindexable> {
+        let flag = |b: bool| Some(if b { "1" } else { "0" });
+        let given: [(Fact, Option<&str>); FACTS] = [
+            (Fact::Origin, Some(&f.origin)),
+            (Fact::Owner, f.owner.as_deref()),
+            (Fact::Gender, Some(&f.gender)),
+            (Fact::Status, Some(&f.status)),
+            (Fact::MaritalStatus, Some(&f.marital_status)),
+            (Fact::Municipality, f.municipality.as_deref()),
+            (Fact::PostalCode, f.postal_code.as_deref()),
+            (Fact::Citizenship, f.citizenship.as_deref()),
+            (Fact::NinType, Some(&f.nin_type)),
+            (Fact::Confidentiality, f.confidentiality.as_deref()),
+            (Fact::Gp, f.gp_hpr.as_deref()),
+            (Fact::HasSpouse, flag(f.has_spouse)),
+            (Fact::HasParents, flag(f.has_parents)),
+            (Fact::HealthPersonnel, flag(f.health_personnel)),
+            (Fact::IsGp, flag(f.is_gp)),
+            (Fact::HasGp, flag(f.gp_hpr.is_some())),
+        ];
+        let mut codes = [0u16; FACTS];
+        for (fact, value) in given {
+            codes[fact as usize] = self.values[fact as usize].code(value)?;
+        }
+        let birth = day_number(&f.birth_date)
+            .and_then(|d| u32::try_from(d).ok())
+            .filter(|d| *d <= self.birth.max_value())
+            .ok_or_else(|| {
+                Unindexable(format!("person {}: birth date {:?} out of range", f.seq, f.birth_date))
+            })?;
+        let children =
+            u32::try_from(f.children)
+                .ok()
+                .filter(|c| *c <= self.children.max_value())
+                .ok_or_else(|| Unindexable(format!("person {}: {} children", f.seq, f.children)))?;
+        Ok(Row { codes, birth, children })
+    }
+
+    fn link(&mut self, seq: u32, row: &Row) {
+        for (fact, code) in row.codes.iter().enumerate() {
+            self.values[fact].sets[usize::from(*code)].insert(seq);
+        }
+        self.birth.insert(seq, row.birth);
+        self.children.insert(seq, row.children);
+        self.alive.insert(seq);
+    }
+
+    fn unlink(&mut self, seq: u32, row: &Row) {
+        for (fact, code) in row.codes.iter().enumerate() {
+            self.values[fact].sets[usize::from(*code)].remove(seq);
+        }
+        self.birth.remove(seq, row.birth);
+        self.children.remove(seq, row.children);
+        self.alive.remove(seq);
+    }
+
+    /// Where `seq`'s row is, if it has one.
+    fn slot(&self, seq: u32) -> Option<usize> {
+        self.slots.contains(seq).then(|| self.slots.rank(seq) as usize - 1)
+    }
+
+    /// Adds a person or replaces what the index had of it.
+    pub(crate) fn put(&mut self, f: &SearchFacts) -> Result<(), Unindexable> {
+        let seq = u32::try_from(f.seq)
+            .map_err(|_| Unindexable(format!("load-order position {} beyond 2^32", f.seq)))?;
+        let row = self.row_of(f)?;
+        match self.slot(seq) {
+            Some(at) => {
+                let old = self.rows[at];
+                if self.alive.contains(seq) {
+                    self.unlink(seq, &old);
+                }
+                self.rows[at] = row;
+            }
+            // New persons come after every other (the store hands out positions in order).
+            None if self.slots.max().is_none_or(|max| seq > max) => {
+                self.slots.insert(seq);
+                self.rows.push(row);
+            }
+            None => {
+                let at = self.slots.rank(seq) as usize;
+                self.slots.insert(seq);
+                self.rows.insert(at, row);
+            }
+        }
+        self.link(seq, &row);
+        Ok(())
+    }
+
+    /// Takes a person out (it was deleted).
+    pub(crate) fn remove(&mut self, seq: i64) {
+        let Ok(seq) = u32::try_from(seq) else { return };
+        if let Some(at) = self.slot(seq)
+            && self.alive.contains(seq)
+        {
+            let old = self.rows[at];
+            self.unlink(seq, &old);
+        }
+    }
+
+    /// Roughly what the index takes in memory.
+    pub(crate) fn bytes(&self) -> usize {
+        self.values.iter().map(Values::bytes).sum::<usize>()
+            + self.birth.bytes()
+            + self.children.bytes()
+            + self.alive.serialized_size()
+            + self.slots.serialized_size()
+            + self.rows.capacity() * std::mem::size_of::<Row>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_follow_the_calendar() {
+        assert_eq!(day_number("1800-01-01"), Some(0));
+        assert_eq!(day_number("1800-01-02"), Some(1));
+        assert_eq!(day_number("1970-01-01"), Some(62_091));
+        assert_eq!(
+            day_number("2000-03-01").zip(day_number("2000-02-28")).map(|(a, b)| a - b),
+            Some(2)
+        );
+        assert_eq!(
+            day_number("1900-03-01").zip(day_number("1900-02-28")).map(|(a, b)| a - b),
+            Some(1)
+        );
+        assert!(day_number("2026-13-01").is_none());
+        assert!(day_number("26-01-01").is_none());
+        assert!(day_number("2026-01-0x").is_none());
+    }
+}
