@@ -17,6 +17,8 @@ const CHECK_EVERY: Duration = Duration::from_secs(1);
 /// Persons kept (documents of ~3 KB: ≈ 150 MB at most).
 const PERSONS: u64 = 50_000;
 const COUNTS: u64 = 10_000;
+/// Persons kept without their documents, for search pages (~500 bytes each: ≈ 50 MB at most).
+const SUMMARIES: u64 = 100_000;
 /// Bytes of search pages kept (a page of summaries is a few kB; of full documents, more).
 const PAGE_BYTES: u64 = 64 << 20;
 
@@ -33,6 +35,8 @@ pub(crate) struct TestNorgeCache {
     id_by_nin: Cache<String, String>,
     counts: Cache<String, i64>,
     pages: Cache<String, Page>,
+    /// By load-order position, without documents (what a search page of summaries shows).
+    by_seq: Cache<i64, Arc<StoredPerson>>,
 }
 
 impl TestNorgeCache {
@@ -44,6 +48,7 @@ impl TestNorgeCache {
             by_id: Cache::new(PERSONS),
             id_by_nin: Cache::new(PERSONS),
             counts: Cache::new(COUNTS),
+            by_seq: Cache::new(SUMMARIES),
             pages: Cache::builder()
                 .max_capacity(PAGE_BYTES)
                 .weigher(|key: &String, page: &Page| {
@@ -76,20 +81,34 @@ impl TestNorgeCache {
         }
         match store.population_revision().await {
             Ok(rev) if rev != self.revision.swap(rev, Ordering::AcqRel) => {
-                self.by_id.invalidate_all();
-                self.id_by_nin.invalidate_all();
-                self.counts.invalidate_all();
-                self.pages.invalidate_all();
+                self.drop_all();
             }
             Ok(_) => {}
             // Unknown state: keep nothing rather than serve what may be stale.
             Err(_) => {
                 self.revision.store(i64::MIN, Ordering::Relaxed);
-                self.by_id.invalidate_all();
-                self.id_by_nin.invalidate_all();
-                self.counts.invalidate_all();
-                self.pages.invalidate_all();
+                self.drop_all();
             }
+        }
+    }
+
+    fn drop_all(&self) {
+        self.by_id.invalidate_all();
+        self.id_by_nin.invalidate_all();
+        self.counts.invalidate_all();
+        self.pages.invalidate_all();
+        self.by_seq.invalidate_all();
+    }
+
+    /// A Test-Norge person's facts (no document), by load-order position.
+    pub(crate) fn summary_at(&self, seq: i64) -> Option<Arc<StoredPerson>> {
+        self.by_seq.get(&seq)
+    }
+
+    /// Keeps a person read without its document, if it is a Test-Norge person.
+    pub(crate) fn keep_summary(&self, p: Arc<StoredPerson>) {
+        if p.row.origin == "TestNorge" && self.revision.load(Ordering::Relaxed) != i64::MIN {
+            self.by_seq.insert(p.seq, p);
         }
     }
 

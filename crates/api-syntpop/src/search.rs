@@ -357,13 +357,25 @@ async fn persons_at(
     hits: &[(i64, i64)],
     with_doc: bool,
 ) -> Result<Vec<(i64, Arc<StoredPerson>)>, Problem> {
-    let seqs: Vec<i64> = hits.iter().map(|(_, seq)| *seq).collect();
-    let mut read: BTreeMap<i64, StoredPerson> =
-        state.store.persons_at(&seqs, with_doc).await?.into_iter().map(|p| (p.seq, p)).collect();
-    Ok(hits
-        .iter()
-        .filter_map(|(rank, seq)| read.remove(seq).map(|p| (*rank, Arc::new(p))))
-        .collect())
+    // Test-Norge summaries from memory (they change only with the population revision);
+    // reserved persons, documents and misses from the store, in one statement.
+    let mut read: BTreeMap<i64, Arc<StoredPerson>> = BTreeMap::new();
+    if !with_doc {
+        state.cache.freshen(state.store.as_ref()).await;
+        read.extend(hits.iter().filter_map(|(_, seq)| Some((*seq, state.cache.summary_at(*seq)?))));
+    }
+    let missing: Vec<i64> =
+        hits.iter().map(|(_, seq)| *seq).filter(|seq| !read.contains_key(seq)).collect();
+    if !missing.is_empty() {
+        for p in state.store.persons_at(&missing, with_doc).await? {
+            let p = Arc::new(p);
+            if !with_doc {
+                state.cache.keep_summary(p.clone());
+            }
+            read.insert(p.seq, p);
+        }
+    }
+    Ok(hits.iter().filter_map(|(rank, seq)| Some((*rank, read.get(seq)?.clone()))).collect())
 }
 
 /// A count split in two: the Test-Norge part (cacheable until the population changes) and the

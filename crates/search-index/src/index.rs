@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use fjellport_store::{PersonMarks, SearchFacts};
 use roaring::RoaringBitmap;
 
+use crate::birth_days::BirthDays;
 use crate::bsi::Bsi;
 
 /// The facts kept as values with a bitmap each; booleans are the values "0" and "1".
@@ -31,8 +32,7 @@ pub(crate) enum Fact {
 }
 
 pub(crate) const FACTS: usize = 16;
-/// Birth days are counted from 1 January 1800 (18 bits reach the year 2517).
-const BIRTH_BITS: u32 = 18;
+/// Birth days are counted from 1 January 1800.
 const CHILDREN_BITS: u32 = 16;
 
 /// Why a person cannot be indexed (the index then stays off and SQL answers).
@@ -74,6 +74,11 @@ impl Values {
         self.codes.get(value).map(|c| &self.sets[usize::from(*c)])
     }
 
+    /// Every value and its persons.
+    pub(crate) fn all(&self) -> impl Iterator<Item = (&str, &RoaringBitmap)> {
+        self.codes.iter().map(|(v, c)| (v.as_str(), &self.sets[usize::from(*c)]))
+    }
+
     fn bytes(&self) -> usize {
         self.sets.iter().map(RoaringBitmap::serialized_size).sum::<usize>()
             + self.codes.keys().map(|k| k.len() + 32).sum::<usize>()
@@ -91,7 +96,7 @@ struct Row {
 #[derive(Debug, Clone)]
 pub(crate) struct Index {
     pub(crate) values: [Values; FACTS],
-    pub(crate) birth: Bsi,
+    pub(crate) birth: BirthDays,
     pub(crate) children: Bsi,
     /// Every person there is now.
     pub(crate) alive: RoaringBitmap,
@@ -132,7 +137,7 @@ impl Index {
     pub(crate) fn new(marks: PersonMarks) -> Index {
         Index {
             values: std::array::from_fn(|_| Values::new()),
-            birth: Bsi::new(BIRTH_BITS),
+            birth: BirthDays::default(),
             children: Bsi::new(CHILDREN_BITS),
             alive: RoaringBitmap::new(),
             slots: RoaringBitmap::new(),
@@ -169,10 +174,8 @@ impl Index {
         for (fact, value) in given {
             codes[fact as usize] = self.values[fact as usize].code(value)?;
         }
-        let birth = day_number(&f.birth_date)
-            .and_then(|d| u32::try_from(d).ok())
-            .filter(|d| *d <= self.birth.max_value())
-            .ok_or_else(|| {
+        let birth =
+            day_number(&f.birth_date).and_then(|d| u32::try_from(d).ok()).ok_or_else(|| {
                 Unindexable(format!("person {}: birth date {:?} out of range", f.seq, f.birth_date))
             })?;
         let children =
@@ -199,6 +202,27 @@ impl Index {
         self.birth.remove(seq, row.birth);
         self.children.remove(seq, row.children);
         self.alive.remove(seq);
+    }
+
+    /// The birth day of a person the index has.
+    pub(crate) fn birth_of(&self, seq: u32) -> u32 {
+        self.slot(seq).map_or(0, |at| self.rows[at].birth)
+    }
+
+    /// Ends a build: the birth-day buckets drawn at the quantiles of the persons just read.
+    pub(crate) fn built(&mut self) {
+        let mut days = Vec::with_capacity(self.rows.len());
+        for (seq, row) in self.slots.iter().zip(&self.rows) {
+            if self.alive.contains(seq) {
+                days.push((seq, row.birth));
+            }
+        }
+        // Positions are mostly one run: as runs, finding a row is a step, not a count of bits.
+        self.slots.optimize();
+        self.birth = BirthDays::for_days(days.iter().map(|(_, d)| *d).collect());
+        for (seq, day) in days {
+            self.birth.insert(seq, day);
+        }
     }
 
     /// Where `seq`'s row is, if it has one.

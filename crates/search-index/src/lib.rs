@@ -10,6 +10,7 @@
 //! store's person change log: at once after a write on this replica ([`SearchIndex::catch_up`]),
 //! and on a short poll for writes elsewhere; a bulk load makes it start over.
 
+mod birth_days;
 mod bsi;
 mod index;
 mod query;
@@ -227,5 +228,6 @@ async fn build<S: PersonStore + ?Sized>(
             }
         }
     }
+    ix.built();
     Ok(Ok(ix))
 }

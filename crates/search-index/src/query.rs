@@ -17,15 +17,16 @@ pub(crate) fn select(ix: &Index, f: &PersonFilter) -> RoaringBitmap {
     // A value nobody has selects nobody.
     let with = |fact: Fact, value: &str| ix.facts(fact).with(value).unwrap_or(&empty);
     let flag = |b: bool| if b { "1" } else { "0" };
+    // Test-Norge or the caller's own: applied after the rest (below), so that the union of a
+    // million Test-Norge persons with the caller's few is never made.
+    let mut mine_too = None;
     match (f.origin.as_deref(), &f.visible_to) {
         (Some("Reserved"), Some(owner)) => {
             parts.push(Cow::Borrowed(with(Fact::Origin, "Reserved")));
             parts.push(Cow::Borrowed(with(Fact::Owner, owner)));
         }
         (Some(origin), _) => parts.push(Cow::Borrowed(with(Fact::Origin, origin))),
-        (None, Some(owner)) => {
-            parts.push(Cow::Owned(with(Fact::Origin, "TestNorge") | with(Fact::Owner, owner)));
-        }
+        (None, Some(owner)) => mine_too = Some(with(Fact::Owner, owner)),
         (None, None) => {}
     }
     for (fact, value) in [
@@ -64,9 +65,18 @@ pub(crate) fn select(ix: &Index, f: &PersonFilter) -> RoaringBitmap {
     }
     parts.sort_by_key(|p| p.len());
     let mut parts = parts.into_iter();
-    let mut out = match parts.next() {
-        Some(first) => first.into_owned(),
-        None => ix.alive.clone(),
+    let test_norge = with(Fact::Origin, "TestNorge");
+    let mut out = match (parts.next(), mine_too) {
+        // The two smallest intersected into a new bitmap (no copy of the smallest first).
+        (Some(first), _) => match parts.next() {
+            Some(second) => first.as_ref() & second.as_ref(),
+            None => first.into_owned(),
+        },
+        (None, Some(mine)) => {
+            mine_too = None;
+            test_norge | mine
+        }
+        (None, None) => ix.alive.clone(),
     };
     for part in parts {
         if out.is_empty() {
@@ -74,15 +84,32 @@ pub(crate) fn select(ix: &Index, f: &PersonFilter) -> RoaringBitmap {
         }
         out &= part.as_ref();
     }
+    if let Some(mine) = mine_too {
+        // Test-Norge is nearly everyone: taking the few others away is cheaper than
+        // intersecting with it.
+        let mut not_test_norge = RoaringBitmap::new();
+        for (origin, set) in ix.facts(Fact::Origin).all() {
+            if origin != "TestNorge" {
+                not_test_norge |= set;
+            }
+        }
+        let mine = &out & mine;
+        // Reserved persons are few: taken out one by one, not by merging with every candidate.
+        for seq in &not_test_norge {
+            out.remove(seq);
+        }
+        out |= mine;
+    }
     // Ranges last, over what is left. A bound that is no date (never from the API) selects
     // nobody, as no stored date compares equal to it in order.
     let bound = |d: &Option<String>| d.as_deref().map(|d| day_number(d).unwrap_or(i64::MIN));
+    let day_of = |seq| ix.birth_of(seq);
     if let Some(from) = bound(&f.birth_from) {
-        out = ix.birth.at_least(u32::try_from(from.max(0)).unwrap_or(u32::MAX), out);
+        out = ix.birth.at_least(u32::try_from(from.max(0)).unwrap_or(u32::MAX), out, day_of);
     }
     if let Some(to) = bound(&f.birth_to) {
         out = match u32::try_from(to) {
-            Ok(to) => ix.birth.at_most(to, out),
+            Ok(to) => ix.birth.at_most(to, &out, day_of),
             Err(_) if to < 0 => RoaringBitmap::new(),
             Err(_) => out,
         };
