@@ -4,9 +4,9 @@
 #   GET  /syntpop/api/persons/{id}?informationParts=All   (a different person each request)
 #   POST /syntpop/api/search  {gender, municipalityNumber, limit 10}   (two common filters)
 #   POST /syntpop/api/persons/get-by-nin  (form nin, a different person each request)
-#   POST /syntpop/api/search  {gender, municipalityNumber, birthDateFrom, limit 10}, a different
-#        birth date each request: what a search costs when its page is not cached
-#   POST /syntpop/api/search/match-count  over 3-5 filters no SQL index serves, a new one each
+#   POST /syntpop/api/search  {gender, municipalityNumber, birthDateFrom, birthDateTo, limit 10},
+#        bounds drawn at random each request: what a search costs when it was never asked before
+#   POST /syntpop/api/search/match-count  over 4-6 filters no SQL index serves, a new one each
 # then, open loop (oha -q 2000 --latency-correction, if installed: cargo install oha --locked),
 # the uncached search and the match-count at 2,000 req/s offered, beside /healthz at the same
 # rate (the driver's floor). It reports /readyz time, the in-memory search index's build and
@@ -65,7 +65,9 @@ PIDS+=($!)
 started=$(date +%s.%N)
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 ready=$(date +%s.%N)
-rss() { awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$1/status"; }
+# Resident memory, and of it what is the process's own (the rest is the database file's pages,
+# read through a memory map: the kernel's page cache, given back under pressure).
+rss() { awk '/VmRSS/ {r=$2} /RssAnon/ {a=$2} END {printf "%.0f MB (own %.0f MB)", r / 1024, a / 1024}' "/proc/$1/status"; }
 echo "   /readyz after $(echo "$ready - $started" | bc | xargs printf '%.2f') s; RSS then $(rss "${PIDS[0]}")"
 # Searches are answered by SQL until the in-memory index is built (in the background); the
 # lines below measure the index, so wait for the switch the server logs.
@@ -113,23 +115,28 @@ request = function()
   return wrk.format(nil, "/syntpop/api/persons/get-by-nin?informationParts=All", nil, "nin=" .. nins[i])
 end
 LUA
-# Two common filters (gender and one of the ten largest municipalities), limit 10; "cold" adds a
-# birth-date bound that differs from request to request, so (almost) every search misses the
-# page cache and reads the database.
+# Two common filters (gender and one of the ten largest municipalities), limit 10; "cold" adds
+# birth-date bounds drawn at random (from a clock-seeded generator, so the warm-up does not ask
+# them first): about 10^8 combinations, so no search is asked twice and every one misses
+# whatever the server keeps of answers asked before.
 search_lua() { # cold: true|false
     cat <<LUA
 local cold = $1
 local places = {"0301", "4601", "5001", "1103", "3907", "4204", "3301", "5501", "3107", "1108"}
 local sexes = {"Female", "Male"}
 local i = 0
+local epoch = os.time({year = 1940, month = 1, day = 1})
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   i = i + 1
   local extra = ""
   if cold then
-    local day = os.time({year = 1940, month = 1, day = 1}) + (i * 7919 % 25000) * 86400
-    extra = string.format(',"birthDateFrom":"%s"', os.date("%Y-%m-%d", day))
+    local from = math.random(0, 25000)
+    local to = from + math.random(0, 25000 - from)
+    extra = string.format(',"birthDateFrom":"%s","birthDateTo":"%s"',
+      os.date("%Y-%m-%d", epoch + from * 86400), os.date("%Y-%m-%d", epoch + to * 86400))
   end
   local body = string.format('{"gender":"%s","municipalityNumber":"%s"%s,"limit":10}',
     sexes[i % 2 + 1], places[i % #places + 1], extra)
@@ -153,37 +160,50 @@ run() { # name script [floor in req/s]
         FLOOR_FAILED=1
     fi
 }
-# Match-count over three to five filters no SQL index serves (marital status, spouse, children,
-# an age bound), a new combination each request.
+# Match-count over four to six filters no SQL index serves (marital status, spouse, children,
+# birth-date bounds drawn at random, sometimes gender), a new combination each request.
 cat >"$WORK/count.lua" <<LUA
 local marital = {"Married", "Unmarried", "Divorced", "WidowOrWidower"}
 local i = 0
+local epoch = os.time({year = 1920, month = 1, day = 1})
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   i = i + 1
-  local body = string.format('{"maritalStatus":["%s"],"hasSpouse":%s,"hasChildren":%s,"ageFrom":%d%s}',
-    marital[i % #marital + 1], tostring(i % 2 == 0), tostring(i % 3 == 0), i * 7 % 90,
+  local from = math.random(0, 32000)
+  local to = from + math.random(0, 32000 - from)
+  local body = string.format('{"maritalStatus":["%s"],"hasSpouse":%s,"hasChildren":%s,"birthDateFrom":"%s","birthDateTo":"%s"%s}',
+    marital[i % #marital + 1], tostring(i % 2 == 0), tostring(i % 3 == 0),
+    os.date("%Y-%m-%d", epoch + from * 86400), os.date("%Y-%m-%d", epoch + to * 86400),
     i % 5 == 0 and ',"gender":"Female"' or '')
   return wrk.format(nil, "/syntpop/api/search/match-count", nil, body)
 end
 LUA
-# The same kinds of bodies for the open loop (oha sends a file's lines in turn).
+# The same kinds of bodies for the open loop (oha sends a file's lines in turn; more lines than
+# requests, so none is sent twice).
 python3 - "$WORK" <<'PYTHON'
-import datetime, sys
+import datetime, random, sys
 work = sys.argv[1]
+rng = random.Random()
 places = ["0301", "4601", "5001", "1103", "3907", "4204", "3301", "5501", "3107", "1108"]
 sexes = ["Female", "Male"]
 marital = ["Married", "Unmarried", "Divorced", "WidowOrWidower"]
+def bounds(epoch, span):
+    a = rng.randint(0, span)
+    b = a + rng.randint(0, span - a)
+    return ((epoch + datetime.timedelta(days=a)).isoformat(),
+            (epoch + datetime.timedelta(days=b)).isoformat())
 with open(f"{work}/cold.lines", "w") as out:
-    for i in range(1, 20001):
-        day = datetime.date(1940, 1, 1) + datetime.timedelta(days=i * 7919 % 25000)
-        out.write('{"gender":"%s","municipalityNumber":"%s","birthDateFrom":"%s","limit":10}\n'
-                  % (sexes[i % 2], places[i % 10], day.isoformat()))
+    for i in range(1, 60001):
+        a, b = bounds(datetime.date(1940, 1, 1), 25000)
+        out.write('{"gender":"%s","municipalityNumber":"%s","birthDateFrom":"%s","birthDateTo":"%s","limit":10}\n'
+                  % (sexes[i % 2], places[i % 10], a, b))
 with open(f"{work}/count.lines", "w") as out:
-    for i in range(1, 20001):
-        out.write('{"maritalStatus":["%s"],"hasSpouse":%s,"hasChildren":%s,"ageFrom":%d%s}\n'
-                  % (marital[i % 4], str(i % 2 == 0).lower(), str(i % 3 == 0).lower(), i * 7 % 90,
+    for i in range(1, 60001):
+        a, b = bounds(datetime.date(1920, 1, 1), 32000)
+        out.write('{"maritalStatus":["%s"],"hasSpouse":%s,"hasChildren":%s,"birthDateFrom":"%s","birthDateTo":"%s"%s}\n'
+                  % (marital[i % 4], str(i % 2 == 0).lower(), str(i % 3 == 0).lower(), a, b,
                      ',"gender":"Female"' if i % 5 == 0 else ''))
 PYTHON
 
@@ -191,8 +211,8 @@ echo "== wrk -t1 -c64, ${SECS}s each, $BACKEND, $PERSONS persons (req/s p50 p99)
 run "GET /persons/{id} (informationParts=All)" "$WORK/by_id.lua"
 run "POST /search (gender + municipality, limit 10)" "$WORK/search.lua" 5000
 run "POST /persons/get-by-nin" "$WORK/by_nin.lua"
-run "POST /search, a new birth-date bound each (uncached)" "$WORK/search_cold.lua" 2000
-run "POST /search/match-count, 3-5 unindexed filters" "$WORK/count.lua" 2000
+run "POST /search, new birth-date bounds each (uncached)" "$WORK/search_cold.lua" 2000
+run "POST /search/match-count, 4-6 unindexed filters" "$WORK/count.lua" 2000
 
 # Open loop: a fixed offered rate, latency corrected for the requests a slow answer held back;
 # the same driver and rate against /healthz is the floor (what the driver alone adds).

@@ -29,9 +29,11 @@ pub(crate) enum Fact {
     HealthPersonnel,
     IsGp,
     HasGp,
+    /// Any children (the common range "at least one", or "none", as one bitmap).
+    HasChildren,
 }
 
-pub(crate) const FACTS: usize = 16;
+pub(crate) const FACTS: usize = 17;
 /// Birth days are counted from 1 January 1800.
 const CHILDREN_BITS: u32 = 16;
 
@@ -169,6 +171,7 @@ impl Index {
             (Fact::HealthPersonnel, flag(f.health_personnel)),
             (Fact::IsGp, flag(f.is_gp)),
             (Fact::HasGp, flag(f.gp_hpr.is_some())),
+            (Fact::HasChildren, flag(f.children > 0)),
         ];
         let mut codes = [0u16; FACTS];
         for (fact, value) in given {
@@ -202,11 +205,6 @@ impl Index {
         self.birth.remove(seq, row.birth);
         self.children.remove(seq, row.children);
         self.alive.remove(seq);
-    }
-
-    /// The birth day of a person the index has.
-    pub(crate) fn birth_of(&self, seq: u32) -> u32 {
-        self.slot(seq).map_or(0, |at| self.rows[at].birth)
     }
 
     /// Ends a build: the birth-day buckets drawn at the quantiles of the persons just read.

@@ -15,6 +15,7 @@ mod bsi;
 mod index;
 mod query;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -33,14 +34,34 @@ pub struct Answer {
     pub hits: Vec<(i64, i64)>,
 }
 
-#[derive(Debug, Default)]
+/// Answers kept for searches asked again (a page is a count and at most 1,001 positions).
+const ANSWERS: u64 = 20_000;
+
+#[derive(Debug)]
 pub struct SearchIndex {
     /// `None` while there is none that is current: callers then ask SQL.
     current: RwLock<Option<Index>>,
+    /// Grows with every change to `current` (under its write lock): kept answers of an older
+    /// version are not used.
+    version: AtomicU64,
+    /// Recent answers by search, with the version they were computed at.
+    answers: moka::sync::Cache<String, Arc<(u64, Answer)>>,
     /// One catch-up at a time (local writes and the poll).
     updating: tokio::sync::Mutex<()>,
     /// The load whose persons could not be indexed (not tried again until the next load).
     refused_load: std::sync::Mutex<Option<i64>>,
+}
+
+impl Default for SearchIndex {
+    fn default() -> SearchIndex {
+        SearchIndex {
+            current: RwLock::default(),
+            version: AtomicU64::new(0),
+            answers: moka::sync::Cache::new(ANSWERS),
+            updating: tokio::sync::Mutex::default(),
+            refused_load: std::sync::Mutex::default(),
+        }
+    }
 }
 
 impl SearchIndex {
@@ -57,8 +78,11 @@ impl SearchIndex {
         self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The index, to change (every kept answer is then out of date).
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Option<Index>> {
-        self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        let guard = self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.version.fetch_add(1, Ordering::AcqRel);
+        guard
     }
 
     /// How many persons `filter` selects, if the index is current.
@@ -77,8 +101,15 @@ impl SearchIndex {
     ) -> Option<Answer> {
         let guard = self.read();
         let ix = guard.as_ref()?;
+        let version = self.version.load(Ordering::Acquire);
+        let key = format!("{filter:?}|{after:?}|{limit}|{seed:?}");
+        if let Some(kept) = self.answers.get(&key).filter(|kept| kept.0 == version) {
+            return Some(kept.1.clone());
+        }
         let found = query::select(ix, filter);
-        Some(Answer { total: found.len(), hits: query::page(&found, after, limit, seed) })
+        let answer = Answer { total: found.len(), hits: query::page(&found, after, limit, seed) };
+        self.answers.insert(key, Arc::new((version, answer.clone())));
+        Some(answer)
     }
 
     /// Polls the store every `every` (and builds the index first), until the task is aborted.

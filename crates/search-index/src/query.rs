@@ -63,6 +63,36 @@ pub(crate) fn select(ix: &Index, f: &PersonFilter) -> RoaringBitmap {
             parts.push(Cow::Borrowed(with(fact, flag(value))));
         }
     }
+    // "Any children" and "none" are one bitmap; other counts go through the bit slices.
+    let (children_from, children_to) = match (f.children_from, f.children_to) {
+        (Some(1), None) => {
+            parts.push(Cow::Borrowed(with(Fact::HasChildren, "1")));
+            (None, None)
+        }
+        (None, Some(0)) => {
+            parts.push(Cow::Borrowed(with(Fact::HasChildren, "0")));
+            (None, None)
+        }
+        other => other,
+    };
+    // A birth range joins as the whole buckets it touches; its edges are trimmed at the end.
+    let bound = |d: &Option<String>| d.as_deref().map(|d| day_number(d).unwrap_or(i64::MIN));
+    let births = match (bound(&f.birth_from), bound(&f.birth_to)) {
+        (None, None) => None,
+        // A bound that is no date (never from the API) selects nobody, as SQL's comparison of
+        // such a string with every stored date would.
+        (Some(i64::MIN), _) | (_, Some(i64::MIN)) => return RoaringBitmap::new(),
+        (_, Some(to)) if to < 0 => return RoaringBitmap::new(),
+        (from, to) => Some((
+            from.map(|d| u32::try_from(d.max(0)).unwrap_or(u32::MAX)),
+            to.map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
+        )),
+    };
+    if let Some(range) = births
+        && let Some(coarse) = ix.birth.coarse(range, &ix.alive)
+    {
+        parts.push(Cow::Owned(coarse));
+    }
     parts.sort_by_key(|p| p.len());
     let mut parts = parts.into_iter();
     let test_norge = with(Fact::Origin, "TestNorge");
@@ -93,31 +123,22 @@ pub(crate) fn select(ix: &Index, f: &PersonFilter) -> RoaringBitmap {
                 not_test_norge |= set;
             }
         }
-        let mine = &out & mine;
+        let mine = (!mine.is_empty()).then(|| &out & mine);
         // Reserved persons are few: taken out one by one, not by merging with every candidate.
         for seq in &not_test_norge {
             out.remove(seq);
         }
-        out |= mine;
+        if let Some(mine) = mine {
+            out |= mine;
+        }
     }
-    // Ranges last, over what is left. A bound that is no date (never from the API) selects
-    // nobody, as no stored date compares equal to it in order.
-    let bound = |d: &Option<String>| d.as_deref().map(|d| day_number(d).unwrap_or(i64::MIN));
-    let day_of = |seq| ix.birth_of(seq);
-    if let Some(from) = bound(&f.birth_from) {
-        out = ix.birth.at_least(u32::try_from(from.max(0)).unwrap_or(u32::MAX), out, day_of);
+    if let Some(range) = births {
+        ix.birth.trim(&mut out, range);
     }
-    if let Some(to) = bound(&f.birth_to) {
-        out = match u32::try_from(to) {
-            Ok(to) => ix.birth.at_most(to, &out, day_of),
-            Err(_) if to < 0 => RoaringBitmap::new(),
-            Err(_) => out,
-        };
-    }
-    if let Some(n) = f.children_from {
+    if let Some(n) = children_from {
         out = ix.children.at_least(u32::try_from(n.max(0)).unwrap_or(u32::MAX), out);
     }
-    if let Some(n) = f.children_to {
+    if let Some(n) = children_to {
         out = match u32::try_from(n) {
             Ok(n) => ix.children.at_most(n, out),
             Err(_) if n < 0 => RoaringBitmap::new(),
