@@ -126,6 +126,12 @@ impl BirthDays {
         }
     }
 
+    pub(crate) fn shrink_to_fit(&mut self) {
+        for days in &mut self.days {
+            days.shrink_to_fit();
+        }
+    }
+
     pub(crate) fn bytes(&self) -> usize {
         self.upto.iter().map(RoaringBitmap::serialized_size).sum::<usize>()
             + self.days.iter().map(|d| d.capacity() * 8).sum::<usize>()

@@ -1,6 +1,7 @@
-//! The index itself: for every search fact one bitmap per value (of load-order positions), bit
-//! slices for the two ranges (birth day, children), and each person's codes, so that a changed
-//! person can be taken out of exactly the bitmaps it was in.
+//! The index itself: for every search fact one bitmap per value (of load-order positions),
+//! birth days in quantile buckets (`birth_days`), bit slices for the number of children, and
+//! each person's codes, so that a changed person can be taken out of exactly the bitmaps it
+//! was in.
 
 use std::collections::BTreeMap;
 
@@ -221,6 +222,9 @@ impl Index {
         for (seq, day) in days {
             self.birth.insert(seq, day);
         }
+        // The rows grew by doubling while read; a million of them is worth giving back.
+        self.rows.shrink_to_fit();
+        self.birth.shrink_to_fit();
     }
 
     /// Where `seq`'s row is, if it has one.
