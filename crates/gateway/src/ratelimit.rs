@@ -5,9 +5,10 @@
 //! Limits run on the process's clocks, not the injectable one: a frozen `--clock` must not
 //! freeze (or break) rate limiting.
 
+use std::collections::BTreeMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fjellport_clock::Clock as _;
@@ -64,18 +65,39 @@ impl Limiter {
 const FULL_WINDOWS: u64 = 100_000;
 /// How often (in windows, i.e. seconds) a replica forgets old windows.
 const PRUNE_EVERY_SECS: i64 = 30;
+/// How long a replica may hold requests it counted locally before it writes them.
+const WRITE_AFTER: Duration = Duration::from_millis(50);
+/// Limits below this are counted in the database request by request (a few a second cost
+/// nothing, and are the ones a tester checks to the request).
+const LOCAL_FROM: u32 = 100;
+
+/// One caller's current window as this replica knows it.
+#[derive(Debug, Default)]
+struct Tally {
+    window: i64,
+    /// The window's count over every replica, as of this replica's last write.
+    known: i64,
+    /// Requests this replica let through and has not written yet.
+    pending: i64,
+    /// A write of `pending` is on its way.
+    writing: bool,
+}
 
 /// A limit of N requests per one-second window (wall clock, which replicas share), counted in
-/// the database every replica uses: Kong's "cluster" strategy. A request costs one upsert
-/// while the window has room; once a replica has seen its window full it refuses the rest of
-/// that second without asking, so a caller hammering a spent key costs the database one
-/// statement per second per replica. If the database does not answer, the local limiter's
+/// the database every replica uses: Kong's "cluster" strategy. A request of a small limit
+/// costs one upsert while the window has room; a limit of [`LOCAL_FROM`] a second or more is
+/// counted locally while the window is less than half spent by what the replica knows, and
+/// written every [`WRITE_AFTER`] (so two replicas that each spend half of what is left
+/// between writes stay within the limit; a per-request write on one row would serialize every
+/// request of the key on that row). Once a replica has seen its window full it refuses the
+/// rest of that second without asking. If the database does not answer, the local limiter's
 /// decision stands (a failing limit store must not fail every request).
 #[derive(Debug)]
 pub struct SharedLimits {
     store: Arc<dyn ReplayStore>,
     full: moka::sync::Cache<String, i64>,
     last_prune: AtomicI64,
+    tallies: Arc<Mutex<BTreeMap<String, Tally>>>,
 }
 
 impl SharedLimits {
@@ -84,6 +106,7 @@ impl SharedLimits {
             store,
             full: moka::sync::Cache::new(FULL_WINDOWS),
             last_prune: AtomicI64::new(0),
+            tallies: Arc::default(),
         }
     }
 
@@ -99,13 +122,23 @@ impl SharedLimits {
             return Some(Decision::Limited { limit, retry_after });
         }
         self.prune_now_and_then(window);
-        match self.store.count_request(name, window).await {
-            Ok(n) if n > i64::from(limit) => {
-                self.full.insert(name.to_owned(), window);
-                Some(Decision::Limited { limit, retry_after })
-            }
+        let limit_n = i64::from(limit);
+        if limit >= LOCAL_FROM
+            && let Some(seen) = self.count_locally(name, window, limit_n)
+        {
+            return Some(Decision::Allowed { limit, remaining: (limit_n - seen).max(0) as u32 });
+        }
+        // Near the limit (or a small one): this request and any held ones, written now.
+        let held = self.take_pending(name, window);
+        match self.store.count_requests(name, window, held + 1).await {
             Ok(n) => {
-                Some(Decision::Allowed { limit, remaining: (i64::from(limit) - n).max(0) as u32 })
+                self.learn(name, window, n);
+                if n > limit_n {
+                    self.full.insert(name.to_owned(), window);
+                    Some(Decision::Limited { limit, retry_after })
+                } else {
+                    Some(Decision::Allowed { limit, remaining: (limit_n - n).max(0) as u32 })
+                }
             }
             Err(err) => {
                 tracing::warn!(error = %err, "shared rate limit unavailable; the local limit applies");
@@ -114,8 +147,79 @@ impl SharedLimits {
         }
     }
 
+    fn tallies(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Tally>> {
+        self.tallies.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Lets the request through without a round trip if the window is far from spent, and
+    /// has the held requests written soon; `Some(count as known)` if so.
+    fn count_locally(&self, name: &str, window: i64, limit: i64) -> Option<i64> {
+        let mut tallies = self.tallies();
+        let tally = tallies.entry(name.to_owned()).or_default();
+        if tally.window != window {
+            *tally = Tally { window, ..Tally::default() };
+        }
+        if (tally.pending + 1) * 2 > limit - tally.known {
+            return None;
+        }
+        tally.pending += 1;
+        let seen = tally.known + tally.pending;
+        if !tally.writing {
+            tally.writing = true;
+            let (store, tallies, name) =
+                (self.store.clone(), self.tallies.clone(), name.to_owned());
+            tokio::spawn(async move {
+                tokio::time::sleep(WRITE_AFTER).await;
+                let held = {
+                    let mut tallies =
+                        tallies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    // A window that has ended meanwhile was reset; its held counts no longer
+                    // matter, and the new window's are not this write's.
+                    tallies.get_mut(&name).filter(|t| t.window == window).map_or(0, |t| {
+                        t.writing = false;
+                        std::mem::take(&mut t.pending)
+                    })
+                };
+                if held > 0 {
+                    match store.count_requests(&name, window, held).await {
+                        Ok(n) => {
+                            let mut tallies =
+                                tallies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                            if let Some(t) = tallies.get_mut(&name)
+                                && t.window == window
+                            {
+                                t.known = t.known.max(n);
+                            }
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, "could not write held rate-limit counts")
+                        }
+                    }
+                }
+            });
+        }
+        Some(seen)
+    }
+
+    /// The held requests of `name`'s current window, taken to be written with this one.
+    fn take_pending(&self, name: &str, window: i64) -> i64 {
+        self.tallies()
+            .get_mut(name)
+            .filter(|t| t.window == window)
+            .map_or(0, |t| std::mem::take(&mut t.pending))
+    }
+
+    fn learn(&self, name: &str, window: i64, count: i64) {
+        let mut tallies = self.tallies();
+        let tally = tallies.entry(name.to_owned()).or_default();
+        if tally.window != window {
+            *tally = Tally { window, ..Tally::default() };
+        }
+        tally.known = tally.known.max(count);
+    }
+
     /// Every [`PRUNE_EVERY_SECS`], one request of this replica has old windows deleted (in
-    /// the background: no caller waits for it).
+    /// the background: no caller waits for it), and forgets its own tallies of them.
     fn prune_now_and_then(&self, window: i64) {
         let last = self.last_prune.load(Ordering::Relaxed);
         if window - last < PRUNE_EVERY_SECS
@@ -126,6 +230,7 @@ impl SharedLimits {
         {
             return;
         }
+        self.tallies().retain(|_, t| t.window >= window - 1 || t.pending > 0 || t.writing);
         let store = self.store.clone();
         tokio::spawn(async move {
             if let Err(err) = store.prune_rate_windows(window - 10).await {

@@ -222,9 +222,9 @@ pub trait ReplayStore: Send + Sync + std::fmt::Debug {
     async fn first_use(&self, key: &str, expires: i64, now: i64) -> Result<bool>;
     /// Forgets keys that expired before `now`.
     async fn prune_replay(&self, now: i64) -> Result<u64>;
-    /// Counts one request of `name` in the one-second window that began at `window_start`
+    /// Counts `n` requests of `name` in the one-second window that began at `window_start`
     /// (wall-clock unix seconds) and returns the window's count so far, over every replica.
-    async fn count_request(&self, name: &str, window_start: i64) -> Result<i64>;
+    async fn count_requests(&self, name: &str, window_start: i64, n: i64) -> Result<i64>;
     /// Forgets windows that began before `before`.
     async fn prune_rate_windows(&self, before: i64) -> Result<u64>;
 }

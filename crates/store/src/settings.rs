@@ -62,10 +62,11 @@ impl ReplayStore for SqlStore {
         self.db.execute(q).await
     }
 
-    async fn count_request(&self, name: &str, window_start: i64) -> Result<i64> {
+    async fn count_requests(&self, name: &str, window_start: i64, n: i64) -> Result<i64> {
         let mut q = self.db.sql("INSERT INTO rate_windows (name, window_start, count)");
-        q.values([[Arg::from(name), Arg::from(window_start), Arg::from(1i64)]]);
-        q.push(" ON CONFLICT (name, window_start) DO UPDATE SET count = rate_windows.count + 1");
+        q.values([[Arg::from(name), Arg::from(window_start), Arg::from(n)]]);
+        q.push(" ON CONFLICT (name, window_start) DO UPDATE SET count = rate_windows.count + ");
+        q.bind(n);
         q.push(" RETURNING count");
         self.db.fetch_one(q).await?.int("count")
     }

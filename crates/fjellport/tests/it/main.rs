@@ -37,6 +37,7 @@ mod replica_faults;
 mod replicas;
 mod reservations;
 mod schemathesis;
+mod search_replicas;
 mod sqlite_kill;
 mod support;
 mod syntpop;

@@ -360,12 +360,12 @@ async fn the_shared_replay_record_lets_each_key_through_once_until_it_expires() 
 async fn rate_windows_count_each_callers_requests_per_second_and_are_forgotten() {
     for (name, store, _dir) in backends().await {
         for expected in 1..=3 {
-            assert_eq!(store.count_request("syntpop/key:a", 1000).await.unwrap(), expected);
+            assert_eq!(store.count_requests("syntpop/key:a", 1000, 1).await.unwrap(), expected);
         }
-        assert_eq!(store.count_request("syntpop/key:b", 1000).await.unwrap(), 1, "{name}");
-        assert_eq!(store.count_request("syntpop/key:a", 1001).await.unwrap(), 1, "{name}");
+        assert_eq!(store.count_requests("syntpop/key:b", 1000, 1).await.unwrap(), 1, "{name}");
+        assert_eq!(store.count_requests("syntpop/key:a", 1001, 1).await.unwrap(), 1, "{name}");
         assert_eq!(store.prune_rate_windows(1001).await.unwrap(), 2, "{name}: second 1000's");
-        assert_eq!(store.count_request("syntpop/key:a", 1001).await.unwrap(), 2, "{name}");
+        assert_eq!(store.count_requests("syntpop/key:a", 1001, 1).await.unwrap(), 2, "{name}");
     }
 }
 
