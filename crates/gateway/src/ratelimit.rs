@@ -87,9 +87,9 @@ struct Tally {
 /// the database every replica uses: Kong's "cluster" strategy. A request of a small limit
 /// costs one upsert while the window has room; a limit of [`LOCAL_FROM`] a second or more is
 /// counted locally while the window is less than half spent by what the replica knows, and
-/// written every [`WRITE_AFTER`] (so two replicas that each spend half of what is left
-/// between writes stay within the limit; a per-request write on one row would serialize every
-/// request of the key on that row). Once a replica has seen its window full it refuses the
+/// written every [`WRITE_AFTER`] (two replicas each spending up to half before they hear of
+/// each other stay within the limit; more replicas may pass it by half a limit each). A
+/// per-request write on one row would serialize every request of the key on that row. Once a replica has seen its window full it refuses the
 /// rest of that second without asking. If the database does not answer, the local limiter's
 /// decision stands (a failing limit store must not fail every request).
 #[derive(Debug)]
@@ -159,7 +159,9 @@ impl SharedLimits {
         if tally.window != window {
             *tally = Tally { window, ..Tally::default() };
         }
-        if (tally.pending + 1) * 2 > limit - tally.known {
+        // Counted here only while the window, as this replica knows it, is less than half
+        // spent: two replicas doing so at once spend at most the whole of it before they write.
+        if (tally.known + tally.pending + 1) * 2 > limit {
             return None;
         }
         tally.pending += 1;

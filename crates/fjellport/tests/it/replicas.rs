@@ -109,17 +109,14 @@ async fn hammer(servers: &[&TestServer], key: &str, tasks: usize, until: Instant
     calls.join_all().await.into_iter().fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
 }
 
-/// A 5 requests/s key hammered through two replicas gets 5 a second in all, not 5 at each:
-/// the replicas count in the database they share.
-#[tokio::test]
-async fn a_keys_rate_limit_holds_across_two_postgresql_replicas() {
-    let Some(url) = crate::support::postgres().await else {
-        return;
-    };
+/// A key of `rate` requests/s hammered by `tasks` callers on each of two PostgreSQL replicas
+/// for three whole one-second windows: (200s, 429s), or `None` without PostgreSQL.
+async fn hammer_through_two_replicas(rate: u32, tasks: usize) -> Option<(u32, u32)> {
+    let url = crate::support::postgres().await?;
     let a = TestServer::start(config(&url, BEFORE_SUNSET)).await;
     let b = TestServer::start(config(&url, BEFORE_SUNSET)).await;
     let (_, key) = a
-        .key(serde_json::json!({"api": "syntpop", "type": "other", "owner": "rl", "rateLimit": 5}))
+        .key(serde_json::json!({"api": "syntpop", "type": "other", "owner": "rl", "rateLimit": rate}))
         .await;
     within_two_seconds(&b, &key, 200).await;
     // Three whole one-second windows, from just after a second begins, after a pause that
@@ -131,12 +128,20 @@ async fn a_keys_rate_limit_holds_across_two_postgresql_replicas() {
         Duration::from_secs(1) - Duration::from_nanos(wall.timestamp_subsec_nanos().into());
     tokio::time::sleep(to_next + Duration::from_millis(20)).await;
     let until = Instant::now() + Duration::from_millis(2950);
-    let (ok, limited) = hammer(&[&a, &b], &key, 4, until).await;
+    let counted = hammer(&[&a, &b], &key, tasks, until).await;
+    a.stop().await;
+    b.stop().await;
+    Some(counted)
+}
+
+/// A 5 requests/s key hammered through two replicas gets 5 a second in all, not 5 at each:
+/// the replicas count in the database they share.
+#[tokio::test]
+async fn a_keys_rate_limit_holds_across_two_postgresql_replicas() {
+    let Some((ok, limited)) = hammer_through_two_replicas(5, 4).await else { return };
     assert!(limited > 0, "the limit was reached");
     // 15 in three windows; within 10 % (one request to spare).
     assert!((13..=16).contains(&ok), "{ok} accepted in 3 s at 5/s over two replicas");
-    a.stop().await;
-    b.stop().await;
 }
 
 /// A key of 300 requests/s is counted locally between writes (one write per request would
@@ -144,29 +149,9 @@ async fn a_keys_rate_limit_holds_across_two_postgresql_replicas() {
 /// about 300 a second in all, not 300 at each.
 #[tokio::test]
 async fn a_high_rate_limit_holds_across_two_postgresql_replicas() {
-    let Some(url) = crate::support::postgres().await else {
-        return;
-    };
-    let a = TestServer::start(config(&url, BEFORE_SUNSET)).await;
-    let b = TestServer::start(config(&url, BEFORE_SUNSET)).await;
-    let (_, key) = a
-        .key(
-            serde_json::json!({"api": "syntpop", "type": "other", "owner": "rl", "rateLimit": 300}),
-        )
-        .await;
-    within_two_seconds(&b, &key, 200).await;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    use fjellport_clock::Clock as _;
-    let wall = fjellport_clock::SystemClock.now();
-    let to_next =
-        Duration::from_secs(1) - Duration::from_nanos(wall.timestamp_subsec_nanos().into());
-    tokio::time::sleep(to_next + Duration::from_millis(20)).await;
-    let until = Instant::now() + Duration::from_millis(2950);
-    let (ok, limited) = hammer(&[&a, &b], &key, 8, until).await;
+    let Some((ok, limited)) = hammer_through_two_replicas(300, 8).await else { return };
     assert!(limited > 0, "the limit was reached ({ok} accepted)");
     // 900 in three windows; the held counts may let a few more through, never a replica's
     // share twice.
     assert!((800..=990).contains(&ok), "{ok} accepted in 3 s at 300/s over two replicas");
-    a.stop().await;
-    b.stop().await;
 }
