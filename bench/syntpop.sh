@@ -119,24 +119,33 @@ LUA
 # birth-date bounds drawn at random (from a clock-seeded generator, so the warm-up does not ask
 # them first): about 10^8 combinations, so no search is asked twice and every one misses
 # whatever the server keeps of answers asked before.
+# What both search scripts begin with: a POST of JSON, a counter, and bounds(span), two birth
+# dates at random (the second on or after the first) within span days of 1 January of $1.
+lua_prelude() { # epoch year
+    cat <<LUA
+local i = 0
+local epoch = os.time({year = $1, month = 1, day = 1})
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+local function bounds(span)
+  local from = math.random(0, span)
+  local to = from + math.random(0, span - from)
+  return os.date("%Y-%m-%d", epoch + from * 86400), os.date("%Y-%m-%d", epoch + to * 86400)
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+LUA
+}
 search_lua() { # cold: true|false
+    lua_prelude 1940
     cat <<LUA
 local cold = $1
 local places = {"0301", "4601", "5001", "1103", "3907", "4204", "3301", "5501", "3107", "1108"}
 local sexes = {"Female", "Male"}
-local i = 0
-local epoch = os.time({year = 1940, month = 1, day = 1})
-math.randomseed(os.time() + math.floor(os.clock() * 1000000))
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
 request = function()
   i = i + 1
   local extra = ""
   if cold then
-    local from = math.random(0, 25000)
-    local to = from + math.random(0, 25000 - from)
-    extra = string.format(',"birthDateFrom":"%s","birthDateTo":"%s"',
-      os.date("%Y-%m-%d", epoch + from * 86400), os.date("%Y-%m-%d", epoch + to * 86400))
+    extra = string.format(',"birthDateFrom":"%s","birthDateTo":"%s"', bounds(25000))
   end
   local body = string.format('{"gender":"%s","municipalityNumber":"%s"%s,"limit":10}',
     sexes[i % 2 + 1], places[i % #places + 1], extra)
@@ -162,24 +171,20 @@ run() { # name script [floor in req/s]
 }
 # Match-count over four to six filters no SQL index serves (marital status, spouse, children,
 # birth-date bounds drawn at random, sometimes gender), a new combination each request.
-cat >"$WORK/count.lua" <<LUA
+{
+    lua_prelude 1920
+    cat <<LUA
 local marital = {"Married", "Unmarried", "Divorced", "WidowOrWidower"}
-local i = 0
-local epoch = os.time({year = 1920, month = 1, day = 1})
-math.randomseed(os.time() + math.floor(os.clock() * 1000000))
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
 request = function()
   i = i + 1
-  local from = math.random(0, 32000)
-  local to = from + math.random(0, 32000 - from)
+  local from, to = bounds(32000)
   local body = string.format('{"maritalStatus":["%s"],"hasSpouse":%s,"hasChildren":%s,"birthDateFrom":"%s","birthDateTo":"%s"%s}',
-    marital[i % #marital + 1], tostring(i % 2 == 0), tostring(i % 3 == 0),
-    os.date("%Y-%m-%d", epoch + from * 86400), os.date("%Y-%m-%d", epoch + to * 86400),
+    marital[i % #marital + 1], tostring(i % 2 == 0), tostring(i % 3 == 0), from, to,
     i % 5 == 0 and ',"gender":"Female"' or '')
   return wrk.format(nil, "/syntpop/api/search/match-count", nil, body)
 end
 LUA
+} >"$WORK/count.lua"
 # The same kinds of bodies for the open loop (oha sends a file's lines in turn; more lines than
 # requests, so none is sent twice).
 python3 - "$WORK" <<'PYTHON'

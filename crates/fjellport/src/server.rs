@@ -164,7 +164,6 @@ pub async fn start(
         key_settings.clone(),
         clock.clone(),
     );
-
     // Replicas share only PostgreSQL: there the replay record is shared too.
     let shared_replay: Option<Arc<dyn fjellport_store::ReplayStore>> =
         (store.backend() == fjellport_store::Backend::Postgres).then(|| store.clone() as _);

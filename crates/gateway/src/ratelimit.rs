@@ -89,15 +89,57 @@ struct Tally {
 /// counted locally while the window is less than half spent by what the replica knows, and
 /// written every [`WRITE_AFTER`] (two replicas each spending up to half before they hear of
 /// each other stay within the limit; more replicas may pass it by half a limit each). A
-/// per-request write on one row would serialize every request of the key on that row. Once a replica has seen its window full it refuses the
-/// rest of that second without asking. If the database does not answer, the local limiter's
-/// decision stands (a failing limit store must not fail every request).
+/// per-request write on one row would serialize every request of the key on that row. Once a
+/// replica has seen its window full it refuses the rest of that second without asking. If the
+/// database does not answer, the local limiter's decision stands (a failing limit store must
+/// not fail every request).
 #[derive(Debug)]
 pub struct SharedLimits {
     store: Arc<dyn ReplayStore>,
     full: moka::sync::Cache<String, i64>,
     last_prune: AtomicI64,
-    tallies: Arc<Mutex<BTreeMap<String, Tally>>>,
+    tallies: Tallies,
+}
+
+type Tallies = Arc<Mutex<BTreeMap<String, Tally>>>;
+
+fn lock(tallies: &Tallies) -> std::sync::MutexGuard<'_, BTreeMap<String, Tally>> {
+    tallies.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `name`'s tally, started afresh when it is of an earlier window than `window`.
+fn tally_of<'a>(
+    tallies: &'a mut BTreeMap<String, Tally>,
+    name: &str,
+    window: i64,
+) -> &'a mut Tally {
+    let tally = tallies.entry(name.to_owned()).or_default();
+    if tally.window != window {
+        *tally = Tally { window, ..Tally::default() };
+    }
+    tally
+}
+
+/// After [`WRITE_AFTER`], writes what `name`'s window held and learns the total from it.
+async fn write_held(store: Arc<dyn ReplayStore>, tallies: Tallies, name: String, window: i64) {
+    tokio::time::sleep(WRITE_AFTER).await;
+    // A window that has ended meanwhile was reset; its held counts no longer matter, and the
+    // new window's are not this write's.
+    let held = lock(&tallies).get_mut(&name).filter(|t| t.window == window).map_or(0, |t| {
+        t.writing = false;
+        std::mem::take(&mut t.pending)
+    });
+    if held == 0 {
+        return;
+    }
+    match store.count_requests(&name, window, held).await {
+        Ok(n) => {
+            if let Some(t) = lock(&tallies).get_mut(&name).filter(|t| t.window == window) {
+                t.known = t.known.max(n);
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "could not write held rate-limit counts"),
+    }
 }
 
 impl SharedLimits {
@@ -147,76 +189,37 @@ impl SharedLimits {
         }
     }
 
-    fn tallies(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Tally>> {
-        self.tallies.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// Lets the request through without a round trip if the window is far from spent, and
     /// has the held requests written soon; `Some(count as known)` if so.
     fn count_locally(&self, name: &str, window: i64, limit: i64) -> Option<i64> {
-        let mut tallies = self.tallies();
-        let tally = tallies.entry(name.to_owned()).or_default();
-        if tally.window != window {
-            *tally = Tally { window, ..Tally::default() };
-        }
+        let mut tallies = lock(&self.tallies);
+        let tally = tally_of(&mut tallies, name, window);
         // Counted here only while the window, as this replica knows it, is less than half
         // spent: two replicas doing so at once spend at most the whole of it before they write.
         if (tally.known + tally.pending + 1) * 2 > limit {
             return None;
         }
         tally.pending += 1;
-        let seen = tally.known + tally.pending;
         if !tally.writing {
             tally.writing = true;
-            let (store, tallies, name) =
-                (self.store.clone(), self.tallies.clone(), name.to_owned());
-            tokio::spawn(async move {
-                tokio::time::sleep(WRITE_AFTER).await;
-                let held = {
-                    let mut tallies =
-                        tallies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    // A window that has ended meanwhile was reset; its held counts no longer
-                    // matter, and the new window's are not this write's.
-                    tallies.get_mut(&name).filter(|t| t.window == window).map_or(0, |t| {
-                        t.writing = false;
-                        std::mem::take(&mut t.pending)
-                    })
-                };
-                if held > 0 {
-                    match store.count_requests(&name, window, held).await {
-                        Ok(n) => {
-                            let mut tallies =
-                                tallies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                            if let Some(t) = tallies.get_mut(&name)
-                                && t.window == window
-                            {
-                                t.known = t.known.max(n);
-                            }
-                        }
-                        Err(err) => {
-                            tracing::warn!(error = %err, "could not write held rate-limit counts")
-                        }
-                    }
-                }
-            });
+            let write =
+                write_held(self.store.clone(), self.tallies.clone(), name.to_owned(), window);
+            tokio::spawn(write);
         }
-        Some(seen)
+        Some(tally.known + tally.pending)
     }
 
     /// The held requests of `name`'s current window, taken to be written with this one.
     fn take_pending(&self, name: &str, window: i64) -> i64 {
-        self.tallies()
+        lock(&self.tallies)
             .get_mut(name)
             .filter(|t| t.window == window)
             .map_or(0, |t| std::mem::take(&mut t.pending))
     }
 
     fn learn(&self, name: &str, window: i64, count: i64) {
-        let mut tallies = self.tallies();
-        let tally = tallies.entry(name.to_owned()).or_default();
-        if tally.window != window {
-            *tally = Tally { window, ..Tally::default() };
-        }
+        let mut tallies = lock(&self.tallies);
+        let tally = tally_of(&mut tallies, name, window);
         tally.known = tally.known.max(count);
     }
 
@@ -232,7 +235,7 @@ impl SharedLimits {
         {
             return;
         }
-        self.tallies().retain(|_, t| t.window >= window - 1 || t.pending > 0 || t.writing);
+        lock(&self.tallies).retain(|_, t| t.window >= window - 1 || t.pending > 0 || t.writing);
         let store = self.store.clone();
         tokio::spawn(async move {
             if let Err(err) = store.prune_rate_windows(window - 10).await {

@@ -1,6 +1,6 @@
-//! A bit-sliced index: one bitmap per bit of a small unsigned number (a birth day, a count of
-//! children), so that "at least c" and "at most c" over a set of persons take two bitmap
-//! operations per bit, whatever the range (O'Neil and Quass, "Improved query performance
+//! A bit-sliced index: one bitmap per bit of a small unsigned number (the count of children),
+//! so that "at least c" and "at most c" over a set of persons take two bitmap operations per
+//! bit, whatever the range (O'Neil and Quass, "Improved query performance
 //! with variant indexes", 1997).
 
 use roaring::RoaringBitmap;

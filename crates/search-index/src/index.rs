@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
 use fjellport_store::{PersonMarks, SearchFacts};
 use roaring::RoaringBitmap;
 
@@ -111,29 +113,15 @@ pub(crate) struct Index {
     pub(crate) marks: PersonMarks,
 }
 
-/// Days from 1 January 1800 to a `YYYY-MM-DD` date (negative before it), if it is one.
+/// Days from 1 January 1800 to a `YYYY-MM-DD` date (negative before it), if it is one. Only
+/// that exact form: it is the one whose order as a string, which SQL compares, is the order of
+/// the days.
 pub(crate) fn day_number(date: &str) -> Option<i64> {
-    let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if date.len() != 10 {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = date.get(r)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from the civil calendar (Howard Hinnant's algorithm), from 1970, then moved to 1800.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let from_1970 = era * 146_097 + doe - 719_468;
-    Some(from_1970 + 62_091)
+    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    Some(day.signed_duration_since(NaiveDate::from_ymd_opt(1800, 1, 1)?).num_days())
 }
 
 impl Index {

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use fjellport_store::{PersonFilter, PersonStore, StoreError};
+use fjellport_store::{PersonFilter, PersonMarks, PersonStore, StoreError};
 
 use index::Index;
 pub use index::Unindexable;
@@ -79,6 +79,10 @@ impl SearchIndex {
     }
 
     /// The index, to change (every kept answer is then out of date).
+    fn refused_load(&self) -> std::sync::MutexGuard<'_, Option<i64>> {
+        self.refused_load.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Option<Index>> {
         let guard = self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.version.fetch_add(1, Ordering::AcqRel);
@@ -145,7 +149,11 @@ impl SearchIndex {
             return;
         }
         let _one = self.updating.lock().await;
-        if let Err(e) = self.apply_changes(store).await {
+        let applied = match store.person_marks().await {
+            Ok(now) => self.apply_changes(store, now).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = applied {
             // The poll tries again shortly; until then this replica may miss its own change.
             tracing::warn!(error = %e, "search index: cannot read the change log");
         }
@@ -160,7 +168,7 @@ impl SearchIndex {
             Some(have) if have.loads == marks.loads => {
                 if have.stamp != marks.stamp {
                     let _one = self.updating.lock().await;
-                    self.apply_changes(store).await?;
+                    self.apply_changes(store, marks).await?;
                 }
                 return Ok(());
             }
@@ -170,9 +178,7 @@ impl SearchIndex {
             }
             None => {}
         }
-        if *self.refused_load.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-            == Some(marks.loads)
-        {
+        if *self.refused_load() == Some(marks.loads) {
             return Ok(());
         }
         let started = Instant::now();
@@ -180,19 +186,19 @@ impl SearchIndex {
             Ok(ix) => ix,
             Err(why) => {
                 tracing::warn!(%why, "search index: cannot index these persons; searches stay on SQL");
-                *self.refused_load.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                    Some(marks.loads);
+                *self.refused_load() = Some(marks.loads);
                 return Ok(());
             }
         };
         let _one = self.updating.lock().await;
-        if store.person_marks().await?.loads != built.marks.loads {
+        let now = store.person_marks().await?;
+        if now.loads != built.marks.loads {
             return Ok(()); // another load meanwhile: the next poll builds again
         }
         let persons = built.alive.len();
         let bytes = built.bytes();
         *self.write() = Some(built);
-        self.apply_changes(store).await?;
+        self.apply_changes(store, now).await?;
         tracing::info!(
             persons,
             seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
@@ -202,10 +208,14 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// The change log since the index's stamp, applied (the caller holds `updating`).
-    async fn apply_changes<S: PersonStore + ?Sized>(&self, store: &S) -> Result<(), StoreError> {
+    /// The change log from the index's stamp up to `now` (marks just read), applied (the
+    /// caller holds `updating`).
+    async fn apply_changes<S: PersonStore + ?Sized>(
+        &self,
+        store: &S,
+        now: PersonMarks,
+    ) -> Result<(), StoreError> {
         let Some(since) = self.read().as_ref().map(|ix| ix.marks) else { return Ok(()) };
-        let now = store.person_marks().await?;
         if now.loads != since.loads {
             return Ok(()); // the poll rebuilds
         }
@@ -232,8 +242,7 @@ impl SearchIndex {
             if let Err(why) = put {
                 *guard = None;
                 tracing::warn!(%why, "search index: a changed person cannot be indexed; searches use SQL");
-                *self.refused_load.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                    Some(now.loads);
+                *self.refused_load() = Some(now.loads);
                 return Ok(());
             }
         }

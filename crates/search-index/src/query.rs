@@ -1,5 +1,6 @@
 //! A search filter answered from the index: the bitmaps of its conditions intersected (the
-//! smallest first), the ranges narrowed by bit slices, and a page taken in load order or in a
+//! smallest first, a birth range as the buckets it touches), the birth range's edges trimmed
+//! and other child counts narrowed by bit slices, and a page taken in load order or in a
 //! seed's shuffle — the same persons, count and order as the SQL in `fjellport_store::search`.
 
 use std::borrow::Cow;
@@ -173,10 +174,10 @@ pub(crate) fn page(
         }
         Some(seed) => {
             // The `limit` least (rank, seq) above the cursor: a bounded max-heap.
-            let mut heap = BinaryHeap::with_capacity(limit + 1);
             if limit == 0 {
                 return Vec::new();
             }
+            let mut heap = BinaryHeap::with_capacity(limit + 1);
             for seq in found {
                 let key = (shuffle_rank(i64::from(seq), seed), i64::from(seq));
                 if after.is_some_and(|a| key <= a) {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use crate::dialect::{BATCH, DbRow};
 use crate::model::{LifeChanges, StoredEvent};
-use crate::persons::{insert_persons, rewrite_persons};
+use crate::persons::{IN_CHUNK, insert_persons, rewrite_persons};
 use crate::sql::Arg;
 use crate::store::{SqlStore, bump_revision};
 use crate::{EventStore, Result};
@@ -12,8 +12,6 @@ use crate::{EventStore, Result};
 const COLUMNS: [&str; 5] = ["seq", "person_id", "nin", "event_type", "occurred_on"];
 /// The setting holding the last simulated day.
 pub(crate) const POPULATION_DAY: &str = "population_day";
-/// Ids per `IN (…)` list.
-const IN_CHUNK: usize = 500;
 
 fn event_of(row: &DbRow) -> Result<StoredEvent> {
     Ok(StoredEvent {

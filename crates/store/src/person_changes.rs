@@ -9,8 +9,8 @@
 
 use crate::Result;
 use crate::dialect::{Db, DbRow, Tx};
-use crate::model::{PersonChange, PersonMarks, SearchFacts, StoredPerson};
-use crate::person_columns::{FACTS, person_of};
+use crate::model::{PersonChange, PersonMarks, SearchFacts};
+use crate::persons::IN_CHUNK;
 use crate::sql::Arg;
 use crate::store::{bump_revision, revision};
 
@@ -18,8 +18,6 @@ use crate::store::{bump_revision, revision};
 /// than half of this starts over (an index builds in seconds; a live replica is never this
 /// far behind).
 const KEPT_STAMPS: i64 = 100_000;
-/// Values per `IN (…)` list.
-const IN_CHUNK: usize = 500;
 
 /// The search facts, as selected from `persons` (aliased `p` when `prefix` is `p.`).
 fn fact_columns(prefix: &str) -> String {
@@ -152,17 +150,4 @@ pub(crate) async fn changes(db: &Db, stamp: i64) -> Result<Option<Vec<PersonChan
         out.push(PersonChange { stamp: row.int("stamp")?, seq: row.int("changed")?, facts });
     }
     Ok(Some(out))
-}
-
-pub(crate) async fn persons_at(db: &Db, seqs: &[i64], with_doc: bool) -> Result<Vec<StoredPerson>> {
-    let doc = if with_doc { ", doc" } else { "" };
-    let mut out = Vec::with_capacity(seqs.len());
-    for chunk in seqs.chunks(IN_CHUNK) {
-        let mut q = db.sql(format!("SELECT {}{doc} FROM persons WHERE seq IN ", *FACTS));
-        q.list(chunk.iter().copied());
-        for row in db.fetch_all(q).await? {
-            out.push(person_of(&row, with_doc)?);
-        }
-    }
-    Ok(out)
 }

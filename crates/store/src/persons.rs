@@ -17,7 +17,7 @@ use crate::store::{SqlStore, bump_revision, revision};
 use crate::{PersonKey, PersonKeys, PersonLoad, PersonStore, Result, SettingsStore, StoreError};
 
 /// Values per `IN (…)` list.
-const IN_CHUNK: usize = 500;
+pub(crate) const IN_CHUNK: usize = 500;
 /// Rows per page when exporting or re-deriving.
 const PAGE: i64 = 2000;
 /// Set by migration 5 when persons need their search facts derived.
@@ -153,6 +153,26 @@ pub(crate) async fn export_docs(
     }
 }
 
+/// The persons whose `column` is one of `values`, in no particular order; documents only
+/// `with_doc`.
+async fn persons_where<A: Clone + Into<Arg>>(
+    db: &Db,
+    column: &str,
+    values: &[A],
+    with_doc: bool,
+) -> Result<Vec<StoredPerson>> {
+    let doc = if with_doc { ", doc" } else { "" };
+    let mut out = Vec::with_capacity(values.len());
+    for chunk in values.chunks(IN_CHUNK) {
+        let mut q = db.sql(format!("SELECT {}{doc} FROM persons WHERE {column} IN ", *FACTS));
+        q.list(chunk.iter().cloned());
+        for row in db.fetch_all(q).await? {
+            out.push(person_of(&row, with_doc)?);
+        }
+    }
+    Ok(out)
+}
+
 /// The least string above every string starting with `prefix` (its last character plus one),
 /// if there is one.
 fn past_prefix(prefix: &str) -> Option<String> {
@@ -258,16 +278,7 @@ impl PersonStore for SqlStore {
             PersonKeys::Ids(ids) => ("id", ids),
             PersonKeys::Nins(nins) => ("nin", nins),
         };
-        let mut out = Vec::with_capacity(values.len());
-        for chunk in values.chunks(IN_CHUNK) {
-            let mut q =
-                self.db.sql(format!("SELECT {}, doc FROM persons WHERE {column} IN ", *FACTS));
-            q.list(chunk);
-            for row in self.db.fetch_all(q).await? {
-                out.push(person_of(&row, true)?);
-            }
-        }
-        Ok(out)
+        persons_where(&self.db, column, values, true).await
     }
 
     async fn search_persons(&self, page: &PersonPage) -> Result<SearchHits> {
@@ -417,7 +428,7 @@ impl PersonStore for SqlStore {
     }
 
     async fn persons_at(&self, seqs: &[i64], with_doc: bool) -> Result<Vec<StoredPerson>> {
-        person_changes::persons_at(&self.db, seqs, with_doc).await
+        persons_where(&self.db, "seq", seqs, with_doc).await
     }
 
     async fn export_organizations(
