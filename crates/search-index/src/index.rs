@@ -3,6 +3,7 @@
 //! each person's codes, so that a changed person can be taken out of exactly the bitmaps it
 //! was in.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -11,7 +12,9 @@ use fjellport_store::{PersonMarks, SearchFacts};
 use roaring::RoaringBitmap;
 
 use crate::birth_days::BirthDays;
+use crate::bits::Bits;
 use crate::bsi::Bsi;
+use crate::query::Set;
 
 /// The facts kept as values with a bitmap each; booleans are the values "0" and "1".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +57,20 @@ impl std::fmt::Display for Unindexable {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Values {
     codes: BTreeMap<String, u16>,
-    sets: Vec<RoaringBitmap>,
+    /// By code: a bitset for a value at least 1/64 of the persons share (from the build on),
+    /// ascending positions for the others (see [`crate::bits`] for why not roaring bitmaps).
+    sets: Vec<Members>,
+}
+
+#[derive(Debug, Clone)]
+enum Members {
+    Many(Bits),
+    Few(Vec<u32>),
 }
 
 impl Values {
     fn new() -> Values {
-        Values { codes: BTreeMap::new(), sets: vec![RoaringBitmap::new()] }
+        Values { codes: BTreeMap::new(), sets: vec![Members::Few(Vec::new())] }
     }
 
     fn code(&mut self, value: Option<&str>) -> Result<u16, Unindexable> {
@@ -70,22 +81,61 @@ impl Values {
         let code = u16::try_from(self.sets.len())
             .map_err(|_| Unindexable(format!("more than 65,535 values of one fact ({value})")))?;
         self.codes.insert(value.to_owned(), code);
-        self.sets.push(RoaringBitmap::new());
+        self.sets.push(Members::Few(Vec::new()));
         Ok(code)
     }
 
-    /// The persons with `value`, `None` when nobody has it.
-    pub(crate) fn with(&self, value: &str) -> Option<&RoaringBitmap> {
-        self.codes.get(value).map(|c| &self.sets[usize::from(*c)])
+    fn insert(&mut self, code: u16, seq: u32) {
+        match &mut self.sets[usize::from(code)] {
+            Members::Many(bits) => bits.insert(seq),
+            // Positions come in ascending order while building: a push.
+            Members::Few(list) if list.last().is_none_or(|last| *last < seq) => list.push(seq),
+            Members::Few(list) => {
+                if let Err(at) = list.binary_search(&seq) {
+                    list.insert(at, seq);
+                }
+            }
+        }
     }
 
-    /// Every value and its persons.
-    pub(crate) fn all(&self) -> impl Iterator<Item = (&str, &RoaringBitmap)> {
-        self.codes.iter().map(|(v, c)| (v.as_str(), &self.sets[usize::from(*c)]))
+    fn remove(&mut self, code: u16, seq: u32) {
+        match &mut self.sets[usize::from(code)] {
+            Members::Many(bits) => bits.remove(seq),
+            Members::Few(list) => {
+                if let Ok(at) = list.binary_search(&seq) {
+                    list.remove(at);
+                }
+            }
+        }
+    }
+
+    /// Turns every value at least 1/64 of `persons` share into a bitset.
+    fn densify(&mut self, persons: u64) {
+        for set in &mut self.sets {
+            if let Members::Few(list) = set {
+                if !list.is_empty() && list.len() as u64 * 64 >= persons {
+                    *set = Members::Many(Bits::from_sorted(list));
+                } else {
+                    list.shrink_to_fit();
+                }
+            }
+        }
+    }
+
+    /// The persons with `value`, `None` when nobody has it.
+    pub(crate) fn with(&self, value: &str) -> Option<Set<'_>> {
+        Some(match &self.sets[usize::from(*self.codes.get(value)?)] {
+            Members::Many(bits) => Set::Bits(Cow::Borrowed(bits)),
+            Members::Few(list) => Set::List(Cow::Borrowed(list)),
+        })
     }
 
     fn bytes(&self) -> usize {
-        self.sets.iter().map(RoaringBitmap::serialized_size).sum::<usize>()
+        let set = |m: &Members| match m {
+            Members::Many(bits) => bits.bytes(),
+            Members::Few(list) => list.capacity() * 4,
+        };
+        self.sets.iter().map(set).sum::<usize>()
             + self.codes.keys().map(|k| k.len() + 32).sum::<usize>()
     }
 }
@@ -104,13 +154,16 @@ pub(crate) struct Index {
     pub(crate) birth: BirthDays,
     pub(crate) children: Bsi,
     /// Every person there is now.
-    pub(crate) alive: RoaringBitmap,
+    pub(crate) alive: Bits,
     /// Every position that has a row (gone persons keep theirs until the next build); a
     /// position's row is at its rank here.
     slots: RoaringBitmap,
     rows: Vec<Row>,
     /// What the store had when this index last caught up.
     pub(crate) marks: PersonMarks,
+    /// Whether [`Index::built`] has drawn the birth buckets (until then persons only get
+    /// their rows and bitmaps: the buckets are made from the rows at once).
+    built: bool,
 }
 
 /// Days from 1 January 1800 to a `YYYY-MM-DD` date (negative before it), if it is one. Only
@@ -130,10 +183,11 @@ impl Index {
             values: std::array::from_fn(|_| Values::new()),
             birth: BirthDays::default(),
             children: Bsi::new(CHILDREN_BITS),
-            alive: RoaringBitmap::new(),
+            alive: Bits::default(),
             slots: RoaringBitmap::new(),
             rows: Vec::new(),
             marks,
+            built: false,
         }
     }
 
@@ -180,18 +234,22 @@ impl Index {
 
     fn link(&mut self, seq: u32, row: &Row) {
         for (fact, code) in row.codes.iter().enumerate() {
-            self.values[fact].sets[usize::from(*code)].insert(seq);
+            self.values[fact].insert(*code, seq);
         }
-        self.birth.insert(seq, row.birth);
+        if self.built {
+            self.birth.insert(seq, row.birth);
+        }
         self.children.insert(seq, row.children);
         self.alive.insert(seq);
     }
 
     fn unlink(&mut self, seq: u32, row: &Row) {
         for (fact, code) in row.codes.iter().enumerate() {
-            self.values[fact].sets[usize::from(*code)].remove(seq);
+            self.values[fact].remove(*code, seq);
         }
-        self.birth.remove(seq, row.birth);
+        if self.built {
+            self.birth.remove(seq, row.birth);
+        }
         self.children.remove(seq, row.children);
         self.alive.remove(seq);
     }
@@ -206,13 +264,15 @@ impl Index {
         }
         // Positions are mostly one run: as runs, finding a row is a step, not a count of bits.
         self.slots.optimize();
-        self.birth = BirthDays::for_days(days.iter().map(|(_, d)| *d).collect());
-        for (seq, day) in days {
-            self.birth.insert(seq, day);
-        }
+        self.birth = BirthDays::of(&days);
+        self.built = true;
         // The rows grew by doubling while read; a million of them is worth giving back.
         self.rows.shrink_to_fit();
-        self.birth.shrink_to_fit();
+        self.alive.shrink_to_fit();
+        let persons = self.alive.len();
+        for values in &mut self.values {
+            values.densify(persons);
+        }
     }
 
     /// Where `seq`'s row is, if it has one.
@@ -264,7 +324,7 @@ impl Index {
         self.values.iter().map(Values::bytes).sum::<usize>()
             + self.birth.bytes()
             + self.children.bytes()
-            + self.alive.serialized_size()
+            + self.alive.bytes()
             + self.slots.serialized_size()
             + self.rows.capacity() * std::mem::size_of::<Row>()
     }

@@ -11,6 +11,7 @@
 //! and on a short poll for writes elsewhere; a bulk load makes it start over.
 
 mod birth_days;
+mod bits;
 mod bsi;
 mod index;
 mod query;
@@ -19,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use fjellport_store::{PersonFilter, PersonMarks, PersonStore, StoreError};
+use fjellport_store::{PersonFilter, PersonMarks, PersonStore, SearchFacts, StoreError};
 
 use index::Index;
 pub use index::Unindexable;
@@ -69,6 +70,21 @@ impl SearchIndex {
         Arc::new(SearchIndex::default())
     }
 
+    /// An index of these persons, current at once: for benchmarks and tools that hold the
+    /// facts rather than a store (it follows no change log).
+    pub fn from_facts<'a>(
+        facts: impl IntoIterator<Item = &'a SearchFacts>,
+    ) -> Result<SearchIndex, Unindexable> {
+        let mut ix = Index::new(PersonMarks::default());
+        for f in facts {
+            ix.put(f)?;
+        }
+        ix.built();
+        let me = SearchIndex::default();
+        *me.write() = Some(ix);
+        Ok(me)
+    }
+
     /// Whether searches are answered from memory now.
     pub fn is_ready(&self) -> bool {
         self.read().is_some()
@@ -91,7 +107,12 @@ impl SearchIndex {
 
     /// How many persons `filter` selects, if the index is current.
     pub fn count(&self, filter: &PersonFilter) -> Option<u64> {
-        self.read().as_ref().map(|ix| query::select(ix, filter).len())
+        self.read().as_ref().map(|ix| {
+            let found = query::select(ix, filter);
+            let n = found.len();
+            found.recycle();
+            n
+        })
     }
 
     /// The count and up to `limit` persons of a search after the keyset position `after`, in
@@ -112,6 +133,7 @@ impl SearchIndex {
         }
         let found = query::select(ix, filter);
         let answer = Answer { total: found.len(), hits: query::page(&found, after, limit, seed) };
+        found.recycle();
         self.answers.insert(key, Arc::new((version, answer.clone())));
         Some(answer)
     }

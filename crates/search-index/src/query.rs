@@ -1,7 +1,13 @@
-//! A search filter answered from the index: the bitmaps of its conditions intersected (the
-//! smallest first, a birth range as the buckets it touches), the birth range's edges trimmed
-//! and other child counts narrowed by bit slices, and a page taken in load order or in a
-//! seed's shuffle — the same persons, count and order as the SQL in `fjellport_store::search`.
+//! A search filter answered from the index — the same persons, count and order as the SQL in
+//! `fjellport_store::search`.
+//!
+//! Each condition is a set of persons. When one of them is small (a bitmap: a place, a postal
+//! code, a GP, an owner), its members are walked and each tested against the others, a bit
+//! test apiece. When all are large (bitsets: gender, marital status, yes/no facts, a birth
+//! range's buckets), they are ANDed word by word into one array. Either way a birth range's
+//! edge buckets are trimmed on the way by the day of each member found there, and nothing but
+//! the answer is allocated; the count is its size, a page its first members after the cursor
+//! (or the least in a seed's shuffle).
 
 use std::borrow::Cow;
 use std::collections::BinaryHeap;
@@ -9,24 +15,308 @@ use std::collections::BinaryHeap;
 use fjellport_store::{PersonFilter, shuffle_rank};
 use roaring::RoaringBitmap;
 
+use crate::birth_days::Edge;
+use crate::bits::{self, Bits};
 use crate::index::{Fact, Index, day_number};
 
+/// The persons of one condition.
+#[derive(Debug, Clone)]
+pub(crate) enum Set<'a> {
+    /// Many: one bit each.
+    Bits(Cow<'a, Bits>),
+    /// Few: ascending positions.
+    List(Cow<'a, [u32]>),
+}
+
+impl Set<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Set::Bits(b) => b.len(),
+            Set::List(l) => l.len() as u64,
+        }
+    }
+
+    fn contains(&self, seq: u32) -> bool {
+        match self {
+            Set::Bits(b) => b.contains(seq),
+            Set::List(l) => l.binary_search(&seq).is_ok(),
+        }
+    }
+
+    fn members(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        match self {
+            Set::Bits(b) => Box::new(bits::members(b.words())),
+            Set::List(l) => Box::new(l.iter().copied()),
+        }
+    }
+}
+
+/// The persons a search selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// Ascending.
+    List(Vec<u32>),
+    /// One bit each, and how many.
+    Words(Vec<u64>, u64),
+}
+
+impl Found {
+    pub(crate) fn len(&self) -> u64 {
+        match self {
+            Found::List(l) => l.len() as u64,
+            Found::Words(_, n) => *n,
+        }
+    }
+
+    fn members(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        match self {
+            Found::List(l) => Box::new(l.iter().copied()),
+            Found::Words(w, _) => Box::new(bits::members(w)),
+        }
+    }
+
+    /// The members above `seq`, ascending.
+    fn after(&self, seq: u32) -> Box<dyn Iterator<Item = u32> + '_> {
+        match self {
+            Found::List(l) => Box::new(l[l.partition_point(|s| *s <= seq)..].iter().copied()),
+            Found::Words(w, _) => {
+                let first = seq as usize / 64;
+                let mask = (!0u64).checked_shl(seq % 64 + 1).unwrap_or(0);
+                let head = w.get(first).map(|x| bits::ones(x & mask, first));
+                let tail =
+                    w.iter().enumerate().skip(first + 1).flat_map(|(i, x)| bits::ones(*x, i));
+                Box::new(head.into_iter().flatten().chain(tail))
+            }
+        }
+    }
+
+    /// Adds persons none of whom is in `self` yet.
+    fn join(self, other: Found) -> Found {
+        match (self, other) {
+            (Found::List(mut a), Found::List(b)) => {
+                a.extend(b);
+                a.sort_unstable();
+                Found::List(a)
+            }
+            (Found::Words(mut w, mut n), other) | (other, Found::Words(mut w, mut n)) => {
+                for seq in other.members() {
+                    let at = seq as usize / 64;
+                    if at >= w.len() {
+                        w.resize(at + 1, 0);
+                    }
+                    n += u64::from(w[at] >> (seq % 64) & 1 == 0);
+                    w[at] |= 1 << (seq % 64);
+                }
+                Found::Words(w, n)
+            }
+        }
+    }
+
+    /// Done with: its words are kept for the next search on this thread.
+    pub(crate) fn recycle(self) {
+        if let Found::Words(w, _) = self {
+            bits::give_back(w);
+        }
+    }
+
+    fn into_roaring(self) -> RoaringBitmap {
+        match self {
+            Found::List(l) => RoaringBitmap::from_sorted_iter(l).unwrap_or_default(),
+            Found::Words(w, _) => {
+                let set = bits::members(&w).collect();
+                bits::give_back(w);
+                set
+            }
+        }
+    }
+}
+
+const NOBODY: Found = Found::List(Vec::new());
+
+/// A set of more than 1/`SCATTER` of the persons among bitsets is laid out as bits (see
+/// [`Conditions::eval`]): above some 2,300 members at 1.2 million.
+const SCATTER: u64 = 512;
+
+/// The conditions of a search apart from who may see whom.
+#[derive(Default)]
+struct Conditions<'a> {
+    within: Vec<Set<'a>>,
+    outside: Vec<Set<'a>>,
+    edges: Vec<Edge<'a>>,
+}
+
+impl Conditions<'_> {
+    /// The persons in every `within`, in no `outside`, and not rejected by an edge.
+    fn eval(&self, ix: &Index) -> Found {
+        let mut few = self.within.iter().enumerate().filter_map(|(i, s)| match s {
+            Set::List(l) => Some((i, l.as_ref())),
+            Set::Bits(_) => None,
+        });
+        match (few.next(), few.next()) {
+            (None, _) => self.and_words(ix, None),
+            // One set of some thousands among bitsets: its bits laid out and ANDed with theirs
+            // (testing its members one by one waits on memory for each of them, profiled).
+            (Some((_, few)), None) if few.len() as u64 * SCATTER > ix.alive.len() => {
+                self.and_words(ix, Some(few))
+            }
+            _ => {
+                let (at, smallest) = self
+                    .within
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| matches!(s, Set::List(_)))
+                    .min_by_key(|(_, s)| s.len())
+                    .unwrap_or((0, &self.within[0]));
+                self.walk(at, smallest)
+            }
+        }
+    }
+
+    /// The members of `within[driver]`, each tested against the rest.
+    fn walk(&self, driver: usize, few: &Set<'_>) -> Found {
+        let mut rest: Vec<&Set<'_>> =
+            self.within.iter().enumerate().filter(|(i, _)| *i != driver).map(|(_, s)| s).collect();
+        rest.sort_by_key(|s| s.len());
+        let mut at = vec![0; self.edges.len()];
+        let found = few
+            .members()
+            .filter(|seq| {
+                rest.iter().all(|s| s.contains(*seq))
+                    && !self.outside.iter().any(|s| s.contains(*seq))
+                    && !self
+                        .edges
+                        .iter()
+                        .zip(&mut at)
+                        .any(|(e, at)| e.holds(*seq) && e.rejects(*seq, at))
+            })
+            .collect();
+        Found::List(found)
+    }
+
+    /// Every condition a bitset (or an outside few): ANDed word by word.
+    fn and_words(&self, ix: &Index, few: Option<&[u32]>) -> Found {
+        let mut within: Vec<&Bits> = self
+            .within
+            .iter()
+            .filter_map(|s| match s {
+                Set::Bits(b) => Some(b.as_ref()),
+                Set::List(_) => None,
+            })
+            .collect();
+        if within.is_empty() && few.is_none() {
+            within.push(&ix.alive);
+        }
+        within.sort_by_key(|b| b.len());
+        let mut words = within.iter().map(|b| b.words().len()).min().unwrap_or(usize::MAX);
+        let mut out = bits::words_buffer();
+        let mut rest = &within[..];
+        match few {
+            Some(few) => {
+                words = words.min(few.last().map_or(0, |m| *m as usize / 64 + 1));
+                out.resize(words, 0);
+                for seq in few {
+                    if let Some(o) = out.get_mut(*seq as usize / 64) {
+                        *o |= 1 << (seq % 64);
+                    }
+                }
+            }
+            None => {
+                out.extend_from_slice(&within[0].words()[..words]);
+                rest = &within[1..];
+            }
+        }
+        for b in rest {
+            for (o, x) in out.iter_mut().zip(b.words()) {
+                *o &= x;
+            }
+        }
+        for s in &self.outside {
+            match s {
+                Set::Bits(b) => {
+                    for (o, x) in out.iter_mut().zip(b.words()) {
+                        *o &= !x;
+                    }
+                }
+                Set::List(l) => {
+                    for &seq in l.iter() {
+                        if let Some(o) = out.get_mut(seq as usize / 64) {
+                            *o &= !(1 << (seq % 64));
+                        }
+                    }
+                }
+            }
+        }
+        // Those of the edge buckets born outside the range out, then the count.
+        for e in &self.edges {
+            for (_, seq) in e.outside() {
+                if let Some(o) = out.get_mut(*seq as usize / 64) {
+                    *o &= !(1 << (seq % 64));
+                }
+            }
+        }
+        let n = out.iter().map(|o| u64::from(o.count_ones())).sum();
+        Found::Words(out, n)
+    }
+}
+
+/// Any of `values` of `fact` (`None`: nobody has any).
+fn any_of<'a>(ix: &'a Index, fact: Fact, values: &[String]) -> Option<Set<'a>> {
+    let mut sets: Vec<Set<'a>> = values.iter().filter_map(|v| ix.facts(fact).with(v)).collect();
+    if sets.len() <= 1 {
+        return sets.pop();
+    }
+    if sets.iter().all(|s| matches!(s, Set::List(_))) {
+        let mut any: Vec<u32> = sets.iter().flat_map(Set::members).collect();
+        any.sort_unstable();
+        any.dedup();
+        return Some(Set::List(Cow::Owned(any)));
+    }
+    let mut any: Vec<u64> = Vec::new();
+    for s in &sets {
+        let mut set = |seq: u32| {
+            let at = seq as usize / 64;
+            if at >= any.len() {
+                any.resize(at + 1, 0);
+            }
+            any[at] |= 1 << (seq % 64);
+        };
+        match s {
+            Set::Bits(b) => {
+                if any.len() < b.words().len() {
+                    any.resize(b.words().len(), 0);
+                }
+                for (o, x) in any.iter_mut().zip(b.words()) {
+                    *o |= x;
+                }
+            }
+            Set::List(l) => l.iter().copied().for_each(&mut set),
+        }
+    }
+    Some(Set::Bits(Cow::Owned(Bits::from_words(any))))
+}
+
 /// Every person `f` selects.
-pub(crate) fn select(ix: &Index, f: &PersonFilter) -> RoaringBitmap {
-    let mut parts: Vec<Cow<'_, RoaringBitmap>> = Vec::new();
-    let empty = RoaringBitmap::new();
+pub(crate) fn select(ix: &Index, f: &PersonFilter) -> Found {
+    let mut c = Conditions::default();
     // A value nobody has selects nobody.
-    let with = |fact: Fact, value: &str| ix.facts(fact).with(value).unwrap_or(&empty);
+    macro_rules! need {
+        ($set:expr) => {
+            match $set {
+                Some(set) => set,
+                None => return NOBODY,
+            }
+        };
+    }
+    let with = |fact: Fact, value: &str| ix.facts(fact).with(value);
     let flag = |b: bool| if b { "1" } else { "0" };
-    // Test-Norge or the caller's own: applied after the rest (below), so that the union of a
-    // million Test-Norge persons with the caller's few is never made.
+    // Test-Norge or the caller's own: two searches, joined at the end.
     let mut mine_too = None;
     match (f.origin.as_deref(), &f.visible_to) {
         (Some("Reserved"), Some(owner)) => {
-            parts.push(Cow::Borrowed(with(Fact::Origin, "Reserved")));
-            parts.push(Cow::Borrowed(with(Fact::Owner, owner)));
+            c.within.push(need!(with(Fact::Origin, "Reserved")));
+            c.within.push(need!(with(Fact::Owner, owner)));
         }
-        (Some(origin), _) => parts.push(Cow::Borrowed(with(Fact::Origin, origin))),
+        (Some(origin), _) => c.within.push(need!(with(Fact::Origin, origin))),
         (None, Some(owner)) => mine_too = Some(with(Fact::Owner, owner)),
         (None, None) => {}
     }
@@ -40,17 +330,13 @@ pub(crate) fn select(ix: &Index, f: &PersonFilter) -> RoaringBitmap {
         (Fact::Gp, &f.gp),
     ] {
         if let Some(value) = value {
-            parts.push(Cow::Borrowed(with(fact, value)));
+            c.within.push(need!(with(fact, value)));
         }
     }
     for (fact, values) in [(Fact::Status, &f.statuses), (Fact::MaritalStatus, &f.marital_statuses)]
     {
         if !values.is_empty() {
-            let mut any = RoaringBitmap::new();
-            for v in values {
-                any |= with(fact, v);
-            }
-            parts.push(Cow::Owned(any));
+            c.within.push(need!(any_of(ix, fact, values)));
         }
     }
     for (fact, value) in [
@@ -61,116 +347,103 @@ pub(crate) fn select(ix: &Index, f: &PersonFilter) -> RoaringBitmap {
         (Fact::HasGp, f.has_gp),
     ] {
         if let Some(value) = value {
-            parts.push(Cow::Borrowed(with(fact, flag(value))));
+            c.within.push(need!(with(fact, flag(value))));
         }
     }
-    // "Any children" and "none" are one bitmap; other counts go through the bit slices.
+    // "Any children" and "none" are one set; other counts go through the bit slices.
     let (children_from, children_to) = match (f.children_from, f.children_to) {
         (Some(1), None) => {
-            parts.push(Cow::Borrowed(with(Fact::HasChildren, "1")));
+            c.within.push(need!(with(Fact::HasChildren, "1")));
             (None, None)
         }
         (None, Some(0)) => {
-            parts.push(Cow::Borrowed(with(Fact::HasChildren, "0")));
+            c.within.push(need!(with(Fact::HasChildren, "0")));
             (None, None)
         }
         other => other,
     };
-    // A birth range joins as the whole buckets it touches; its edges are trimmed at the end.
     let bound = |d: &Option<String>| d.as_deref().map(|d| day_number(d).unwrap_or(i64::MIN));
     let births = match (bound(&f.birth_from), bound(&f.birth_to)) {
         (None, None) => None,
         // A bound that is no date (never from the API) selects nobody, as SQL's comparison of
         // such a string with every stored date would.
-        (Some(i64::MIN), _) | (_, Some(i64::MIN)) => return RoaringBitmap::new(),
-        (_, Some(to)) if to < 0 => return RoaringBitmap::new(),
+        (Some(i64::MIN), _) | (_, Some(i64::MIN)) => return NOBODY,
+        (_, Some(to)) if to < 0 => return NOBODY,
         (from, to) => Some((
             from.map(|d| u32::try_from(d.max(0)).unwrap_or(u32::MAX)),
             to.map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
         )),
     };
-    if let Some(range) = births
-        && let Some(coarse) = ix.birth.coarse(range, &ix.alive)
-    {
-        parts.push(Cow::Owned(coarse));
+    if let Some(range) = births {
+        let span = ix.birth.span(range);
+        c.within.extend(span.within.map(|b| Set::Bits(Cow::Borrowed(b))));
+        c.outside.extend(span.before.map(|b| Set::Bits(Cow::Borrowed(b))));
+        c.edges = span.edges;
     }
-    parts.sort_by_key(|p| p.len());
-    let mut parts = parts.into_iter();
-    let test_norge = with(Fact::Origin, "TestNorge");
-    let mut out = match (parts.next(), mine_too) {
-        // The two smallest intersected into a new bitmap (no copy of the smallest first).
-        (Some(first), _) => match parts.next() {
-            Some(second) => first.as_ref() & second.as_ref(),
-            None => first.into_owned(),
-        },
-        (None, Some(mine)) => {
-            mine_too = None;
-            test_norge | mine
-        }
-        (None, None) => ix.alive.clone(),
-    };
-    for part in parts {
-        if out.is_empty() {
-            break;
-        }
-        out &= part.as_ref();
-    }
-    if let Some(mine) = mine_too {
-        // Test-Norge is nearly everyone: taking the few others away is cheaper than
-        // intersecting with it.
-        let mut not_test_norge = RoaringBitmap::new();
-        for (origin, set) in ix.facts(Fact::Origin).all() {
-            if origin != "TestNorge" {
-                not_test_norge |= set;
+    let found = match mine_too {
+        None => c.eval(ix),
+        Some(mine) => {
+            // Test-Norge persons, and the caller's own that are not.
+            let Some(test_norge) = with(Fact::Origin, "TestNorge") else {
+                return mine.map_or(NOBODY, |m| {
+                    c.within.push(m);
+                    finish(ix, c.eval(ix), children_from, children_to)
+                });
+            };
+            c.within.push(test_norge.clone());
+            let public = c.eval(ix);
+            match mine {
+                None => public,
+                Some(mine) => {
+                    c.within.pop();
+                    c.within.push(mine);
+                    c.outside.push(test_norge);
+                    public.join(c.eval(ix))
+                }
             }
         }
-        let mine = (!mine.is_empty()).then(|| &out & mine);
-        // Reserved persons are few: taken out one by one, not by merging with every candidate.
-        for seq in &not_test_norge {
-            out.remove(seq);
-        }
-        if let Some(mine) = mine {
-            out |= mine;
-        }
+    };
+    finish(ix, found, children_from, children_to)
+}
+
+/// Narrows by other child counts than "any" and "none" (the bit slices).
+fn finish(ix: &Index, found: Found, from: Option<i64>, to: Option<i64>) -> Found {
+    if from.is_none() && to.is_none() {
+        return found;
     }
-    if let Some(range) = births {
-        ix.birth.trim(&mut out, range);
-    }
-    if let Some(n) = children_from {
+    let mut out = found.into_roaring();
+    if let Some(n) = from {
         out = ix.children.at_least(u32::try_from(n.max(0)).unwrap_or(u32::MAX), out);
     }
-    if let Some(n) = children_to {
+    if let Some(n) = to {
         out = match u32::try_from(n) {
             Ok(n) => ix.children.at_most(n, out),
             Err(_) if n < 0 => RoaringBitmap::new(),
             Err(_) => out,
         };
     }
-    out
+    Found::List(out.iter().collect())
 }
 
 /// Up to `limit` of `found` after the keyset position `after` (`(rank, seq)`): in load order,
 /// or in the shuffle of `seed` (what `ORDER BY rank, seq` gives), each with its rank.
 pub(crate) fn page(
-    found: &RoaringBitmap,
+    found: &Found,
     after: Option<(i64, i64)>,
     limit: usize,
     seed: Option<i64>,
 ) -> Vec<(i64, i64)> {
     match seed {
         None => {
-            let start = match after {
-                None => 0,
-                Some((_, seq)) if seq < 0 => 0,
+            let members = match after {
+                None => found.members(),
+                Some((_, seq)) if seq < 0 => found.members(),
                 Some((_, seq)) => match u32::try_from(seq) {
-                    Ok(seq) => found.rank(seq),
+                    Ok(seq) => found.after(seq),
                     Err(_) => return Vec::new(),
                 },
             };
-            (0..limit as u64)
-                .map_while(|i| u32::try_from(start + i).ok().and_then(|n| found.select(n)))
-                .map(|seq| (0, i64::from(seq)))
-                .collect()
+            members.take(limit).map(|seq| (0, i64::from(seq))).collect()
         }
         Some(seed) => {
             // The `limit` least (rank, seq) above the cursor: a bounded max-heap.
@@ -178,7 +451,7 @@ pub(crate) fn page(
                 return Vec::new();
             }
             let mut heap = BinaryHeap::with_capacity(limit + 1);
-            for seq in found {
+            for seq in found.members() {
                 let key = (shuffle_rank(i64::from(seq), seed), i64::from(seq));
                 if after.is_some_and(|a| key <= a) {
                     continue;
