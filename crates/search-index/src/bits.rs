@@ -5,8 +5,8 @@
 //! which the compiler vectorises, with no per-container dispatch, conversion or allocation as
 //! a roaring bitmap's operations have (the profile of the uncached search spent half its time
 //! there). At 1.2 million persons one bitset is 150 kB; only values held by at least 1/64 of
-//! the persons get one, so that is never more than twice what the value's roaring bitmap
-//! takes.
+//! the persons get one, so it never takes more than 8 bytes a member. Beside the set type,
+//! plain word arrays (a search's answer) get the same few operations as free functions.
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Bits {
@@ -25,11 +25,6 @@ impl Bits {
             bits.insert(*seq);
         }
         bits
-    }
-
-    pub(crate) fn from_words(words: Vec<u64>) -> Bits {
-        let ones = words.iter().map(|w| u64::from(w.count_ones())).sum();
-        Bits { words, ones }
     }
 
     pub(crate) fn insert(&mut self, seq: u32) {
@@ -53,7 +48,7 @@ impl Bits {
         for (w, o) in self.words.iter_mut().zip(&other.words) {
             *w |= o;
         }
-        self.ones = self.words.iter().map(|w| u64::from(w.count_ones())).sum();
+        self.ones = count(&self.words);
     }
 
     pub(crate) fn remove(&mut self, seq: u32) {
@@ -114,6 +109,29 @@ pub(crate) fn give_back(mut words: Vec<u64>) {
             spare.push(words);
         }
     });
+}
+
+/// How many bits of `words` are set.
+pub(crate) fn count(words: &[u64]) -> u64 {
+    words.iter().map(|w| u64::from(w.count_ones())).sum()
+}
+
+/// Sets bit `seq` of `words` (grown to hold it); whether it was clear.
+pub(crate) fn set(words: &mut Vec<u64>, seq: u32) -> bool {
+    let at = seq as usize / 64;
+    if at >= words.len() {
+        words.resize(at + 1, 0);
+    }
+    let was = words[at];
+    words[at] |= 1 << (seq % 64);
+    was != words[at]
+}
+
+/// Clears bit `seq` of `words` (nothing beyond the end).
+pub(crate) fn clear(words: &mut [u64], seq: u32) {
+    if let Some(w) = words.get_mut(seq as usize / 64) {
+        *w &= !(1 << (seq % 64));
+    }
 }
 
 /// The members of a word array, ascending.

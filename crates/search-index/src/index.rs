@@ -1,6 +1,6 @@
-//! The index itself: for every search fact one bitmap per value (of load-order positions),
+//! The index itself: for every search fact one set per value (of load-order positions),
 //! birth days in quantile buckets (`birth_days`), bit slices for the number of children, and
-//! each person's codes, so that a changed person can be taken out of exactly the bitmaps it
+//! each person's codes, so that a changed person can be taken out of exactly the sets it
 //! was in.
 
 use std::borrow::Cow;

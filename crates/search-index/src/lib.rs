@@ -1,8 +1,8 @@
 //! SyntPop's person search, answered from memory.
 //!
-//! Every person's search facts are kept as one bitmap per value (`roaring`) and bit slices for
-//! the birth day and the number of children, so that any filter combination is an
-//! intersection — a count is its size, a page the first members after the cursor (or the least
+//! Every person's search facts are kept as one set of persons per value (a bitset for a value
+//! many share, a sorted list for the rest), birth days in buckets and bit slices for the
+//! number of children, so that any filter combination is an intersection — a count is its size, a page the first members after the cursor (or the least
 //! in a seed's shuffle) — and only the page's persons are read from the store.
 //!
 //! [`SearchIndex`] builds itself from the store in the background (until then, and whenever it

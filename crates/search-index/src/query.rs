@@ -100,12 +100,7 @@ impl Found {
             }
             (Found::Words(mut w, mut n), other) | (other, Found::Words(mut w, mut n)) => {
                 for seq in other.members() {
-                    let at = seq as usize / 64;
-                    if at >= w.len() {
-                        w.resize(at + 1, 0);
-                    }
-                    n += u64::from(w[at] >> (seq % 64) & 1 == 0);
-                    w[at] |= 1 << (seq % 64);
+                    n += u64::from(bits::set(&mut w, seq));
                 }
                 Found::Words(w, n)
             }
@@ -148,38 +143,38 @@ struct Conditions<'a> {
 impl Conditions<'_> {
     /// The persons in every `within`, in no `outside`, and not rejected by an edge.
     fn eval(&self, ix: &Index) -> Found {
-        let mut few = self.within.iter().enumerate().filter_map(|(i, s)| match s {
-            Set::List(l) => Some((i, l.as_ref())),
-            Set::Bits(_) => None,
-        });
-        match (few.next(), few.next()) {
-            (None, _) => self.and_words(ix, None),
+        let lists: Vec<(usize, &[u32])> = self
+            .within
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s {
+                Set::List(l) => Some((i, l.as_ref())),
+                Set::Bits(_) => None,
+            })
+            .collect();
+        match lists[..] {
+            [] => self.and_words(ix, None),
             // One set of some thousands among bitsets: its bits laid out and ANDed with theirs
             // (testing its members one by one waits on memory for each of them, profiled).
-            (Some((_, few)), None) if few.len() as u64 * SCATTER > ix.alive.len() => {
+            [(_, few)] if few.len() as u64 * SCATTER > ix.alive.len() => {
                 self.and_words(ix, Some(few))
             }
-            _ => {
-                let (at, smallest) = self
-                    .within
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| matches!(s, Set::List(_)))
-                    .min_by_key(|(_, s)| s.len())
-                    .unwrap_or((0, &self.within[0]));
-                self.walk(at, smallest)
-            }
+            _ => match lists.iter().min_by_key(|(_, l)| l.len()) {
+                Some((at, few)) => self.walk(*at, few),
+                None => NOBODY,
+            },
         }
     }
 
-    /// The members of `within[driver]`, each tested against the rest.
-    fn walk(&self, driver: usize, few: &Set<'_>) -> Found {
+    /// The members of `within[driver]` (`few`), each tested against the rest.
+    fn walk(&self, driver: usize, few: &[u32]) -> Found {
         let mut rest: Vec<&Set<'_>> =
             self.within.iter().enumerate().filter(|(i, _)| *i != driver).map(|(_, s)| s).collect();
         rest.sort_by_key(|s| s.len());
         let mut at = vec![0; self.edges.len()];
         let found = few
-            .members()
+            .iter()
+            .copied()
             .filter(|seq| {
                 rest.iter().all(|s| s.contains(*seq))
                     && !self.outside.iter().any(|s| s.contains(*seq))
@@ -214,9 +209,9 @@ impl Conditions<'_> {
             Some(few) => {
                 words = words.min(few.last().map_or(0, |m| *m as usize / 64 + 1));
                 out.resize(words, 0);
-                for seq in few {
-                    if let Some(o) = out.get_mut(*seq as usize / 64) {
-                        *o |= 1 << (seq % 64);
+                for &seq in few {
+                    if seq as usize / 64 < words {
+                        bits::set(&mut out, seq);
                     }
                 }
             }
@@ -237,24 +232,14 @@ impl Conditions<'_> {
                         *o &= !x;
                     }
                 }
-                Set::List(l) => {
-                    for &seq in l.iter() {
-                        if let Some(o) = out.get_mut(seq as usize / 64) {
-                            *o &= !(1 << (seq % 64));
-                        }
-                    }
-                }
+                Set::List(l) => l.iter().for_each(|seq| bits::clear(&mut out, *seq)),
             }
         }
         // Those of the edge buckets born outside the range out, then the count.
         for e in &self.edges {
-            for (_, seq) in e.outside() {
-                if let Some(o) = out.get_mut(*seq as usize / 64) {
-                    *o &= !(1 << (seq % 64));
-                }
-            }
+            e.outside().iter().for_each(|(_, seq)| bits::clear(&mut out, *seq));
         }
-        let n = out.iter().map(|o| u64::from(o.count_ones())).sum();
+        let n = bits::count(&out);
         Found::Words(out, n)
     }
 }
@@ -271,28 +256,14 @@ fn any_of<'a>(ix: &'a Index, fact: Fact, values: &[String]) -> Option<Set<'a>> {
         any.dedup();
         return Some(Set::List(Cow::Owned(any)));
     }
-    let mut any: Vec<u64> = Vec::new();
+    let mut any = Bits::default();
     for s in &sets {
-        let mut set = |seq: u32| {
-            let at = seq as usize / 64;
-            if at >= any.len() {
-                any.resize(at + 1, 0);
-            }
-            any[at] |= 1 << (seq % 64);
-        };
         match s {
-            Set::Bits(b) => {
-                if any.len() < b.words().len() {
-                    any.resize(b.words().len(), 0);
-                }
-                for (o, x) in any.iter_mut().zip(b.words()) {
-                    *o |= x;
-                }
-            }
-            Set::List(l) => l.iter().copied().for_each(&mut set),
+            Set::Bits(b) => any.union_with(b),
+            Set::List(l) => l.iter().for_each(|seq| any.insert(*seq)),
         }
     }
-    Some(Set::Bits(Cow::Owned(Bits::from_words(any))))
+    Some(Set::Bits(Cow::Owned(any)))
 }
 
 /// Every person `f` selects.
@@ -384,20 +355,21 @@ pub(crate) fn select(ix: &Index, f: &PersonFilter) -> Found {
         None => c.eval(ix),
         Some(mine) => {
             // Test-Norge persons, and the caller's own that are not.
-            let Some(test_norge) = with(Fact::Origin, "TestNorge") else {
-                return mine.map_or(NOBODY, |m| {
-                    c.within.push(m);
-                    finish(ix, c.eval(ix), children_from, children_to)
-                });
+            let test_norge = with(Fact::Origin, "TestNorge");
+            let public = match &test_norge {
+                Some(tn) => {
+                    c.within.push(tn.clone());
+                    let public = c.eval(ix);
+                    c.within.pop();
+                    public
+                }
+                None => NOBODY,
             };
-            c.within.push(test_norge.clone());
-            let public = c.eval(ix);
             match mine {
                 None => public,
                 Some(mine) => {
-                    c.within.pop();
                     c.within.push(mine);
-                    c.outside.push(test_norge);
+                    c.outside.extend(test_norge);
                     public.join(c.eval(ix))
                 }
             }

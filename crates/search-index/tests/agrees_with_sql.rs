@@ -257,6 +257,39 @@ async fn check(store: Arc<dyn Store>) {
         Ok(())
     });
     result.unwrap();
+    // Birth ranges with few other conditions, so that their edges decide who is in (random
+    // filters of many conditions mostly select nobody): on bitsets alone, with a place (a list
+    // laid out as bits), as an owner sees them, and with lists walked one by one (an owner's
+    // reserved persons, a GP's patients).
+    let born = |from: &str, to: &str| PersonFilter {
+        birth_from: Some(from.into()),
+        birth_to: Some(to.into()),
+        ..Default::default()
+    };
+    let place = choices.municipalities.first().cloned();
+    let postal = choices.postal_codes.first().cloned();
+    for (from, to) in
+        [("1971-03-15", "1989-07-20"), ("1950-02-11", "1950-09-27"), ("2001-05-05", "2030-01-01")]
+    {
+        for f in [
+            born(from, to),
+            PersonFilter { gender: Some("Female".into()), ..born(from, to) },
+            PersonFilter { municipality: place.clone(), ..born(from, to) },
+            PersonFilter { postal_code: postal.clone(), ..born(from, to) },
+            PersonFilter { visible_to: Some("team-a".into()), ..born(from, to) },
+            PersonFilter {
+                origin: Some("Reserved".into()),
+                visible_to: Some("team-a".into()),
+                ..born(from, to)
+            },
+            PersonFilter { gp: choices.gps.first().cloned(), ..born(from, to) },
+        ] {
+            for seed in [None, Some(7)] {
+                agree(store.as_ref(), &index, &f, seed).await;
+                agree(store.as_ref(), &fresh, &f, seed).await;
+            }
+        }
+    }
     // The filters a person of every kind is found by, and nobody's.
     for f in [
         PersonFilter::default(),
