@@ -74,7 +74,10 @@ echo "   /readyz after $(echo "$ready - $started" | bc | xargs printf '%.2f') s;
 for _ in $(seq 1 1200); do grep -q "search index ready" "$WORK/serve.log" && break; sleep 0.1; done
 grep -q "search index ready" "$WORK/serve.log" || { echo "bench: the search index was not built" >&2; exit 1; }
 built=$(grep "search index ready" "$WORK/serve.log" | sed -E 's/\x1b\[[0-9;]*m//g' | sed -E 's/.*persons=([0-9]+).*seconds="?([0-9.]+)"?.*megabytes=([0-9]+).*/\1 persons in \2 s, ~\3 MB by its own count/')
-echo "   search index: $built; RSS after $(rss "${PIDS[0]}")"
+echo "   search index: $built; RSS right after $(rss "${PIDS[0]}")"
+# The allocator gives the build's freed memory back to the system a little later.
+sleep 10
+echo "   RSS 10 s later $(rss "${PIDS[0]}")"
 BASE="http://127.0.0.1:$PORT"
 KEY=$(curl -fs -X POST "$BASE/admin/api/keys" -H "Authorization: Bearer $TOKEN" \
     -H 'content-type: application/json' -d '{"api":"syntpop","type":"other","rateLimit":1000000}' \

@@ -9,12 +9,16 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use fjellport_store::{PersonMarks, SearchFacts};
-use roaring::RoaringBitmap;
 
 use crate::birth_days::BirthDays;
 use crate::bits::Bits;
 use crate::bsi::Bsi;
 use crate::query::Set;
+use crate::rows::{FIELDS, Row, Rows};
+
+/// Where a row keeps the birth day and the number of children (after the facts' codes).
+const BIRTH: usize = FACTS;
+const CHILDREN: usize = FACTS + 1;
 
 /// The facts kept as values with a bitmap each; booleans are the values "0" and "1".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +44,8 @@ pub(crate) enum Fact {
 }
 
 pub(crate) const FACTS: usize = 17;
+/// A list this long becomes a bitset while building once that takes at most 8 bytes a member.
+const DENSE_FROM: usize = 4_096;
 /// Birth days are counted from 1 January 1800.
 const CHILDREN_BITS: u32 = 16;
 
@@ -86,10 +92,18 @@ impl Values {
     }
 
     fn insert(&mut self, code: u16, seq: u32) {
-        match &mut self.sets[usize::from(code)] {
+        let set = &mut self.sets[usize::from(code)];
+        match set {
             Members::Many(bits) => bits.insert(seq),
-            // Positions come in ascending order while building: a push.
-            Members::Few(list) if list.last().is_none_or(|last| *last < seq) => list.push(seq),
+            // Positions come in ascending order while building: a push, and a list that has
+            // grown as long as a bitset to here would be is one from now on (a million
+            // positions of a common value, grown by doubling, were twice that at the build).
+            Members::Few(list) if list.last().is_none_or(|last| *last < seq) => {
+                list.push(seq);
+                if list.len() >= DENSE_FROM && list.len() as u64 * 64 >= u64::from(seq) {
+                    *set = Members::Many(Bits::from_sorted(list));
+                }
+            }
             Members::Few(list) => {
                 if let Err(at) = list.binary_search(&seq) {
                     list.insert(at, seq);
@@ -109,15 +123,19 @@ impl Values {
         }
     }
 
-    /// Turns every value at least 1/64 of `persons` share into a bitset.
+    /// Makes every value at least 1/64 of `persons` share a bitset, and every other a list
+    /// (a value common among the first persons read may have become a bitset early).
     fn densify(&mut self, persons: u64) {
         for set in &mut self.sets {
-            if let Members::Few(list) = set {
-                if !list.is_empty() && list.len() as u64 * 64 >= persons {
+            match set {
+                Members::Few(list) if !list.is_empty() && list.len() as u64 * 64 >= persons => {
                     *set = Members::Many(Bits::from_sorted(list));
-                } else {
-                    list.shrink_to_fit();
                 }
+                Members::Few(list) => list.shrink_to_fit(),
+                Members::Many(bits) if bits.len() * 64 < persons => {
+                    *set = Members::Few(crate::bits::members(bits.words()).collect());
+                }
+                Members::Many(bits) => bits.shrink_to_fit(),
             }
         }
     }
@@ -140,14 +158,6 @@ impl Values {
     }
 }
 
-/// What the index keeps of one person.
-#[derive(Debug, Clone, Copy)]
-struct Row {
-    codes: [u16; FACTS],
-    birth: u32,
-    children: u32,
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct Index {
     pub(crate) values: [Values; FACTS],
@@ -155,10 +165,9 @@ pub(crate) struct Index {
     pub(crate) children: Bsi,
     /// Every person there is now.
     pub(crate) alive: Bits,
-    /// Every position that has a row (gone persons keep theirs until the next build); a
-    /// position's row is at its rank here.
-    slots: RoaringBitmap,
-    rows: Vec<Row>,
+    /// Each person's codes, birth day and children, by position (gone persons keep theirs
+    /// until the next build).
+    rows: Rows,
     /// What the store had when this index last caught up.
     pub(crate) marks: PersonMarks,
     /// Whether [`Index::built`] has drawn the birth buckets (until then persons only get
@@ -184,8 +193,7 @@ impl Index {
             birth: BirthDays::default(),
             children: Bsi::new(CHILDREN_BITS),
             alive: Bits::default(),
-            slots: RoaringBitmap::new(),
-            rows: Vec::new(),
+            rows: Rows::default(),
             marks,
             built: false,
         }
@@ -216,9 +224,9 @@ impl Index {
             (Fact::HasGp, flag(f.gp_hpr.is_some())),
             (Fact::HasChildren, flag(f.children > 0)),
         ];
-        let mut codes = [0u16; FACTS];
+        let mut row = [0; FIELDS];
         for (fact, value) in given {
-            codes[fact as usize] = self.values[fact as usize].code(value)?;
+            row[fact as usize] = u32::from(self.values[fact as usize].code(value)?);
         }
         let birth =
             day_number(&f.birth_date).and_then(|d| u32::try_from(d).ok()).ok_or_else(|| {
@@ -229,44 +237,40 @@ impl Index {
                 .ok()
                 .filter(|c| *c <= self.children.max_value())
                 .ok_or_else(|| Unindexable(format!("person {}: {} children", f.seq, f.children)))?;
-        Ok(Row { codes, birth, children })
+        row[BIRTH] = birth;
+        row[CHILDREN] = children;
+        Ok(row)
     }
 
     fn link(&mut self, seq: u32, row: &Row) {
-        for (fact, code) in row.codes.iter().enumerate() {
-            self.values[fact].insert(*code, seq);
+        for (fact, code) in row[..FACTS].iter().enumerate() {
+            self.values[fact].insert(*code as u16, seq);
         }
         if self.built {
-            self.birth.insert(seq, row.birth);
+            self.birth.insert(seq, row[BIRTH]);
         }
-        self.children.insert(seq, row.children);
+        self.children.insert(seq, row[CHILDREN]);
         self.alive.insert(seq);
     }
 
     fn unlink(&mut self, seq: u32, row: &Row) {
-        for (fact, code) in row.codes.iter().enumerate() {
-            self.values[fact].remove(*code, seq);
+        for (fact, code) in row[..FACTS].iter().enumerate() {
+            self.values[fact].remove(*code as u16, seq);
         }
         if self.built {
-            self.birth.remove(seq, row.birth);
+            self.birth.remove(seq, row[BIRTH]);
         }
-        self.children.remove(seq, row.children);
+        self.children.remove(seq, row[CHILDREN]);
         self.alive.remove(seq);
     }
 
     /// Ends a build: the birth-day buckets drawn at the quantiles of the persons just read.
     pub(crate) fn built(&mut self) {
-        let mut days = Vec::with_capacity(self.rows.len());
-        for (seq, row) in self.slots.iter().zip(&self.rows) {
-            if self.alive.contains(seq) {
-                days.push((seq, row.birth));
-            }
-        }
-        // Positions are mostly one run: as runs, finding a row is a step, not a count of bits.
-        self.slots.optimize();
+        let days: Vec<(u32, u32)> = crate::bits::members(self.alive.words())
+            .filter_map(|seq| Some((seq, self.rows.get(seq)?[BIRTH])))
+            .collect();
         self.birth = BirthDays::of(&days);
         self.built = true;
-        // The rows grew by doubling while read; a million of them is worth giving back.
         self.rows.shrink_to_fit();
         self.alive.shrink_to_fit();
         let persons = self.alive.len();
@@ -275,35 +279,17 @@ impl Index {
         }
     }
 
-    /// Where `seq`'s row is, if it has one.
-    fn slot(&self, seq: u32) -> Option<usize> {
-        self.slots.contains(seq).then(|| self.slots.rank(seq) as usize - 1)
-    }
-
     /// Adds a person or replaces what the index had of it.
     pub(crate) fn put(&mut self, f: &SearchFacts) -> Result<(), Unindexable> {
         let seq = u32::try_from(f.seq)
             .map_err(|_| Unindexable(format!("load-order position {} beyond 2^32", f.seq)))?;
         let row = self.row_of(f)?;
-        match self.slot(seq) {
-            Some(at) => {
-                let old = self.rows[at];
-                if self.alive.contains(seq) {
-                    self.unlink(seq, &old);
-                }
-                self.rows[at] = row;
-            }
-            // New persons come after every other (the store hands out positions in order).
-            None if self.slots.max().is_none_or(|max| seq > max) => {
-                self.slots.insert(seq);
-                self.rows.push(row);
-            }
-            None => {
-                let at = self.slots.rank(seq) as usize;
-                self.slots.insert(seq);
-                self.rows.insert(at, row);
-            }
+        if let Some(old) = self.rows.get(seq)
+            && self.alive.contains(seq)
+        {
+            self.unlink(seq, &old);
         }
+        self.rows.set(seq, &row);
         self.link(seq, &row);
         Ok(())
     }
@@ -311,10 +297,9 @@ impl Index {
     /// Takes a person out (it was deleted).
     pub(crate) fn remove(&mut self, seq: i64) {
         let Ok(seq) = u32::try_from(seq) else { return };
-        if let Some(at) = self.slot(seq)
+        if let Some(old) = self.rows.get(seq)
             && self.alive.contains(seq)
         {
-            let old = self.rows[at];
             self.unlink(seq, &old);
         }
     }
@@ -325,8 +310,7 @@ impl Index {
             + self.birth.bytes()
             + self.children.bytes()
             + self.alive.bytes()
-            + self.slots.serialized_size()
-            + self.rows.capacity() * std::mem::size_of::<Row>()
+            + self.rows.bytes()
     }
 }
 
