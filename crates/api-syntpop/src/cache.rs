@@ -9,8 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use fjellport_store::{PersonStore, StoredPerson};
 use moka::sync::Cache;
+
+use crate::parts::View;
+use fjellport_gateway::Problem;
 
 /// How stale a replica's view of a population change may be.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
@@ -21,6 +25,8 @@ const COUNTS: u64 = 10_000;
 const SUMMARIES: u64 = 100_000;
 /// Bytes of search pages kept (a page of summaries is a few kB; of full documents, more).
 const PAGE_BYTES: u64 = 64 << 20;
+/// Bytes of documents kept as a view writes them.
+const RENDERED_BYTES: u64 = 64 << 20;
 
 /// A page of a search: `(rank, person)` in page order.
 pub(crate) type Page = Arc<Vec<(i64, Arc<StoredPerson>)>>;
@@ -37,6 +43,10 @@ pub(crate) struct TestNorgeCache {
     pages: Cache<String, Page>,
     /// By load-order position, without documents (what a search page of summaries shows).
     by_seq: Cache<i64, Arc<StoredPerson>>,
+    /// Persons' documents as a view shows them, written out, by id and view: reading a
+    /// person's JSON into a tree and writing it again was a quarter of a `GET /persons/{id}`
+    /// (profiled), and a person asked for once is often asked for again in the same view.
+    rendered: Cache<String, Bytes>,
 }
 
 impl TestNorgeCache {
@@ -49,6 +59,12 @@ impl TestNorgeCache {
             id_by_nin: Cache::new(PERSONS),
             counts: Cache::new(COUNTS),
             by_seq: Cache::new(SUMMARIES),
+            rendered: Cache::builder()
+                .max_capacity(RENDERED_BYTES)
+                .weigher(|key: &String, body: &Bytes| {
+                    u32::try_from(key.len() + body.len() + 64).unwrap_or(u32::MAX)
+                })
+                .build(),
             pages: Cache::builder()
                 .max_capacity(PAGE_BYTES)
                 .weigher(|key: &String, page: &Page| {
@@ -98,6 +114,7 @@ impl TestNorgeCache {
         self.counts.invalidate_all();
         self.pages.invalidate_all();
         self.by_seq.invalidate_all();
+        self.rendered.invalidate_all();
     }
 
     /// A Test-Norge person's facts (no document), by load-order position.
@@ -129,6 +146,27 @@ impl TestNorgeCache {
         self.id_by_nin.insert(p.row.nin.clone(), p.row.id.clone());
         self.by_id.insert(p.row.id.clone(), p.clone());
         Some(p)
+    }
+
+    /// `p`'s document as `view` shows it, written once for a Test-Norge person and kept (a
+    /// reserved person's may change at any time on any replica: written every time).
+    pub(crate) fn rendered(&self, p: &StoredPerson, view: &View) -> Result<Bytes, Problem> {
+        let write = || -> Result<Bytes, Problem> {
+            let value = view.render(&p.row.doc)?;
+            serde_json::to_vec(&value)
+                .map(Bytes::from)
+                .map_err(|e| Problem::internal(format!("cannot write a person: {e}")))
+        };
+        if p.row.origin != "TestNorge" || self.revision.load(Ordering::Relaxed) == i64::MIN {
+            return write();
+        }
+        let key = format!("{}|{}", p.row.id, view.key());
+        if let Some(body) = self.rendered.get(&key) {
+            return Ok(body);
+        }
+        let body = write()?;
+        self.rendered.insert(key, body.clone());
+        Ok(body)
     }
 
     pub(crate) fn count(&self, key: &str) -> Option<i64> {

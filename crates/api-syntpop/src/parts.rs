@@ -103,6 +103,12 @@ impl View {
         Ok(View { members, history })
     }
 
+    /// What tells this view from another, for keeping what it shows.
+    pub(crate) fn key(&self) -> String {
+        let parts = self.members.as_ref().map_or_else(|| "All".to_owned(), |m| m.join(","));
+        format!("{parts}|{}", self.history)
+    }
+
     /// The stored document as this view shows it.
     pub(crate) fn render(&self, doc: &str) -> Result<Value, Problem> {
         let Ok(Value::Object(map)) = serde_json::from_str::<Value>(doc) else {

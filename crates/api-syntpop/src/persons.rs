@@ -4,13 +4,15 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::RawQuery;
+use axum::response::{IntoResponse, Response};
 use fjellport_gateway::extract::Path;
 use fjellport_gateway::{Caller, Problem};
 use fjellport_nin::Nin;
 use std::sync::Arc;
 
 use fjellport_store::{PersonKey, PersonKeys, StoredPerson};
-use http::HeaderMap;
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use crate::docs::{BulkResult, PersonDoc, Problems};
@@ -66,14 +68,19 @@ pub(crate) async fn get_person(
     caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let view = view_of(query.as_deref())?;
     check_id("id", &id)?;
     let owner = owner_of(&caller);
     match lookup(&state, PersonKey::Id(&id)).await? {
-        Some(p) if visible(&p, &owner) => Ok(Json(view.render(&p.row.doc)?)),
+        Some(p) if visible(&p, &owner) => Ok(json_body(state.cache.rendered(&p, &view)?)),
         _ => Err(person_not_found(&format!("with id {id}"))),
     }
+}
+
+/// A JSON answer already written out.
+fn json_body(body: Bytes) -> Response {
+    ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 #[utoipa::path(
@@ -92,7 +99,7 @@ pub(crate) async fn get_by_nin(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let view = view_of(query.as_deref())?;
     let fields = form(&headers, &body)?;
     only_known(&fields, &["nin"], "form field")?;
@@ -100,7 +107,7 @@ pub(crate) async fn get_by_nin(
     check_nin("nin", nin)?;
     let owner = owner_of(&caller);
     match lookup(&state, PersonKey::Nin(nin)).await? {
-        Some(p) if visible(&p, &owner) => Ok(Json(view.render(&p.row.doc)?)),
+        Some(p) if visible(&p, &owner) => Ok(json_body(state.cache.rendered(&p, &view)?)),
         _ => Err(person_not_found("with that identity number")),
     }
 }

@@ -299,7 +299,10 @@ pub fn app(state: Arc<AppState>) -> Router {
             .description(Some("Fjellport test stand-in (synthetic data only)"))
             .build(),
     ]);
-    let route_case = crate::route_case::RouteCase::new(doc.paths.paths.keys());
+    // Shared, not owned by the closure below: the router clones its fallback service for
+    // every request, and a clone of the templates was a tenth of a `GET /persons/{id}`
+    // (profiled).
+    let route_case = Arc::new(crate::route_case::RouteCase::new(doc.paths.paths.keys()));
     let router = router.merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
     // The web app: pages for people, outside the OpenAPI document.
     let router = router.merge(fjellport_web::router(crate::web::state(&state)));
