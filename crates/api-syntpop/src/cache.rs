@@ -27,9 +27,16 @@ const SUMMARIES: u64 = 100_000;
 const PAGE_BYTES: u64 = 64 << 20;
 /// Bytes of documents kept as a view writes them.
 const RENDERED_BYTES: u64 = 64 << 20;
+/// Bytes of search answers kept as written.
+const ANSWER_BYTES: u64 = 32 << 20;
 
 /// A page of a search: `(rank, person)` in page order.
 pub(crate) type Page = Arc<Vec<(i64, Arc<StoredPerson>)>>;
+
+/// What a written answer weighs in a cache: its bytes, its key's and some for the entry.
+fn weigh(key: &str, body: &Bytes) -> u32 {
+    u32::try_from(key.len() + body.len() + 64).unwrap_or(u32::MAX)
+}
 
 #[derive(Debug)]
 pub(crate) struct TestNorgeCache {
@@ -47,6 +54,8 @@ pub(crate) struct TestNorgeCache {
     /// person's JSON into a tree and writing it again was a quarter of a `GET /persons/{id}`
     /// (profiled), and a person asked for once is often asked for again in the same view.
     rendered: Cache<String, Bytes>,
+    /// Search answers as written, by the search index's version and the whole question.
+    answers: Cache<String, Bytes>,
 }
 
 impl TestNorgeCache {
@@ -61,9 +70,11 @@ impl TestNorgeCache {
             by_seq: Cache::new(SUMMARIES),
             rendered: Cache::builder()
                 .max_capacity(RENDERED_BYTES)
-                .weigher(|key: &String, body: &Bytes| {
-                    u32::try_from(key.len() + body.len() + 64).unwrap_or(u32::MAX)
-                })
+                .weigher(|k: &String, b: &Bytes| weigh(k, b))
+                .build(),
+            answers: Cache::builder()
+                .max_capacity(ANSWER_BYTES)
+                .weigher(|k: &String, b: &Bytes| weigh(k, b))
                 .build(),
             pages: Cache::builder()
                 .max_capacity(PAGE_BYTES)
@@ -115,6 +126,7 @@ impl TestNorgeCache {
         self.pages.invalidate_all();
         self.by_seq.invalidate_all();
         self.rendered.invalidate_all();
+        self.answers.invalidate_all();
     }
 
     /// A Test-Norge person's facts (no document), by load-order position.
@@ -167,6 +179,21 @@ impl TestNorgeCache {
         let body = write()?;
         self.rendered.insert(key, body.clone());
         Ok(body)
+    }
+
+    /// A search answer kept under `key` (which names the search index's version: any change
+    /// to any person makes a new one).
+    pub(crate) fn answer(&self, key: &str) -> Option<Bytes> {
+        self.answers.get(key)
+    }
+
+    /// Keeps a search answer; only one of Test-Norge persons, which change in bulk only (a
+    /// reserved person's edit on another replica reaches this one's index up to 2 s later,
+    /// and its owner must see it at once).
+    pub(crate) fn keep_answer(&self, key: String, body: Bytes) {
+        if self.revision.load(Ordering::Relaxed) != i64::MIN {
+            self.answers.insert(key, body);
+        }
     }
 
     pub(crate) fn count(&self, key: &str) -> Option<i64> {

@@ -141,6 +141,13 @@ pub(crate) async fn lookup(
     Ok(state.store.person(key).await?.map(|p| state.cache.keep(&p).unwrap_or_else(|| Arc::new(p))))
 }
 
+/// A JSON answer already written out.
+pub(crate) fn json_body(body: axum::body::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let json = http::HeaderValue::from_static("application/json");
+    ([(http::header::CONTENT_TYPE, json)], body).into_response()
+}
+
 /// Test-Norge persons are everyone's to read; a reserved person only its owner's.
 pub(crate) fn visible(person: &StoredPerson, owner: &str) -> bool {
     person.row.origin != "Reserved" || person.row.owner.as_deref() == Some(owner)

@@ -4,15 +4,14 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::RawQuery;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use fjellport_gateway::extract::Path;
 use fjellport_gateway::{Caller, Problem};
 use fjellport_nin::Nin;
 use std::sync::Arc;
 
 use fjellport_store::{PersonKey, PersonKeys, StoredPerson};
-use http::header::CONTENT_TYPE;
-use http::{HeaderMap, HeaderValue};
+use http::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::docs::{BulkResult, PersonDoc, Problems};
@@ -73,14 +72,9 @@ pub(crate) async fn get_person(
     check_id("id", &id)?;
     let owner = owner_of(&caller);
     match lookup(&state, PersonKey::Id(&id)).await? {
-        Some(p) if visible(&p, &owner) => Ok(json_body(state.cache.rendered(&p, &view)?)),
+        Some(p) if visible(&p, &owner) => Ok(crate::json_body(state.cache.rendered(&p, &view)?)),
         _ => Err(person_not_found(&format!("with id {id}"))),
     }
-}
-
-/// A JSON answer already written out.
-fn json_body(body: Bytes) -> Response {
-    ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 #[utoipa::path(
@@ -107,7 +101,7 @@ pub(crate) async fn get_by_nin(
     check_nin("nin", nin)?;
     let owner = owner_of(&caller);
     match lookup(&state, PersonKey::Nin(nin)).await? {
-        Some(p) if visible(&p, &owner) => Ok(json_body(state.cache.rendered(&p, &view)?)),
+        Some(p) if visible(&p, &owner) => Ok(crate::json_body(state.cache.rendered(&p, &view)?)),
         _ => Err(person_not_found("with that identity number")),
     }
 }

@@ -125,7 +125,7 @@ pub(crate) async fn get_patients(
         gp: Some(hpr),
         ..PersonFilter::default()
     };
-    Ok(Json(page(&state, filter, paging, &view).await?))
+    Ok(Json(page(&state, filter, paging, &view).await?.0))
 }
 
 /// The query of a GET list of persons: its view (`informationParts`, `includeHistory`) and

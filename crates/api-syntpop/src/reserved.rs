@@ -222,7 +222,7 @@ pub(crate) async fn list_reserved(
         origin: Some("Reserved".to_owned()),
         ..PersonFilter::default()
     };
-    Ok(Json(page(&state, filter, paging, &view).await?))
+    Ok(Json(page(&state, filter, paging, &view).await?.0))
 }
 
 /// The caller's own reserved person `id`, or the right refusal.

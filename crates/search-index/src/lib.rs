@@ -89,6 +89,13 @@ impl SearchIndex {
         Ok(me)
     }
 
+    /// A number that grows with every change the index takes in, while it answers searches
+    /// (`None` otherwise): an answer kept under one number is current as long as it holds.
+    pub fn version(&self) -> Option<u64> {
+        let guard = self.read();
+        guard.as_ref().map(|_| self.version.load(Ordering::Acquire))
+    }
+
     /// Whether searches are answered from memory now.
     pub fn is_ready(&self) -> bool {
         self.read().is_some()

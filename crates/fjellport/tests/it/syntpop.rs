@@ -470,6 +470,32 @@ async fn a_random_sample_repeats_with_its_seed() {
 }
 
 #[tokio::test]
+async fn a_search_asked_again_sees_every_change_made_since() {
+    let s = server(BEFORE_SUNSET).await;
+    let (_, key) = s.other_key("syntpop").await;
+    let auth = Auth::V02(&key);
+    let ask = json!({"gender": "Female", "ageFrom": 30, "ageTo": 40, "limit": 5});
+    let first = ok(search(&s, &auth, ask.clone())).await;
+    assert_eq!(
+        ok(search(&s, &auth, ask.clone())).await,
+        first,
+        "the same question, the same answer"
+    );
+    // The caller's own new person matches: it counts at once, and sorts after the others.
+    ok(call(&s, &auth, Method::POST, "/reserved-persons")
+        .json(&json!({"gender": "Female", "ageFrom": 30, "ageTo": 40})))
+    .await;
+    let again = ok(search(&s, &auth, ask.clone())).await;
+    assert_eq!(again["totalCount"], first["totalCount"].as_i64().unwrap() + 1, "{again}");
+    assert_eq!(again["results"], first["results"]);
+    // Another caller's answer is its own: without the reserved person.
+    let (_, other) = s.key(json!({"api": "syntpop", "type": "other", "owner": "team-c"})).await;
+    let theirs = ok(search(&s, &Auth::V02(&other), ask)).await;
+    assert_eq!(theirs["totalCount"], first["totalCount"]);
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn reserved_persons_are_made_to_order_and_belong_to_their_owner() {
     let s = server(BEFORE_SUNSET).await;
     let (_, key_a) = s.key(json!({"api": "syntpop", "type": "other", "owner": "999888771"})).await;
