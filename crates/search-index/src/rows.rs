@@ -56,9 +56,8 @@ impl Rows {
                 if needed[f] > self.widths[f] { needed[f] + 1 } else { self.widths[f] }
             }));
         }
-        let seq = seq as usize;
-        if seq >= self.len {
-            self.len = seq + 1;
+        if seq as usize >= self.len {
+            self.len = seq as usize + 1;
             let words = (self.len as u64 * u64::from(self.stride)).div_ceil(64) as usize;
             if words > self.words.len() {
                 // By an eighth at least: new persons come one by one at the end.
@@ -66,30 +65,32 @@ impl Rows {
                 self.words.resize(want, 0);
             }
         }
-        let base = seq as u64 * u64::from(self.stride);
-        for (f, value) in row.iter().enumerate() {
-            self.write(base + u64::from(self.offsets[f]), self.widths[f], *value);
-        }
+        self.put_fields(seq, row);
     }
 
-    /// Lays every row out again with these widths.
+    /// Lays every row out again with these widths, into a table of its own (what it takes
+    /// beside the old one is the new one's words, not every row unpacked).
     fn repack(&mut self, widths: [u8; FIELDS]) {
-        let rows: Vec<Option<Row>> = (0..self.len as u32).map(|seq| self.get(seq)).collect();
+        let mut packed = Rows { widths, len: self.len, ..Rows::default() };
         let mut offset = 0;
-        for (at, width) in self.offsets.iter_mut().zip(widths) {
+        for (at, width) in packed.offsets.iter_mut().zip(widths) {
             *at = offset;
             offset += u32::from(width);
         }
-        self.widths = widths;
-        self.stride = offset;
-        self.words = vec![0; (self.len as u64 * u64::from(self.stride)).div_ceil(64) as usize];
-        for (seq, row) in rows.iter().enumerate() {
-            if let Some(row) = row {
-                let base = seq as u64 * u64::from(self.stride);
-                for (f, value) in row.iter().enumerate() {
-                    self.write(base + u64::from(self.offsets[f]), self.widths[f], *value);
-                }
+        packed.stride = offset;
+        packed.words = vec![0; (self.len as u64 * u64::from(offset)).div_ceil(64) as usize];
+        for seq in 0..self.len as u32 {
+            if let Some(row) = self.get(seq) {
+                packed.put_fields(seq, &row);
             }
+        }
+        *self = packed;
+    }
+
+    fn put_fields(&mut self, seq: u32, row: &Row) {
+        let base = u64::from(seq) * u64::from(self.stride);
+        for (f, value) in row.iter().enumerate() {
+            self.write(base + u64::from(self.offsets[f]), self.widths[f], *value);
         }
     }
 
