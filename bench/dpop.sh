@@ -9,6 +9,7 @@
 # Usage: bench/dpop.sh [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 SECS=${1:-20}
 DRIVER=../shared/bench/tokenload
 [ -f "$DRIVER/Cargo.toml" ] || { echo "bench: $DRIVER not found" >&2; exit 1; }
@@ -28,11 +29,7 @@ FJELLPORT_ADMIN_TOKEN=$TOKEN target/release/fjellport serve --listen "127.0.0.1:
     --database "sqlite:$WORK/bench.db" 2>"$WORK/serve.log" &
 PID=$!
 for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.05; done
-target/release/examples/keygen "$WORK"
-CLIENT=$(curl -fs -X POST "$BASE/admin/api/clients" -H "Authorization: Bearer $TOKEN" \
-    -H 'content-type: application/json' \
-    -d "{\"jwk\": $(cat "$WORK/client.public.json"), \"scopes\": [\"$SCOPE\"], \"orgnr_parent\": \"974760673\"}" \
-    | python3 -c 'import sys,json; print(json.load(sys.stdin)["client_id"])')
+CLIENT=$(new_client "$BASE" "$TOKEN" "$WORK" "$SCOPE")
 COMMON=(--token-url "$BASE/helseid/connect/token" --issuer "$BASE/helseid" --client-id "$CLIENT"
         --key "$WORK/client.pem" --scope "$SCOPE" --concurrency 64 --duration "$SECS" --warmup 3
         --server-pid "$PID")

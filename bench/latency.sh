@@ -48,12 +48,7 @@ serve() { # [serve args...]
 }
 serve
 
-# A client for the token endpoint.
-target/release/examples/keygen "$WORK"
-CLIENT=$(curl -fs -X POST "$BASE/admin/api/clients" -H "Authorization: Bearer $TOKEN" \
-    -H 'content-type: application/json' \
-    -d "{\"jwk\": $(cat "$WORK/client.public.json"), \"scopes\": [\"$SCOPE\"], \"orgnr_parent\": \"974760673\"}" \
-    | python3 -c 'import sys,json; print(json.load(sys.stdin)["client_id"])')
+CLIENT=$(new_client "$BASE" "$TOKEN" "$WORK" "$SCOPE")
 DRIVE=(--token-url "$BASE/helseid/connect/token" --issuer "$BASE/helseid" --client-id "$CLIENT"
        --key "$WORK/client.pem" --scope "$SCOPE" --concurrency 64 --duration "$SECS" --warmup 3
        --server-pid "$SERVER")

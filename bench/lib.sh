@@ -4,6 +4,9 @@
 #   build_tokenload build ../shared/bench/tokenload; set LOAD to it
 #   start_work      build the release binary; set BIN, WORK (a scratch directory) and PIDS
 #                   (processes stopped, and WORK removed, on exit)
+#   new_client BASE ADMIN DIR SCOPE
+#                   a key pair in DIR (client.pem, client.public.json, by the keygen example)
+#                   and a HelseID client for it with SCOPE; prints its client_id
 
 need() { command -v "$1" >/dev/null || { echo "bench: install $1 ($2)" >&2; exit 1; }; }
 
@@ -25,4 +28,13 @@ start_work() {
     WORK=$(mktemp -d)
     PIDS=()
     trap cleanup EXIT
+}
+
+new_client() {
+    local base=$1 admin=$2 dir=$3 scope=$4
+    target/release/examples/keygen "$dir" >/dev/null
+    curl -fs -X POST "$base/admin/api/clients" -H "Authorization: Bearer $admin" \
+        -H 'content-type: application/json' \
+        -d "{\"jwk\": $(cat "$dir/client.public.json"), \"scopes\": [\"$scope\"], \"orgnr_parent\": \"974760673\"}" |
+        python3 -c 'import sys, json; print(json.load(sys.stdin)["client_id"])'
 }

@@ -119,6 +119,11 @@ impl TestNorgeCache {
         }
     }
 
+    /// Whether the population's revision is known (until it is, nothing is kept).
+    fn current(&self) -> bool {
+        self.revision.load(Ordering::Relaxed) != i64::MIN
+    }
+
     fn drop_all(&self) {
         self.by_id.invalidate_all();
         self.id_by_nin.invalidate_all();
@@ -136,7 +141,7 @@ impl TestNorgeCache {
 
     /// Keeps a person read without its document, if it is a Test-Norge person.
     pub(crate) fn keep_summary(&self, p: Arc<StoredPerson>) {
-        if p.row.origin == "TestNorge" && self.revision.load(Ordering::Relaxed) != i64::MIN {
+        if p.row.origin == "TestNorge" && self.current() {
             self.by_seq.insert(p.seq, p);
         }
     }
@@ -151,7 +156,7 @@ impl TestNorgeCache {
 
     /// Keeps a person read from the store, if it is a Test-Norge person.
     pub(crate) fn keep(&self, p: &StoredPerson) -> Option<Arc<StoredPerson>> {
-        if p.row.origin != "TestNorge" || self.revision.load(Ordering::Relaxed) == i64::MIN {
+        if p.row.origin != "TestNorge" || !self.current() {
             return None;
         }
         let p = Arc::new(p.clone());
@@ -163,13 +168,8 @@ impl TestNorgeCache {
     /// `p`'s document as `view` shows it, written once for a Test-Norge person and kept (a
     /// reserved person's may change at any time on any replica: written every time).
     pub(crate) fn rendered(&self, p: &StoredPerson, view: &View) -> Result<Bytes, Problem> {
-        let write = || -> Result<Bytes, Problem> {
-            let value = view.render(&p.row.doc)?;
-            serde_json::to_vec(&value)
-                .map(Bytes::from)
-                .map_err(|e| Problem::internal(format!("cannot write a person: {e}")))
-        };
-        if p.row.origin != "TestNorge" || self.revision.load(Ordering::Relaxed) == i64::MIN {
+        let write = || crate::written(&view.render(&p.row.doc)?);
+        if p.row.origin != "TestNorge" || !self.current() {
             return write();
         }
         let key = format!("{}|{}", p.row.id, view.key());
@@ -191,7 +191,7 @@ impl TestNorgeCache {
     /// reserved person's edit on another replica reaches this one's index up to 2 s later,
     /// and its owner must see it at once).
     pub(crate) fn keep_answer(&self, key: String, body: Bytes) {
-        if self.revision.load(Ordering::Relaxed) != i64::MIN {
+        if self.current() {
             self.answers.insert(key, body);
         }
     }
@@ -205,13 +205,13 @@ impl TestNorgeCache {
     }
 
     pub(crate) fn keep_page(&self, key: String, page: Page) {
-        if self.revision.load(Ordering::Relaxed) != i64::MIN {
+        if self.current() {
             self.pages.insert(key, page);
         }
     }
 
     pub(crate) fn keep_count(&self, key: String, n: i64) {
-        if self.revision.load(Ordering::Relaxed) != i64::MIN {
+        if self.current() {
             self.counts.insert(key, n);
         }
     }

@@ -141,6 +141,13 @@ pub(crate) async fn lookup(
     Ok(state.store.person(key).await?.map(|p| state.cache.keep(&p).unwrap_or_else(|| Arc::new(p))))
 }
 
+/// `value` written out as JSON.
+pub(crate) fn written(value: &serde_json::Value) -> Result<axum::body::Bytes, Problem> {
+    serde_json::to_vec(value)
+        .map(axum::body::Bytes::from)
+        .map_err(|e| Problem::internal(format!("cannot write an answer: {e}")))
+}
+
 /// A JSON answer already written out.
 pub(crate) fn json_body(body: axum::body::Bytes) -> axum::response::Response {
     use axum::response::IntoResponse;

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::RawQuery;
+use axum::response::Response;
 use fjellport_gateway::extract::Path;
 use fjellport_gateway::{Caller, Problem};
 use fjellport_store::{PersonFilter, PersonKey, StoredPerson};
@@ -112,7 +113,7 @@ pub(crate) async fn get_patients(
     caller: Caller,
     Path(hpr): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let (view, paging) = list_query(query.as_deref())?;
     let (gp, _) = personnel(&state, &hpr).await?;
     if !gp.row.is_gp {
@@ -125,7 +126,7 @@ pub(crate) async fn get_patients(
         gp: Some(hpr),
         ..PersonFilter::default()
     };
-    Ok(Json(page(&state, filter, paging, &view).await?.0))
+    page(&state, filter, paging, &view).await
 }
 
 /// The query of a GET list of persons: its view (`informationParts`, `includeHistory`) and

@@ -17,7 +17,6 @@ use fjellport_population::reserve::{
 use fjellport_population::text_rules::person_name;
 use fjellport_store::{PersonFilter, PersonKey, PersonRow, StoreError, StoredPerson};
 use http::{HeaderMap, HeaderValue, StatusCode, header::LOCATION};
-use serde_json::Value;
 
 use crate::docs::{PersonDoc, Problems, SearchPage};
 use crate::parts::View;
@@ -215,14 +214,14 @@ pub(crate) async fn list_reserved(
     state: State,
     caller: Caller,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, Problem> {
+) -> Result<axum::response::Response, Problem> {
     let (view, paging) = crate::registers::list_query(query.as_deref())?;
     let filter = PersonFilter {
         visible_to: Some(owner_of(&caller)),
         origin: Some("Reserved".to_owned()),
         ..PersonFilter::default()
     };
-    Ok(Json(page(&state, filter, paging, &view).await?.0))
+    page(&state, filter, paging, &view).await
 }
 
 /// The caller's own reserved person `id`, or the right refusal.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::RawQuery;
+use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Datelike, Months, NaiveDate};
@@ -275,7 +276,15 @@ pub(crate) async fn page(
     filter: PersonFilter,
     paging: Paging,
     view: &View,
-) -> Result<(Value, bool), Problem> {
+) -> Result<Response, Problem> {
+    // A page asked again while the index has taken in no change gets the answer written the
+    // first time (an answer of Test-Norge persons only: see `TestNorgeCache::keep_answer`).
+    let today = today(state);
+    let key =
+        state.index.version().map(|v| format!("{v}|{today}|{filter:?}|{paging:?}|{}", view.key()));
+    if let Some(body) = key.as_deref().and_then(|k| state.cache.answer(k)) {
+        return Ok(crate::json_body(body));
+    }
     let fp = fingerprint(&filter, paging.seed);
     let after = paging.cursor.as_deref().map(|c| decode_cursor(c, fp)).transpose()?;
     let limit = usize::try_from(paging.limit + 1).unwrap_or(usize::MAX);
@@ -294,7 +303,6 @@ pub(crate) async fn page(
         _ => Value::Null,
     };
     let only_test_norge = found.iter().all(|(_, p)| p.row.origin == "TestNorge");
-    let today = today(state);
     let results = found
         .iter()
         .map(|(_, p)| match paging.fields {
@@ -310,7 +318,13 @@ pub(crate) async fn page(
     if let Some(seed) = paging.seed {
         out.insert("seed".into(), json!(seed));
     }
-    Ok((Value::Object(out), only_test_norge))
+    let body = crate::written(&Value::Object(out))?;
+    if let Some(key) = key
+        && only_test_norge
+    {
+        state.cache.keep_answer(key, body.clone());
+    }
+    Ok(crate::json_body(body))
 }
 
 /// One page more than asked for and the count, by SQL (while the index is not current).
@@ -489,7 +503,7 @@ pub(crate) async fn search(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<axum::response::Response, Problem> {
+) -> Result<Response, Problem> {
     let view = search_view(query.as_deref())?;
     let map = json_object(&headers, &body, false, &["application/json"])?;
     let m = Members::new(&map);
@@ -497,26 +511,7 @@ pub(crate) async fn search(
     let mut filter = filter_of(&m, today(&state))?;
     filter.visible_to = Some(owner_of(&caller));
     let paging = paging_of(&m)?;
-    // A search asked again while the index has taken in no change gets the answer written
-    // the first time (an answer of Test-Norge persons only: see `TestNorgeCache::answer`).
-    let key = state
-        .index
-        .version()
-        .map(|v| format!("{v}|{}|{filter:?}|{paging:?}|{}", today(&state), view.key()));
-    if let Some(body) = key.as_deref().and_then(|k| state.cache.answer(k)) {
-        return Ok(crate::json_body(body));
-    }
-    let (answer, only_test_norge) = page(&state, filter, paging, &view).await?;
-    let body = Bytes::from(
-        serde_json::to_vec(&answer)
-            .map_err(|e| Problem::internal(format!("cannot write a search answer: {e}")))?,
-    );
-    if let Some(key) = key
-        && only_test_norge
-    {
-        state.cache.keep_answer(key, body.clone());
-    }
-    Ok(crate::json_body(body))
+    page(&state, filter, paging, &view).await
 }
 
 #[utoipa::path(

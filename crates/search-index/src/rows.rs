@@ -33,6 +33,22 @@ fn bits_for(value: u32) -> u8 {
 }
 
 impl Rows {
+    /// An empty table of `len` rows with these widths.
+    fn laid_out(widths: [u8; FIELDS], len: usize) -> Rows {
+        let mut rows = Rows { widths, len, ..Rows::default() };
+        for (at, width) in rows.offsets.iter_mut().zip(widths) {
+            *at = rows.stride;
+            rows.stride += u32::from(width);
+        }
+        rows.words = vec![0; rows.words_needed()];
+        rows
+    }
+
+    /// Words that hold rows `0..len`.
+    fn words_needed(&self) -> usize {
+        (self.len as u64 * u64::from(self.stride)).div_ceil(64) as usize
+    }
+
     /// The row at `seq`, if it has one.
     pub(crate) fn get(&self, seq: u32) -> Option<Row> {
         let seq = seq as usize;
@@ -58,7 +74,7 @@ impl Rows {
         }
         if seq as usize >= self.len {
             self.len = seq as usize + 1;
-            let words = (self.len as u64 * u64::from(self.stride)).div_ceil(64) as usize;
+            let words = self.words_needed();
             if words > self.words.len() {
                 // By an eighth at least: new persons come one by one at the end.
                 let want = words.max(self.words.len() + self.words.len() / 8);
@@ -71,14 +87,7 @@ impl Rows {
     /// Lays every row out again with these widths, into a table of its own (what it takes
     /// beside the old one is the new one's words, not every row unpacked).
     fn repack(&mut self, widths: [u8; FIELDS]) {
-        let mut packed = Rows { widths, len: self.len, ..Rows::default() };
-        let mut offset = 0;
-        for (at, width) in packed.offsets.iter_mut().zip(widths) {
-            *at = offset;
-            offset += u32::from(width);
-        }
-        packed.stride = offset;
-        packed.words = vec![0; (self.len as u64 * u64::from(offset)).div_ceil(64) as usize];
+        let mut packed = Rows::laid_out(widths, self.len);
         for seq in 0..self.len as u32 {
             if let Some(row) = self.get(seq) {
                 packed.put_fields(seq, &row);
@@ -121,7 +130,7 @@ impl Rows {
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
-        self.words.truncate((self.len as u64 * u64::from(self.stride)).div_ceil(64) as usize);
+        self.words.truncate(self.words_needed());
         self.words.shrink_to_fit();
     }
 
@@ -148,7 +157,9 @@ mod tests {
             let mut rows = Rows::default();
             let mut want = std::collections::BTreeMap::new();
             for (seq, small, big, shift) in writes {
-                let mut row: Row = std::array::from_fn(|f| small[f] + u32::from(f % 5 == 0) * (big >> shift));
+                // Every fifth field takes large values too, so that fields widen at random.
+                let mut row: Row =
+                    std::array::from_fn(|f| small[f] + u32::from(f % 5 == 0) * (big >> shift));
                 row[0] = row[0].max(1);
                 rows.set(seq, &row);
                 want.insert(seq, row);
