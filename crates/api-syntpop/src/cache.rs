@@ -5,13 +5,15 @@
 //! most once a second and lets everything go when it moved. Reserved persons are never cached:
 //! an owner's edit must be visible at once on every replica.
 
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use fjellport_store::{PersonStore, StoredPerson};
-use moka::sync::Cache;
+use foldhash::quality::RandomState;
+use moka::sync::Cache as Moka;
 
 use crate::parts::View;
 use fjellport_gateway::Problem;
@@ -29,6 +31,31 @@ const PAGE_BYTES: u64 = 64 << 20;
 const RENDERED_BYTES: u64 = 64 << 20;
 /// Bytes of search answers kept as written.
 const ANSWER_BYTES: u64 = 32 << 20;
+
+/// Questions remembered (by hash) for the answer cache's door: an answer is kept only when
+/// its question was asked before.
+const SEEN_SLOTS: usize = 1 << 16;
+
+/// The caches here hash with foldhash: moka's default SipHash of long search keys showed in
+/// every search's profile.
+type Cache<K, V> = Moka<K, V, RandomState>;
+
+/// A cache of at most `n` entries.
+fn cache<K, V>(n: u64) -> Cache<K, V>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    Moka::builder().max_capacity(n).build_with_hasher(RandomState::default())
+}
+
+/// A cache of at most `bytes` of written answers.
+fn bytes_cache(bytes: u64) -> Cache<String, Bytes> {
+    Moka::builder()
+        .max_capacity(bytes)
+        .weigher(|k: &String, b: &Bytes| weigh(k, b))
+        .build_with_hasher(RandomState::default())
+}
 
 /// A page of a search: `(rank, person)` in page order.
 pub(crate) type Page = Arc<Vec<(i64, Arc<StoredPerson>)>>;
@@ -56,6 +83,12 @@ pub(crate) struct TestNorgeCache {
     rendered: Cache<String, Bytes>,
     /// Search answers as written, by the search index's version and the whole question.
     answers: Cache<String, Bytes>,
+    /// The door to `answers`: the hash of the last question seen in each slot. A search asked
+    /// for the first time is answered and not kept (most first-time searches are never asked
+    /// again, and keeping each cost an insert that made the cache churn, profiled); asked a
+    /// second time, its answer is kept.
+    seen: Box<[AtomicU64]>,
+    hasher: RandomState,
 }
 
 impl TestNorgeCache {
@@ -64,19 +97,15 @@ impl TestNorgeCache {
             started: Instant::now(),
             checked: AtomicU64::new(0),
             revision: AtomicI64::new(i64::MIN),
-            by_id: Cache::new(PERSONS),
-            id_by_nin: Cache::new(PERSONS),
-            counts: Cache::new(COUNTS),
-            by_seq: Cache::new(SUMMARIES),
-            rendered: Cache::builder()
-                .max_capacity(RENDERED_BYTES)
-                .weigher(|k: &String, b: &Bytes| weigh(k, b))
-                .build(),
-            answers: Cache::builder()
-                .max_capacity(ANSWER_BYTES)
-                .weigher(|k: &String, b: &Bytes| weigh(k, b))
-                .build(),
-            pages: Cache::builder()
+            by_id: cache(PERSONS),
+            id_by_nin: cache(PERSONS),
+            counts: cache(COUNTS),
+            by_seq: cache(SUMMARIES),
+            rendered: bytes_cache(RENDERED_BYTES),
+            answers: bytes_cache(ANSWER_BYTES),
+            seen: (0..SEEN_SLOTS).map(|_| AtomicU64::new(0)).collect(),
+            hasher: RandomState::default(),
+            pages: Moka::builder()
                 .max_capacity(PAGE_BYTES)
                 .weigher(|key: &String, page: &Page| {
                     let bytes: usize = page
@@ -87,7 +116,7 @@ impl TestNorgeCache {
                         .sum();
                     u32::try_from(key.len() + bytes).unwrap_or(u32::MAX)
                 })
-                .build(),
+                .build_with_hasher(RandomState::default()),
         }
     }
 
@@ -187,11 +216,14 @@ impl TestNorgeCache {
         self.answers.get(key)
     }
 
-    /// Keeps a search answer; only one of Test-Norge persons, which change in bulk only (a
+    /// Keeps a search answer asked for the second time (see `seen`); only one of Test-Norge
+    /// persons, which change in bulk only (a
     /// reserved person's edit on another replica reaches this one's index up to 2 s later,
     /// and its owner must see it at once).
     pub(crate) fn keep_answer(&self, key: String, body: Bytes) {
-        if self.current() {
+        let hash = self.hasher.hash_one(&key) | 1; // never 0, an empty slot
+        let slot = &self.seen[(hash as usize) % SEEN_SLOTS];
+        if self.current() && slot.swap(hash, Ordering::Relaxed) == hash {
             self.answers.insert(key, body);
         }
     }

@@ -19,7 +19,8 @@ use chrono::{Datelike, Months, NaiveDate};
 use fjellport_gateway::{Caller, Problem};
 use fjellport_store::{PersonFilter, PersonPage, SearchHits, StoredPerson};
 use http::HeaderMap;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::cache::Page;
 use crate::docs::{MatchCount, Problems, SearchPage};
@@ -236,9 +237,9 @@ pub(crate) fn paging_of(m: &Members<'_>) -> Result<Paging, Problem> {
 
 /// A number that changes whenever the search would: a cursor from another search is refused.
 /// (`DefaultHasher::new` has fixed keys, so every replica of one build agrees.)
-fn fingerprint(filter: &PersonFilter, seed: Option<i64>) -> u64 {
+fn fingerprint(filter_text: &str, seed: Option<i64>) -> u64 {
     let mut h = DefaultHasher::new();
-    format!("{filter:?}").hash(&mut h);
+    filter_text.hash(&mut h);
     seed.hash(&mut h);
     h.finish()
 }
@@ -280,12 +281,15 @@ pub(crate) async fn page(
     // A page asked again while the index has taken in no change gets the answer written the
     // first time (an answer of Test-Norge persons only: see `TestNorgeCache::keep_answer`).
     let today = today(state);
-    let key =
-        state.index.version().map(|v| format!("{v}|{today}|{filter:?}|{paging:?}|{}", view.key()));
+    let filter_text = format!("{filter:?}");
+    let key = state
+        .index
+        .version()
+        .map(|v| format!("{v}|{today}|{filter_text}|{paging:?}|{}", view.key()));
     if let Some(body) = key.as_deref().and_then(|k| state.cache.answer(k)) {
         return Ok(crate::json_body(body));
     }
-    let fp = fingerprint(&filter, paging.seed);
+    let fp = fingerprint(&filter_text, paging.seed);
     let after = paging.cursor.as_deref().map(|c| decode_cursor(c, fp)).transpose()?;
     let limit = usize::try_from(paging.limit + 1).unwrap_or(usize::MAX);
     let (mut found, total) = match state.index.search(&filter, after, limit, paging.seed) {
@@ -299,26 +303,22 @@ pub(crate) async fn page(
     let more = found.len() as i64 > paging.limit;
     found.truncate(usize::try_from(paging.limit).unwrap_or(0));
     let next = match found.last() {
-        Some((rank, p)) if more => json!(encode_cursor(*rank, p.seq, fp)),
-        _ => Value::Null,
+        Some((rank, p)) if more => Some(encode_cursor(*rank, p.seq, fp)),
+        _ => None,
     };
     let only_test_norge = found.iter().all(|(_, p)| p.row.origin == "TestNorge");
     let results = found
         .iter()
         .map(|(_, p)| match paging.fields {
-            Fields::Ids => Ok(json!({ "id": p.row.id })),
-            Fields::Summary => Ok(summary(p, today)),
-            Fields::Full => view.render(&p.row.doc),
+            Fields::Ids => Ok(Shown::Id { id: &p.row.id }),
+            Fields::Summary => Ok(Shown::Summary(Summary::of(p, today))),
+            Fields::Full => view.render(&p.row.doc).map(Shown::Full),
         })
         .collect::<Result<Vec<_>, Problem>>()?;
-    let mut out = Map::new();
-    out.insert("totalCount".into(), json!(total));
-    out.insert("results".into(), Value::Array(results));
-    out.insert("nextCursor".into(), next);
-    if let Some(seed) = paging.seed {
-        out.insert("seed".into(), json!(seed));
-    }
-    let body = crate::written(&Value::Object(out))?;
+    let answer = Answer { total_count: total, results, next_cursor: next, seed: paging.seed };
+    let body = serde_json::to_vec(&answer)
+        .map(Bytes::from)
+        .map_err(|e| Problem::internal(format!("cannot write an answer: {e}")))?;
     if let Some(key) = key
         && only_test_norge
     {
@@ -448,36 +448,86 @@ pub(crate) async fn count(state: &State, filter: &PersonFilter) -> Result<i64, P
     Ok(n)
 }
 
-/// The facts a search shows without reading the whole document.
-pub(crate) fn summary(p: &StoredPerson, today: NaiveDate) -> Value {
-    let r = &p.row;
-    let age = NaiveDate::parse_from_str(&r.birth_date, "%Y-%m-%d").ok().map(|b| {
-        let years = today.year() - b.year();
-        if (today.month(), today.day()) < (b.month(), b.day()) { years - 1 } else { years }
-    });
-    json!({
-        "id": r.id,
-        "nin": r.nin,
-        "identificationNumberType": r.nin_type,
-        "origin": r.origin,
-        "givenName": r.given_name,
-        "familyName": r.family_name,
-        "birthDate": r.birth_date,
-        "age": age,
-        "gender": r.gender,
-        "status": r.status,
-        "maritalStatus": r.marital_status,
-        "municipalityNumber": r.municipality,
-        "postalCode": r.postal_code,
-        "citizenship": r.citizenship,
-        "addressConfidentiality": r.confidentiality,
-        "hasSpouse": r.has_spouse,
-        "children": r.children,
-        "hasParents": r.has_parents,
-        "hprNumber": r.hpr_number,
-        "isGeneralPractitioner": r.is_gp,
-        "generalPractitionerHprNumber": r.gp_hpr,
-    })
+/// A page of a search as written: its members in this order, `seed` only for a shuffle.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer<'a> {
+    total_count: i64,
+    results: Vec<Shown<'a>>,
+    next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<i64>,
+}
+
+/// One result in the shape `fields` asks for.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Shown<'a> {
+    Id { id: &'a str },
+    Summary(Summary<'a>),
+    Full(Value),
+}
+
+/// The facts a search shows without reading the whole document, written straight from the
+/// stored row: building them as a JSON tree first (an ordered map per person) was a tenth of
+/// an uncached search (profiled).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Summary<'a> {
+    id: &'a str,
+    nin: &'a str,
+    identification_number_type: &'a str,
+    origin: &'a str,
+    given_name: &'a str,
+    family_name: &'a str,
+    birth_date: &'a str,
+    age: Option<i32>,
+    gender: &'a str,
+    status: &'a str,
+    marital_status: &'a str,
+    municipality_number: Option<&'a str>,
+    postal_code: Option<&'a str>,
+    citizenship: Option<&'a str>,
+    address_confidentiality: Option<&'a str>,
+    has_spouse: bool,
+    children: i64,
+    has_parents: bool,
+    hpr_number: Option<&'a str>,
+    is_general_practitioner: bool,
+    general_practitioner_hpr_number: Option<&'a str>,
+}
+
+impl<'a> Summary<'a> {
+    pub(crate) fn of(p: &'a StoredPerson, today: NaiveDate) -> Summary<'a> {
+        let r = &p.row;
+        let age = NaiveDate::parse_from_str(&r.birth_date, "%Y-%m-%d").ok().map(|b| {
+            let years = today.year() - b.year();
+            if (today.month(), today.day()) < (b.month(), b.day()) { years - 1 } else { years }
+        });
+        Summary {
+            id: &r.id,
+            nin: &r.nin,
+            identification_number_type: &r.nin_type,
+            origin: &r.origin,
+            given_name: &r.given_name,
+            family_name: &r.family_name,
+            birth_date: &r.birth_date,
+            age,
+            gender: &r.gender,
+            status: &r.status,
+            marital_status: &r.marital_status,
+            municipality_number: r.municipality.as_deref(),
+            postal_code: r.postal_code.as_deref(),
+            citizenship: r.citizenship.as_deref(),
+            address_confidentiality: r.confidentiality.as_deref(),
+            has_spouse: r.has_spouse,
+            children: r.children,
+            has_parents: r.has_parents,
+            hpr_number: r.hpr_number.as_deref(),
+            is_general_practitioner: r.is_gp,
+            general_practitioner_hpr_number: r.gp_hpr.as_deref(),
+        }
+    }
 }
 
 /// The view for `fields: full` results: `informationParts` optional here (default All).

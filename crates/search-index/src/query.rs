@@ -190,12 +190,15 @@ impl Conditions<'_> {
 
     /// Every condition a bitset (or an outside few): ANDed word by word.
     fn and_words(&self, ix: &Index, few: Option<&[u32]>) -> Found {
+        // A set every person is in (the Test-Norge origin, when nobody is reserved) narrows
+        // nothing: sets hold only persons there are, so one as large as `alive` is `alive`.
+        let everyone = ix.alive.len();
         let mut within: Vec<&Bits> = self
             .within
             .iter()
             .filter_map(|s| match s {
-                Set::Bits(b) => Some(b.as_ref()),
-                Set::List(_) => None,
+                Set::Bits(b) if b.len() < everyone => Some(b.as_ref()),
+                Set::Bits(_) | Set::List(_) => None,
             })
             .collect();
         if within.is_empty() && few.is_none() {
@@ -204,8 +207,7 @@ impl Conditions<'_> {
         within.sort_by_key(|b| b.len());
         let mut words = within.iter().map(|b| b.words().len()).min().unwrap_or(usize::MAX);
         let mut out = bits::words_buffer();
-        let mut rest = &within[..];
-        match few {
+        let (first, rest) = match few {
             Some(few) => {
                 words = words.min(few.last().map_or(0, |m| *m as usize / 64 + 1));
                 out.resize(words, 0);
@@ -214,25 +216,45 @@ impl Conditions<'_> {
                         bits::set(&mut out, seq);
                     }
                 }
+                (None, &within[..])
             }
             None => {
-                out.extend_from_slice(&within[0].words()[..words]);
-                rest = &within[1..];
+                out.resize(words, 0);
+                (Some(within[0]), &within[1..])
             }
-        }
-        for b in rest {
-            for (o, x) in out.iter_mut().zip(b.words()) {
-                *o &= x;
+        };
+        let outside: Vec<&[u64]> = self
+            .outside
+            .iter()
+            .filter_map(|s| match s {
+                Set::Bits(b) => Some(b.words()),
+                Set::List(_) => None,
+            })
+            .collect();
+        // A chunk of the answer at a time, small enough to stay in the first-level cache
+        // while every set's words for it stream past once (a whole pass per set went back to
+        // the answer's 150 kB for each).
+        for (at, chunk) in out.chunks_mut(CHUNK).enumerate() {
+            let from = at * CHUNK;
+            let to = from + chunk.len();
+            if let Some(first) = first {
+                chunk.copy_from_slice(&first.words()[from..to]);
+            }
+            for b in rest {
+                for (o, x) in chunk.iter_mut().zip(&b.words()[from..to]) {
+                    *o &= x;
+                }
+            }
+            for b in &outside {
+                let theirs = b.get(from..to.min(b.len())).unwrap_or_default();
+                for (o, x) in chunk.iter_mut().zip(theirs) {
+                    *o &= !x;
+                }
             }
         }
         for s in &self.outside {
-            match s {
-                Set::Bits(b) => {
-                    for (o, x) in out.iter_mut().zip(b.words()) {
-                        *o &= !x;
-                    }
-                }
-                Set::List(l) => l.iter().for_each(|seq| bits::clear(&mut out, *seq)),
+            if let Set::List(l) = s {
+                l.iter().for_each(|seq| bits::clear(&mut out, *seq));
             }
         }
         // Those of the edge buckets born outside the range out, then the count.
@@ -243,6 +265,9 @@ impl Conditions<'_> {
         Found::Words(out, n)
     }
 }
+
+/// Words of an answer made at a time by [`Conditions::and_words`] (4 kB).
+const CHUNK: usize = 512;
 
 /// Any of `values` of `fact` (`None`: nobody has any).
 fn any_of<'a>(ix: &'a Index, fact: Fact, values: &[String]) -> Option<Set<'a>> {

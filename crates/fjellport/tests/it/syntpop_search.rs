@@ -189,3 +189,60 @@ async fn a_search_asked_again_sees_every_change_made_since() {
     assert_eq!(theirs["totalCount"], first["totalCount"]);
     s.stop().await;
 }
+
+/// A page and its summaries are written in one fixed shape (clients read members by name, but
+/// snapshot tests and generated clients compare the whole): the members in the documented
+/// order, nulls written out, and each summary the person that its id reads.
+#[tokio::test]
+async fn a_page_of_summaries_has_the_documented_members_in_order() {
+    let s = server(BEFORE_SUNSET).await;
+    let (_, key) = s.other_key("syntpop").await;
+    let auth = Auth::V01(&key);
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let page = ok(search(&s, &auth, json!({"limit": 3}))).await;
+    assert_eq!(keys(&page), ["totalCount", "results", "nextCursor"]);
+    assert!(page["nextCursor"].is_string());
+    let summary = [
+        "id",
+        "nin",
+        "identificationNumberType",
+        "origin",
+        "givenName",
+        "familyName",
+        "birthDate",
+        "age",
+        "gender",
+        "status",
+        "maritalStatus",
+        "municipalityNumber",
+        "postalCode",
+        "citizenship",
+        "addressConfidentiality",
+        "hasSpouse",
+        "children",
+        "hasParents",
+        "hprNumber",
+        "isGeneralPractitioner",
+        "generalPractitionerHprNumber",
+    ];
+    for p in page["results"].as_array().unwrap() {
+        assert_eq!(keys(p), summary, "{p}");
+        let id = p["id"].as_str().unwrap();
+        let doc =
+            ok(call(&s, &auth, Method::GET, &format!("/persons/{id}?informationParts=All"))).await;
+        assert_eq!(doc["norwegianIdentificationNumber"][0]["identificationNumber"], p["nin"]);
+        assert_eq!(p["origin"], "TestNorge");
+        assert!(p["age"].is_i64() && p["hasSpouse"].is_boolean() && p["children"].is_i64());
+    }
+    let ids =
+        ok(search(&s, &auth, json!({"limit": 2, "fields": "ids", "random": true, "seed": 5})))
+            .await;
+    assert_eq!(keys(&ids), ["totalCount", "results", "nextCursor", "seed"]);
+    assert_eq!(ids["seed"], 5);
+    for p in ids["results"].as_array().unwrap() {
+        assert_eq!(keys(p), ["id"]);
+    }
+    let last = ok(search(&s, &auth, json!({"limit": 1000, "isDeceased": true}))).await;
+    assert!(last["totalCount"].as_u64().unwrap() < 1000);
+    assert_eq!(last["nextCursor"], Value::Null, "the last page says there is no next");
+}
