@@ -461,6 +461,10 @@ struct Answer<'a> {
 
 /// One result in the shape `fields` asks for.
 #[derive(Serialize)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a page's results live only while it is written; boxing would allocate per result"
+)]
 #[serde(untagged)]
 enum Shown<'a> {
     Id { id: &'a str },
