@@ -217,13 +217,14 @@ impl TestNorgeCache {
     }
 
     /// Keeps a search answer asked for the second time (see `seen`); only one of Test-Norge
-    /// persons, which change in bulk only (a
-    /// reserved person's edit on another replica reaches this one's index up to 2 s later,
-    /// and its owner must see it at once).
+    /// persons, which change in bulk only (a reserved person's edit on another replica reaches
+    /// this one's index up to 2 s later, and its owner must see it at once).
     pub(crate) fn keep_answer(&self, key: String, body: Bytes) {
+        if !self.current() {
+            return;
+        }
         let hash = self.hasher.hash_one(&key) | 1; // never 0, an empty slot
-        let slot = &self.seen[(hash as usize) % SEEN_SLOTS];
-        if self.current() && slot.swap(hash, Ordering::Relaxed) == hash {
+        if self.seen[(hash as usize) % SEEN_SLOTS].swap(hash, Ordering::Relaxed) == hash {
             self.answers.insert(key, body);
         }
     }

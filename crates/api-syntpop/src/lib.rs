@@ -142,7 +142,9 @@ pub(crate) async fn lookup(
 }
 
 /// `value` written out as JSON.
-pub(crate) fn written(value: &serde_json::Value) -> Result<axum::body::Bytes, Problem> {
+pub(crate) fn written<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<axum::body::Bytes, Problem> {
     serde_json::to_vec(value)
         .map(axum::body::Bytes::from)
         .map_err(|e| Problem::internal(format!("cannot write an answer: {e}")))

@@ -316,9 +316,7 @@ pub(crate) async fn page(
         })
         .collect::<Result<Vec<_>, Problem>>()?;
     let answer = Answer { total_count: total, results, next_cursor: next, seed: paging.seed };
-    let body = serde_json::to_vec(&answer)
-        .map(Bytes::from)
-        .map_err(|e| Problem::internal(format!("cannot write an answer: {e}")))?;
+    let body = crate::written(&answer)?;
     if let Some(key) = key
         && only_test_norge
     {
@@ -477,7 +475,7 @@ enum Shown<'a> {
 /// an uncached search (profiled).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Summary<'a> {
+struct Summary<'a> {
     id: &'a str,
     nin: &'a str,
     identification_number_type: &'a str,
@@ -502,7 +500,7 @@ pub(crate) struct Summary<'a> {
 }
 
 impl<'a> Summary<'a> {
-    pub(crate) fn of(p: &'a StoredPerson, today: NaiveDate) -> Summary<'a> {
+    fn of(p: &'a StoredPerson, today: NaiveDate) -> Summary<'a> {
         let r = &p.row;
         let age = NaiveDate::parse_from_str(&r.birth_date, "%Y-%m-%d").ok().map(|b| {
             let years = today.year() - b.year();

@@ -121,10 +121,8 @@ impl SearchIndex {
     }
 
     /// The count and up to `limit` persons of a search after the keyset position `after`, in
-    /// load order or in the shuffle of `seed`, if the index is current. (Nothing is kept here:
-    /// the caller keeps written answers, and a cache of positions beside that cost every new
-    /// search an insert into a map that churned — profiled — for searches that are seldom
-    /// asked twice with reserved persons in them.)
+    /// load order or in the shuffle of `seed`, if the index is current. Nothing is kept here:
+    /// the caller keeps answers as written.
     pub fn search(
         &self,
         filter: &PersonFilter,
@@ -313,8 +311,5 @@ async fn build<S: PersonStore + ?Sized>(
         }
     }
     ix.built();
-    // Copied once, every part exactly sized and allocated together, and the built one
-    // dropped: its parts grew step by step among the pages read from the store, and the
-    // allocator could not give back pages that a long-lived part still held a corner of.
     Ok(Ok(ix))
 }
