@@ -7,6 +7,13 @@
 //! there). At 1.2 million persons one bitset is 150 kB; only values held by at least 1/64 of
 //! the persons get one, so it never takes more than 8 bytes a member. Beside the set type,
 //! plain word arrays (a search's answer) get the same few operations as free functions.
+//!
+//! The loops over whole arrays are built twice, for the baseline x86-64 and for AVX2 with a
+//! popcount instruction, and the second is taken where the processor has them: the baseline
+//! has no wide vectors and counts bits with a dozen instructions a word (the index's share
+//! of an uncached search took 12 % longer, of a match-count 23 %, measured side by side).
+
+use multiversion::multiversion;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Bits {
@@ -112,8 +119,50 @@ pub(crate) fn give_back(mut words: Vec<u64>) {
 }
 
 /// How many bits of `words` are set.
+#[multiversion(targets("x86_64+avx2+popcnt"))]
 pub(crate) fn count(words: &[u64]) -> u64 {
     words.iter().map(|w| u64::from(w.count_ones())).sum()
+}
+
+/// Words of `out` made at a time by [`and_into`] (4 kB).
+const CHUNK: usize = 512;
+
+/// Makes `out` the AND of `first` (or of what `out` holds, when `None`), of every `with` and of
+/// the complement of every `without`, and returns how many bits it then has set. `first` and
+/// every `with` must be at least as long as `out`; a shorter `without` removes nothing beyond
+/// its end.
+///
+/// The answer is made a chunk at a time, small enough to stay in the first-level cache while
+/// every set's words for it stream past once (a whole pass per set went back to the answer's
+/// 150 kB for each), and is counted while it is there.
+#[multiversion(targets("x86_64+avx2+popcnt"))]
+pub(crate) fn and_into(
+    out: &mut [u64],
+    first: Option<&[u64]>,
+    with: &[&[u64]],
+    without: &[&[u64]],
+) -> u64 {
+    let mut n = 0;
+    for (at, chunk) in out.chunks_mut(CHUNK).enumerate() {
+        let from = at * CHUNK;
+        let to = from + chunk.len();
+        if let Some(first) = first {
+            chunk.copy_from_slice(&first[from..to]);
+        }
+        for b in with {
+            for (o, x) in chunk.iter_mut().zip(&b[from..to]) {
+                *o &= x;
+            }
+        }
+        for b in without {
+            let theirs = b.get(from..to.min(b.len())).unwrap_or_default();
+            for (o, x) in chunk.iter_mut().zip(theirs) {
+                *o &= !x;
+            }
+        }
+        n += chunk.iter().map(|w| u64::from(w.count_ones())).sum::<u64>();
+    }
+    n
 }
 
 /// Sets bit `seq` of `words` (grown to hold it); whether it was clear.
@@ -127,10 +176,15 @@ pub(crate) fn set(words: &mut Vec<u64>, seq: u32) -> bool {
     was != words[at]
 }
 
-/// Clears bit `seq` of `words` (nothing beyond the end).
-pub(crate) fn clear(words: &mut [u64], seq: u32) {
-    if let Some(w) = words.get_mut(seq as usize / 64) {
-        *w &= !(1 << (seq % 64));
+/// Clears bit `seq` of `words` (nothing beyond the end); whether it was set.
+pub(crate) fn clear(words: &mut [u64], seq: u32) -> bool {
+    match words.get_mut(seq as usize / 64) {
+        Some(w) => {
+            let was = *w;
+            *w &= !(1 << (seq % 64));
+            was != *w
+        }
+        None => false,
     }
 }
 
@@ -157,7 +211,53 @@ mod tests {
     use proptest::prelude::*;
     use roaring::RoaringBitmap;
 
+    /// Word arrays of up to three chunks and a bit, sparse, dense or even (made from a seed:
+    /// thousands of words drawn one by one made the test slow).
+    fn words() -> impl Strategy<Value = Vec<u64>> {
+        (0..(3 * CHUNK + 7), any::<u64>(), 0..3u8).prop_map(|(len, mut seed, kind)| {
+            let mut next = move || {
+                seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let z = (seed ^ (seed >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z ^ (z >> 29)
+            };
+            (0..len)
+                .map(|_| match kind {
+                    0 => next() & next() & next(),
+                    1 => next() | next() | next(),
+                    _ => next(),
+                })
+                .collect()
+        })
+    }
+
     proptest! {
+        #[test]
+        fn and_into_is_a_plain_and_and_count(
+            first in words(),
+            with in proptest::collection::vec(words(), 0..3),
+            without in proptest::collection::vec(words(), 0..3),
+            keep in any::<bool>(),
+        ) {
+            let len = with.iter().map(Vec::len).chain([first.len()]).min().unwrap_or(0);
+            let mut out = first[..len].to_vec();
+            let mut want = out.clone();
+            for (i, w) in want.iter_mut().enumerate() {
+                with.iter().for_each(|b| *w &= b[i]);
+                without.iter().for_each(|b| *w &= !b.get(i).copied().unwrap_or(0));
+            }
+            let with: Vec<&[u64]> = with.iter().map(Vec::as_slice).collect();
+            let without: Vec<&[u64]> = without.iter().map(Vec::as_slice).collect();
+            // From what `out` holds, or from a copy of `first` over whatever it held.
+            let from = (!keep).then_some(first.as_slice());
+            if !keep {
+                out.iter_mut().for_each(|w| *w = 0x5555);
+            }
+            let n = and_into(&mut out, from, &with, &without);
+            prop_assert_eq!(&out, &want);
+            prop_assert_eq!(n, count(&want));
+            prop_assert_eq!(n, want.iter().map(|w| u64::from(w.count_ones())).sum::<u64>());
+        }
+
         #[test]
         fn holds_what_a_set_holds(
             start in proptest::collection::btree_set(0u32..5000, 0..300),

@@ -223,7 +223,8 @@ impl Conditions<'_> {
                 (Some(within[0]), &within[1..])
             }
         };
-        let outside: Vec<&[u64]> = self
+        let with: Vec<&[u64]> = rest.iter().map(|b| b.words()).collect();
+        let without: Vec<&[u64]> = self
             .outside
             .iter()
             .filter_map(|s| match s {
@@ -231,43 +232,23 @@ impl Conditions<'_> {
                 Set::List(_) => None,
             })
             .collect();
-        // A chunk of the answer at a time, small enough to stay in the first-level cache
-        // while every set's words for it stream past once (a whole pass per set went back to
-        // the answer's 150 kB for each).
-        for (at, chunk) in out.chunks_mut(CHUNK).enumerate() {
-            let from = at * CHUNK;
-            let to = from + chunk.len();
-            if let Some(first) = first {
-                chunk.copy_from_slice(&first.words()[from..to]);
-            }
-            for b in rest {
-                for (o, x) in chunk.iter_mut().zip(&b.words()[from..to]) {
-                    *o &= x;
-                }
-            }
-            for b in &outside {
-                let theirs = b.get(from..to.min(b.len())).unwrap_or_default();
-                for (o, x) in chunk.iter_mut().zip(theirs) {
-                    *o &= !x;
-                }
-            }
+        let mut n = bits::and_into(&mut out, first.map(Bits::words), &with, &without);
+        // Those outside that are few, and those of the edge buckets born outside the range.
+        let lists = self.outside.iter().filter_map(|s| match s {
+            Set::List(l) => Some(l.as_ref()),
+            Set::Bits(_) => None,
+        });
+        for seq in lists.flatten() {
+            n -= u64::from(bits::clear(&mut out, *seq));
         }
-        for s in &self.outside {
-            if let Set::List(l) = s {
-                l.iter().for_each(|seq| bits::clear(&mut out, *seq));
-            }
-        }
-        // Those of the edge buckets born outside the range out, then the count.
         for e in &self.edges {
-            e.outside().iter().for_each(|(_, seq)| bits::clear(&mut out, *seq));
+            for (_, seq) in e.outside() {
+                n -= u64::from(bits::clear(&mut out, *seq));
+            }
         }
-        let n = bits::count(&out);
         Found::Words(out, n)
     }
 }
-
-/// Words of an answer made at a time by [`Conditions::and_words`] (4 kB).
-const CHUNK: usize = 512;
 
 /// Any of `values` of `fact` (`None`: nobody has any).
 fn any_of<'a>(ix: &'a Index, fact: Fact, values: &[String]) -> Option<Set<'a>> {
