@@ -34,6 +34,11 @@ impl Bits {
         bits
     }
 
+    /// Empty, with room for positions below `words * 64` without growing.
+    pub(crate) fn of_words(words: usize) -> Bits {
+        Bits { words: vec![0; words], ones: 0 }
+    }
+
     pub(crate) fn insert(&mut self, seq: u32) {
         let (word, bit) = (seq as usize / 64, 1u64 << (seq % 64));
         if word >= self.words.len() {

@@ -266,9 +266,11 @@ impl Index {
 
     /// Ends a build: the birth-day buckets drawn at the quantiles of the persons just read.
     pub(crate) fn built(&mut self) {
-        let days: Vec<(u32, u32)> = crate::bits::members(self.alive.words())
-            .filter_map(|seq| Some((seq, self.rows.get(seq)?[BIRTH])))
-            .collect();
+        let mut days = Vec::with_capacity(usize::try_from(self.alive.len()).unwrap_or(0));
+        days.extend(
+            crate::bits::members(self.alive.words())
+                .filter_map(|seq| Some((seq, self.rows.get(seq)?[BIRTH]))),
+        );
         self.birth = BirthDays::of(&days);
         self.built = true;
         self.rows.shrink_to_fit();
