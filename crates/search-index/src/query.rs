@@ -16,7 +16,7 @@ use fjellport_store::{PersonFilter, shuffle_rank};
 use roaring::RoaringBitmap;
 
 use crate::birth_days::Edge;
-use crate::bits::{self, Bits};
+use crate::bits::{self, Bits, First};
 use crate::index::{Fact, Index, day_number};
 
 /// The persons of one condition.
@@ -206,23 +206,16 @@ impl Conditions<'_> {
         }
         within.sort_by_key(|b| b.len());
         let mut words = within.iter().map(|b| b.words().len()).min().unwrap_or(usize::MAX);
-        let mut out = bits::words_buffer();
         let (first, rest) = match few {
             Some(few) => {
                 words = words.min(few.last().map_or(0, |m| *m as usize / 64 + 1));
-                out.resize(words, 0);
-                for &seq in few {
-                    if seq as usize / 64 < words {
-                        bits::set(&mut out, seq);
-                    }
-                }
-                (None, &within[..])
+                (First::Members(few), &within[..])
             }
-            None => {
-                out.resize(words, 0);
-                (Some(within[0]), &within[1..])
-            }
+            None => (First::Words(within[0].words()), &within[1..]),
         };
+        // Every word is written by the AND: what a reused array held is not cleared first.
+        let mut out = bits::words_buffer();
+        out.resize(words, 0);
         let with: Vec<&[u64]> = rest.iter().map(|b| b.words()).collect();
         let without: Vec<&[u64]> = self
             .outside
@@ -232,7 +225,7 @@ impl Conditions<'_> {
                 Set::List(_) => None,
             })
             .collect();
-        let mut n = bits::and_into(&mut out, first.map(Bits::words), &with, &without);
+        let mut n = bits::and_into(&mut out, first, &with, &without);
         // Those outside that are few, and those of the edge buckets born outside the range.
         let lists = self.outside.iter().filter_map(|s| match s {
             Set::List(l) => Some(l.as_ref()),
