@@ -102,16 +102,28 @@ impl Edge<'_> {
 }
 
 impl BirthDays {
-    /// Boundaries for these days (any order), at quantiles; no members yet.
+    /// Boundaries for these days (any order), at quantiles; no members yet, but each bucket's
+    /// lists made with room for exactly those of `days` it will hold: grown by doubling and
+    /// then shrunk, they left some 20 MB of the build's garbage resident for a while (measured).
     fn for_days(mut days: Vec<u32>) -> BirthDays {
         days.sort_unstable();
         let mut bounds: Vec<u32> =
             (1..BUCKETS).filter_map(|k| days.get(k * days.len() / BUCKETS).copied()).collect();
         bounds.dedup();
+        // Bucket `k` holds the days in `(bounds[k - 1], bounds[k]]`.
+        let ends = bounds.iter().map(|b| days.partition_point(|d| d <= b)).chain([days.len()]);
+        let mut start = 0;
+        let sizes: Vec<usize> = ends
+            .map(|end| {
+                let n = end - start;
+                start = end;
+                n
+            })
+            .collect();
         BirthDays {
             upto: vec![Bits::default(); bounds.len()],
-            days: vec![Vec::new(); bounds.len() + 1],
-            by_day: vec![Vec::new(); bounds.len() + 1],
+            days: sizes.iter().map(|n| Vec::with_capacity(*n)).collect(),
+            by_day: sizes.iter().map(|n| Vec::with_capacity(*n)).collect(),
             bounds,
         }
     }
@@ -120,16 +132,7 @@ impl BirthDays {
     /// quantiles of their days.
     pub(crate) fn of(members: &[(u32, u32)]) -> BirthDays {
         let mut bd = BirthDays::for_days(members.iter().map(|(_, d)| *d).collect());
-        // Every list and bitset made at its final size: grown by doubling and then shrunk,
-        // they left some 20 MB of the build's garbage resident for a while (measured).
-        let mut sizes = vec![0; bd.days.len()];
-        for (_, day) in members {
-            sizes[bd.bucket(*day)] += 1;
-        }
-        for ((days, by_day), n) in bd.days.iter_mut().zip(&mut bd.by_day).zip(sizes) {
-            days.reserve_exact(n);
-            by_day.reserve_exact(n);
-        }
+        // The bitsets too at their final size.
         let words = members.last().map_or(0, |(seq, _)| *seq as usize / 64 + 1);
         bd.upto.iter_mut().for_each(|upto| *upto = Bits::of_words(words));
         for &(seq, day) in members {

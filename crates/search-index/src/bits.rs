@@ -24,10 +24,7 @@ pub(crate) struct Bits {
 impl Bits {
     /// Of ascending positions.
     pub(crate) fn from_sorted(list: &[u32]) -> Bits {
-        let mut bits = Bits::default();
-        if let Some(max) = list.last() {
-            bits.words = vec![0; *max as usize / 64 + 1];
-        }
+        let mut bits = Bits::of_words(list.last().map_or(0, |max| *max as usize / 64 + 1));
         for seq in list {
             bits.insert(*seq);
         }
@@ -158,16 +155,17 @@ pub(crate) fn and_into(
     without: &[&[u64]],
 ) -> u64 {
     let mut n = 0;
-    let mut members = match first {
-        First::Members(m) => m,
-        First::Words(_) => &[],
+    // The members not laid out yet.
+    let (words, mut members) = match first {
+        First::Words(w) => (Some(w), &[][..]),
+        First::Members(m) => (None, m),
     };
     for (at, chunk) in out.chunks_mut(CHUNK).enumerate() {
         let from = at * CHUNK;
         let to = from + chunk.len();
-        match first {
-            First::Words(first) => chunk.copy_from_slice(&first[from..to]),
-            First::Members(_) => {
+        match words {
+            Some(first) => chunk.copy_from_slice(&first[from..to]),
+            None => {
                 chunk.fill(0);
                 let here = members.partition_point(|seq| (*seq as usize) / 64 < to);
                 for seq in &members[..here] {
